@@ -1,0 +1,183 @@
+import type { AuthLevel } from './auth-level.js';
+import { AppError, type FieldError } from './errors.js';
+import { parseNationalId, parseOrgNumber, type PartyId } from './parties.js';
+
+export type DocumentRole = 'main' | 'attachment' | 'technical';
+export type Sensitivity = 'normal' | 'sensitive';
+
+export type RecipientInput = { nationalId: string } | { orgNumber: string };
+
+/** A document as a sender hands it in: metadata plus its bytes. */
+export type DocumentInput = {
+  part: string;
+  role: DocumentRole;
+  title?: string | undefined;
+  filename: string;
+  mediaType: string;
+  language?: string | undefined;
+  content: Uint8Array;
+};
+
+/** A letter as a sender hands it in, independent of the wire format that carried it. */
+export type LetterInput = {
+  id: string;
+  recipient: RecipientInput;
+  subject: string;
+  nonSensitiveTitle?: string | undefined;
+  authLevel: AuthLevel;
+  sensitivity: Sensitivity;
+  openingReceipt: boolean;
+  legalNotification: boolean;
+  mandatory: boolean;
+  senderReference?: string | undefined;
+  documents: DocumentInput[];
+};
+
+export const letterLimits = {
+  maxAttachments: 200,
+  maxTechnicalDocuments: 50,
+  maxLetterBytes: 30 * 1024 * 1024,
+  maxSubjectLength: 255,
+  maxFilenameLength: 255,
+} as const;
+
+/**
+ * Media types a document may have. Anything a browser could execute (HTML, SVG, JavaScript) is
+ * left out on purpose: documents are shown to citizens inside our own origin.
+ */
+export const allowedMediaTypes = new Set([
+  'application/pdf',
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/tiff',
+  'text/plain',
+  'application/xml',
+  'text/xml',
+  'application/json',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.oasis.opendocument.text',
+  'application/msword',
+]);
+
+/** What a main document may be: something every reader can show. */
+export const mainMediaTypes = new Set([
+  'application/pdf',
+  'text/plain',
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/tiff',
+]);
+
+/** Null when a sender-chosen file name is safe to store and to offer back as a download name. */
+export function checkFilename(name: string): string | null {
+  if (name.length === 0) return 'the file name is empty';
+  if (name.length > letterLimits.maxFilenameLength) return 'the file name is longer than 255';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we reject
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'the file name contains control characters';
+  if (/[<>:"/\\|?*]/.test(name)) return 'the file name contains path separators or <>:"/\\|?*';
+  if (name === '.' || name === '..' || /^\s|\s$/.test(name) || name.endsWith('.')) {
+    return 'the file name may not be a dot name or begin or end with blanks or a dot';
+  }
+  return null;
+}
+
+export function parseRecipient(recipient: RecipientInput): PartyId {
+  if ('nationalId' in recipient) {
+    const p = parseNationalId(recipient.nationalId);
+    if (!p) {
+      throw new AppError('invalid_recipient', 'recipient.nationalId is not a valid national id', {
+        errors: [
+          { path: 'recipient.nationalId', code: 'invalid_national_id', message: 'not valid' },
+        ],
+      });
+    }
+    return p;
+  }
+  const o = parseOrgNumber(recipient.orgNumber);
+  if (!o) {
+    throw new AppError('invalid_recipient', 'recipient.orgNumber is not a valid organization number', {
+      errors: [{ path: 'recipient.orgNumber', code: 'invalid_org_number', message: 'not valid' }],
+    });
+  }
+  return o;
+}
+
+/**
+ * Checks the domain rules of a letter (the wire format's schema checks shapes). Collects every
+ * problem rather than stopping at the first, so a sender's developer fixes them in one go.
+ */
+export function validateLetter(letter: LetterInput): void {
+  const errors: FieldError[] = [];
+  const mains = letter.documents.filter((d) => d.role === 'main');
+  if (mains.length === 0) {
+    errors.push({ path: 'documents', code: 'missing_main_document', message: 'no main document' });
+  } else if (mains.length > 1) {
+    errors.push({
+      path: 'documents',
+      code: 'multiple_main_documents',
+      message: `exactly one main document is allowed, found ${mains.length}`,
+    });
+  }
+  const attachments = letter.documents.filter((d) => d.role === 'attachment').length;
+  if (attachments > letterLimits.maxAttachments) {
+    errors.push({
+      path: 'documents',
+      code: 'too_many_attachments',
+      message: `at most ${letterLimits.maxAttachments} attachments, found ${attachments}`,
+    });
+  }
+  const technical = letter.documents.filter((d) => d.role === 'technical').length;
+  if (technical > letterLimits.maxTechnicalDocuments) {
+    errors.push({
+      path: 'documents',
+      code: 'too_many_technical_documents',
+      message: `at most ${letterLimits.maxTechnicalDocuments} technical documents`,
+    });
+  }
+  if (letter.subject.trim().length === 0) {
+    errors.push({ path: 'subject', code: 'empty_subject', message: 'the subject is empty' });
+  }
+  const seenParts = new Set<string>();
+  let total = 0;
+  letter.documents.forEach((doc, i) => {
+    const at = `documents[${i}]`;
+    if (seenParts.has(doc.part)) {
+      errors.push({ path: `${at}.part`, code: 'duplicate_part', message: 'part named twice' });
+    }
+    seenParts.add(doc.part);
+    const bad = checkFilename(doc.filename);
+    if (bad) errors.push({ path: `${at}.filename`, code: 'invalid_filename', message: bad });
+    if (!allowedMediaTypes.has(doc.mediaType)) {
+      errors.push({
+        path: `${at}.mediaType`,
+        code: 'unsupported_document_type',
+        message: `media type ${JSON.stringify(doc.mediaType)} is not accepted`,
+      });
+    }
+    if (doc.role === 'main' && allowedMediaTypes.has(doc.mediaType) && !mainMediaTypes.has(doc.mediaType)) {
+      errors.push({
+        path: `${at}.mediaType`,
+        code: 'unsupported_main_document_type',
+        message: 'the main document must be a PDF, plain text or an image',
+      });
+    }
+    if (doc.content.byteLength === 0) {
+      errors.push({ path: `${at}`, code: 'empty_document', message: 'the document is empty' });
+    }
+    total += doc.content.byteLength;
+  });
+  if (total > letterLimits.maxLetterBytes) {
+    errors.push({
+      path: 'documents',
+      code: 'letter_too_large',
+      message: `the documents add up to more than ${letterLimits.maxLetterBytes} bytes`,
+    });
+  }
+  if (errors.length > 0) {
+    throw new AppError('invalid_letter', errors.map((e) => `${e.path}: ${e.message}`).join('; '), {
+      errors,
+    });
+  }
+}

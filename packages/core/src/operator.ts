@@ -1,0 +1,161 @@
+/** What the operator of a deployment does: registers senders, credentials, persons, organizations. */
+import { AppError } from './errors.js';
+import { parseNationalId, parseOrgNumber } from './parties.js';
+import type { ApiKey, Deps, Folder, Mailbox, MailboxOwnerType, Person, Sender, SenderKind } from './ports.js';
+
+export type Randomness = { token(bytes: number): string };
+
+export async function createSender(
+  deps: Deps,
+  input: { orgNumber: string; name: string; kind: SenderKind },
+): Promise<Sender> {
+  if (!parseOrgNumber(input.orgNumber)) {
+    throw new AppError('validation_failed', 'Not a valid organization number', {
+      errors: [{ path: 'orgNumber', code: 'invalid_org_number', message: 'not valid' }],
+    });
+  }
+  if (input.name.trim() === '') throw new AppError('validation_failed', 'A sender needs a name');
+  const sender: Sender = {
+    id: deps.ids.uuid(),
+    orgNumber: input.orgNumber,
+    name: input.name.trim(),
+    kind: input.kind,
+    status: 'active',
+    createdAt: deps.clock.now().toISOString(),
+  };
+  await deps.store.write(async (repos) => {
+    if (await repos.senders.findByOrgNumber(input.orgNumber)) {
+      throw new AppError('invalid_operation', `A sender with organization number ${input.orgNumber} exists`);
+    }
+    await repos.senders.insert(sender);
+  });
+  return sender;
+}
+
+export const apiKeyPrefix = 'pk_';
+
+/** Issues an API key. The secret is returned this once; only its hash is kept. */
+export async function createApiKey(
+  deps: Deps & { random: Randomness },
+  senderId: string,
+  label: string | null = null,
+): Promise<{ key: ApiKey; secret: string }> {
+  const sender = await deps.store.read.senders.get(senderId);
+  if (!sender) throw new AppError('not_found', 'No such sender');
+  const secret = `${apiKeyPrefix}${deps.random.token(32)}`;
+  const key: ApiKey = {
+    id: deps.ids.uuid(),
+    senderId,
+    keyHash: deps.hasher.sha256Hex(secret),
+    prefix: secret.slice(0, 10),
+    label,
+    createdAt: deps.clock.now().toISOString(),
+    lastUsedAt: null,
+    revokedAt: null,
+  };
+  await deps.store.write((repos) => repos.apiKeys.insert(key));
+  return { key, secret };
+}
+
+async function openMailbox(
+  deps: Deps,
+  ownerType: MailboxOwnerType,
+  ownerId: string,
+  name: string | null,
+): Promise<{ mailbox: Mailbox; folders: Folder[] }> {
+  const id = deps.ids.uuid();
+  const now = deps.clock.now().toISOString();
+  const mailbox: Mailbox = {
+    id,
+    ownerType,
+    ownerId,
+    name,
+    status: 'active',
+    wrappedKey: await deps.vault.newMailboxKey(id),
+    createdAt: now,
+  };
+  const folder = (kind: Folder['kind'], folderName: string): Folder => ({
+    id: deps.ids.uuid(),
+    mailboxId: id,
+    kind,
+    name: folderName,
+    createdAt: now,
+  });
+  return { mailbox, folders: [folder('inbox', 'Inbox'), folder('archive', 'Archive'), folder('trash', 'Trash')] };
+}
+
+/** Registers a person and opens their mailbox with its system folders. */
+export async function registerPerson(
+  deps: Deps,
+  input: { nationalId: string; name?: string | null; email?: string | null; mobile?: string | null; language?: string | null },
+): Promise<{ person: Person; mailbox: Mailbox }> {
+  const parsed = parseNationalId(input.nationalId);
+  if (!parsed) {
+    throw new AppError('validation_failed', 'Not a valid national id', {
+      errors: [{ path: 'nationalId', code: 'invalid_national_id', message: 'not valid' }],
+    });
+  }
+  const person: Person = {
+    id: deps.ids.uuid(),
+    nationalId: parsed.nationalId,
+    country: parsed.country,
+    name: input.name ?? null,
+    email: input.email ?? null,
+    mobile: input.mobile ?? null,
+    language: input.language ?? null,
+    createdAt: deps.clock.now().toISOString(),
+  };
+  const { mailbox, folders } = await openMailbox(deps, 'person', parsed.nationalId, input.name ?? null);
+  await deps.store.write(async (repos) => {
+    if (await repos.persons.findByNationalId(parsed.nationalId)) {
+      throw new AppError('invalid_operation', 'This person is already registered');
+    }
+    await repos.persons.insert(person);
+    await repos.mailboxes.insert(mailbox);
+    for (const f of folders) await repos.folders.insert(f);
+  });
+  return { person, mailbox };
+}
+
+/** Opens an organization's mailbox. */
+export async function registerOrganization(
+  deps: Deps,
+  input: { orgNumber: string; name: string },
+): Promise<{ mailbox: Mailbox }> {
+  if (!parseOrgNumber(input.orgNumber)) {
+    throw new AppError('validation_failed', 'Not a valid organization number', {
+      errors: [{ path: 'orgNumber', code: 'invalid_org_number', message: 'not valid' }],
+    });
+  }
+  const { mailbox, folders } = await openMailbox(deps, 'organization', input.orgNumber, input.name);
+  await deps.store.write(async (repos) => {
+    if (await repos.mailboxes.findByOwner('organization', input.orgNumber)) {
+      throw new AppError('invalid_operation', 'This organization already has a mailbox');
+    }
+    await repos.mailboxes.insert(mailbox);
+    for (const f of folders) await repos.folders.insert(f);
+  });
+  return { mailbox };
+}
+
+/**
+ * Finds the sender behind an API key. Revoked keys and disabled senders fail. `lastUsedAt` is
+ * refreshed at most once a minute, so authentication does not cost a write per request.
+ */
+export async function authenticateApiKey(
+  deps: Deps,
+  secret: string,
+): Promise<{ sender: Sender; key: ApiKey } | null> {
+  if (!secret.startsWith(apiKeyPrefix)) return null;
+  const key = await deps.store.read.apiKeys.findByHash(deps.hasher.sha256Hex(secret));
+  if (!key || key.revokedAt) return null;
+  const sender = await deps.store.read.senders.get(key.senderId);
+  if (!sender || sender.status !== 'active') return null;
+  const now = deps.clock.now();
+  if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) > 60_000) {
+    const at = now.toISOString();
+    key.lastUsedAt = at;
+    void deps.store.write((repos) => repos.apiKeys.touch(key.id, at)).catch(() => undefined);
+  }
+  return { sender, key };
+}

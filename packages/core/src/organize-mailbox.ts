@@ -1,0 +1,156 @@
+import { canDelete, type PersonActor, requireMailboxAccess } from './actors.js';
+import { AppError } from './errors.js';
+import type { Deps, Folder } from './ports.js';
+import { requireLetter, resolveFolder } from './read-mailbox.js';
+
+/** Marks a letter read or unread and/or moves it to another folder (not to trash: delete does). */
+export async function updateLetter(
+  deps: Deps,
+  actor: PersonActor,
+  mailboxId: string,
+  letterId: string,
+  change: { read?: boolean | undefined; folderId?: string | undefined },
+): Promise<void> {
+  await requireMailboxAccess(deps.store.read, actor, mailboxId);
+  const letter = await requireLetter(deps, mailboxId, letterId);
+  const patch: Parameters<Deps['store']['read']['letters']['update']>[2] = {};
+  if (change.read !== undefined) {
+    patch.readAt = change.read ? (letter.readAt ?? deps.clock.now().toISOString()) : null;
+  }
+  if (change.folderId !== undefined) {
+    const target = await resolveFolder(deps, mailboxId, change.folderId);
+    if (target.kind === 'trash') {
+      throw new AppError('invalid_operation', 'Use DELETE to move a letter to the trash');
+    }
+    patch.folderId = target.id;
+    if (letter.trashedAt) {
+      patch.trashedAt = null;
+      patch.restoreFolderId = null;
+    }
+  }
+  if (Object.keys(patch).length > 0) {
+    await deps.store.write((repos) => repos.letters.update(mailboxId, letterId, patch));
+  }
+}
+
+/** Moves a letter to the trash, remembering where it was. Only the owner deletes. */
+export async function trashLetter(
+  deps: Deps,
+  actor: PersonActor,
+  mailboxId: string,
+  letterId: string,
+): Promise<void> {
+  const access = await requireMailboxAccess(deps.store.read, actor, mailboxId);
+  const letter = await requireLetter(deps, mailboxId, letterId);
+  if (!canDelete(access)) throw new AppError('forbidden', 'Only the owner of a mailbox deletes letters');
+  if (letter.trashedAt) return;
+  const trash = await resolveFolder(deps, mailboxId, 'trash');
+  await deps.store.write((repos) =>
+    repos.letters.update(mailboxId, letterId, {
+      folderId: trash.id,
+      trashedAt: deps.clock.now().toISOString(),
+      restoreFolderId: letter.folderId,
+    }),
+  );
+}
+
+/** Brings a letter back from the trash to the folder it came from (or the inbox if that is gone). */
+export async function restoreLetter(
+  deps: Deps,
+  actor: PersonActor,
+  mailboxId: string,
+  letterId: string,
+): Promise<void> {
+  const access = await requireMailboxAccess(deps.store.read, actor, mailboxId);
+  const letter = await requireLetter(deps, mailboxId, letterId);
+  if (!canDelete(access)) throw new AppError('forbidden', 'Only the owner of a mailbox restores letters');
+  if (!letter.trashedAt) return;
+  const back =
+    (letter.restoreFolderId && (await deps.store.read.folders.get(mailboxId, letter.restoreFolderId))) ||
+    (await resolveFolder(deps, mailboxId, 'inbox'));
+  await deps.store.write((repos) =>
+    repos.letters.update(mailboxId, letterId, { folderId: back.id, trashedAt: null, restoreFolderId: null }),
+  );
+}
+
+export async function listFolders(deps: Deps, actor: PersonActor, mailboxId: string) {
+  await requireMailboxAccess(deps.store.read, actor, mailboxId);
+  return deps.store.read.folders.list(mailboxId);
+}
+
+function checkFolderName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > 100) {
+    throw new AppError('validation_failed', 'A folder name has 1 to 100 characters', {
+      errors: [{ path: 'name', code: 'invalid_folder_name', message: '1 to 100 characters' }],
+    });
+  }
+  return trimmed;
+}
+
+async function requireOwnFolder(deps: Deps, actor: PersonActor, mailboxId: string, folderId: string) {
+  const access = await requireMailboxAccess(deps.store.read, actor, mailboxId);
+  const folder = await deps.store.read.folders.get(mailboxId, folderId);
+  if (!folder) throw new AppError('not_found', 'No such folder');
+  if (folder.kind !== 'custom') throw new AppError('invalid_operation', 'System folders cannot be changed');
+  if (!canDelete(access)) throw new AppError('forbidden', 'Only the owner changes folders');
+  return folder;
+}
+
+export async function createFolder(
+  deps: Deps,
+  actor: PersonActor,
+  mailboxId: string,
+  name: string,
+): Promise<Folder> {
+  const access = await requireMailboxAccess(deps.store.read, actor, mailboxId);
+  if (!canDelete(access)) throw new AppError('forbidden', 'Only the owner changes folders');
+  const clean = checkFolderName(name);
+  const folder: Folder = {
+    id: deps.ids.uuid(),
+    mailboxId,
+    kind: 'custom',
+    name: clean,
+    createdAt: deps.clock.now().toISOString(),
+  };
+  await deps.store.write(async (repos) => {
+    if (await repos.folders.findByName(mailboxId, clean)) {
+      throw new AppError('folder_name_taken', `A folder named ${JSON.stringify(clean)} exists`);
+    }
+    await repos.folders.insert(folder);
+  });
+  return folder;
+}
+
+export async function renameFolder(
+  deps: Deps,
+  actor: PersonActor,
+  mailboxId: string,
+  folderId: string,
+  name: string,
+): Promise<void> {
+  await requireOwnFolder(deps, actor, mailboxId, folderId);
+  const clean = checkFolderName(name);
+  await deps.store.write(async (repos) => {
+    const clash = await repos.folders.findByName(mailboxId, clean);
+    if (clash && clash.id !== folderId) {
+      throw new AppError('folder_name_taken', `A folder named ${JSON.stringify(clean)} exists`);
+    }
+    await repos.folders.rename(mailboxId, folderId, clean);
+  });
+}
+
+/** Deletes one of the owner's folders; its letters go back to the inbox, none is lost. */
+export async function deleteFolder(
+  deps: Deps,
+  actor: PersonActor,
+  mailboxId: string,
+  folderId: string,
+): Promise<void> {
+  await requireOwnFolder(deps, actor, mailboxId, folderId);
+  const inbox = await resolveFolder(deps, mailboxId, 'inbox');
+  await deps.store.write(async (repos) => {
+    await repos.letters.moveAll(mailboxId, folderId, inbox.id);
+    await repos.folders.delete(mailboxId, folderId);
+  });
+}

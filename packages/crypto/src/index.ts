@@ -1,0 +1,4 @@
+export * from './envelope.js';
+export * from './master-key.js';
+export * from './test-issuer.js';
+export * from './vault.js';

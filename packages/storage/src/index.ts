@@ -1,0 +1,5 @@
+export { openFsBlobStore } from './fs-blob-store.js';
+export { migrateToLatest } from './migrate.js';
+export { openPostgresStore } from './postgres-store.js';
+export type { Database, Dialect } from './schema/index.js';
+export { openSqliteStore } from './sqlite-store.js';

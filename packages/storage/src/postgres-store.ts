@@ -1,0 +1,42 @@
+import type { Repositories, Store } from '@postkasse/core';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { migrateToLatest } from './migrate.js';
+import { createRepositories } from './repositories/index.js';
+import type { Database } from './schema/index.js';
+
+const TIMESTAMPTZ = 1184;
+const INT8 = 20;
+
+/** Timestamps come back as ISO-8601 text, as in SQLite; bigints as numbers (ids stay < 2^53). */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === TIMESTAMPTZ) return (v: string) => new Date(v).toISOString();
+    if (oid === INT8) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+/** PostgreSQL: a connection pool; every unit of work is its own transaction. */
+export async function openPostgresStore(
+  connectionString: string,
+  options: { poolSize?: number } = {},
+): Promise<Store> {
+  const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, types });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await migrateToLatest(db, 'postgres');
+  const readRepos = createRepositories({ db, dialect: 'postgres' });
+  return {
+    dialect: 'postgres',
+    read: readRepos,
+    write<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+      return db.transaction().execute((trx) => work(createRepositories({ db: trx, dialect: 'postgres' })));
+    },
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { ApiKey, Repositories } from '@postkasse/core';
+import type { ApiKeyRow } from '../schema/api-keys.js';
+import type { RepoContext } from './shared.js';
+
+const toKey = (r: ApiKeyRow): ApiKey => ({
+  id: r.id,
+  senderId: r.sender_id,
+  keyHash: r.key_hash,
+  prefix: r.prefix,
+  label: r.label,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+  revokedAt: r.revoked_at,
+});
+
+export function apiKeysRepository({ db }: RepoContext): Repositories['apiKeys'] {
+  return {
+    async insert(k) {
+      await db
+        .insertInto('api_keys')
+        .values({
+          id: k.id,
+          sender_id: k.senderId,
+          key_hash: k.keyHash,
+          prefix: k.prefix,
+          label: k.label,
+          created_at: k.createdAt,
+          last_used_at: k.lastUsedAt,
+          revoked_at: k.revokedAt,
+        })
+        .execute();
+    },
+    async findByHash(keyHash) {
+      const row = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
+      return row ? toKey(row) : null;
+    },
+    async listBySender(senderId) {
+      const rows = await db.selectFrom('api_keys').selectAll().where('sender_id', '=', senderId).orderBy('created_at').execute();
+      return rows.map(toKey);
+    },
+    async touch(id, at) {
+      await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
+    },
+    async revoke(id, at) {
+      await db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    },
+  };
+}

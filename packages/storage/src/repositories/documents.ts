@@ -1,0 +1,58 @@
+import type { Repositories, StoredDocument } from '@postkasse/core';
+import type { DocumentRow } from '../schema/documents.js';
+import { type RepoContext, toBytes } from './shared.js';
+
+const toDocument = (r: DocumentRow): StoredDocument => ({
+  id: r.id,
+  letterId: r.letter_id,
+  ordinal: r.ordinal,
+  role: r.role as StoredDocument['role'],
+  title: r.title,
+  filename: r.filename,
+  mediaType: r.media_type,
+  language: r.language,
+  size: Number(r.size),
+  sha256: r.sha256,
+  blobKey: r.blob_key,
+  wrappedKey: r.wrapped_key,
+});
+
+export function documentsRepository({ db }: RepoContext): Repositories['documents'] {
+  return {
+    async insertMany(docs) {
+      if (docs.length === 0) return;
+      await db
+        .insertInto('documents')
+        .values(
+          docs.map((d) => ({
+            id: d.id,
+            letter_id: d.letterId,
+            ordinal: d.ordinal,
+            role: d.role,
+            title: d.title,
+            filename: d.filename,
+            media_type: d.mediaType,
+            language: d.language,
+            size: d.size,
+            sha256: d.sha256,
+            blob_key: d.blobKey,
+            wrapped_key: toBytes(d.wrappedKey),
+          })),
+        )
+        .execute();
+    },
+    async listByLetter(letterId) {
+      const rows = await db.selectFrom('documents').selectAll().where('letter_id', '=', letterId).orderBy('ordinal').execute();
+      return rows.map(toDocument);
+    },
+    async get(letterId, id) {
+      const row = await db
+        .selectFrom('documents')
+        .selectAll()
+        .where('letter_id', '=', letterId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row ? toDocument(row) : null;
+    },
+  };
+}

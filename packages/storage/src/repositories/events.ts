@@ -1,0 +1,72 @@
+import type { LetterEvent, Repositories } from '@postkasse/core';
+import { sql } from 'kysely';
+import type { RepoContext } from './shared.js';
+
+type Row = { seq: number | string; id: string; letter_id: string; sender_id: string; type: string; at: string; data: string };
+
+const toEvent = (r: Row): LetterEvent => ({
+  id: r.id,
+  seq: Number(r.seq),
+  letterId: r.letter_id,
+  senderId: r.sender_id,
+  type: r.type as LetterEvent['type'],
+  at: r.at,
+  data: JSON.parse(r.data) as Record<string, unknown>,
+});
+
+export function eventsRepository({ db, dialect }: RepoContext): Repositories['events'] {
+  return {
+    async append(events) {
+      if (events.length === 0) return;
+      await db
+        .insertInto('events')
+        .values(
+          events.map((e) => ({
+            id: e.id,
+            letter_id: e.letterId,
+            sender_id: e.senderId,
+            type: e.type,
+            at: e.at,
+            data: JSON.stringify(e.data),
+          })),
+        )
+        .execute();
+    },
+    async listByLetter(letterId) {
+      const rows = await db
+        .selectFrom('events')
+        .select(['seq', 'id', 'letter_id', 'sender_id', 'type', 'at', 'data'])
+        .where('letter_id', '=', letterId)
+        .orderBy('seq')
+        .execute();
+      return rows.map(toEvent);
+    },
+    /**
+     * SQLite commits one transaction at a time, so `seq` order is commit order. In PostgreSQL a
+     * later `seq` can commit first; the feed therefore orders by (transaction id, seq) and shows
+     * only transactions older than every one still running, so no event is ever skipped.
+     */
+    async feed(senderId, after, limit) {
+      let q = db
+        .selectFrom('events as e')
+        .innerJoin('letters as l', 'l.id', 'e.letter_id')
+        .select(['e.seq', 'e.id', 'e.letter_id', 'e.sender_id', 'e.type', 'e.at', 'e.data', 'l.external_id'])
+        .select(dialect === 'postgres' ? sql<string>`e.tx::text`.as('tx_text') : sql<string>`e.tx`.as('tx_text'))
+        .where('e.sender_id', '=', senderId);
+      if (dialect === 'postgres') {
+        q = q.where(sql<boolean>`e.tx < pg_snapshot_xmin(pg_current_snapshot())`);
+        if (after) q = q.where(sql<boolean>`(e.tx, e.seq) > (${after.tx}::xid8, ${after.seq})`);
+        q = q.orderBy('e.tx').orderBy('e.seq');
+      } else {
+        if (after) q = q.where('e.seq', '>', after.seq);
+        q = q.orderBy('e.seq');
+      }
+      const rows = await q.limit(limit).execute();
+      return rows.map((r) => ({
+        ...toEvent(r),
+        externalId: r.external_id,
+        cursor: { tx: r.tx_text, seq: Number(r.seq) },
+      }));
+    },
+  };
+}

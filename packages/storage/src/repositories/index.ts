@@ -1,0 +1,23 @@
+import type { Repositories } from '@postkasse/core';
+import { apiKeysRepository } from './api-keys.js';
+import { documentsRepository } from './documents.js';
+import { eventsRepository } from './events.js';
+import { foldersRepository } from './folders.js';
+import { lettersRepository } from './letters.js';
+import { mailboxesRepository } from './mailboxes.js';
+import { personsRepository } from './persons.js';
+import { sendersRepository } from './senders.js';
+import type { RepoContext } from './shared.js';
+
+export function createRepositories(ctx: RepoContext): Repositories {
+  return {
+    senders: sendersRepository(ctx),
+    apiKeys: apiKeysRepository(ctx),
+    persons: personsRepository(ctx),
+    mailboxes: mailboxesRepository(ctx),
+    folders: foldersRepository(ctx),
+    letters: lettersRepository(ctx),
+    documents: documentsRepository(ctx),
+    events: eventsRepository(ctx),
+  };
+}

@@ -1,0 +1,45 @@
+import type { Mailbox, Repositories } from '@postkasse/core';
+import type { MailboxRow } from '../schema/mailboxes.js';
+import { type RepoContext, toBytes } from './shared.js';
+
+const toMailbox = (r: MailboxRow): Mailbox => ({
+  id: r.id,
+  ownerType: r.owner_type as Mailbox['ownerType'],
+  ownerId: r.owner_id,
+  name: r.name,
+  status: r.status as Mailbox['status'],
+  wrappedKey: r.wrapped_key,
+  createdAt: r.created_at,
+});
+
+export function mailboxesRepository({ db }: RepoContext): Repositories['mailboxes'] {
+  return {
+    async insert(m) {
+      await db
+        .insertInto('mailboxes')
+        .values({
+          id: m.id,
+          owner_type: m.ownerType,
+          owner_id: m.ownerId,
+          name: m.name,
+          status: m.status,
+          wrapped_key: toBytes(m.wrappedKey),
+          created_at: m.createdAt,
+        })
+        .execute();
+    },
+    async get(id) {
+      const row = await db.selectFrom('mailboxes').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toMailbox(row) : null;
+    },
+    async findByOwner(ownerType, ownerId) {
+      const row = await db
+        .selectFrom('mailboxes')
+        .selectAll()
+        .where('owner_type', '=', ownerType)
+        .where('owner_id', '=', ownerId)
+        .executeTakeFirst();
+      return row ? toMailbox(row) : null;
+    },
+  };
+}

@@ -1,0 +1,11 @@
+export const apiKeysTable = 'api_keys';
+export type ApiKeyRow = {
+  id: string;
+  sender_id: string;
+  key_hash: string;
+  prefix: string;
+  label: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+};

@@ -1,0 +1,17 @@
+export const documentsTable = 'documents';
+export type DocumentRow = {
+  id: string;
+  letter_id: string;
+  ordinal: number;
+  role: string;
+  title: string | null;
+  filename: string;
+  media_type: string;
+  language: string | null;
+  size: number;
+  /** SHA-256 of the plaintext, for integrity checks and idempotency. */
+  sha256: string;
+  blob_key: string;
+  /** The document's content key, wrapped by the mailbox key. */
+  wrapped_key: Buffer;
+};

@@ -1,0 +1,21 @@
+import type { ApiKeyRow } from './api-keys.js';
+import type { DocumentRow } from './documents.js';
+import type { EventRow } from './events.js';
+import type { FolderRow } from './folders.js';
+import type { LetterRow } from './letters.js';
+import type { MailboxRow } from './mailboxes.js';
+import type { PersonRow } from './persons.js';
+import type { SenderRow } from './senders.js';
+
+export type Database = {
+  senders: SenderRow;
+  api_keys: ApiKeyRow;
+  persons: PersonRow;
+  mailboxes: MailboxRow;
+  folders: FolderRow;
+  letters: LetterRow;
+  documents: DocumentRow;
+  events: EventRow;
+};
+
+export type Dialect = 'sqlite' | 'postgres';

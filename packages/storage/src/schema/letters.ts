@@ -1,0 +1,30 @@
+export const lettersTable = 'letters';
+/** Booleans are stored as 0/1 integers in both dialects. */
+export type LetterRow = {
+  id: string;
+  sender_id: string;
+  external_id: string;
+  request_hash: string;
+  recipient_type: string;
+  recipient_id: string;
+  mailbox_id: string | null;
+  status: string;
+  reject_reason: string | null;
+  subject: string;
+  non_sensitive_title: string | null;
+  auth_level: string;
+  sensitivity: string;
+  opening_receipt: number;
+  legal_notification: number;
+  mandatory: number;
+  sender_reference: string | null;
+  created_at: string;
+  delivered_at: string | null;
+  opened_at: string | null;
+  folder_id: string | null;
+  read_at: string | null;
+  trashed_at: string | null;
+  restore_folder_id: string | null;
+  document_count: number;
+  total_bytes: number;
+};

@@ -1,0 +1,109 @@
+import type { Repositories, Store } from '@postkasse/core';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { migrateToLatest } from './migrate.js';
+import { createRepositories } from './repositories/index.js';
+import type { Database } from './schema/index.js';
+
+type Unit = {
+  work: (repos: Repositories) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+};
+
+export type SqliteStoreOptions = {
+  /** At most this many units of work share one commit. */
+  maxBatch?: number;
+};
+
+function openConnection(file: string, readonly: boolean): SQLite.Database {
+  const conn = new SQLite(file, { readonly, fileMustExist: readonly });
+  conn.pragma('busy_timeout = 10000');
+  if (!readonly) {
+    conn.pragma('journal_mode = WAL');
+    // FULL: every commit is on disk before it is acknowledged, power loss included.
+    conn.pragma('synchronous = FULL');
+    conn.pragma('foreign_keys = ON');
+  }
+  return conn;
+}
+
+/**
+ * SQLite in WAL mode with one writer connection and one reader connection. Writes are
+ * group-committed: units of work that arrive while a commit is in progress are run together in
+ * the next transaction, each inside its own savepoint, so one failing unit rolls back alone and
+ * many letters share one fsync.
+ */
+export async function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Promise<Store> {
+  const maxBatch = options.maxBatch ?? 200;
+  const writer = new Kysely<Database>({ dialect: new SqliteDialect({ database: openConnection(file, false) }) });
+  await migrateToLatest(writer, 'sqlite');
+  const reader = new Kysely<Database>({ dialect: new SqliteDialect({ database: openConnection(file, true) }) });
+  const readRepos = createRepositories({ db: reader, dialect: 'sqlite' });
+
+  const queue: Unit[] = [];
+  let running = false;
+  let closed = false;
+
+  async function runBatch(units: Unit[]): Promise<void> {
+    const trx = await writer.startTransaction().execute();
+    const repos = createRepositories({ db: trx, dialect: 'sqlite' });
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      for (const unit of units) {
+        await sql`savepoint unit`.execute(trx);
+        try {
+          const value = await unit.work(repos);
+          await sql`release savepoint unit`.execute(trx);
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          await sql`rollback to savepoint unit`.execute(trx);
+          await sql`release savepoint unit`.execute(trx);
+          outcomes.push({ ok: false, error });
+        }
+      }
+      await trx.commit().execute();
+    } catch (error) {
+      await trx.rollback().execute().catch(() => undefined);
+      for (const unit of units) unit.reject(error);
+      return;
+    }
+    units.forEach((unit, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) unit.resolve(outcome.value);
+      else unit.reject(outcome?.error);
+    });
+  }
+
+  async function drain(): Promise<void> {
+    if (running) return;
+    running = true;
+    try {
+      while (queue.length > 0) await runBatch(queue.splice(0, maxBatch));
+    } finally {
+      running = false;
+    }
+  }
+
+  return {
+    dialect: 'sqlite',
+    read: readRepos,
+    write<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+      if (closed) return Promise.reject(new Error('the store is closed'));
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+        // Let the requests already in flight join this commit before it starts.
+        if (!running) setImmediate(() => void drain());
+      });
+    },
+    async ping() {
+      await sql`select 1`.execute(reader);
+    },
+    async close() {
+      closed = true;
+      while (running || queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+      await reader.destroy();
+      await writer.destroy();
+    },
+  };
+}
