@@ -1,0 +1,121 @@
+import {
+  acrValues,
+  AppError,
+  createApiKey,
+  createSender,
+  maskNationalId,
+  registerOrganization,
+  registerPerson,
+  type SenderKind,
+} from '@postkasse/core';
+import { type AppContext, createContext, loadConfig } from '@postkasse/server';
+import type { Command } from 'commander';
+import { fail, print } from '../output.js';
+
+/** Runs an operator command against the configured data dir or DATABASE_URL. */
+async function withContext<T>(json: boolean, run: (ctx: AppContext) => Promise<T>): Promise<void> {
+  let ctx: AppContext | undefined;
+  try {
+    ctx = await createContext(loadConfig());
+    await run(ctx);
+  } catch (error) {
+    await ctx?.close();
+    fail(error, json);
+  }
+  await ctx.close();
+}
+
+export function adminCommands(program: Command): void {
+  const admin = program.command('admin').description("the operator's commands, run on the server's data");
+
+  const sender = admin.command('sender').description('senders: authorities and companies that send letters');
+  sender
+    .command('create')
+    .description('register a sender and issue its first API key (shown this once)')
+    .requiredOption('--org <number>', 'organization number (NO) or CVR (DK)')
+    .requiredOption('--name <name>', 'display name shown to recipients')
+    .option('--kind <kind>', 'public (authority) or private (company)', 'public')
+    .option('--json', 'print JSON')
+    .action(async (opts: { org: string; name: string; kind: string; json?: boolean }) => {
+      const json = Boolean(opts.json);
+      await withContext(json, async (ctx) => {
+        if (opts.kind !== 'public' && opts.kind !== 'private') {
+          throw new AppError('validation_failed', '--kind is public or private');
+        }
+        const s = await createSender(ctx.deps, { orgNumber: opts.org, name: opts.name, kind: opts.kind as SenderKind });
+        const { key, secret } = await createApiKey(ctx.deps, s.id, 'initial');
+        print(
+          json,
+          { senderId: s.id, orgNumber: s.orgNumber, name: s.name, kind: s.kind, apiKeyId: key.id, apiKey: secret },
+          () => `sender ${s.id} (${s.name}, ${s.kind})\nAPI key (shown once): ${secret}`,
+        );
+      });
+    });
+
+  const person = admin.command('person').description('persons in the register');
+  person
+    .command('create')
+    .description('register a person and open their mailbox')
+    .requiredOption('--id <nationalId>', 'national id (fødselsnummer, D-number or CPR)')
+    .option('--name <name>')
+    .option('--email <email>')
+    .option('--mobile <mobile>')
+    .option('--language <language>', 'nb, nn, en, se or da')
+    .option('--json', 'print JSON')
+    .action(async (opts: { id: string; name?: string; email?: string; mobile?: string; language?: string; json?: boolean }) => {
+      const json = Boolean(opts.json);
+      await withContext(json, async (ctx) => {
+        const { person: p, mailbox } = await registerPerson(ctx.deps, {
+          nationalId: opts.id,
+          name: opts.name ?? null,
+          email: opts.email ?? null,
+          mobile: opts.mobile ?? null,
+          language: opts.language ?? null,
+        });
+        print(
+          json,
+          { personId: p.id, nationalId: p.nationalId, mailboxId: mailbox.id },
+          () => `person ${maskNationalId(p.nationalId)} registered; mailbox ${mailbox.id}`,
+        );
+      });
+    });
+
+  admin
+    .command('organization')
+    .description('organizations with a mailbox of their own')
+    .command('create')
+    .description("open an organization's mailbox")
+    .requiredOption('--org <number>', 'organization number (NO) or CVR (DK)')
+    .requiredOption('--name <name>')
+    .option('--json', 'print JSON')
+    .action(async (opts: { org: string; name: string; json?: boolean }) => {
+      const json = Boolean(opts.json);
+      await withContext(json, async (ctx) => {
+        const { mailbox } = await registerOrganization(ctx.deps, { orgNumber: opts.org, name: opts.name });
+        print(json, { orgNumber: opts.org, mailboxId: mailbox.id }, () => `mailbox ${mailbox.id} opened for ${opts.org}`);
+      });
+    });
+
+  admin
+    .command('token')
+    .description('print an access token from the embedded test issuer (development and tests only)')
+    .requiredOption('--id <nationalId>', 'the person (pid claim)')
+    .option('--acr <acr>', `${acrValues.substantial} or ${acrValues.high}`, acrValues.high)
+    .option('--ttl <seconds>', 'lifetime in seconds', '3600')
+    .option('--json', 'print JSON')
+    .action(async (opts: { id: string; acr: string; ttl: string; json?: boolean }) => {
+      const json = Boolean(opts.json);
+      await withContext(json, async (ctx) => {
+        if (!ctx.testIssuer) {
+          throw new AppError('forbidden', 'The embedded test issuer is off (POSTKASSE_TEST_IDP); tokens come from your identity provider');
+        }
+        if (opts.acr !== acrValues.substantial && opts.acr !== acrValues.high) {
+          throw new AppError('validation_failed', `--acr is ${acrValues.substantial} or ${acrValues.high}`);
+        }
+        const ttl = Number(opts.ttl);
+        if (!Number.isInteger(ttl) || ttl < 1 || ttl > 86_400) throw new AppError('validation_failed', '--ttl is 1 to 86400');
+        const token = await ctx.testIssuer.sign({ pid: opts.id, acr: opts.acr }, ttl);
+        print(json, { accessToken: token, tokenType: 'Bearer', expiresIn: ttl }, () => token);
+      });
+    });
+}

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { acrValues, createApiKey, createSender, registerPerson, sendLetter } from '@postkasse/core';
+import type { RunningServer } from '@postkasse/server';
+import { samplePdf } from './sample-pdf.js';
+
+type Identities = {
+  persons: Array<{ name: string; nationalId: string; note: string }>;
+  organizations: Array<{ name: string; orgNumber: string; kind: 'public' | 'private' }>;
+};
+
+const identitiesFile = new URL('../demo-data/identities.json', import.meta.url);
+
+/**
+ * Seeds an empty database with the synthetic test identities: the organizations become senders,
+ * persons with an active mailbox get one, Kari gets a first letter. The demo sender's API key is
+ * kept in the data dir (mode 0600) so every start can print it again.
+ */
+export async function seedDemo(server: RunningServer): Promise<void> {
+  const { deps, config } = server.ctx;
+  const credentialsFile = join(config.dataDir, 'demo-credentials.json');
+  const log = server.app.log;
+  let credentials: { senderId: string; apiKey: string; orgNumber: string } | null = null;
+  if ((await deps.store.read.senders.list()).length === 0) {
+    const ids = JSON.parse(await readFile(identitiesFile, 'utf8')) as Identities;
+    const senders = [];
+    for (const org of ids.organizations) senders.push(await createSender(deps, org));
+    const demoSender = senders.find((s) => s.kind === 'public');
+    if (!demoSender) throw new Error('the demo identities have no public organization');
+    const { secret } = await createApiKey(deps, demoSender.id, 'demo');
+    credentials = { senderId: demoSender.id, apiKey: secret, orgNumber: demoSender.orgNumber };
+    await writeFile(credentialsFile, JSON.stringify(credentials, null, 2), { mode: 0o600 });
+    await chmod(credentialsFile, 0o600);
+    for (const p of ids.persons) {
+      if (/active mailbox/.test(p.note)) await registerPerson(deps, { nationalId: p.nationalId, name: p.name });
+    }
+    const kari = ids.persons[0];
+    if (kari) {
+      const pdf = await samplePdf({ title: 'Velkommen til Postkasse' });
+      await sendLetter(
+        deps,
+        { kind: 'sender', sender: demoSender, credentialId: 'demo' },
+        {
+          id: randomUUID(),
+          recipient: { nationalId: kari.nationalId },
+          subject: 'Velkommen til Postkasse',
+          nonSensitiveTitle: 'Brev fra Skatteetaten',
+          authLevel: 'substantial',
+          sensitivity: 'normal',
+          openingReceipt: true,
+          legalNotification: false,
+          mandatory: false,
+          documents: [
+            { part: 'main', role: 'main', filename: 'velkommen.pdf', mediaType: 'application/pdf', content: pdf, language: 'nb' },
+          ],
+        },
+      );
+    }
+    log.info('demo data seeded');
+  } else {
+    credentials = JSON.parse(await readFile(credentialsFile, 'utf8').catch(() => 'null'));
+  }
+  const lines = [
+    '',
+    `Postkasse is running at ${server.url}  (API docs: ${server.url}/docs)`,
+    credentials
+      ? `Demo sender ${credentials.orgNumber}: API key ${credentials.apiKey}`
+      : 'This data dir was not seeded by the demo; create senders with `npx postkasse admin sender create`.',
+    `A reader's token: npx postkasse admin token --id 12858510129 --acr ${acrValues.high}`,
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,2 @@
+export { seedDemo } from './demo.js';
+export { samplePdf } from './sample-pdf.js';

@@ -1,0 +1,20 @@
+import { isAppError } from '@postkasse/core';
+
+/** Prints a result for people, or as one JSON document with --json. */
+export function print(json: boolean, value: unknown, human: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+}
+
+/** Errors: the problem's code and what to do, never a stack trace for expected failures. */
+export function fail(error: unknown, json: boolean): never {
+  if (isAppError(error)) {
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ error: { code: error.code, detail: error.message, errors: error.errors } }, null, 2)}\n`);
+    } else {
+      process.stderr.write(`error: ${error.code}: ${error.message}\n`);
+    }
+    process.exit(1);
+  }
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+}

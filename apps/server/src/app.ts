@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import fastifyMultipart from '@fastify/multipart';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AppContext } from './context.js';
+import { loggerOptions } from './logger.js';
+import { registerMetrics } from './metrics.js';
+import { registerProblemHandlers } from './problem.js';
+import { ProblemSchema } from './routes/common.schemas.js';
+import { healthRoutes } from './routes/health.js';
+import { mailboxRoutes } from './routes/mailboxes.js';
+import { messageRoutes } from './routes/messages.js';
+
+const CORRELATION_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export type BuildOptions = { logger?: boolean };
+
+/** Builds the HTTP application on a context; listening is the caller's business. */
+export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger === false ? false : loggerOptions(ctx.config.logLevel),
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-correlation-id'];
+      return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-correlation-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+  registerProblemHandlers(app);
+  app.addSchema(ProblemSchema);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Postkasse API',
+        version: '1.0.0',
+        description:
+          'Sender API (API keys) and recipient API (access tokens). Errors are application/problem+json ' +
+          'with a stable `code` and `retryable`.',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key or access token' } },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(fastifyMultipart, {
+    limits: {
+      fileSize: ctx.config.maxLetterBytes,
+      files: 261,
+      fields: 5,
+      fieldSize: 1024 * 1024,
+      parts: 270,
+      headerPairs: 100,
+    },
+  });
+
+  registerMetrics(app);
+  await app.register(healthRoutes(ctx));
+  await app.register(messageRoutes(ctx), { prefix: '/api/v1' });
+  await app.register(mailboxRoutes(ctx), { prefix: '/api/v1' });
+  return app;
+}

@@ -1,0 +1,4 @@
+export { buildApp } from './app.js';
+export { type Config, loadConfig } from './config.js';
+export { type AppContext, createContext } from './context.js';
+export { type RunningServer, startServer } from './start.js';

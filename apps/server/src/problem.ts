@@ -1,0 +1,118 @@
+import { AppError, type ErrorCode, errorCatalog, type FieldError, maskNationalIdsInText } from '@postkasse/core';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** RFC 9457 problem details with our stable `code`, `retryable` and the correlation id. */
+export type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  retryable: boolean;
+  correlationId: string;
+  errors?: FieldError[];
+  [extra: string]: unknown;
+};
+
+const statusToCode: Record<number, ErrorCode> = {
+  400: 'malformed_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'unsupported_media_type',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  503: 'service_unavailable',
+};
+
+/** Fastify's and its plugins' own errors, by their codes. */
+const frameworkCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_REQ_FILE_TOO_LARGE: 'payload_too_large',
+  FST_PARTS_LIMIT: 'payload_too_large',
+  FST_FILES_LIMIT: 'payload_too_large',
+  FST_FIELDS_LIMIT: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_request',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'malformed_request',
+};
+
+type SchemaError = {
+  instancePath: string;
+  keyword: string;
+  message?: string | undefined;
+  params: Record<string, unknown>;
+};
+
+/** Turns JSON-schema errors into field errors with readable paths (`message.documents[0].role`). */
+export function fieldErrors(prefix: string, errors: readonly SchemaError[]): FieldError[] {
+  return errors.map((v) => {
+    let path = prefix + v.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.');
+    const param = v.params.missingProperty ?? v.params.additionalProperty;
+    if (typeof param === 'string') path += `.${param}`;
+    let message = v.message ?? 'invalid';
+    if (v.keyword === 'additionalProperties') message = 'is not a known field';
+    if (v.keyword === 'enum' && Array.isArray(v.params.allowedValues)) {
+      message = `must be one of ${v.params.allowedValues.join(', ')}`;
+    }
+    return { path, code: v.keyword, message };
+  });
+}
+
+export function problemFrom(error: unknown, correlationId: string): Problem {
+  if (error instanceof AppError) {
+    return {
+      type: `urn:postkasse:problem:${error.code}`,
+      title: errorCatalog[error.code].title,
+      status: error.status,
+      detail: error.message,
+      code: error.code,
+      retryable: error.retryable,
+      correlationId,
+      ...(error.errors ? { errors: error.errors } : {}),
+      ...(error.extra ?? {}),
+    };
+  }
+  const fe = error as FastifyError;
+  if (fe?.validation) {
+    const errors = fieldErrors(fe.validationContext ?? 'request', fe.validation);
+    return problemFrom(
+      new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors }),
+      correlationId,
+    );
+  }
+  const mapped = (fe?.code && frameworkCodes[fe.code]) || (fe?.statusCode && statusToCode[fe.statusCode]);
+  if (mapped && fe.statusCode !== undefined && fe.statusCode < 500) {
+    return problemFrom(new AppError(mapped, fe.message), correlationId);
+  }
+  if (mapped === 'payload_too_large' || mapped === 'unsupported_media_type') {
+    return problemFrom(new AppError(mapped, fe.message), correlationId);
+  }
+  return problemFrom(new AppError('internal_error', 'Something went wrong on our side; try again'), correlationId);
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(problem.status).type('application/problem+json').send(problem);
+}
+
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error, request: FastifyRequest, reply) => {
+    const problem = problemFrom(error, request.id);
+    if (problem.status >= 500) {
+      request.log.error({ err: error, code: problem.code }, maskNationalIdsInText(String((error as Error)?.message)));
+    } else {
+      request.log.info({ code: problem.code, status: problem.status }, 'request refused');
+    }
+    if (problem.code === 'invalid_token' || problem.code === 'unauthenticated') {
+      reply.header('www-authenticate', `Bearer error="${problem.code === 'invalid_token' ? 'invalid_token' : 'invalid_request'}"`);
+    }
+    return sendProblem(reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problemFrom(new AppError('not_found', 'No such resource'), request.id)),
+  );
+}

@@ -1,0 +1,132 @@
+import { AppError, type DocumentInput, type FieldError, type LetterInput } from '@postkasse/core';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifyRequest } from 'fastify';
+import { fileTypeFromBuffer } from 'file-type';
+import { fieldErrors } from '../problem.js';
+import { LetterJson, type LetterJsonType } from './messages.schemas.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
+const validateLetterJson = ajv.compile<LetterJsonType>(LetterJson);
+
+/** Headroom over the documents' limit for the multipart framing and the letter's JSON. */
+const FRAMING_BYTES = 1024 * 1024;
+
+/** Types a content sniffer may report for a declared type without that being a mismatch. */
+const compatible: Record<string, string[]> = {
+  'application/xml': ['application/xml', 'text/xml'],
+  'text/xml': ['application/xml', 'text/xml'],
+  'application/msword': ['application/x-cfb'],
+};
+
+type FilePart = { content: Buffer; mediaType: string };
+
+/**
+ * Reads a letter sent as `multipart/form-data`: a `message` part with the letter's JSON and one
+ * part per document. Everything is checked before anything is stored: a part named twice, a
+ * document naming no part, a part no document names, a size over the limit.
+ */
+export async function readLetterUpload(request: FastifyRequest, maxBytes: number): Promise<LetterInput> {
+  if (!request.isMultipart()) {
+    throw new AppError('unsupported_media_type', 'Send the letter as multipart/form-data');
+  }
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes + FRAMING_BYTES) {
+    throw new AppError('payload_too_large', `A letter may hold at most ${maxBytes} bytes of documents`);
+  }
+  let messageText: string | null = null;
+  const files = new Map<string, FilePart>();
+  let total = 0;
+  for await (const part of request.parts()) {
+    if (part.fieldname === 'message') {
+      if (messageText !== null) throw new AppError('malformed_request', 'The message part appears twice');
+      messageText = part.type === 'file' ? (await part.toBuffer()).toString('utf8') : String(part.value);
+      continue;
+    }
+    if (part.type !== 'file') {
+      throw new AppError('malformed_request', `Unexpected field ${JSON.stringify(part.fieldname)}; documents are file parts`);
+    }
+    const content = await part.toBuffer();
+    total += content.byteLength;
+    if (total > maxBytes) {
+      throw new AppError('payload_too_large', `A letter may hold at most ${maxBytes} bytes of documents`);
+    }
+    if (files.has(part.fieldname)) {
+      throw new AppError('malformed_request', `The part ${JSON.stringify(part.fieldname)} appears twice`);
+    }
+    files.set(part.fieldname, { content, mediaType: part.mimetype });
+  }
+  if (messageText === null) {
+    throw new AppError('validation_failed', 'The multipart body has no "message" part with the letter', {
+      errors: [{ path: 'message', code: 'required', message: 'missing' }],
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(messageText);
+  } catch (error) {
+    throw new AppError('malformed_request', `The message part is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!validateLetterJson(json)) {
+    const errors = fieldErrors('message', validateLetterJson.errors ?? []);
+    throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+  }
+  return toLetterInput(json, files);
+}
+
+async function toLetterInput(json: LetterJsonType, files: Map<string, FilePart>): Promise<LetterInput> {
+  const errors: FieldError[] = [];
+  const documents: DocumentInput[] = [];
+  const used = new Set<string>();
+  for (const [i, doc] of json.documents.entries()) {
+    const file = files.get(doc.part);
+    if (!file) {
+      errors.push({
+        path: `message.documents[${i}].part`,
+        code: 'document_part_missing',
+        message: `no file part named ${JSON.stringify(doc.part)}`,
+      });
+      continue;
+    }
+    used.add(doc.part);
+    const sniffed = await fileTypeFromBuffer(file.content);
+    if (sniffed && sniffed.mime !== doc.mediaType && !compatible[doc.mediaType]?.includes(sniffed.mime)) {
+      errors.push({
+        path: `message.documents[${i}].mediaType`,
+        code: 'media_type_mismatch',
+        message: `declared ${doc.mediaType} but the content is ${sniffed.mime}`,
+      });
+    }
+    documents.push({
+      part: doc.part,
+      role: doc.role,
+      title: doc.title,
+      filename: doc.filename,
+      mediaType: doc.mediaType,
+      language: doc.language,
+      content: file.content,
+    });
+  }
+  for (const name of files.keys()) {
+    if (!used.has(name)) {
+      errors.push({ path: `parts.${name}`, code: 'unreferenced_part', message: 'no document names this part' });
+    }
+  }
+  if (errors.length > 0) {
+    throw new AppError('invalid_letter', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+  }
+  return {
+    id: json.id.toLowerCase(),
+    recipient: json.recipient,
+    subject: json.subject,
+    nonSensitiveTitle: json.nonSensitiveTitle,
+    authLevel: json.authLevel ?? 'high',
+    sensitivity: json.sensitivity ?? 'normal',
+    openingReceipt: json.openingReceipt ?? false,
+    legalNotification: json.legalNotification ?? false,
+    mandatory: json.mandatory ?? false,
+    senderReference: json.senderReference,
+    documents,
+  };
+}

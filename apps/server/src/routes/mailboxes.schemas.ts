@@ -1,0 +1,81 @@
+import { Type } from '@sinclair/typebox';
+import { AuthLevelSchema, NullableTimestamp, Page, Timestamp, Uuid } from './common.schemas.js';
+
+export const MailboxSchema = Type.Object({
+  id: Uuid,
+  ownerType: Type.Union([Type.Literal('person'), Type.Literal('organization')]),
+  name: Type.Union([Type.String(), Type.Null()]),
+  role: Type.Literal('owner'),
+});
+
+export const FolderSchema = Type.Object({
+  id: Uuid,
+  kind: Type.Union([Type.Literal('inbox'), Type.Literal('archive'), Type.Literal('trash'), Type.Literal('custom')]),
+  name: Type.String(),
+  total: Type.Integer(),
+  unread: Type.Integer(),
+});
+
+const SenderRef = Type.Union([
+  Type.Object({ id: Uuid, name: Type.String(), orgNumber: Type.String() }),
+  Type.Null(),
+]);
+
+const DocumentSchema = Type.Object({
+  id: Uuid,
+  role: Type.Union([Type.Literal('main'), Type.Literal('attachment'), Type.Literal('technical')]),
+  title: Type.Union([Type.String(), Type.Null()]),
+  filename: Type.String(),
+  mediaType: Type.String(),
+  language: Type.Union([Type.String(), Type.Null()]),
+  size: Type.Integer(),
+});
+
+const letterFields = {
+  id: Uuid,
+  sender: SenderRef,
+  subject: Type.Union([Type.String(), Type.Null()], { description: 'null when the login level is too low' }),
+  nonSensitiveTitle: Type.Union([Type.String(), Type.Null()]),
+  receivedAt: Timestamp,
+  read: Type.Boolean(),
+  folderId: Uuid,
+  authLevel: AuthLevelSchema,
+  sensitivity: Type.Union([Type.Literal('normal'), Type.Literal('sensitive')]),
+  restricted: Type.Boolean({ description: 'true: log in at `authLevel` to see the content' }),
+  legalNotification: Type.Boolean(),
+  mandatory: Type.Boolean(),
+  documentCount: Type.Integer(),
+  trashedAt: NullableTimestamp,
+};
+
+export const LetterSummary = Type.Object(letterFields);
+export const LetterDetail = Type.Object({
+  ...letterFields,
+  openedAt: NullableTimestamp,
+  documents: Type.Array(DocumentSchema),
+});
+export const LetterPage = Page(LetterSummary);
+
+export const MailboxParams = Type.Object({ mailboxId: Uuid });
+export const LetterParams = Type.Object({ mailboxId: Uuid, messageId: Uuid });
+export const DocumentParams = Type.Object({ mailboxId: Uuid, messageId: Uuid, documentId: Uuid });
+export const FolderParams = Type.Object({ mailboxId: Uuid, folderId: Uuid });
+
+export const ListQuery = Type.Object({
+  folder: Type.Optional(
+    Type.String({ maxLength: 36, description: 'A folder id, or inbox | archive | trash (default inbox)' }),
+  ),
+  cursor: Type.Optional(Type.String({ maxLength: 300 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+});
+
+export const LetterPatchBody = Type.Object(
+  { read: Type.Optional(Type.Boolean()), folderId: Type.Optional(Type.String({ maxLength: 36 })) },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const FolderBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+
+export const ContentQuery = Type.Object({
+  download: Type.Optional(Type.Boolean({ description: 'true: Content-Disposition attachment' })),
+});

@@ -1,0 +1,318 @@
+import {
+  createFolder,
+  deleteFolder,
+  getLetter,
+  type LetterCursor,
+  type LetterForReader,
+  listFolders,
+  listLetters,
+  listMyMailboxes,
+  openDocument,
+  renameFolder,
+  restoreLetter,
+  trashLetter,
+  updateLetter,
+} from '@postkasse/core';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import contentDisposition from 'content-disposition';
+import type { FastifyReply } from 'fastify';
+import { personOf, requirePerson } from '../authenticate.js';
+import type { AppContext } from '../context.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { bearerAuth, problems } from './common.schemas.js';
+import {
+  ContentQuery,
+  DocumentParams,
+  FolderBody,
+  FolderParams,
+  FolderSchema,
+  LetterDetail,
+  LetterPage,
+  LetterParams,
+  LetterPatchBody,
+  ListQuery,
+  MailboxParams,
+  MailboxSchema,
+} from './mailboxes.schemas.js';
+
+function presentSummary(view: LetterForReader) {
+  const { letter } = view;
+  return {
+    id: letter.id,
+    sender: view.sender,
+    subject: view.restricted ? null : letter.subject,
+    nonSensitiveTitle: letter.nonSensitiveTitle,
+    receivedAt: letter.deliveredAt ?? letter.createdAt,
+    read: letter.readAt !== null,
+    folderId: letter.folderId ?? '',
+    authLevel: letter.authLevel,
+    sensitivity: letter.sensitivity,
+    restricted: view.restricted,
+    legalNotification: letter.legalNotification,
+    mandatory: letter.mandatory,
+    documentCount: letter.documentCount,
+    trashedAt: letter.trashedAt,
+  };
+}
+
+function presentDetail(view: LetterForReader) {
+  return {
+    ...presentSummary(view),
+    openedAt: view.letter.openedAt,
+    documents: view.documents.map((d) => ({
+      id: d.id,
+      role: d.role,
+      title: d.title,
+      filename: d.filename,
+      mediaType: d.mediaType,
+      language: d.language,
+      size: d.size,
+    })),
+  };
+}
+
+const isLetterCursor = (v: unknown): v is LetterCursor =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as LetterCursor).deliveredAt === 'string' &&
+  typeof (v as LetterCursor).id === 'string';
+
+/** Media types a browser may show inline; everything else downloads. */
+const inlineTypes = new Set(['application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'text/plain']);
+
+/** The recipient API: a person's mailboxes, letters, documents and folders. */
+export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    requirePerson(app, ctx);
+    const tags = ['recipient'];
+
+    app.get(
+      '/me/mailboxes',
+      {
+        schema: {
+          tags,
+          summary: 'The mailboxes the caller may open',
+          security: bearerAuth,
+          response: { 200: Type.Object({ items: Type.Array(MailboxSchema) }), ...problems(401) },
+        },
+      },
+      async (request) => {
+        const actor = personOf(request);
+        const boxes = await listMyMailboxes(ctx.deps, actor);
+        return { items: boxes.map((m) => ({ id: m.id, ownerType: m.ownerType, name: m.name, role: m.role })) };
+      },
+    );
+
+    app.get(
+      '/mailboxes/:mailboxId/messages',
+      {
+        schema: {
+          tags,
+          summary: 'Letters in a folder, newest first',
+          security: bearerAuth,
+          params: MailboxParams,
+          querystring: ListQuery,
+          response: { 200: LetterPage, ...problems(400, 401, 404) },
+        },
+      },
+      async (request) => {
+        const actor = personOf(request);
+        const { folder = 'inbox', cursor, limit = 50 } = request.query;
+        const page = await listLetters(ctx.deps, actor, request.params.mailboxId, {
+          folder,
+          after: decodeCursor(cursor, isLetterCursor),
+          limit,
+        });
+        return { items: page.items.map(presentSummary), nextCursor: page.next ? encodeCursor(page.next) : null };
+      },
+    );
+
+    app.get(
+      '/mailboxes/:mailboxId/messages/:messageId',
+      {
+        schema: {
+          tags,
+          summary: 'One letter; only its non-sensitive title when the login level is too low',
+          security: bearerAuth,
+          params: LetterParams,
+          response: { 200: LetterDetail, ...problems(400, 401, 404) },
+        },
+      },
+      async (request) => {
+        const actor = personOf(request);
+        const { mailboxId, messageId } = request.params;
+        return presentDetail(await getLetter(ctx.deps, actor, mailboxId, messageId));
+      },
+    );
+
+    app.get(
+      '/mailboxes/:mailboxId/messages/:messageId/documents/:documentId/content',
+      {
+        schema: {
+          tags,
+          summary: "A document's bytes",
+          description: 'The first opening of the main document is recorded as the letter being opened.',
+          security: bearerAuth,
+          params: DocumentParams,
+          querystring: ContentQuery,
+          response: {
+            200: { description: 'The document', type: 'string', format: 'binary' },
+            ...problems(400, 401, 403, 404),
+          },
+        },
+      },
+      async (request, reply) => {
+        const actor = personOf(request);
+        const { mailboxId, messageId, documentId } = request.params;
+        const { document, content } = await openDocument(ctx.deps, actor, mailboxId, messageId, documentId);
+        const inline = inlineTypes.has(document.mediaType) && request.query.download !== true;
+        reply
+          .header('content-type', document.mediaType === 'text/plain' ? 'text/plain; charset=utf-8' : document.mediaType)
+          .header('content-length', content.byteLength)
+          .header('content-disposition', contentDisposition(document.filename, { type: inline ? 'inline' : 'attachment' }))
+          .header('cache-control', 'private, no-store')
+          .header('x-content-type-options', 'nosniff')
+          .header('etag', `"${document.sha256}"`);
+        if (document.mediaType !== 'application/pdf') {
+          reply.header('content-security-policy', "sandbox; default-src 'none'; img-src 'self'");
+        }
+        // A Buffer is sent as is; the schema above only describes it for the OpenAPI document.
+        return (reply as FastifyReply).send(Buffer.from(content.buffer, content.byteOffset, content.byteLength));
+      },
+    );
+
+    app.patch(
+      '/mailboxes/:mailboxId/messages/:messageId',
+      {
+        schema: {
+          tags,
+          summary: 'Mark read or unread, or move to a folder',
+          security: bearerAuth,
+          params: LetterParams,
+          body: LetterPatchBody,
+          response: { 200: LetterDetail, ...problems(400, 401, 404, 422) },
+        },
+      },
+      async (request) => {
+        const actor = personOf(request);
+        const { mailboxId, messageId } = request.params;
+        await updateLetter(ctx.deps, actor, mailboxId, messageId, request.body);
+        return presentDetail(await getLetter(ctx.deps, actor, mailboxId, messageId));
+      },
+    );
+
+    app.delete(
+      '/mailboxes/:mailboxId/messages/:messageId',
+      {
+        schema: {
+          tags,
+          summary: 'Move a letter to the trash (restorable)',
+          security: bearerAuth,
+          params: LetterParams,
+          response: { 204: Type.Null(), ...problems(400, 401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        const actor = personOf(request);
+        await trashLetter(ctx.deps, actor, request.params.mailboxId, request.params.messageId);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.post(
+      '/mailboxes/:mailboxId/messages/:messageId/restore',
+      {
+        schema: {
+          tags,
+          summary: 'Bring a letter back from the trash',
+          security: bearerAuth,
+          params: LetterParams,
+          response: { 200: LetterDetail, ...problems(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const actor = personOf(request);
+        const { mailboxId, messageId } = request.params;
+        await restoreLetter(ctx.deps, actor, mailboxId, messageId);
+        return presentDetail(await getLetter(ctx.deps, actor, mailboxId, messageId));
+      },
+    );
+
+    app.get(
+      '/mailboxes/:mailboxId/folders',
+      {
+        schema: {
+          tags,
+          summary: 'Folders with their letter counts',
+          security: bearerAuth,
+          params: MailboxParams,
+          response: { 200: Type.Object({ items: Type.Array(FolderSchema) }), ...problems(400, 401, 404) },
+        },
+      },
+      async (request) => {
+        const actor = personOf(request);
+        const folders = await listFolders(ctx.deps, actor, request.params.mailboxId);
+        return {
+          items: folders.map((f) => ({ id: f.id, kind: f.kind, name: f.name, total: f.total, unread: f.unread })),
+        };
+      },
+    );
+
+    app.post(
+      '/mailboxes/:mailboxId/folders',
+      {
+        schema: {
+          tags,
+          summary: 'Create a folder of ones own',
+          security: bearerAuth,
+          params: MailboxParams,
+          body: FolderBody,
+          response: { 201: FolderSchema, ...problems(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        const actor = personOf(request);
+        const f = await createFolder(ctx.deps, actor, request.params.mailboxId, request.body.name);
+        return reply.code(201).send({ id: f.id, kind: f.kind, name: f.name, total: 0, unread: 0 });
+      },
+    );
+
+    app.patch(
+      '/mailboxes/:mailboxId/folders/:folderId',
+      {
+        schema: {
+          tags,
+          summary: 'Rename a folder of ones own',
+          security: bearerAuth,
+          params: FolderParams,
+          body: FolderBody,
+          response: { 204: Type.Null(), ...problems(400, 401, 403, 404, 409, 422) },
+        },
+      },
+      async (request, reply) => {
+        const actor = personOf(request);
+        await renameFolder(ctx.deps, actor, request.params.mailboxId, request.params.folderId, request.body.name);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.delete(
+      '/mailboxes/:mailboxId/folders/:folderId',
+      {
+        schema: {
+          tags,
+          summary: 'Delete a folder of ones own; its letters move to the inbox',
+          security: bearerAuth,
+          params: FolderParams,
+          response: { 204: Type.Null(), ...problems(400, 401, 403, 404, 422) },
+        },
+      },
+      async (request, reply) => {
+        const actor = personOf(request);
+        await deleteFolder(ctx.deps, actor, request.params.mailboxId, request.params.folderId);
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}

@@ -1,0 +1,113 @@
+import { type FeedCursor, getSentLetter, type Letter, type LetterEvent, readEventFeed, sendLetter } from '@postkasse/core';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { requireSender, senderOf } from '../authenticate.js';
+import type { AppContext } from '../context.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { bearerAuth, problems } from './common.schemas.js';
+import { readLetterUpload } from './letter-upload.js';
+import { EventPage, EventQuery, MessageIdParams, SendMessageBody, SentMessage } from './messages.schemas.js';
+
+export function presentSentMessage(letter: Letter, events: LetterEvent[]) {
+  const receiptAllowed = letter.openingReceipt || letter.legalNotification;
+  return {
+    id: letter.externalId,
+    status: letter.status,
+    rejectReason: letter.rejectReason,
+    recipient:
+      letter.recipientType === 'person' ? { nationalId: letter.recipientId } : { orgNumber: letter.recipientId },
+    subject: letter.subject,
+    senderReference: letter.senderReference,
+    createdAt: letter.createdAt,
+    deliveredAt: letter.deliveredAt,
+    openedAt: receiptAllowed ? letter.openedAt : null,
+    documentCount: letter.documentCount,
+    events: events.map((e) => ({ id: e.id, type: e.type, at: e.at, data: e.data })),
+  };
+}
+
+const isFeedCursor = (v: unknown): v is FeedCursor =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as FeedCursor).tx === 'string' &&
+  /^\d{1,20}$/.test((v as FeedCursor).tx) &&
+  Number.isSafeInteger((v as FeedCursor).seq);
+
+/** The sender API: send letters, follow them, read the event feed. */
+export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    requireSender(app, ctx);
+    app.post(
+      '/messages',
+      {
+        // The body is multipart and read part by part in the handler; the schema is for the docs.
+        validatorCompiler: () => () => true,
+        schema: {
+          tags: ['sender'],
+          summary: 'Send a letter',
+          description:
+            'multipart/form-data with a `message` part holding the letter JSON and one file part per document. ' +
+            'The same id with the same content answers the same again; with other content it is 409.',
+          consumes: ['multipart/form-data'],
+          security: bearerAuth,
+          body: SendMessageBody,
+          response: { 201: SentMessage, ...problems(400, 401, 409, 413, 415, 422, 500, 503) },
+        },
+      },
+      async (request, reply) => {
+        const actor = senderOf(request);
+        const input = await readLetterUpload(request, ctx.config.maxLetterBytes);
+        const result = await sendLetter(ctx.deps, actor, input);
+        if (result.replayed) reply.header('idempotent-replayed', 'true');
+        reply.header('location', `/api/v1/messages/${result.letter.externalId}`);
+        return reply.code(201).send(presentSentMessage(result.letter, result.events));
+      },
+    );
+
+    app.get(
+      '/messages/:id',
+      {
+        schema: {
+          tags: ['sender'],
+          summary: "Status and events of one of the caller's letters",
+          security: bearerAuth,
+          params: MessageIdParams,
+          response: { 200: SentMessage, ...problems(400, 401, 404) },
+        },
+      },
+      async (request) => {
+        const actor = senderOf(request);
+        const { letter, events } = await getSentLetter(ctx.deps, actor, request.params.id.toLowerCase());
+        return presentSentMessage(letter, events);
+      },
+    );
+
+    app.get(
+      '/events',
+      {
+        schema: {
+          tags: ['sender'],
+          summary: "The caller's events in order",
+          description: 'Poll with `after` set to the last `nextCursor`; an empty page keeps the cursor.',
+          security: bearerAuth,
+          querystring: EventQuery,
+          response: { 200: EventPage, ...problems(400, 401) },
+        },
+      },
+      async (request) => {
+        const actor = senderOf(request);
+        const after = decodeCursor(request.query.after, isFeedCursor);
+        const rows = await readEventFeed(ctx.deps, actor, after, request.query.limit ?? 100);
+        const items = rows.map((e) => ({
+          id: e.id,
+          messageId: e.externalId,
+          type: e.type,
+          at: e.at,
+          data: e.data,
+          cursor: encodeCursor(e.cursor),
+        }));
+        const last = items.at(-1);
+        return { items, nextCursor: last ? last.cursor : (request.query.after ?? null) };
+      },
+    );
+  };
+}

@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { type AppContext, createContext } from './context.js';
+
+export type RunningServer = { app: FastifyInstance; ctx: AppContext; url: string; stop(): Promise<void> };
+
+/** Opens storage, builds the app and listens; stops cleanly on SIGTERM and SIGINT. */
+export async function startServer(config: Config, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
+  const ctx = await createContext(config);
+  const app = await buildApp(ctx);
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      await app.close();
+      await ctx.close();
+    })();
+    return stopping;
+  };
+  if (options.handleSignals !== false) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        app.log.info({ signal }, 'shutting down');
+        void stop().then(() => process.exit(0));
+      });
+    }
+  }
+  return { app, ctx, url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`, stop };
+}
