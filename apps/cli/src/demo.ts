@@ -52,7 +52,14 @@ export async function seedDemo(server: RunningServer): Promise<void> {
           legalNotification: false,
           mandatory: false,
           documents: [
-            { part: 'main', role: 'main', filename: 'velkommen.pdf', mediaType: 'application/pdf', content: pdf, language: 'nb' },
+            {
+              part: 'main',
+              role: 'main',
+              filename: 'velkommen.pdf',
+              mediaType: 'application/pdf',
+              content: pdf,
+              language: 'nb',
+            },
           ],
         },
       );

@@ -9,7 +9,9 @@ export function print(json: boolean, value: unknown, human: () => string): void 
 export function fail(error: unknown, json: boolean): never {
   if (isAppError(error)) {
     if (json) {
-      process.stdout.write(`${JSON.stringify({ error: { code: error.code, detail: error.message, errors: error.errors } }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ error: { code: error.code, detail: error.message, errors: error.errors } }, null, 2)}\n`,
+      );
     } else {
       process.stderr.write(`error: ${error.code}: ${error.message}\n`);
     }

@@ -19,7 +19,11 @@ export function samplePdf(options: { title: string; body?: string; reference?: s
     doc.on('error', reject);
     doc.rect(56, 40, 40, 40).fill('#1f4e79');
     doc.fillColor('#1f4e79').font('Helvetica-Bold').fontSize(16).text('Postkasse demo', 110, 52);
-    doc.fillColor('black').font('Helvetica').fontSize(9).text(`Ref: ${options.reference ?? '2026/12345'}`, 400, 52);
+    doc
+      .fillColor('black')
+      .font('Helvetica')
+      .fontSize(9)
+      .text(`Ref: ${options.reference ?? '2026/12345'}`, 400, 52);
     doc.moveDown(3).font('Helvetica-Bold').fontSize(14).text(options.title, 56);
     doc.moveDown().font('Helvetica').fontSize(10.5);
     if (options.body) {
@@ -29,7 +33,10 @@ export function samplePdf(options: { title: string; body?: string; reference?: s
       let y = doc.y + 10;
       for (let row = 0; row < 16; row++) {
         doc.text(`Post ${row + 1}`, 56, y).text(`${(row * 1234.5).toFixed(2)} kr`, 400, y);
-        doc.moveTo(56, y + 14).lineTo(540, y + 14).stroke('#cccccc');
+        doc
+          .moveTo(56, y + 14)
+          .lineTo(540, y + 14)
+          .stroke('#cccccc');
         y += 18;
       }
     }

@@ -46,10 +46,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const testIssuerEnabled = parseFlag('POSTKASSE_TEST_IDP', env.POSTKASSE_TEST_IDP) ?? externalIssuer === null;
   const testIssuerUrl = `${publicUrl}/test-idp`;
   if (externalIssuer && !env.POSTKASSE_TOKEN_JWKS_URL) {
-    throw new Error('POSTKASSE_TOKEN_ISSUER needs POSTKASSE_TOKEN_JWKS_URL (the issuer\'s signing keys)');
+    throw new Error("POSTKASSE_TOKEN_ISSUER needs POSTKASSE_TOKEN_JWKS_URL (the issuer's signing keys)");
   }
   if (!externalIssuer && !testIssuerEnabled) {
-    throw new Error('No token issuer: set POSTKASSE_TOKEN_ISSUER and POSTKASSE_TOKEN_JWKS_URL, or turn POSTKASSE_TEST_IDP on');
+    throw new Error(
+      'No token issuer: set POSTKASSE_TOKEN_ISSUER and POSTKASSE_TOKEN_JWKS_URL, or turn POSTKASSE_TEST_IDP on',
+    );
   }
   return {
     host,

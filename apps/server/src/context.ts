@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Deps, Randomness } from '@postkasse/core';
 import {
   createVault,
@@ -10,8 +12,6 @@ import {
   type TestIssuer,
 } from '@postkasse/crypto';
 import { openFsBlobStore, openPostgresStore, openSqliteStore } from '@postkasse/storage';
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { Config } from './config.js';
 import { createTokenVerifier, type TokenVerifier } from './token-verifier.js';
 

@@ -108,7 +108,10 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       request.log.info({ code: problem.code, status: problem.status }, 'request refused');
     }
     if (problem.code === 'invalid_token' || problem.code === 'unauthenticated') {
-      reply.header('www-authenticate', `Bearer error="${problem.code === 'invalid_token' ? 'invalid_token' : 'invalid_request'}"`);
+      reply.header(
+        'www-authenticate',
+        `Bearer error="${problem.code === 'invalid_token' ? 'invalid_token' : 'invalid_request'}"`,
+      );
     }
     return sendProblem(reply, problem);
   });

@@ -1,6 +1,6 @@
 import { AppError, authLevelFromAcr, type PersonActor, parseNationalId } from '@postkasse/core';
 import type { TestIssuer } from '@postkasse/crypto';
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import type { Config } from './config.js';
 
 export type TokenVerifier = { verify(token: string): Promise<PersonActor> };

@@ -1,6 +1,6 @@
 import type { AuthLevel } from './auth-level.js';
 import { AppError, type FieldError } from './errors.js';
-import { parseNationalId, parseOrgNumber, type PartyId } from './parties.js';
+import { type PartyId, parseNationalId, parseOrgNumber } from './parties.js';
 
 export type DocumentRole = 'main' | 'attachment' | 'technical';
 export type Sensitivity = 'normal' | 'sensitive';
@@ -88,9 +88,7 @@ export function parseRecipient(recipient: RecipientInput): PartyId {
     const p = parseNationalId(recipient.nationalId);
     if (!p) {
       throw new AppError('invalid_recipient', 'recipient.nationalId is not a valid national id', {
-        errors: [
-          { path: 'recipient.nationalId', code: 'invalid_national_id', message: 'not valid' },
-        ],
+        errors: [{ path: 'recipient.nationalId', code: 'invalid_national_id', message: 'not valid' }],
       });
     }
     return p;

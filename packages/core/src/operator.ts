@@ -87,7 +87,13 @@ async function openMailbox(
 /** Registers a person and opens their mailbox with its system folders. */
 export async function registerPerson(
   deps: Deps,
-  input: { nationalId: string; name?: string | null; email?: string | null; mobile?: string | null; language?: string | null },
+  input: {
+    nationalId: string;
+    name?: string | null;
+    email?: string | null;
+    mobile?: string | null;
+    language?: string | null;
+  },
 ): Promise<{ person: Person; mailbox: Mailbox }> {
   const parsed = parseNationalId(input.nationalId);
   if (!parsed) {
@@ -142,15 +148,12 @@ export async function registerOrganization(
  * Finds the sender behind an API key. Revoked keys and disabled senders fail. `lastUsedAt` is
  * refreshed at most once a minute, so authentication does not cost a write per request.
  */
-export async function authenticateApiKey(
-  deps: Deps,
-  secret: string,
-): Promise<{ sender: Sender; key: ApiKey } | null> {
+export async function authenticateApiKey(deps: Deps, secret: string): Promise<{ sender: Sender; key: ApiKey } | null> {
   if (!secret.startsWith(apiKeyPrefix)) return null;
   const key = await deps.store.read.apiKeys.findByHash(deps.hasher.sha256Hex(secret));
   if (!key || key.revokedAt) return null;
   const sender = await deps.store.read.senders.get(key.senderId);
-  if (!sender || sender.status !== 'active') return null;
+  if (sender?.status !== 'active') return null;
   const now = deps.clock.now();
   if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) > 60_000) {
     const at = now.toISOString();

@@ -34,12 +34,7 @@ export async function updateLetter(
 }
 
 /** Moves a letter to the trash, remembering where it was. Only the owner deletes. */
-export async function trashLetter(
-  deps: Deps,
-  actor: PersonActor,
-  mailboxId: string,
-  letterId: string,
-): Promise<void> {
+export async function trashLetter(deps: Deps, actor: PersonActor, mailboxId: string, letterId: string): Promise<void> {
   const access = await requireMailboxAccess(deps.store.read, actor, mailboxId);
   const letter = await requireLetter(deps, mailboxId, letterId);
   if (!canDelete(access)) throw new AppError('forbidden', 'Only the owner of a mailbox deletes letters');
@@ -97,12 +92,7 @@ async function requireOwnFolder(deps: Deps, actor: PersonActor, mailboxId: strin
   return folder;
 }
 
-export async function createFolder(
-  deps: Deps,
-  actor: PersonActor,
-  mailboxId: string,
-  name: string,
-): Promise<Folder> {
+export async function createFolder(deps: Deps, actor: PersonActor, mailboxId: string, name: string): Promise<Folder> {
   const access = await requireMailboxAccess(deps.store.read, actor, mailboxId);
   if (!canDelete(access)) throw new AppError('forbidden', 'Only the owner changes folders');
   const clean = checkFolderName(name);
@@ -141,12 +131,7 @@ export async function renameFolder(
 }
 
 /** Deletes one of the owner's folders; its letters go back to the inbox, none is lost. */
-export async function deleteFolder(
-  deps: Deps,
-  actor: PersonActor,
-  mailboxId: string,
-  folderId: string,
-): Promise<void> {
+export async function deleteFolder(deps: Deps, actor: PersonActor, mailboxId: string, folderId: string): Promise<void> {
   await requireOwnFolder(deps, actor, mailboxId, folderId);
   const inbox = await resolveFolder(deps, mailboxId, 'inbox');
   await deps.store.write(async (repos) => {

@@ -121,9 +121,7 @@ export type NewEvent = {
   data: Record<string, unknown>;
 };
 
-export type LetterPatch = Partial<
-  Pick<Letter, 'folderId' | 'readAt' | 'trashedAt' | 'restoreFolderId' | 'openedAt'>
->;
+export type LetterPatch = Partial<Pick<Letter, 'folderId' | 'readAt' | 'trashedAt' | 'restoreFolderId' | 'openedAt'>>;
 
 export type Repositories = {
   senders: {
@@ -162,12 +160,7 @@ export type Repositories = {
     insertIfAbsent(letter: Letter): Promise<boolean>;
     findByExternalId(senderId: string, externalId: string): Promise<Letter | null>;
     getInMailbox(mailboxId: string, id: string): Promise<Letter | null>;
-    listInFolder(
-      mailboxId: string,
-      folderId: string,
-      after: LetterCursor | null,
-      limit: number,
-    ): Promise<Letter[]>;
+    listInFolder(mailboxId: string, folderId: string, after: LetterCursor | null, limit: number): Promise<Letter[]>;
     update(mailboxId: string, id: string, patch: LetterPatch): Promise<void>;
     /** Sets opened_at only if it was unset; true when this call was the first opening. */
     markOpened(mailboxId: string, id: string, at: string): Promise<boolean>;

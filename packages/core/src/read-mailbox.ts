@@ -68,8 +68,7 @@ export async function listLetters(
     items.push(presentForReader(actor, letter, await sender(letter.senderId), []));
   }
   const last = page.at(-1);
-  const next =
-    rows.length > query.limit && last?.deliveredAt ? { deliveredAt: last.deliveredAt, id: last.id } : null;
+  const next = rows.length > query.limit && last?.deliveredAt ? { deliveredAt: last.deliveredAt, id: last.id } : null;
   return { items, next };
 }
 

@@ -18,7 +18,7 @@ type Route = { outcome: 'DELIVERED'; mailbox: Mailbox } | { outcome: 'REJECTED';
  */
 export function routeLetter(sender: Sender, mailbox: Mailbox | null): Route {
   if (sender.kind === 'private') return { outcome: 'REJECTED', reason: 'recipient_not_reachable' };
-  if (!mailbox || mailbox.status !== 'active') {
+  if (mailbox?.status !== 'active') {
     return { outcome: 'REJECTED', reason: 'recipient_has_no_mailbox' };
   }
   return { outcome: 'DELIVERED', mailbox };
@@ -52,11 +52,7 @@ async function replay(deps: Deps, existing: Letter, requestHash: string): Promis
  * Accepts a letter from a sender: validates it, routes it, encrypts its documents for the
  * recipient's mailbox and stores everything in one transaction. Idempotent on the sender's id.
  */
-export async function sendLetter(
-  deps: Deps,
-  actor: SenderActor,
-  input: LetterInput,
-): Promise<SendResult> {
+export async function sendLetter(deps: Deps, actor: SenderActor, input: LetterInput): Promise<SendResult> {
   const sender = actor.sender;
   if (sender.kind === 'private' && (input.legalNotification || input.mandatory)) {
     throw new AppError(
@@ -151,8 +147,7 @@ export async function sendLetter(
       ? [event('ACCEPTED'), event('DELIVERED')]
       : [event('REJECTED', { reason: route.reason })];
 
-  const dropBlobs = () =>
-    Promise.all(documents.map((d) => deps.blobs.delete(d.blobKey).catch(() => undefined)));
+  const dropBlobs = () => Promise.all(documents.map((d) => deps.blobs.delete(d.blobKey).catch(() => undefined)));
   let inserted: boolean;
   try {
     inserted = await deps.store.write(async (repos) => {

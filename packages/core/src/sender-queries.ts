@@ -15,11 +15,6 @@ export async function getSentLetter(
 }
 
 /** The sender's events in order, from a cursor. */
-export async function readEventFeed(
-  deps: Deps,
-  actor: SenderActor,
-  after: FeedCursor | null,
-  limit: number,
-) {
+export async function readEventFeed(deps: Deps, actor: SenderActor, after: FeedCursor | null, limit: number) {
   return deps.store.read.events.feed(actor.sender.id, after, limit);
 }

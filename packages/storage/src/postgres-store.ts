@@ -18,10 +18,7 @@ const types = {
 };
 
 /** PostgreSQL: a connection pool; every unit of work is its own transaction. */
-export async function openPostgresStore(
-  connectionString: string,
-  options: { poolSize?: number } = {},
-): Promise<Store> {
+export async function openPostgresStore(connectionString: string, options: { poolSize?: number } = {}): Promise<Store> {
   const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, types });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db, 'postgres');

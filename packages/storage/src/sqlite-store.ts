@@ -64,7 +64,10 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
       }
       await trx.commit().execute();
     } catch (error) {
-      await trx.rollback().execute().catch(() => undefined);
+      await trx
+        .rollback()
+        .execute()
+        .catch(() => undefined);
       for (const unit of units) unit.reject(error);
       return;
     }

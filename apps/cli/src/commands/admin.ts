@@ -1,6 +1,6 @@
 import {
-  acrValues,
   AppError,
+  acrValues,
   createApiKey,
   createSender,
   maskNationalId,
@@ -62,23 +62,32 @@ export function adminCommands(program: Command): void {
     .option('--mobile <mobile>')
     .option('--language <language>', 'nb, nn, en, se or da')
     .option('--json', 'print JSON')
-    .action(async (opts: { id: string; name?: string; email?: string; mobile?: string; language?: string; json?: boolean }) => {
-      const json = Boolean(opts.json);
-      await withContext(json, async (ctx) => {
-        const { person: p, mailbox } = await registerPerson(ctx.deps, {
-          nationalId: opts.id,
-          name: opts.name ?? null,
-          email: opts.email ?? null,
-          mobile: opts.mobile ?? null,
-          language: opts.language ?? null,
+    .action(
+      async (opts: {
+        id: string;
+        name?: string;
+        email?: string;
+        mobile?: string;
+        language?: string;
+        json?: boolean;
+      }) => {
+        const json = Boolean(opts.json);
+        await withContext(json, async (ctx) => {
+          const { person: p, mailbox } = await registerPerson(ctx.deps, {
+            nationalId: opts.id,
+            name: opts.name ?? null,
+            email: opts.email ?? null,
+            mobile: opts.mobile ?? null,
+            language: opts.language ?? null,
+          });
+          print(
+            json,
+            { personId: p.id, nationalId: p.nationalId, mailboxId: mailbox.id },
+            () => `person ${maskNationalId(p.nationalId)} registered; mailbox ${mailbox.id}`,
+          );
         });
-        print(
-          json,
-          { personId: p.id, nationalId: p.nationalId, mailboxId: mailbox.id },
-          () => `person ${maskNationalId(p.nationalId)} registered; mailbox ${mailbox.id}`,
-        );
-      });
-    });
+      },
+    );
 
   admin
     .command('organization')
@@ -92,7 +101,11 @@ export function adminCommands(program: Command): void {
       const json = Boolean(opts.json);
       await withContext(json, async (ctx) => {
         const { mailbox } = await registerOrganization(ctx.deps, { orgNumber: opts.org, name: opts.name });
-        print(json, { orgNumber: opts.org, mailboxId: mailbox.id }, () => `mailbox ${mailbox.id} opened for ${opts.org}`);
+        print(
+          json,
+          { orgNumber: opts.org, mailboxId: mailbox.id },
+          () => `mailbox ${mailbox.id} opened for ${opts.org}`,
+        );
       });
     });
 
@@ -107,13 +120,17 @@ export function adminCommands(program: Command): void {
       const json = Boolean(opts.json);
       await withContext(json, async (ctx) => {
         if (!ctx.testIssuer) {
-          throw new AppError('forbidden', 'The embedded test issuer is off (POSTKASSE_TEST_IDP); tokens come from your identity provider');
+          throw new AppError(
+            'forbidden',
+            'The embedded test issuer is off (POSTKASSE_TEST_IDP); tokens come from your identity provider',
+          );
         }
         if (opts.acr !== acrValues.substantial && opts.acr !== acrValues.high) {
           throw new AppError('validation_failed', `--acr is ${acrValues.substantial} or ${acrValues.high}`);
         }
         const ttl = Number(opts.ttl);
-        if (!Number.isInteger(ttl) || ttl < 1 || ttl > 86_400) throw new AppError('validation_failed', '--ttl is 1 to 86400');
+        if (!Number.isInteger(ttl) || ttl < 1 || ttl > 86_400)
+          throw new AppError('validation_failed', '--ttl is 1 to 86400');
         const token = await ctx.testIssuer.sign({ pid: opts.id, acr: opts.acr }, ttl);
         print(json, { accessToken: token, tokenType: 'Bearer', expiresIn: ttl }, () => token);
       });

@@ -11,6 +11,9 @@ export function serveCommand(program: Command): void {
       const config = loadConfig();
       const server = await startServer(config);
       if (opts.demo) await seedDemo(server);
-      server.app.log.info({ url: server.url, storage: config.databaseUrl ? 'postgres' : 'sqlite' }, 'postkasse is ready');
+      server.app.log.info(
+        { url: server.url, storage: config.databaseUrl ? 'postgres' : 'sqlite' },
+        'postkasse is ready',
+      );
     });
 }

@@ -45,7 +45,10 @@ export async function readLetterUpload(request: FastifyRequest, maxBytes: number
       continue;
     }
     if (part.type !== 'file') {
-      throw new AppError('malformed_request', `Unexpected field ${JSON.stringify(part.fieldname)}; documents are file parts`);
+      throw new AppError(
+        'malformed_request',
+        `Unexpected field ${JSON.stringify(part.fieldname)}; documents are file parts`,
+      );
     }
     const content = await part.toBuffer();
     total += content.byteLength;

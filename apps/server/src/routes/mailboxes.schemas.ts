@@ -16,10 +16,7 @@ export const FolderSchema = Type.Object({
   unread: Type.Integer(),
 });
 
-const SenderRef = Type.Union([
-  Type.Object({ id: Uuid, name: Type.String(), orgNumber: Type.String() }),
-  Type.Null(),
-]);
+const SenderRef = Type.Union([Type.Object({ id: Uuid, name: Type.String(), orgNumber: Type.String() }), Type.Null()]);
 
 const DocumentSchema = Type.Object({
   id: Uuid,
@@ -74,7 +71,10 @@ export const LetterPatchBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-export const FolderBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+export const FolderBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
 
 export const ContentQuery = Type.Object({
   download: Type.Optional(Type.Boolean({ description: 'true: Content-Disposition attachment' })),

@@ -1,3 +1,4 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   createFolder,
   deleteFolder,
@@ -13,7 +14,6 @@ import {
   trashLetter,
   updateLetter,
 } from '@postkasse/core';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import contentDisposition from 'content-disposition';
 import type { FastifyReply } from 'fastify';
@@ -168,9 +168,15 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         const { document, content } = await openDocument(ctx.deps, actor, mailboxId, messageId, documentId);
         const inline = inlineTypes.has(document.mediaType) && request.query.download !== true;
         reply
-          .header('content-type', document.mediaType === 'text/plain' ? 'text/plain; charset=utf-8' : document.mediaType)
+          .header(
+            'content-type',
+            document.mediaType === 'text/plain' ? 'text/plain; charset=utf-8' : document.mediaType,
+          )
           .header('content-length', content.byteLength)
-          .header('content-disposition', contentDisposition(document.filename, { type: inline ? 'inline' : 'attachment' }))
+          .header(
+            'content-disposition',
+            contentDisposition(document.filename, { type: inline ? 'inline' : 'attachment' }),
+          )
           .header('cache-control', 'private, no-store')
           .header('x-content-type-options', 'nosniff')
           .header('etag', `"${document.sha256}"`);

@@ -1,5 +1,12 @@
-import { type FeedCursor, getSentLetter, type Letter, type LetterEvent, readEventFeed, sendLetter } from '@postkasse/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  type FeedCursor,
+  getSentLetter,
+  type Letter,
+  type LetterEvent,
+  readEventFeed,
+  sendLetter,
+} from '@postkasse/core';
 import { requireSender, senderOf } from '../authenticate.js';
 import type { AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';

@@ -136,7 +136,16 @@ export function initial(dialect: Dialect) {
         .execute();
     },
     async down(db: Kysely<unknown>) {
-      for (const table of ['events', 'documents', 'letters', 'folders', 'mailboxes', 'persons', 'api_keys', 'senders']) {
+      for (const table of [
+        'events',
+        'documents',
+        'letters',
+        'folders',
+        'mailboxes',
+        'persons',
+        'api_keys',
+        'senders',
+      ]) {
         await db.schema.dropTable(table).execute();
       }
     },

@@ -35,14 +35,24 @@ export function apiKeysRepository({ db }: RepoContext): Repositories['apiKeys'] 
       return row ? toKey(row) : null;
     },
     async listBySender(senderId) {
-      const rows = await db.selectFrom('api_keys').selectAll().where('sender_id', '=', senderId).orderBy('created_at').execute();
+      const rows = await db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('sender_id', '=', senderId)
+        .orderBy('created_at')
+        .execute();
       return rows.map(toKey);
     },
     async touch(id, at) {
       await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
     },
     async revoke(id, at) {
-      await db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('api_keys')
+        .set({ revoked_at: at })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
   };
 }

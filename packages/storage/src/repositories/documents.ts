@@ -42,7 +42,12 @@ export function documentsRepository({ db }: RepoContext): Repositories['document
         .execute();
     },
     async listByLetter(letterId) {
-      const rows = await db.selectFrom('documents').selectAll().where('letter_id', '=', letterId).orderBy('ordinal').execute();
+      const rows = await db
+        .selectFrom('documents')
+        .selectAll()
+        .where('letter_id', '=', letterId)
+        .orderBy('ordinal')
+        .execute();
       return rows.map(toDocument);
     },
     async get(letterId, id) {

@@ -2,7 +2,15 @@ import type { LetterEvent, Repositories } from '@postkasse/core';
 import { sql } from 'kysely';
 import type { RepoContext } from './shared.js';
 
-type Row = { seq: number | string; id: string; letter_id: string; sender_id: string; type: string; at: string; data: string };
+type Row = {
+  seq: number | string;
+  id: string;
+  letter_id: string;
+  sender_id: string;
+  type: string;
+  at: string;
+  data: string;
+};
 
 const toEvent = (r: Row): LetterEvent => ({
   id: r.id,

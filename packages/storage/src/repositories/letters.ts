@@ -95,9 +95,7 @@ export function lettersRepository({ db }: RepoContext): Repositories['letters'] 
         .where('mailbox_id', '=', mailboxId)
         .where('folder_id', '=', folderId);
       if (after) {
-        q = q.where((eb) =>
-          eb(eb.refTuple('delivered_at', 'id'), '<', eb.tuple(after.deliveredAt, after.id)),
-        );
+        q = q.where((eb) => eb(eb.refTuple('delivered_at', 'id'), '<', eb.tuple(after.deliveredAt, after.id)));
       }
       const rows = await q.orderBy('delivered_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
       return rows.map(toLetter);

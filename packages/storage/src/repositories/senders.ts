@@ -16,7 +16,14 @@ export function sendersRepository({ db }: RepoContext): Repositories['senders'] 
     async insert(s) {
       await db
         .insertInto('senders')
-        .values({ id: s.id, org_number: s.orgNumber, name: s.name, kind: s.kind, status: s.status, created_at: s.createdAt })
+        .values({
+          id: s.id,
+          org_number: s.orgNumber,
+          name: s.name,
+          kind: s.kind,
+          status: s.status,
+          created_at: s.createdAt,
+        })
         .execute();
     },
     async get(id) {

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, letterJson, people, sendLetterHttp, startTestServer, type TestServer, tinyPdf } from '../../../test/harness.js';
+import { testDialects } from '../../../test/postgres.js';
+
+const dialects = await testDialects();
+
+describe.each(dialects)('a letter from sender to mailbox (%s)', (dialect) => {
+  let server: TestServer;
+  let apiKey: string;
+  let mailboxId: string;
+  let token: string;
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect);
+    ({ apiKey } = await server.sender('public'));
+    ({ mailboxId } = await server.person(people.kari, 'Kari Nordmann'));
+    token = await server.token(people.kari, 'high');
+  });
+  afterAll(() => server.close());
+
+  it('arrives, is listed, and its PDF comes back byte-identical', async () => {
+    const message = letterJson({ openingReceipt: true, senderReference: 'case-1' });
+    const sent = await sendLetterHttp(server, apiKey, message);
+    expect(sent.status).toBe(201);
+    expect(sent.body).toMatchObject({ id: message.id, status: 'DELIVERED', rejectReason: null, documentCount: 1 });
+    expect(sent.body.events.map((e: { type: string }) => e.type)).toEqual(['ACCEPTED', 'DELIVERED']);
+
+    const list = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages`);
+    expect(list.status).toBe(200);
+    const item = list.body.items.find((i: { subject: string }) => i.subject === 'Vedtak om bostøtte');
+    expect(item).toMatchObject({ read: false, restricted: false, sender: { orgNumber: '974000008' } });
+
+    const detail = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${item.id}`);
+    expect(detail.body.documents).toHaveLength(1);
+    const doc = detail.body.documents[0];
+    expect(doc).toMatchObject({ role: 'main', filename: 'vedtak.pdf', mediaType: 'application/pdf', size: tinyPdf.length });
+
+    const content = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${item.id}/documents/${doc.id}/content`);
+    expect(content.status).toBe(200);
+    expect(content.headers.get('content-type')).toBe('application/pdf');
+    expect(content.headers.get('content-disposition')).toContain('vedtak.pdf');
+    expect(Buffer.compare(content.body, tinyPdf)).toBe(0);
+
+    // The first opening is recorded once, and told to the sender who asked for a receipt.
+    const status = await fetch(`${server.url}/api/v1/messages/${message.id}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const body = (await status.json()) as { openedAt: string; events: Array<{ type: string }> };
+    expect(body.openedAt).toEqual(expect.any(String));
+    expect(body.events.map((e) => e.type)).toEqual(['ACCEPTED', 'DELIVERED', 'OPENED']);
+    await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${item.id}/documents/${doc.id}/content`);
+    const again = await fetch(`${server.url}/api/v1/messages/${message.id}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const againBody = (await again.json()) as { openedAt: string; events: Array<{ type: string }> };
+    expect(againBody.openedAt).toBe(body.openedAt);
+    expect(againBody.events).toHaveLength(3);
+
+    const after = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${item.id}`);
+    expect(after.body.read).toBe(true);
+  });
+
+  it('tells the sender nothing about opening when no receipt was asked for', async () => {
+    const message = letterJson();
+    await sendLetterHttp(server, apiKey, message);
+    const list = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages?limit=1`);
+    const letter = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${list.body.items[0].id}`);
+    await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${letter.body.id}/documents/${letter.body.documents[0].id}/content`);
+    const status = await fetch(`${server.url}/api/v1/messages/${message.id}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const body = (await status.json()) as { openedAt: string | null; events: Array<{ type: string }> };
+    expect(body.openedAt).toBeNull();
+    expect(body.events.map((e) => e.type)).toEqual(['ACCEPTED', 'DELIVERED']);
+  });
+
+  it('rejects a letter to a person without a mailbox, with a reason code', async () => {
+    const message = letterJson({ recipient: { nationalId: people.per } });
+    const sent = await sendLetterHttp(server, apiKey, message);
+    expect(sent.status).toBe(201);
+    expect(sent.body).toMatchObject({ status: 'REJECTED', rejectReason: 'recipient_has_no_mailbox' });
+    expect(sent.body.events.map((e: { type: string }) => e.type)).toEqual(['REJECTED']);
+  });
+
+  it('delivers to an organization mailbox by organization number', async () => {
+    await server.organization('958300018');
+    const sent = await sendLetterHttp(server, apiKey, letterJson({ recipient: { orgNumber: '958300018' } }));
+    expect(sent.body.status).toBe('DELIVERED');
+  });
+
+  it('pages the inbox newest first with a cursor', async () => {
+    const { apiKey: key } = await server.sender('public');
+    const { mailboxId: box } = await server.person(people.ola);
+    const olaToken = await server.token(people.ola);
+    const subjects: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      subjects.push(`Letter ${i}`);
+      await sendLetterHttp(server, key, letterJson({ recipient: { nationalId: people.ola }, subject: `Letter ${i}` }));
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = cursor ? `&cursor=${cursor}` : '';
+      const page = await api(server, olaToken, 'GET', `/api/v1/mailboxes/${box}/messages?limit=3${q}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items.map((i: { subject: string }) => i.subject));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...subjects].reverse());
+  });
+
+  it('reads the event feed in order with a cursor', async () => {
+    const { apiKey: key } = await server.sender('public');
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const m = letterJson();
+      ids.push(m.id);
+      await sendLetterHttp(server, key, m);
+    }
+    const seen: Array<{ messageId: string; type: string }> = [];
+    let after = '';
+    for (;;) {
+      const res = await fetch(`${server.url}/api/v1/events?limit=3${after ? `&after=${after}` : ''}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      const page = (await res.json()) as { items: Array<{ messageId: string; type: string }>; nextCursor: string };
+      if (page.items.length === 0) {
+        expect(page.nextCursor).toBe(after);
+        break;
+      }
+      seen.push(...page.items);
+      after = page.nextCursor;
+    }
+    expect(seen.map((e) => `${e.messageId}:${e.type}`)).toEqual(ids.flatMap((id) => [`${id}:ACCEPTED`, `${id}:DELIVERED`]));
+  });
+});

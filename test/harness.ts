@@ -1,0 +1,158 @@
+/**
+ * Starts the real server (real HTTP on a free port, real SQLite or PostgreSQL, real files) for
+ * API tests, and gives the tests helpers to set up senders, persons and tokens and to send letters.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  acrValues,
+  createApiKey,
+  createSender,
+  registerOrganization,
+  registerPerson,
+  type SenderKind,
+} from '@postkasse/core';
+import { type AppContext, buildApp, createContext, loadConfig } from '@postkasse/server';
+import type { FastifyInstance } from 'fastify';
+import { createTestDatabase } from './postgres.js';
+
+export type TestServer = {
+  url: string;
+  dataDir: string;
+  ctx: AppContext;
+  app: FastifyInstance;
+  close(): Promise<void>;
+  sender(kind?: SenderKind, orgNumber?: string): Promise<{ id: string; apiKey: string }>;
+  person(nationalId: string, name?: string): Promise<{ mailboxId: string }>;
+  organization(orgNumber: string): Promise<{ mailboxId: string }>;
+  token(nationalId: string, level?: 'substantial' | 'high', ttlSeconds?: number): Promise<string>;
+};
+
+/** Valid Norwegian organization numbers for test senders (mod-11 checked). */
+export const testOrgNumbers = ['974000008', '958300018', '915000002', '910000003', '920000004', '930000005'];
+
+export async function startTestServer(
+  dialect: 'sqlite' | 'postgres',
+  env: NodeJS.ProcessEnv = {},
+): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'postkasse-test-'));
+  const db = dialect === 'postgres' ? await createTestDatabase() : null;
+  const config = loadConfig({
+    POSTKASSE_DATA_DIR: dataDir,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...env,
+    ...(db ? { DATABASE_URL: db.url } : {}),
+  });
+  const ctx = await createContext(config);
+  const app = await buildApp(ctx, { logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  let orgIndex = 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    ctx,
+    app,
+    async close() {
+      await app.close();
+      await ctx.close();
+      await db?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+    async sender(kind = 'public', orgNumber) {
+      const org = orgNumber ?? testOrgNumbers[orgIndex++ % testOrgNumbers.length] ?? '974000008';
+      const s = await createSender(ctx.deps, { orgNumber: org, name: `Sender ${org}`, kind });
+      const { secret } = await createApiKey(ctx.deps, s.id);
+      return { id: s.id, apiKey: secret };
+    },
+    async person(nationalId, name) {
+      const { mailbox } = await registerPerson(ctx.deps, { nationalId, name: name ?? null });
+      return { mailboxId: mailbox.id };
+    },
+    async organization(orgNumber) {
+      const { mailbox } = await registerOrganization(ctx.deps, { orgNumber, name: `Org ${orgNumber}` });
+      return { mailboxId: mailbox.id };
+    },
+    async token(nationalId, level = 'high', ttlSeconds = 600) {
+      if (!ctx.testIssuer) throw new Error('test issuer is off');
+      return ctx.testIssuer.sign({ pid: nationalId, acr: acrValues[level] }, ttlSeconds);
+    },
+  };
+}
+
+/** Synthetic national ids from the shared fixtures. */
+export const people = {
+  kari: '12858510129',
+  ola: '03917210194',
+  ingrid: '21826010301',
+  per: '09899910173',
+  mette: '2211771212',
+} as const;
+
+/** A small valid PDF (the bytes matter to the content sniffer, not to anyone reading). */
+export const tinyPdf = Buffer.from(
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj ' +
+    '3 0 obj<</Type/Page/MediaBox[0 0 595 842]/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+);
+
+export type LetterJson = Record<string, unknown> & { id: string };
+
+export function letterJson(overrides: Record<string, unknown> = {}): LetterJson {
+  return {
+    id: randomUUID(),
+    recipient: { nationalId: people.kari },
+    subject: 'Vedtak om bostøtte',
+    nonSensitiveTitle: 'Brev fra kommunen',
+    authLevel: 'substantial',
+    documents: [{ part: 'main', role: 'main', filename: 'vedtak.pdf', mediaType: 'application/pdf', title: 'Vedtak' }],
+    ...overrides,
+  };
+}
+
+export type Part = { name: string; content: Uint8Array | string; type?: string; filename?: string };
+
+/** Builds a multipart body: the letter JSON as `message`, then the given file parts. */
+export function letterForm(
+  message: unknown,
+  parts: Part[] = [{ name: 'main', content: tinyPdf, type: 'application/pdf' }],
+): FormData {
+  const form = new FormData();
+  form.append('message', typeof message === 'string' ? message : JSON.stringify(message));
+  for (const p of parts) {
+    form.append(
+      p.name,
+      new Blob([p.content], { type: p.type ?? 'application/octet-stream' }),
+      p.filename ?? `${p.name}.bin`,
+    );
+  }
+  return form;
+}
+
+export async function sendLetterHttp(server: TestServer, apiKey: string, message: unknown, parts?: Part[]) {
+  const res = await fetch(`${server.url}/api/v1/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}` },
+    body: letterForm(message, parts),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
+}
+
+export async function api(server: TestServer, token: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const type = res.headers.get('content-type') ?? '';
+  const data = type.includes('json')
+    ? ((await res.json()) as Record<string, any>)
+    : Buffer.from(await res.arrayBuffer());
+  return { status: res.status, headers: res.headers, body: data as any };
+}
