@@ -15,12 +15,12 @@ import { messageRoutes } from './routes/messages.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-export type BuildOptions = { logger?: boolean };
+export type BuildOptions = { logger?: boolean; logStream?: { write(line: string): void } };
 
 /** Builds the HTTP application on a context; listening is the caller's business. */
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger === false ? false : loggerOptions(ctx.config.logLevel),
+    logger: options.logger === false ? false : loggerOptions(ctx.config.logLevel, options.logStream),
     // One line per request, written in onResponse below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,

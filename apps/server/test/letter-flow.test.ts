@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, letterJson, people, sendLetterHttp, startTestServer, type TestServer, tinyPdf } from '../../../test/harness.js';
+import {
+  api,
+  letterJson,
+  people,
+  sendLetterHttp,
+  startTestServer,
+  type TestServer,
+  tinyPdf,
+} from '../../../test/harness.js';
 import { testDialects } from '../../../test/postgres.js';
 
 const dialects = await testDialects();
@@ -33,21 +41,35 @@ describe.each(dialects)('a letter from sender to mailbox (%s)', (dialect) => {
     const detail = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${item.id}`);
     expect(detail.body.documents).toHaveLength(1);
     const doc = detail.body.documents[0];
-    expect(doc).toMatchObject({ role: 'main', filename: 'vedtak.pdf', mediaType: 'application/pdf', size: tinyPdf.length });
+    expect(doc).toMatchObject({
+      role: 'main',
+      filename: 'vedtak.pdf',
+      mediaType: 'application/pdf',
+      size: tinyPdf.length,
+    });
 
-    const content = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${item.id}/documents/${doc.id}/content`);
+    const content = await api(
+      server,
+      token,
+      'GET',
+      `/api/v1/mailboxes/${mailboxId}/messages/${item.id}/documents/${doc.id}/content`,
+    );
     expect(content.status).toBe(200);
     expect(content.headers.get('content-type')).toBe('application/pdf');
     expect(content.headers.get('content-disposition')).toContain('vedtak.pdf');
     expect(Buffer.compare(content.body, tinyPdf)).toBe(0);
 
     // The first opening is recorded once, and told to the sender who asked for a receipt.
-    const status = await fetch(`${server.url}/api/v1/messages/${message.id}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const status = await fetch(`${server.url}/api/v1/messages/${message.id}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     const body = (await status.json()) as { openedAt: string; events: Array<{ type: string }> };
     expect(body.openedAt).toEqual(expect.any(String));
     expect(body.events.map((e) => e.type)).toEqual(['ACCEPTED', 'DELIVERED', 'OPENED']);
     await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${item.id}/documents/${doc.id}/content`);
-    const again = await fetch(`${server.url}/api/v1/messages/${message.id}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const again = await fetch(`${server.url}/api/v1/messages/${message.id}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     const againBody = (await again.json()) as { openedAt: string; events: Array<{ type: string }> };
     expect(againBody.openedAt).toBe(body.openedAt);
     expect(againBody.events).toHaveLength(3);
@@ -61,8 +83,15 @@ describe.each(dialects)('a letter from sender to mailbox (%s)', (dialect) => {
     await sendLetterHttp(server, apiKey, message);
     const list = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages?limit=1`);
     const letter = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${list.body.items[0].id}`);
-    await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${letter.body.id}/documents/${letter.body.documents[0].id}/content`);
-    const status = await fetch(`${server.url}/api/v1/messages/${message.id}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    await api(
+      server,
+      token,
+      'GET',
+      `/api/v1/mailboxes/${mailboxId}/messages/${letter.body.id}/documents/${letter.body.documents[0].id}/content`,
+    );
+    const status = await fetch(`${server.url}/api/v1/messages/${message.id}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     const body = (await status.json()) as { openedAt: string | null; events: Array<{ type: string }> };
     expect(body.openedAt).toBeNull();
     expect(body.events.map((e) => e.type)).toEqual(['ACCEPTED', 'DELIVERED']);
@@ -125,6 +154,8 @@ describe.each(dialects)('a letter from sender to mailbox (%s)', (dialect) => {
       seen.push(...page.items);
       after = page.nextCursor;
     }
-    expect(seen.map((e) => `${e.messageId}:${e.type}`)).toEqual(ids.flatMap((id) => [`${id}:ACCEPTED`, `${id}:DELIVERED`]));
+    expect(seen.map((e) => `${e.messageId}:${e.type}`)).toEqual(
+      ids.flatMap((id) => [`${id}:ACCEPTED`, `${id}:DELIVERED`]),
+    );
   });
 });

@@ -1,0 +1,95 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const bin = new URL('../bin/postkasse.js', import.meta.url).pathname;
+
+describe('postkasse admin (the operator CLI, run as a separate process)', () => {
+  let dataDir: string;
+  const env = () => ({ ...process.env, POSTKASSE_DATA_DIR: dataDir, PORT: '18999', LOG_LEVEL: 'silent' });
+  const cli = async (...args: string[]) => {
+    try {
+      const { stdout, stderr } = await run('node', [bin, ...args], { env: env() });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'pk-cli-'));
+  });
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('creates a sender and shows its API key once, as JSON', async () => {
+    const res = await cli(
+      'admin',
+      'sender',
+      'create',
+      '--org',
+      '974000008',
+      '--name',
+      'Skatteetaten',
+      '--kind',
+      'public',
+      '--json',
+    );
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out).toMatchObject({ orgNumber: '974000008', kind: 'public' });
+    expect(out.senderId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(out.apiKey).toMatch(/^pk_[A-Za-z0-9_-]{40,}$/);
+    expect((await stat(join(dataDir, 'keys', 'master.key'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a second sender with the same organization number and an invalid one', async () => {
+    const dup = await cli('admin', 'sender', 'create', '--org', '974000008', '--name', 'Again', '--json');
+    expect(dup.code).toBe(1);
+    expect(JSON.parse(dup.stdout).error.code).toBe('invalid_operation');
+    const bad = await cli('admin', 'sender', 'create', '--org', '974000009', '--name', 'Bad');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('validation_failed');
+  });
+
+  it('registers a person with a mailbox and refuses an invalid national id', async () => {
+    const ok = await cli('admin', 'person', 'create', '--id', '12858510129', '--name', 'Kari Nordmann', '--json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ nationalId: '12858510129', mailboxId: expect.any(String) });
+    const bad = await cli('admin', 'person', 'create', '--id', '12858510128');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('validation_failed');
+    expect(bad.stderr).not.toContain('12858510128');
+  });
+
+  it('prints a token from the embedded test issuer with pid and acr', async () => {
+    const res = await cli('admin', 'token', '--id', '12858510129', '--acr', 'idporten-loa-substantial');
+    expect(res.code).toBe(0);
+    const claims = decodeJwt(res.stdout.trim());
+    expect(claims).toMatchObject({
+      pid: '12858510129',
+      acr: 'idporten-loa-substantial',
+      iss: 'http://localhost:18999/test-idp',
+    });
+    const badAcr = await cli('admin', 'token', '--id', '12858510129', '--acr', 'Level2');
+    expect(badAcr.code).toBe(1);
+  });
+
+  it('refuses to make tokens when the test issuer is off', async () => {
+    const { stdout, stderr } = await run('node', [bin, 'admin', 'token', '--id', '12858510129'], {
+      env: {
+        ...env(),
+        POSTKASSE_TEST_IDP: 'off',
+        POSTKASSE_TOKEN_ISSUER: 'https://idp.example',
+        POSTKASSE_TOKEN_JWKS_URL: 'https://idp.example/jwks',
+      },
+    }).catch((e: { stdout: string; stderr: string }) => e);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('forbidden');
+  });
+});

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildApp } from '@postkasse/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, letterJson, people, sendLetterHttp, startTestServer, type TestServer } from '../../../test/harness.js';
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
+    else out.push(path);
+  }
+  return out;
+}
+
+describe('letters at rest (sqlite: database file, WAL and blobs in the data dir)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('sqlite');
+  });
+  afterAll(() => server.close());
+
+  it('keeps no plaintext byte run of a document anywhere in the data dir', async () => {
+    const { apiKey } = await server.sender('public');
+    const { mailboxId } = await server.person(people.kari);
+    const marker = `KONFIDENSIELT-${randomUUID()}`;
+    const pdf = Buffer.from(`%PDF-1.4\n% ${marker}\n${'helseopplysninger '.repeat(200)}\n%%EOF\n`);
+    const attachment = Buffer.from(`${marker} vedlegg ${'diagnose '.repeat(100)}`);
+    const message = letterJson({
+      documents: [
+        { part: 'main', role: 'main', filename: 'vedtak.pdf', mediaType: 'application/pdf' },
+        { part: 'att', role: 'attachment', filename: 'vedlegg.txt', mediaType: 'text/plain' },
+      ],
+    });
+    const sent = await sendLetterHttp(server, apiKey, message, [
+      { name: 'main', content: pdf, type: 'application/pdf' },
+      { name: 'att', content: attachment, type: 'text/plain' },
+    ]);
+    expect(sent.status).toBe(201);
+
+    const files = await filesUnder(server.dataDir);
+    expect(files.some((f) => f.includes(`${join('blobs', '')}`))).toBe(true);
+    for (const file of files) {
+      const bytes = await readFile(file);
+      expect(bytes.includes(Buffer.from(marker)), file).toBe(false);
+      expect(bytes.includes(Buffer.from('helseopplysninger helseopplysninger')), file).toBe(false);
+      expect(bytes.includes(Buffer.from('diagnose diagnose')), file).toBe(false);
+    }
+
+    // …and yet the owner reads it back exactly.
+    const token = await server.token(people.kari);
+    const list = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages`);
+    const detail = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${list.body.items[0].id}`);
+    const [main, att] = detail.body.documents;
+    const base = `/api/v1/mailboxes/${mailboxId}/messages/${detail.body.id}/documents`;
+    expect(Buffer.compare((await api(server, token, 'GET', `${base}/${main.id}/content`)).body, pdf)).toBe(0);
+    expect(Buffer.compare((await api(server, token, 'GET', `${base}/${att.id}/content`)).body, attachment)).toBe(0);
+  });
+});
+
+describe('logs', () => {
+  let server: TestServer;
+  const lines: string[] = [];
+  let url: string;
+  beforeAll(async () => {
+    server = await startTestServer('sqlite', { LOG_LEVEL: 'info' });
+    await server.app.close();
+    const app = await buildApp(server.ctx, { logStream: { write: (line) => lines.push(line) } });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    server.app = app;
+  });
+  afterAll(() => server.close());
+
+  it('mask national ids and never contain credentials', async () => {
+    const { apiKey } = await server.sender('public');
+    await server.person(people.kari);
+    const token = await server.token(people.kari);
+    const local = { ...server, url };
+    await sendLetterHttp(local, apiKey, letterJson());
+    await sendLetterHttp(local, apiKey, letterJson({ recipient: { nationalId: '12858510128' } }));
+    await fetch(`${url}/api/v1/people/${people.kari}?id=${people.mette}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await fetch(`${url}/api/v1/me/mailboxes`, { headers: { authorization: `Bearer ${token}x` } });
+    const log = lines.join('');
+    expect(lines.length).toBeGreaterThan(3);
+    expect(log).toContain('128585*****');
+    for (const secret of [people.kari, people.mette, '12858510128', apiKey, token]) {
+      expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
+    }
+  });
+});

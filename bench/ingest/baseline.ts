@@ -1,0 +1,149 @@
+/**
+ * The baseline, a child process of run.ts: what the storage path alone costs. The same documents
+ * are encrypted with the real vault (AES-256-GCM content key per document, wrapped by a mailbox
+ * key that the master key wraps), written to the real file blob store (file + directory fsync)
+ * and recorded with one row each in a database of the kind the server uses, one transaction per
+ * row: SQLite in WAL mode with synchronous=FULL, or PostgreSQL through a pool of the server's
+ * size. No HTTP, no multipart, no validation, no domain code.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createVault, envKeyProvider } from '@postkasse/crypto';
+import { openFsBlobStore } from '@postkasse/storage';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { childConfig, cpuMsSince, type Dialect, latencyStats, pool, readDocuments, tell } from './shared.js';
+
+export type BaselineConfig = {
+  dialect: Dialect;
+  dir: string;
+  databaseUrl: string | null;
+  mailboxes: number;
+  letters: number;
+  warmup: number;
+  concurrency: number;
+  /** Connections to PostgreSQL; the server's pool has 10. */
+  poolSize: number;
+  pdfDir: string;
+};
+
+type Row = [string, string, string, string, Buffer, number, string, string];
+type Insert = (row: Row) => Promise<void>;
+
+const columns = 'id, mailbox_id, document_id, blob_key, wrapped_key, size, sha256, created_at';
+
+async function openDatabase(
+  config: BaselineConfig,
+): Promise<{ insert: Insert; count(): Promise<number>; close(): Promise<void> }> {
+  if (config.dialect === 'sqlite') {
+    const db = new SQLite(join(config.dir, 'baseline.sqlite'));
+    db.pragma('busy_timeout = 10000');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec(`create table letters (id text primary key, mailbox_id text not null, document_id text not null,
+      blob_key text not null unique, wrapped_key blob not null, size integer not null, sha256 text not null,
+      created_at text not null)`);
+    const statement = db.prepare(`insert into letters (${columns}) values (?, ?, ?, ?, ?, ?, ?, ?)`);
+    return {
+      // Outside an explicit transaction every statement is its own transaction: one commit each.
+      insert: async (row) => {
+        statement.run(...row);
+      },
+      count: async () => (db.prepare('select count(*) as n from letters').get() as { n: number }).n,
+      close: async () => {
+        db.close();
+      },
+    };
+  }
+  if (!config.databaseUrl) throw new Error('the PostgreSQL baseline needs a database URL');
+  const db = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize });
+  await db.query(`create table letters (id text primary key, mailbox_id text not null, document_id text not null,
+    blob_key text not null unique, wrapped_key bytea not null, size bigint not null, sha256 text not null,
+    created_at timestamptz not null)`);
+  const text = `insert into letters (${columns}) values ($1, $2, $3, $4, $5, $6, $7, $8)`;
+  return {
+    insert: async (row) => {
+      await db.query({ name: 'insert-letter', text, values: row });
+    },
+    count: async () => Number((await db.query('select count(*) as n from letters')).rows[0].n),
+    close: () => db.end(),
+  };
+}
+
+async function main(): Promise<void> {
+  const config = childConfig<BaselineConfig>();
+  await mkdir(config.dir, { recursive: true });
+  const documents = await readDocuments(config.pdfDir);
+  const vault = createVault(envKeyProvider(randomBytes(32).toString('base64')));
+  const blobs = await openFsBlobStore(join(config.dir, 'blobs'));
+  const mailboxes = await Promise.all(
+    Array.from({ length: config.mailboxes }, async () => {
+      const id = randomUUID();
+      return { id, wrappedKey: await vault.newMailboxKey(id) };
+    }),
+  );
+  const db = await openDatabase(config);
+
+  async function store(i: number): Promise<number> {
+    const started = performance.now();
+    const content = documents[i % documents.length]!;
+    const mailbox = mailboxes[i % mailboxes.length]!;
+    const documentId = randomUUID();
+    const sealed = await vault.seal(mailbox, documentId, content);
+    const blobKey = randomUUID();
+    await blobs.put(blobKey, sealed.ciphertext);
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    await db.insert([
+      randomUUID(),
+      mailbox.id,
+      documentId,
+      blobKey,
+      Buffer.from(sealed.wrappedKey),
+      content.byteLength,
+      sha256,
+      new Date().toISOString(),
+    ]);
+    return performance.now() - started;
+  }
+
+  await pool(config.warmup, config.concurrency, async (i) => {
+    await store(i);
+  });
+  await tell({ type: 'warm' });
+
+  const latencies = new Array<number>(config.letters);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await pool(config.letters, config.concurrency, async (i) => {
+    latencies[i] = await store(config.warmup + i);
+  });
+  const wallMs = performance.now() - started;
+  const cpuMs = cpuMsSince(cpu);
+  const rows = await db.count();
+  await db.close();
+  const expected = config.warmup + config.letters;
+  await tell({
+    type: 'result',
+    result: {
+      letters: config.letters,
+      errors: rows === expected ? 0 : Math.abs(expected - rows),
+      firstError: rows === expected ? null : `expected ${expected} rows, found ${rows}`,
+      wallMs,
+      lettersPerSecond: (config.letters / wallMs) * 1000,
+      latency: latencyStats(latencies),
+      cpuMs,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    },
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  async (error: unknown) => {
+    await tell({ type: 'error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }).catch(
+      () => undefined,
+    );
+    process.exit(1);
+  },
+);

@@ -1,0 +1,116 @@
+/**
+ * What the orchestrator (run.ts) and its child processes (client.ts, baseline.ts) share: the
+ * messages they exchange over IPC, the synthetic recipients and the latency statistics.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Sent by a child over IPC once its warm-up is done and the measured phase starts. */
+export type WarmMessage = { type: 'warm' };
+
+export type PhaseResult = {
+  /** Letters in the measured phase (warm-up excluded). */
+  letters: number;
+  /** Letters that failed (non-201, wrong status, transport error); 0 in a good run. */
+  errors: number;
+  firstError: string | null;
+  wallMs: number;
+  lettersPerSecond: number;
+  latency: LatencyStats;
+  /** CPU the child itself used in the measured phase, in ms (user + system). */
+  cpuMs: number;
+  peakRssBytes: number;
+};
+
+export type ResultMessage = { type: 'result'; result: PhaseResult };
+export type ErrorMessage = { type: 'error'; error: string };
+export type ChildMessage = WarmMessage | ResultMessage | ErrorMessage;
+
+export type LatencyStats = { p50: number; p90: number; p99: number; max: number; mean: number };
+
+/** Nearest-rank percentiles over latencies in ms. */
+export function latencyStats(samples: number[]): LatencyStats {
+  if (samples.length === 0) return { p50: Number.NaN, p90: Number.NaN, p99: Number.NaN, max: Number.NaN, mean: 0 };
+  const sorted = Float64Array.from(samples).sort();
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[sorted.length - 1] ?? 0, mean: sum / sorted.length };
+}
+
+const W1 = [3, 7, 6, 1, 8, 9, 4, 5, 2];
+const W2 = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
+
+function control(values: number[], weights: number[]): number | null {
+  let sum = 0;
+  for (let i = 0; i < weights.length; i++) sum += (values[i] ?? 0) * (weights[i] ?? 0);
+  const k = 11 - (sum % 11);
+  if (k === 11) return 0;
+  if (k === 10) return null;
+  return k;
+}
+
+/**
+ * `count` distinct synthetic Norwegian national ids (month + 80, as Skatteetaten's test ids):
+ * DDMMYY III K1 K2 with both mod-11 control digits; candidates whose control digit would be 10
+ * are skipped. Deterministic, so every run uses the same people.
+ */
+export function syntheticNationalIds(count: number): string[] {
+  const ids: string[] = [];
+  for (let n = 0; ids.length < count; n++) {
+    if (n > 1_000_000) throw new Error('could not make enough synthetic national ids');
+    const day = 1 + (n % 28);
+    const month = 1 + (Math.floor(n / 28) % 12);
+    const year = 70 + (Math.floor(n / 336) % 30);
+    const individual = 100 + (Math.floor(n / 10_080) % 400);
+    const base = `${String(day).padStart(2, '0')}${month + 80}${year}${individual}`;
+    const d = Array.from(base, (c) => c.charCodeAt(0) - 48);
+    const k1 = control(d, W1);
+    if (k1 === null) continue;
+    const k2 = control([...d, k1], W2);
+    if (k2 === null) continue;
+    ids.push(`${base}${k1}${k2}`);
+  }
+  return ids;
+}
+
+/** The sample PDFs the orchestrator wrote, in a stable order. */
+export async function readDocuments(dir: string): Promise<Buffer[]> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.pdf')).sort();
+  if (names.length === 0) throw new Error(`no PDFs in ${dir}`);
+  return Promise.all(names.map((n) => readFile(join(dir, n))));
+}
+
+/** Reads the JSON configuration a child was started with (env BENCH_CHILD_CONFIG). */
+export function childConfig<T>(): T {
+  const text = process.env.BENCH_CHILD_CONFIG;
+  if (!text) throw new Error('BENCH_CHILD_CONFIG is not set; this script is started by bench/ingest/run.ts');
+  return JSON.parse(text) as T;
+}
+
+/** Sends a message to the parent and waits until it is handed over (so exit does not drop it). */
+export function tell(message: ChildMessage): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!process.send) {
+      reject(new Error('no IPC channel to the parent'));
+      return;
+    }
+    process.send(message, undefined, {}, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+export function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(start);
+  return (u.user + u.system) / 1000;
+}
+
+/** Runs `work(i)` for i in [0, count) with at most `concurrency` in flight. */
+export async function pool(count: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await work(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}

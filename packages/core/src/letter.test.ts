@@ -1,0 +1,109 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AppError } from './errors.js';
+import { checkFilename, type DocumentInput, type LetterInput, validateLetter } from './letter.js';
+
+const doc = (over: Partial<DocumentInput> = {}): DocumentInput => ({
+  part: 'main',
+  role: 'main',
+  filename: 'letter.pdf',
+  mediaType: 'application/pdf',
+  content: new Uint8Array([37, 80, 68, 70]),
+  ...over,
+});
+const letter = (documents: DocumentInput[], over: Partial<LetterInput> = {}): LetterInput => ({
+  id: '8c2ea15d-61fb-4ba9-9366-42f8b194c114',
+  recipient: { nationalId: '12858510129' },
+  subject: 'Vedtak',
+  authLevel: 'high',
+  sensitivity: 'normal',
+  openingReceipt: false,
+  legalNotification: false,
+  mandatory: false,
+  documents,
+  ...over,
+});
+
+function codes(fn: () => void): string[] {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    return ((error as AppError).errors ?? []).map((e) => e.code);
+  }
+  return [];
+}
+
+describe('letter rules', () => {
+  it('accepts one main document with attachments and technical documents', () => {
+    const docs = [
+      doc(),
+      doc({ part: 'a1', role: 'attachment', filename: 'vedlegg.pdf' }),
+      doc({ part: 't1', role: 'technical', filename: 'data.xml', mediaType: 'application/xml' }),
+    ];
+    expect(() => validateLetter(letter(docs))).not.toThrow();
+  });
+
+  it('wants exactly one main document', () => {
+    expect(codes(() => validateLetter(letter([doc({ role: 'attachment' })])))).toContain('missing_main_document');
+    expect(codes(() => validateLetter(letter([doc(), doc({ part: 'b' })])))).toContain('multiple_main_documents');
+  });
+
+  it('allows 200 attachments and not 201', () => {
+    const attachments = (n: number) =>
+      Array.from({ length: n }, (_, i) => doc({ part: `a${i}`, role: 'attachment', filename: `a${i}.pdf` }));
+    expect(() => validateLetter(letter([doc(), ...attachments(200)]))).not.toThrow();
+    expect(codes(() => validateLetter(letter([doc(), ...attachments(201)])))).toContain('too_many_attachments');
+  });
+
+  it('refuses unknown media types, empty documents and an HTML main document', () => {
+    expect(codes(() => validateLetter(letter([doc({ mediaType: 'text/html' })])))).toContain(
+      'unsupported_document_type',
+    );
+    expect(codes(() => validateLetter(letter([doc({ content: new Uint8Array() })])))).toContain('empty_document');
+    expect(codes(() => validateLetter(letter([doc({ mediaType: 'application/json' })])))).toContain(
+      'unsupported_main_document_type',
+    );
+  });
+
+  it('collects every problem in one answer', () => {
+    const found = codes(() =>
+      validateLetter(letter([doc({ filename: '../x', mediaType: 'text/html' })], { subject: ' ' })),
+    );
+    expect(found).toEqual(expect.arrayContaining(['invalid_filename', 'unsupported_document_type', 'empty_subject']));
+  });
+});
+
+describe('file names', () => {
+  it('refuses path separators, control characters, reserved characters and dot names', () => {
+    for (const bad of [
+      '../etc/passwd',
+      'a/b.pdf',
+      'a\\b.pdf',
+      'x\u0000.pdf',
+      'x\n.pdf',
+      'a:b',
+      'a?.pdf',
+      '..',
+      '.',
+      ' lead',
+      'trail.',
+      '',
+    ]) {
+      expect(checkFilename(bad), bad).not.toBeNull();
+    }
+    expect(checkFilename('x'.repeat(256))).not.toBeNull();
+  });
+  it('accepts ordinary Nordic names', () => {
+    for (const good of ['vedtak.pdf', 'Søknad om støtte (2).pdf', 'Pladsanvisning.pdf', 'årsoppgjør 2026.PDF']) {
+      expect(checkFilename(good)).toBeNull();
+    }
+  });
+  it('never accepts a name containing a separator, whatever surrounds it', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.constantFrom('/', '\\', '\u0000', '<', '|'), fc.string(), (a, sep, b) => {
+        expect(checkFilename(`${a}${sep}${b}`)).not.toBeNull();
+      }),
+    );
+  });
+});

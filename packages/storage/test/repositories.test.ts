@@ -1,0 +1,298 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Letter, Mailbox, Store } from '@postkasse/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, testDialects } from '../../../test/postgres.js';
+import { openPostgresStore, openSqliteStore } from '../src/index.js';
+
+const dialects = await testDialects();
+
+async function openStore(dialect: 'sqlite' | 'postgres') {
+  if (dialect === 'sqlite') {
+    const dir = await mkdtemp(join(tmpdir(), 'pk-repo-'));
+    const file = join(dir, 'db.sqlite');
+    const store = await openSqliteStore(file);
+    return { store, reopen: () => openSqliteStore(file), cleanup: () => rm(dir, { recursive: true, force: true }) };
+  }
+  const db = await createTestDatabase();
+  const store = await openPostgresStore(db.url);
+  return { store, reopen: () => openPostgresStore(db.url), cleanup: db.drop };
+}
+
+const now = (offsetMs = 0) => new Date(Date.UTC(2026, 10, 22, 12) + offsetMs).toISOString();
+
+describe.each(dialects)('repositories (%s)', (dialect) => {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  let reopen: () => Promise<Store>;
+  const senderId = randomUUID();
+  let mailbox: Mailbox;
+  let inboxId: string;
+
+  beforeAll(async () => {
+    ({ store, cleanup, reopen } = await openStore(dialect));
+    mailbox = {
+      id: randomUUID(),
+      ownerType: 'person',
+      ownerId: '12858510129',
+      name: 'Kari',
+      status: 'active',
+      wrappedKey: Buffer.from([1, 2, 3]),
+      createdAt: now(),
+    };
+    inboxId = randomUUID();
+    await store.write(async (r) => {
+      await r.senders.insert({
+        id: senderId,
+        orgNumber: '974000008',
+        name: 'Skatteetaten',
+        kind: 'public',
+        status: 'active',
+        createdAt: now(),
+      });
+      await r.mailboxes.insert(mailbox);
+      await r.folders.insert({ id: inboxId, mailboxId: mailbox.id, kind: 'inbox', name: 'Inbox', createdAt: now() });
+    });
+  });
+  afterAll(async () => {
+    await store.close();
+    await cleanup();
+  });
+
+  const letter = (over: Partial<Letter> = {}): Letter => ({
+    id: randomUUID(),
+    senderId,
+    externalId: randomUUID(),
+    requestHash: 'h',
+    recipientType: 'person',
+    recipientId: '12858510129',
+    mailboxId: mailbox.id,
+    status: 'DELIVERED',
+    rejectReason: null,
+    subject: 'Subject',
+    nonSensitiveTitle: null,
+    authLevel: 'high',
+    sensitivity: 'normal',
+    openingReceipt: true,
+    legalNotification: false,
+    mandatory: false,
+    senderReference: null,
+    createdAt: now(),
+    deliveredAt: now(),
+    openedAt: null,
+    folderId: inboxId,
+    readAt: null,
+    trashedAt: null,
+    restoreFolderId: null,
+    documentCount: 1,
+    totalBytes: 10,
+    ...over,
+  });
+
+  it('reads back what it wrote, with types intact', async () => {
+    const l = letter({ legalNotification: true, senderReference: 'ref' });
+    expect(await store.write((r) => r.letters.insertIfAbsent(l))).toBe(true);
+    expect(await store.read.letters.getInMailbox(mailbox.id, l.id)).toEqual(l);
+    expect(await store.read.letters.findByExternalId(senderId, l.externalId)).toEqual(l);
+    const mb = await store.read.mailboxes.get(mailbox.id);
+    expect(Buffer.from(mb?.wrappedKey ?? [])).toEqual(Buffer.from([1, 2, 3]));
+  });
+
+  it('inserts a letter once per sender id, whatever races', async () => {
+    const externalId = randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => store.write((r) => r.letters.insertIfAbsent(letter({ externalId })))),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('pages a folder newest first across equal timestamps', async () => {
+    const box = randomUUID();
+    const folder = randomUUID();
+    await store.write(async (r) => {
+      await r.mailboxes.insert({ ...mailbox, id: box, ownerId: `x${box}` });
+      await r.folders.insert({ id: folder, mailboxId: box, kind: 'inbox', name: 'Inbox', createdAt: now() });
+      for (let i = 0; i < 9; i++) {
+        await r.letters.insertIfAbsent(
+          letter({ mailboxId: box, folderId: folder, deliveredAt: now(Math.floor(i / 3) * 1000) }),
+        );
+      }
+    });
+    const all = await store.read.letters.listInFolder(box, folder, null, 100);
+    const seen: string[] = [];
+    let after = null as { deliveredAt: string; id: string } | null;
+    for (;;) {
+      const page = await store.read.letters.listInFolder(box, folder, after, 4);
+      if (page.length === 0) break;
+      seen.push(...page.map((l) => l.id));
+      const last = page.at(-1)!;
+      after = { deliveredAt: last.deliveredAt!, id: last.id };
+    }
+    expect(seen).toEqual(all.map((l) => l.id));
+    expect(new Set(seen).size).toBe(9);
+    const times = all.map((l) => l.deliveredAt!);
+    expect([...times].sort().reverse()).toEqual(times);
+  });
+
+  it('records the first opening only once', async () => {
+    const l = letter();
+    await store.write((r) => r.letters.insertIfAbsent(l));
+    const first = await store.write((r) => r.letters.markOpened(mailbox.id, l.id, now(5000)));
+    const second = await store.write((r) => r.letters.markOpened(mailbox.id, l.id, now(9000)));
+    expect([first, second]).toEqual([true, false]);
+    const read = await store.read.letters.getInMailbox(mailbox.id, l.id);
+    expect(read?.openedAt).toBe(now(5000));
+    expect(read?.readAt).toBe(now(5000));
+  });
+
+  it('rolls back a failing unit of work alone; the others commit', async () => {
+    const good = letter();
+    const alsoGood = letter();
+    const bad = letter();
+    const outcomes = await Promise.allSettled([
+      store.write((r) => r.letters.insertIfAbsent(good)),
+      store.write(async (r) => {
+        await r.letters.insertIfAbsent(bad);
+        throw new Error('boom');
+      }),
+      store.write((r) => r.letters.insertIfAbsent(alsoGood)),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await store.read.letters.getInMailbox(mailbox.id, good.id)).not.toBeNull();
+    expect(await store.read.letters.getInMailbox(mailbox.id, alsoGood.id)).not.toBeNull();
+    expect(await store.read.letters.getInMailbox(mailbox.id, bad.id)).toBeNull();
+  });
+
+  it('serves the event feed in order from a cursor, and keeps data across a reopen', async () => {
+    const feedSender = randomUUID();
+    await store.write((r) =>
+      r.senders.insert({
+        id: feedSender,
+        orgNumber: randomUUID().slice(0, 9),
+        name: 'F',
+        kind: 'public',
+        status: 'active',
+        createdAt: now(),
+      }),
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const l = letter({ senderId: feedSender });
+      await store.write(async (r) => {
+        await r.letters.insertIfAbsent(l);
+        const evs = ['ACCEPTED', 'DELIVERED'].map((type) => ({
+          id: randomUUID(),
+          letterId: l.id,
+          senderId: feedSender,
+          type: type as 'ACCEPTED',
+          at: now(),
+          data: { i },
+        }));
+        ids.push(...evs.map((e) => e.id));
+        await r.events.append(evs);
+      });
+    }
+    const page1 = await store.read.events.feed(feedSender, null, 4);
+    const page2 = await store.read.events.feed(feedSender, page1.at(-1)!.cursor, 100);
+    expect([...page1, ...page2].map((e) => e.id)).toEqual(ids);
+    expect(page2.at(-1)?.data).toEqual({ i: 4 });
+    const reopened = await reopen();
+    expect((await reopened.read.events.feed(feedSender, null, 100)).map((e) => e.id)).toEqual(ids);
+    await reopened.close();
+  });
+});
+
+describe.runIf(dialects.includes('postgres'))('the PostgreSQL event feed under concurrent transactions', () => {
+  it('never skips an event that commits after a later-numbered one', async () => {
+    const db = await createTestDatabase();
+    const store = await openPostgresStore(db.url);
+    try {
+      const senderId = randomUUID();
+      const mailboxId = randomUUID();
+      const folderId = randomUUID();
+      await store.write(async (r) => {
+        await r.senders.insert({
+          id: senderId,
+          orgNumber: '974000008',
+          name: 'S',
+          kind: 'public',
+          status: 'active',
+          createdAt: now(),
+        });
+        await r.mailboxes.insert({
+          id: mailboxId,
+          ownerType: 'person',
+          ownerId: '12858510129',
+          name: null,
+          status: 'active',
+          wrappedKey: Buffer.from([1]),
+          createdAt: now(),
+        });
+        await r.folders.insert({ id: folderId, mailboxId, kind: 'inbox', name: 'Inbox', createdAt: now() });
+      });
+      const mk = (): Letter => ({
+        id: randomUUID(),
+        senderId,
+        externalId: randomUUID(),
+        requestHash: 'h',
+        recipientType: 'person',
+        recipientId: '12858510129',
+        mailboxId,
+        status: 'DELIVERED',
+        rejectReason: null,
+        subject: 's',
+        nonSensitiveTitle: null,
+        authLevel: 'high',
+        sensitivity: 'normal',
+        openingReceipt: false,
+        legalNotification: false,
+        mandatory: false,
+        senderReference: null,
+        createdAt: now(),
+        deliveredAt: now(),
+        openedAt: null,
+        folderId,
+        readAt: null,
+        trashedAt: null,
+        restoreFolderId: null,
+        documentCount: 0,
+        totalBytes: 0,
+      });
+      const slow = mk();
+      const fast = mk();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      // The slow transaction takes its sequence number first, then waits; the fast one commits.
+      const slowWrite = store.write(async (r) => {
+        await r.letters.insertIfAbsent(slow);
+        await r.events.append([
+          { id: randomUUID(), letterId: slow.id, senderId, type: 'ACCEPTED', at: now(), data: {} },
+        ]);
+        await gate;
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      await store.write(async (r) => {
+        await r.letters.insertIfAbsent(fast);
+        await r.events.append([
+          { id: randomUUID(), letterId: fast.id, senderId, type: 'ACCEPTED', at: now(), data: {} },
+        ]);
+      });
+      const whileOpen = await store.read.events.feed(senderId, null, 100);
+      // The fast event may not be shown yet (an older transaction is open) — but if it is, the
+      // cursor must not pass the slow one.
+      release();
+      await slowWrite;
+      const cursor = whileOpen.at(-1)?.cursor ?? null;
+      const rest = await store.read.events.feed(senderId, cursor, 100);
+      const all = [...whileOpen, ...rest].map((e) => e.letterId);
+      expect(all.sort()).toEqual([slow.id, fast.id].sort());
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});
