@@ -1,3 +1,4 @@
+import { sweepOrphanBlobs } from '@postkasse/core';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -12,9 +13,18 @@ export async function startServer(config: Config, options: { handleSignals?: boo
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  // The orphan sweep runs hourly in the background; in a multi-process deployment every process
+  // may run it, which is harmless (deletes are idempotent and only old, unreferenced blobs go).
+  const sweep = setInterval(() => {
+    sweepOrphanBlobs(ctx.deps)
+      .then((r) => r.deleted > 0 && app.log.info(r, 'orphan blobs swept'))
+      .catch((error: unknown) => app.log.error({ err: error }, 'orphan blob sweep failed'));
+  }, 3600_000);
+  sweep.unref();
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
+      clearInterval(sweep);
       await app.close();
       await ctx.close();
     })();

@@ -11,3 +11,4 @@ export * from './ports.js';
 export * from './read-mailbox.js';
 export * from './send-letter.js';
 export * from './sender-queries.js';
+export * from './sweep-blobs.js';

@@ -170,6 +170,8 @@ export type Repositories = {
     insertMany(documents: StoredDocument[]): Promise<void>;
     listByLetter(letterId: string): Promise<StoredDocument[]>;
     get(letterId: string, id: string): Promise<StoredDocument | null>;
+    /** Which of these blob keys some document points at. */
+    referencedBlobKeys(keys: string[]): Promise<Set<string>>;
   };
   events: {
     append(events: NewEvent[]): Promise<void>;

@@ -7,6 +7,7 @@ import {
   registerOrganization,
   registerPerson,
   type SenderKind,
+  sweepOrphanBlobs,
 } from '@postkasse/core';
 import { type AppContext, createContext, loadConfig } from '@postkasse/server';
 import type { Command } from 'commander';
@@ -105,6 +106,22 @@ export function adminCommands(program: Command): void {
           json,
           { orgNumber: opts.org, mailboxId: mailbox.id },
           () => `mailbox ${mailbox.id} opened for ${opts.org}`,
+        );
+      });
+    });
+
+  admin
+    .command('sweep-blobs')
+    .description('delete encrypted blobs no letter points at (left by crashes); safe while the server runs')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const json = Boolean(opts.json);
+      await withContext(json, async (ctx) => {
+        const result = await sweepOrphanBlobs(ctx.deps);
+        print(
+          json,
+          result,
+          () => `examined ${result.examined} blobs older than an hour, deleted ${result.deleted} orphans`,
         );
       });
     });

@@ -59,5 +59,10 @@ export function documentsRepository({ db }: RepoContext): Repositories['document
         .executeTakeFirst();
       return row ? toDocument(row) : null;
     },
+    async referencedBlobKeys(keys) {
+      if (keys.length === 0) return new Set();
+      const rows = await db.selectFrom('documents').select('blob_key').where('blob_key', 'in', keys).execute();
+      return new Set(rows.map((r) => r.blob_key));
+    },
   };
 }

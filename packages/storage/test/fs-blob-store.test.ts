@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, stat, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openFsBlobStore } from '../src/index.js';
+
+describe('filesystem blob store', () => {
+  it('stores, reads and deletes blobs as private files', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pk-blobs-'));
+    const blobs = await openFsBlobStore(root);
+    const key = randomUUID();
+    await blobs.put(key, Buffer.from('ciphertext'));
+    expect(Buffer.from(await blobs.get(key)).toString()).toBe('ciphertext');
+    expect((await stat(join(root, key.slice(0, 2), key))).mode & 0o777).toBe(0o600);
+    await expect(blobs.put(key, Buffer.from('again'))).rejects.toThrow();
+    await blobs.delete(key);
+    await expect(blobs.get(key)).rejects.toThrow();
+  });
+
+  it('refuses keys that are not platform UUIDs, so no path can leave the root', async () => {
+    const blobs = await openFsBlobStore(await mkdtemp(join(tmpdir(), 'pk-blobs-')));
+    for (const bad of [
+      '../../etc/passwd',
+      '/etc/passwd',
+      'a/b',
+      '',
+      `${randomUUID()}/..`,
+      randomUUID().toUpperCase(),
+    ]) {
+      await expect(blobs.put(bad, Buffer.from('x')), bad).rejects.toThrow(/invalid blob key/);
+      await expect(blobs.get(bad), bad).rejects.toThrow(/invalid blob key/);
+    }
+  });
+
+  it('lists blobs older than a moment for the orphan sweep', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pk-blobs-'));
+    const blobs = await openFsBlobStore(root);
+    const old = randomUUID();
+    const fresh = randomUUID();
+    await blobs.put(old, Buffer.from('a'));
+    await blobs.put(fresh, Buffer.from('b'));
+    const past = new Date(Date.now() - 3 * 3600_000);
+    await utimes(join(root, old.slice(0, 2), old), past, past);
+    const listed: string[] = [];
+    for await (const key of blobs.listOlderThan(new Date(Date.now() - 3600_000))) listed.push(key);
+    expect(listed).toEqual([old]);
+    expect((await readdir(root)).length).toBeGreaterThan(0);
+  });
+});
