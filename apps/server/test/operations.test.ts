@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../../test/harness.js';
+
+describe('operations endpoints and the API description', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('sqlite');
+  });
+  afterAll(() => server.close());
+
+  it('answers health and readiness', async () => {
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready' });
+  });
+
+  it('describes every API route in the OpenAPI 3.1 document', async () => {
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown }>>;
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    const routes = server.app
+      .printRoutes({ commonPrefix: false })
+      .split('\n')
+      .filter((l) => l.includes('/api/v1'));
+    expect(routes.length).toBeGreaterThan(0);
+    const expected = [
+      ['post', '/api/v1/messages'],
+      ['get', '/api/v1/messages/{id}'],
+      ['get', '/api/v1/events'],
+      ['get', '/api/v1/me/mailboxes'],
+      ['get', '/api/v1/mailboxes/{mailboxId}/messages'],
+      ['get', '/api/v1/mailboxes/{mailboxId}/messages/{messageId}'],
+      ['patch', '/api/v1/mailboxes/{mailboxId}/messages/{messageId}'],
+      ['delete', '/api/v1/mailboxes/{mailboxId}/messages/{messageId}'],
+      ['post', '/api/v1/mailboxes/{mailboxId}/messages/{messageId}/restore'],
+      ['get', '/api/v1/mailboxes/{mailboxId}/messages/{messageId}/documents/{documentId}/content'],
+      ['get', '/api/v1/mailboxes/{mailboxId}/folders'],
+      ['post', '/api/v1/mailboxes/{mailboxId}/folders'],
+      ['patch', '/api/v1/mailboxes/{mailboxId}/folders/{folderId}'],
+      ['delete', '/api/v1/mailboxes/{mailboxId}/folders/{folderId}'],
+    ];
+    for (const [method, path] of expected) {
+      const op = doc.paths[path as string]?.[method as string];
+      expect(op, `${method} ${path}`).toBeDefined();
+      expect(op?.security, `${method} ${path} security`).toBeDefined();
+      expect(
+        Object.keys(op?.responses ?? {}).some((s) => s.startsWith('4')),
+        `${method} ${path} errors`,
+      ).toBe(true);
+    }
+    const apiPaths = Object.keys(doc.paths).filter((p) => p.startsWith('/api/'));
+    expect(apiPaths.length).toBe(new Set(expected.map(([, p]) => p)).size);
+  });
+
+  it('serves the browsable API page and Prometheus metrics', async () => {
+    const docs = await fetch(`${server.url}/docs/`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('<html');
+    await fetch(`${server.url}/api/v1/events`);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain('postkasse_http_request_duration_seconds_bucket');
+    expect(metrics).toMatch(/postkasse_http_problems_total\{status="401"\} \d+/);
+  });
+
+  it('echoes a safe correlation id and replaces an unsafe one', async () => {
+    const safe = await fetch(`${server.url}/api/v1/events`, { headers: { 'x-correlation-id': 'abc-123' } });
+    expect(safe.headers.get('x-correlation-id')).toBe('abc-123');
+    expect(((await safe.json()) as { correlationId: string }).correlationId).toBe('abc-123');
+    const unsafe = await fetch(`${server.url}/api/v1/events`, { headers: { 'x-correlation-id': 'a b<script>' } });
+    expect(unsafe.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
