@@ -31,7 +31,15 @@ export type TestServer = {
 };
 
 /** Valid Norwegian organization numbers for test senders (mod-11 checked). */
-export const testOrgNumbers = ['974000008', '958300018', '915000002', '910000003', '920000004', '930000005'];
+export const testOrgNumbers = [
+  '974000008',
+  '958300018',
+  '915000002',
+  '910000004',
+  '910010018',
+  '910020021',
+  '910030035',
+];
 
 export async function startTestServer(
   dialect: 'sqlite' | 'postgres',

@@ -5,7 +5,7 @@ export function encodeCursor(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-export function decodeCursor<T>(text: string | undefined, check: (v: unknown) => v is T): T | null {
+export function decodeCursor<T>(text: string | undefined, check: (v: unknown) => v is T, parameter: string): T | null {
   if (text === undefined || text === '') return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
@@ -13,7 +13,11 @@ export function decodeCursor<T>(text: string | undefined, check: (v: unknown) =>
   } catch {
     // fall through to the error below
   }
-  throw new AppError('validation_failed', 'The cursor is not valid; use nextCursor from a previous answer', {
-    errors: [{ path: 'query.cursor', code: 'invalid_cursor', message: 'not a cursor we issued' }],
-  });
+  throw new AppError(
+    'validation_failed',
+    `The ${parameter} cursor is not valid; use nextCursor from a previous answer`,
+    {
+      errors: [{ path: `query.${parameter}`, code: 'invalid_cursor', message: 'not a cursor we issued' }],
+    },
+  );
 }

@@ -107,11 +107,10 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     } else {
       request.log.info({ code: problem.code, status: problem.status }, 'request refused');
     }
-    if (problem.code === 'invalid_token' || problem.code === 'unauthenticated') {
-      reply.header(
-        'www-authenticate',
-        `Bearer error="${problem.code === 'invalid_token' ? 'invalid_token' : 'invalid_request'}"`,
-      );
+    // RFC 6750 §3.1: no error code when the request carried no credentials at all.
+    if (problem.code === 'unauthenticated') reply.header('www-authenticate', 'Bearer realm="postkasse"');
+    if (problem.code === 'invalid_token') {
+      reply.header('www-authenticate', 'Bearer realm="postkasse", error="invalid_token"');
     }
     return sendProblem(reply, problem);
   });

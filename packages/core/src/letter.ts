@@ -75,7 +75,11 @@ export function checkFilename(name: string): string | null {
   if (name.length === 0) return 'the file name is empty';
   if (name.length > letterLimits.maxFilenameLength) return 'the file name is longer than 255';
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we reject
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'the file name contains control characters';
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return 'the file name contains control characters';
+  // Bidirectional overrides can make "gpj.exe" look like "exe.jpg" in a download dialog.
+  if (/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(name)) {
+    return 'the file name contains bidirectional control characters';
+  }
   if (/[<>:"/\\|?*]/.test(name)) return 'the file name contains path separators or <>:"/\\|?*';
   if (name === '.' || name === '..' || /^\s|\s$/.test(name) || name.endsWith('.')) {
     return 'the file name may not be a dot name or begin or end with blanks or a dot';

@@ -133,3 +133,17 @@ async function toLetterInput(json: LetterJsonType, files: Map<string, FilePart>)
     documents,
   };
 }
+
+/**
+ * The domain names fields relative to the letter (`documents[0].filename`); on the wire the letter
+ * is the `message` part, so paths are reported as `message.documents[0].filename`, like the
+ * schema's own errors.
+ */
+export function withPathPrefix(error: unknown, prefix: string): unknown {
+  if (!(error instanceof AppError) || !error.errors) return error;
+  const errors = error.errors.map((e) => ({ ...e, path: `${prefix}${e.path}` }));
+  return new AppError(error.code, errors.map((e) => `${e.path}: ${e.message}`).join('; '), {
+    errors,
+    ...(error.extra ? { extra: error.extra } : {}),
+  });
+}

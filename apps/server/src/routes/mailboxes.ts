@@ -72,11 +72,17 @@ function presentDetail(view: LetterForReader) {
   };
 }
 
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 const isLetterCursor = (v: unknown): v is LetterCursor =>
   typeof v === 'object' &&
   v !== null &&
   typeof (v as LetterCursor).deliveredAt === 'string' &&
-  typeof (v as LetterCursor).id === 'string';
+  ISO_UTC.test((v as LetterCursor).deliveredAt) &&
+  !Number.isNaN(Date.parse((v as LetterCursor).deliveredAt)) &&
+  typeof (v as LetterCursor).id === 'string' &&
+  UUID.test((v as LetterCursor).id);
 
 /** Media types a browser may show inline; everything else downloads. */
 const inlineTypes = new Set(['application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'text/plain']);
@@ -121,7 +127,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         const { folder = 'inbox', cursor, limit = 50 } = request.query;
         const page = await listLetters(ctx.deps, actor, request.params.mailboxId, {
           folder,
-          after: decodeCursor(cursor, isLetterCursor),
+          after: decodeCursor(cursor, isLetterCursor, 'cursor'),
           limit,
         });
         return { items: page.items.map(presentSummary), nextCursor: page.next ? encodeCursor(page.next) : null };

@@ -11,7 +11,7 @@ import { requireSender, senderOf } from '../authenticate.js';
 import type { AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { bearerAuth, problems } from './common.schemas.js';
-import { readLetterUpload } from './letter-upload.js';
+import { readLetterUpload, withPathPrefix } from './letter-upload.js';
 import { EventPage, EventQuery, MessageIdParams, SendMessageBody, SentMessage } from './messages.schemas.js';
 
 export function presentSentMessage(letter: Letter, events: LetterEvent[]) {
@@ -63,7 +63,9 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const actor = senderOf(request);
         const input = await readLetterUpload(request, ctx.config.maxLetterBytes);
-        const result = await sendLetter(ctx.deps, actor, input);
+        const result = await sendLetter(ctx.deps, actor, input).catch((error: unknown) => {
+          throw withPathPrefix(error, 'message.');
+        });
         if (result.replayed) reply.header('idempotent-replayed', 'true');
         reply.header('location', `/api/v1/messages/${result.letter.externalId}`);
         return reply.code(201).send(presentSentMessage(result.letter, result.events));
@@ -102,7 +104,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const actor = senderOf(request);
-        const after = decodeCursor(request.query.after, isFeedCursor);
+        const after = decodeCursor(request.query.after, isFeedCursor, 'after');
         const rows = await readEventFeed(ctx.deps, actor, after, request.query.limit ?? 100);
         const items = rows.map((e) => ({
           id: e.id,
