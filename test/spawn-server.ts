@@ -76,6 +76,17 @@ export type ServerProcess = {
 /** Every server process started here and not yet seen to exit, so a test can never leave one running. */
 const live = new Set<ServerProcess>();
 
+// If the test process goes away without its afterAll (a crash, a timeout), take the servers along.
+process.once('exit', () => {
+  for (const s of live) {
+    try {
+      process.kill(s.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
 /** Kills every server process this module started that is still running. */
 export async function killAllServers(): Promise<void> {
   await Promise.all([...live].map((s) => s.stop('SIGKILL')));
