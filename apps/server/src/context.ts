@@ -27,7 +27,9 @@ export type AppContext = {
 export async function createContext(config: Config): Promise<AppContext> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = config.databaseUrl
-    ? await openPostgresStore(config.databaseUrl)
+    ? await openPostgresStore(config.databaseUrl, {
+        onConnectionError: (error) => process.emitWarning(`PostgreSQL connection lost: ${error.message}`),
+      })
     : await openSqliteStore(join(config.dataDir, 'postkasse.sqlite'));
   const blobs = await openFsBlobStore(config.blobDir);
   const keys = config.masterKey ? envKeyProvider(config.masterKey) : fileKeyProvider(config.masterKeyFile);

@@ -18,8 +18,14 @@ const types = {
 };
 
 /** PostgreSQL: a connection pool; every unit of work is its own transaction. */
-export async function openPostgresStore(connectionString: string, options: { poolSize?: number } = {}): Promise<Store> {
+export async function openPostgresStore(
+  connectionString: string,
+  options: { poolSize?: number; onConnectionError?: (error: Error) => void } = {},
+): Promise<Store> {
   const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, types });
+  // An idle connection the server closes (a restart, a failover, an administrator) must not take
+  // the process down: pg drops that client and the next query opens a fresh one.
+  pool.on('error', (error) => options.onConnectionError?.(error));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db, 'postgres');
   const readRepos = createRepositories({ db, dialect: 'postgres' });

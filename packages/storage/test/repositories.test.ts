@@ -296,3 +296,27 @@ describe.runIf(dialects.includes('postgres'))('the PostgreSQL event feed under c
     }
   });
 });
+
+describe.runIf(dialects.includes('postgres'))('the PostgreSQL store when the server drops connections', () => {
+  it('survives its idle connections being terminated and keeps answering', async () => {
+    const db = await createTestDatabase();
+    const errors: Error[] = [];
+    const store = await openPostgresStore(db.url, { onConnectionError: (e) => errors.push(e) });
+    try {
+      await store.ping();
+      const { default: pg } = await import('pg');
+      const admin = new pg.Client({ connectionString: db.url });
+      await admin.connect();
+      await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+      );
+      await admin.end();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(errors.length).toBeGreaterThan(0);
+      await store.ping();
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});
