@@ -1,6 +1,7 @@
-import { canDelete, type PersonActor, requireMailboxAccess } from './actors.js';
+import { canDelete, canOrganize, type PersonActor, requireCapability, requireMailboxAccess } from './actors.js';
+import { recordAudit } from './audit.js';
 import { AppError } from './errors.js';
-import type { Deps, Folder } from './ports.js';
+import type { Deps, Folder, LetterPatch } from './ports.js';
 import { requireLetter, resolveFolder } from './read-mailbox.js';
 
 /** Marks a letter read or unread and/or moves it to another folder (not to trash: delete does). */
@@ -11,9 +12,10 @@ export async function updateLetter(
   letterId: string,
   change: { read?: boolean | undefined; folderId?: string | undefined },
 ): Promise<void> {
-  await requireMailboxAccess(deps.store.read, actor, mailboxId);
+  const access = await requireMailboxAccess(deps, actor, mailboxId);
   const letter = await requireLetter(deps, mailboxId, letterId);
-  const patch: Parameters<Deps['store']['read']['letters']['update']>[2] = {};
+  requireCapability(canOrganize(access), 'move letters or mark them');
+  const patch: LetterPatch = {};
   if (change.read !== undefined) {
     patch.readAt = change.read ? (letter.readAt ?? deps.clock.now().toISOString()) : null;
   }
@@ -22,6 +24,7 @@ export async function updateLetter(
     if (target.kind === 'trash') {
       throw new AppError('invalid_operation', 'Use DELETE to move a letter to the trash');
     }
+    if (letter.trashedAt) requireCapability(canDelete(access), 'take letters out of the trash');
     patch.folderId = target.id;
     if (letter.trashedAt) {
       patch.trashedAt = null;
@@ -29,24 +32,28 @@ export async function updateLetter(
     }
   }
   if (Object.keys(patch).length > 0) {
-    await deps.store.write((repos) => repos.letters.update(mailboxId, letterId, patch));
+    await deps.store.write(async (repos) => {
+      await repos.letters.update(mailboxId, letterId, patch);
+      await recordAudit(deps, repos, actor, access, 'letter.update', letterId, { ...change });
+    });
   }
 }
 
 /** Moves a letter to the trash, remembering where it was. Only the owner deletes. */
 export async function trashLetter(deps: Deps, actor: PersonActor, mailboxId: string, letterId: string): Promise<void> {
-  const access = await requireMailboxAccess(deps.store.read, actor, mailboxId);
+  const access = await requireMailboxAccess(deps, actor, mailboxId);
   const letter = await requireLetter(deps, mailboxId, letterId);
-  if (!canDelete(access)) throw new AppError('forbidden', 'Only the owner of a mailbox deletes letters');
+  requireCapability(canDelete(access), 'delete letters');
   if (letter.trashedAt) return;
   const trash = await resolveFolder(deps, mailboxId, 'trash');
-  await deps.store.write((repos) =>
-    repos.letters.update(mailboxId, letterId, {
+  await deps.store.write(async (repos) => {
+    await repos.letters.update(mailboxId, letterId, {
       folderId: trash.id,
       trashedAt: deps.clock.now().toISOString(),
       restoreFolderId: letter.folderId,
-    }),
-  );
+    });
+    await recordAudit(deps, repos, actor, access, 'letter.trash', letterId);
+  });
 }
 
 /** Brings a letter back from the trash to the folder it came from (or the inbox if that is gone). */
@@ -56,20 +63,21 @@ export async function restoreLetter(
   mailboxId: string,
   letterId: string,
 ): Promise<void> {
-  const access = await requireMailboxAccess(deps.store.read, actor, mailboxId);
+  const access = await requireMailboxAccess(deps, actor, mailboxId);
   const letter = await requireLetter(deps, mailboxId, letterId);
-  if (!canDelete(access)) throw new AppError('forbidden', 'Only the owner of a mailbox restores letters');
+  requireCapability(canDelete(access), 'restore letters');
   if (!letter.trashedAt) return;
   const back =
     (letter.restoreFolderId && (await deps.store.read.folders.get(mailboxId, letter.restoreFolderId))) ||
     (await resolveFolder(deps, mailboxId, 'inbox'));
-  await deps.store.write((repos) =>
-    repos.letters.update(mailboxId, letterId, { folderId: back.id, trashedAt: null, restoreFolderId: null }),
-  );
+  await deps.store.write(async (repos) => {
+    await repos.letters.update(mailboxId, letterId, { folderId: back.id, trashedAt: null, restoreFolderId: null });
+    await recordAudit(deps, repos, actor, access, 'letter.restore', letterId);
+  });
 }
 
 export async function listFolders(deps: Deps, actor: PersonActor, mailboxId: string) {
-  await requireMailboxAccess(deps.store.read, actor, mailboxId);
+  await requireMailboxAccess(deps, actor, mailboxId);
   return deps.store.read.folders.list(mailboxId);
 }
 
@@ -83,18 +91,18 @@ function checkFolderName(name: string): string {
   return trimmed;
 }
 
-async function requireOwnFolder(deps: Deps, actor: PersonActor, mailboxId: string, folderId: string) {
-  const access = await requireMailboxAccess(deps.store.read, actor, mailboxId);
+async function requireCustomFolder(deps: Deps, actor: PersonActor, mailboxId: string, folderId: string) {
+  const access = await requireMailboxAccess(deps, actor, mailboxId);
   const folder = await deps.store.read.folders.get(mailboxId, folderId);
   if (!folder) throw new AppError('not_found', 'No such folder');
+  requireCapability(canOrganize(access), 'change folders');
   if (folder.kind !== 'custom') throw new AppError('invalid_operation', 'System folders cannot be changed');
-  if (!canDelete(access)) throw new AppError('forbidden', 'Only the owner changes folders');
-  return folder;
+  return access;
 }
 
 export async function createFolder(deps: Deps, actor: PersonActor, mailboxId: string, name: string): Promise<Folder> {
-  const access = await requireMailboxAccess(deps.store.read, actor, mailboxId);
-  if (!canDelete(access)) throw new AppError('forbidden', 'Only the owner changes folders');
+  const access = await requireMailboxAccess(deps, actor, mailboxId);
+  requireCapability(canOrganize(access), 'change folders');
   const clean = checkFolderName(name);
   const folder: Folder = {
     id: deps.ids.uuid(),
@@ -108,6 +116,7 @@ export async function createFolder(deps: Deps, actor: PersonActor, mailboxId: st
       throw new AppError('folder_name_taken', `A folder named ${JSON.stringify(clean)} exists`);
     }
     await repos.folders.insert(folder);
+    await recordAudit(deps, repos, actor, access, 'folder.create', null, { folderId: folder.id });
   });
   return folder;
 }
@@ -119,7 +128,7 @@ export async function renameFolder(
   folderId: string,
   name: string,
 ): Promise<void> {
-  await requireOwnFolder(deps, actor, mailboxId, folderId);
+  const access = await requireCustomFolder(deps, actor, mailboxId, folderId);
   const clean = checkFolderName(name);
   await deps.store.write(async (repos) => {
     const clash = await repos.folders.findByName(mailboxId, clean);
@@ -127,15 +136,17 @@ export async function renameFolder(
       throw new AppError('folder_name_taken', `A folder named ${JSON.stringify(clean)} exists`);
     }
     await repos.folders.rename(mailboxId, folderId, clean);
+    await recordAudit(deps, repos, actor, access, 'folder.rename', null, { folderId });
   });
 }
 
-/** Deletes one of the owner's folders; its letters go back to the inbox, none is lost. */
+/** Deletes a folder of the owner's; its letters go back to the inbox, none is lost. */
 export async function deleteFolder(deps: Deps, actor: PersonActor, mailboxId: string, folderId: string): Promise<void> {
-  await requireOwnFolder(deps, actor, mailboxId, folderId);
+  const access = await requireCustomFolder(deps, actor, mailboxId, folderId);
   const inbox = await resolveFolder(deps, mailboxId, 'inbox');
   await deps.store.write(async (repos) => {
     await repos.letters.moveAll(mailboxId, folderId, inbox.id);
     await repos.folders.delete(mailboxId, folderId);
+    await recordAudit(deps, repos, actor, access, 'folder.delete', null, { folderId });
   });
 }

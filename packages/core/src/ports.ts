@@ -107,6 +107,51 @@ export type StoredDocument = {
   wrappedKey: Uint8Array;
 };
 
+export type Session = {
+  idHash: string;
+  nationalId: string;
+  authLevel: AuthLevel;
+  csrfToken: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+};
+
+export type GrantScope = 'read' | 'manage';
+export type Grant = {
+  id: string;
+  mailboxId: string;
+  granteeNationalId: string;
+  scope: GrantScope;
+  validUntil: string | null;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+};
+
+export type MemberScope = 'mailbox' | 'sender';
+export type MemberRole = 'admin' | 'reader';
+export type Member = {
+  id: string;
+  scopeType: MemberScope;
+  scopeId: string;
+  nationalId: string;
+  role: MemberRole;
+  createdAt: string;
+  createdBy: string;
+};
+
+export type AuditEntry = {
+  id: string;
+  mailboxId: string;
+  actorNationalId: string;
+  actorRole: string;
+  action: string;
+  letterId: string | null;
+  details: Record<string, unknown>;
+  at: string;
+};
+
 /** Position in a mailbox listing (newest first). */
 export type LetterCursor = { deliveredAt: string; id: string };
 /** Position in a sender's event feed; opaque to clients. */
@@ -124,6 +169,32 @@ export type NewEvent = {
 export type LetterPatch = Partial<Pick<Letter, 'folderId' | 'readAt' | 'trashedAt' | 'restoreFolderId' | 'openedAt'>>;
 
 export type Repositories = {
+  sessions: {
+    insert(session: Session): Promise<void>;
+    get(idHash: string): Promise<Session | null>;
+    touch(idHash: string, at: string): Promise<void>;
+    delete(idHash: string): Promise<void>;
+  };
+  grants: {
+    insert(grant: Grant): Promise<void>;
+    get(mailboxId: string, id: string): Promise<Grant | null>;
+    listByMailbox(mailboxId: string): Promise<Grant[]>;
+    /** Grants to this person that are not revoked and not expired at `now`. */
+    listActiveForGrantee(nationalId: string, now: string): Promise<Grant[]>;
+    revoke(mailboxId: string, id: string, at: string): Promise<void>;
+  };
+  members: {
+    insert(member: Member): Promise<void>;
+    get(scopeType: MemberScope, scopeId: string, id: string): Promise<Member | null>;
+    find(scopeType: MemberScope, scopeId: string, nationalId: string): Promise<Member | null>;
+    list(scopeType: MemberScope, scopeId: string): Promise<Member[]>;
+    listForPerson(nationalId: string): Promise<Member[]>;
+    delete(scopeType: MemberScope, scopeId: string, id: string): Promise<void>;
+  };
+  audit: {
+    append(entry: AuditEntry): Promise<void>;
+    listByMailbox(mailboxId: string, limit: number): Promise<AuditEntry[]>;
+  };
   senders: {
     insert(sender: Sender): Promise<void>;
     get(id: string): Promise<Sender | null>;

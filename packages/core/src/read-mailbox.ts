@@ -1,13 +1,34 @@
-import { canSeeContent, type PersonActor, requireContentLevel, requireMailboxAccess } from './actors.js';
+import {
+  canSeeContent,
+  type MailboxRole,
+  type PersonActor,
+  requireContentLevel,
+  requireMailboxAccess,
+} from './actors.js';
+import { recordAudit } from './audit.js';
 import { AppError } from './errors.js';
 import type { Deps, Folder, Letter, LetterCursor, Mailbox, Sender, StoredDocument } from './ports.js';
 
-export type MailboxSummary = Mailbox & { role: 'owner' };
+export type MailboxSummary = Mailbox & { role: MailboxRole };
 
-/** The mailboxes a person may open: today their own; delegation and organizations add more. */
+/** The mailboxes a person may open: their own, their organizations', and those delegated to them. */
 export async function listMyMailboxes(deps: Deps, actor: PersonActor): Promise<MailboxSummary[]> {
-  const own = await deps.store.read.mailboxes.findByOwner('person', actor.nationalId);
-  return own ? [{ ...own, role: 'owner' }] : [];
+  const repos = deps.store.read;
+  const out: MailboxSummary[] = [];
+  const own = await repos.mailboxes.findByOwner('person', actor.nationalId);
+  if (own) out.push({ ...own, role: 'owner' });
+  for (const m of await repos.members.listForPerson(actor.nationalId)) {
+    if (m.scopeType !== 'mailbox') continue;
+    const box = await repos.mailboxes.get(m.scopeId);
+    if (box) out.push({ ...box, role: m.role === 'admin' ? 'org-admin' : 'org-reader' });
+  }
+  const now = deps.clock.now().toISOString();
+  for (const g of await repos.grants.listActiveForGrantee(actor.nationalId, now)) {
+    if (out.some((b) => b.id === g.mailboxId)) continue;
+    const box = await repos.mailboxes.get(g.mailboxId);
+    if (box) out.push({ ...box, role: g.scope === 'manage' ? 'delegate-manage' : 'delegate-read' });
+  }
+  return out;
 }
 
 /** A letter as a reader sees it: `restricted` when the login level is too low for its content. */
@@ -18,7 +39,7 @@ export type LetterForReader = {
   documents: StoredDocument[];
 };
 
-async function senderLookup(deps: Deps) {
+function senderLookup(deps: Deps) {
   const cache = new Map<string, Sender | null>();
   return async (id: string) => {
     if (!cache.has(id)) cache.set(id, await deps.store.read.senders.get(id));
@@ -58,11 +79,11 @@ export async function listLetters(
   mailboxId: string,
   query: { folder: string; after: LetterCursor | null; limit: number },
 ): Promise<{ items: LetterForReader[]; next: LetterCursor | null }> {
-  await requireMailboxAccess(deps.store.read, actor, mailboxId);
+  await requireMailboxAccess(deps, actor, mailboxId);
   const folder = await resolveFolder(deps, mailboxId, query.folder);
   const rows = await deps.store.read.letters.listInFolder(mailboxId, folder.id, query.after, query.limit + 1);
   const page = rows.slice(0, query.limit);
-  const sender = await senderLookup(deps);
+  const sender = senderLookup(deps);
   const items: LetterForReader[] = [];
   for (const letter of page) {
     items.push(presentForReader(actor, letter, await sender(letter.senderId), []));
@@ -84,7 +105,7 @@ export async function getLetter(
   mailboxId: string,
   letterId: string,
 ): Promise<LetterForReader> {
-  await requireMailboxAccess(deps.store.read, actor, mailboxId);
+  await requireMailboxAccess(deps, actor, mailboxId);
   const letter = await requireLetter(deps, mailboxId, letterId);
   const documents = await deps.store.read.documents.listByLetter(letter.id);
   const sender = await deps.store.read.senders.get(letter.senderId);
@@ -92,9 +113,9 @@ export async function getLetter(
 }
 
 /**
- * Decrypts one document for a reader. The first opening of the main document is recorded once;
- * the sender is told (OPENED) only when it asked for an opening receipt or the letter is a legal
- * notification: nothing else about reading is tracked.
+ * Decrypts one document for a reader; every read is recorded in the mailbox's audit log with who
+ * read it. The first opening of the main document is recorded on the letter once; the sender is
+ * told (OPENED) only when it asked for an opening receipt or the letter is a legal notification.
  */
 export async function openDocument(
   deps: Deps,
@@ -103,25 +124,24 @@ export async function openDocument(
   letterId: string,
   documentId: string,
 ): Promise<{ document: StoredDocument; content: Uint8Array }> {
-  const { mailbox } = await requireMailboxAccess(deps.store.read, actor, mailboxId);
+  const access = await requireMailboxAccess(deps, actor, mailboxId);
   const letter = await requireLetter(deps, mailboxId, letterId);
   requireContentLevel(actor, letter);
   const document = await deps.store.read.documents.get(letter.id, documentId);
   if (!document) throw new AppError('not_found', 'No such document');
   const ciphertext = await deps.blobs.get(document.blobKey);
-  const content = await deps.vault.open(mailbox, document.id, document.wrappedKey, ciphertext);
+  const content = await deps.vault.open(access.mailbox, document.id, document.wrappedKey, ciphertext);
 
-  if (document.role === 'main' && letter.openedAt === null) {
-    const now = deps.clock.now().toISOString();
-    await deps.store.write(async (repos) => {
-      const first = await repos.letters.markOpened(mailboxId, letter.id, now);
-      if (!first) return;
-      if (letter.openingReceipt || letter.legalNotification) {
-        await repos.events.append([
-          { id: deps.ids.uuid(), letterId: letter.id, senderId: letter.senderId, type: 'OPENED', at: now, data: {} },
-        ]);
-      }
-    });
-  }
+  const now = deps.clock.now().toISOString();
+  await deps.store.write(async (repos) => {
+    await recordAudit(deps, repos, actor, access, 'document.read', letter.id, { documentId });
+    if (document.role !== 'main' || letter.openedAt !== null) return;
+    const first = await repos.letters.markOpened(mailboxId, letter.id, now);
+    if (first && (letter.openingReceipt || letter.legalNotification)) {
+      await repos.events.append([
+        { id: deps.ids.uuid(), letterId: letter.id, senderId: letter.senderId, type: 'OPENED', at: now, data: {} },
+      ]);
+    }
+  });
   return { document, content };
 }

@@ -5,7 +5,19 @@ export const MailboxSchema = Type.Object({
   id: Uuid,
   ownerType: Type.Union([Type.Literal('person'), Type.Literal('organization')]),
   name: Type.Union([Type.String(), Type.Null()]),
-  role: Type.Literal('owner'),
+  role: Type.Union(
+    [
+      Type.Literal('owner'),
+      Type.Literal('delegate-read'),
+      Type.Literal('delegate-manage'),
+      Type.Literal('org-admin'),
+      Type.Literal('org-reader'),
+    ],
+    { description: 'owner; a delegate with read or manage access; a member of the organization' },
+  ),
+  ownerId: Type.String({
+    description: "The owner's national id (masked unless it is the caller) or organization number",
+  }),
 });
 
 export const FolderSchema = Type.Object({

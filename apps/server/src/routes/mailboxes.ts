@@ -8,6 +8,7 @@ import {
   listFolders,
   listLetters,
   listMyMailboxes,
+  maskNationalId,
   openDocument,
   renameFolder,
   restoreLetter,
@@ -106,7 +107,15 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request) => {
         const actor = personOf(request);
         const boxes = await listMyMailboxes(ctx.deps, actor);
-        return { items: boxes.map((m) => ({ id: m.id, ownerType: m.ownerType, name: m.name, role: m.role })) };
+        return {
+          items: boxes.map((m) => ({
+            id: m.id,
+            ownerType: m.ownerType,
+            ownerId: m.ownerType === 'person' && m.ownerId !== actor.nationalId ? maskNationalId(m.ownerId) : m.ownerId,
+            name: m.name,
+            role: m.role,
+          })),
+        };
       },
     );
 

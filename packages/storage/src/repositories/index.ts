@@ -1,12 +1,16 @@
 import type { Repositories } from '@postkasse/core';
 import { apiKeysRepository } from './api-keys.js';
+import { auditRepository } from './audit.js';
 import { documentsRepository } from './documents.js';
 import { eventsRepository } from './events.js';
 import { foldersRepository } from './folders.js';
+import { grantsRepository } from './grants.js';
 import { lettersRepository } from './letters.js';
 import { mailboxesRepository } from './mailboxes.js';
+import { membersRepository } from './members.js';
 import { personsRepository } from './persons.js';
 import { sendersRepository } from './senders.js';
+import { sessionsRepository } from './sessions.js';
 import type { RepoContext } from './shared.js';
 
 export function createRepositories(ctx: RepoContext): Repositories {
@@ -19,5 +23,9 @@ export function createRepositories(ctx: RepoContext): Repositories {
     letters: lettersRepository(ctx),
     documents: documentsRepository(ctx),
     events: eventsRepository(ctx),
+    sessions: sessionsRepository(ctx),
+    grants: grantsRepository(ctx),
+    members: membersRepository(ctx),
+    audit: auditRepository(ctx),
   };
 }

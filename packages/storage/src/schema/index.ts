@@ -1,11 +1,15 @@
 import type { ApiKeyRow } from './api-keys.js';
+import type { AuditRow } from './audit.js';
 import type { DocumentRow } from './documents.js';
 import type { EventRow } from './events.js';
 import type { FolderRow } from './folders.js';
+import type { GrantRow } from './grants.js';
 import type { LetterRow } from './letters.js';
 import type { MailboxRow } from './mailboxes.js';
+import type { MemberRow } from './members.js';
 import type { PersonRow } from './persons.js';
 import type { SenderRow } from './senders.js';
+import type { SessionRow } from './sessions.js';
 
 export type Database = {
   senders: SenderRow;
@@ -16,6 +20,10 @@ export type Database = {
   letters: LetterRow;
   documents: DocumentRow;
   events: EventRow;
+  sessions: SessionRow;
+  grants: GrantRow;
+  members: MemberRow;
+  audit_log: AuditRow;
 };
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -1,0 +1,13 @@
+export const auditTable = 'audit_log';
+/** Who did what in a mailbox: reads, moves, deletions, grants. Append-only. */
+export type AuditRow = {
+  seq: import('kysely').Generated<number>;
+  id: string;
+  mailbox_id: string;
+  actor_national_id: string;
+  actor_role: string;
+  action: string;
+  letter_id: string | null;
+  details: string;
+  at: string;
+};
