@@ -150,10 +150,9 @@ export async function registerOrganization(
  */
 export async function authenticateApiKey(deps: Deps, secret: string): Promise<{ sender: Sender; key: ApiKey } | null> {
   if (!secret.startsWith(apiKeyPrefix)) return null;
-  const key = await deps.store.read.apiKeys.findByHash(deps.hasher.sha256Hex(secret));
-  if (!key || key.revokedAt) return null;
-  const sender = await deps.store.read.senders.get(key.senderId);
-  if (sender?.status !== 'active') return null;
+  const found = await deps.store.read.apiKeys.findWithSender(deps.hasher.sha256Hex(secret));
+  if (!found || found.key.revokedAt || found.sender.status !== 'active') return null;
+  const { key, sender } = found;
   const now = deps.clock.now();
   if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) > 60_000) {
     const at = now.toISOString();

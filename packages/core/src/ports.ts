@@ -204,6 +204,8 @@ export type Repositories = {
   apiKeys: {
     insert(key: ApiKey): Promise<void>;
     findByHash(keyHash: string): Promise<ApiKey | null>;
+    /** The key and its sender in one lookup (authentication runs on every sender request). */
+    findWithSender(keyHash: string): Promise<{ key: ApiKey; sender: Sender } | null>;
     listBySender(senderId: string): Promise<ApiKey[]>;
     touch(id: string, at: string): Promise<void>;
     revoke(id: string, at: string): Promise<void>;
@@ -216,6 +218,11 @@ export type Repositories = {
     insert(mailbox: Mailbox): Promise<void>;
     get(id: string): Promise<Mailbox | null>;
     findByOwner(ownerType: MailboxOwnerType, ownerId: string): Promise<Mailbox | null>;
+    /** The owner's mailbox with its inbox folder id, in one lookup (every letter needs both). */
+    findDeliveryTarget(
+      ownerType: MailboxOwnerType,
+      ownerId: string,
+    ): Promise<{ mailbox: Mailbox; inboxId: string } | null>;
   };
   folders: {
     insert(folder: Folder): Promise<void>;

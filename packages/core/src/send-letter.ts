@@ -6,7 +6,8 @@ import { type LetterInput, parseRecipient, validateLetter } from './letter.js';
 import type { PartyId } from './parties.js';
 import type { Deps, Letter, Mailbox, NewEvent, Sender, StoredDocument } from './ports.js';
 
-export type SendResult = { letter: Letter; events: LetterEvent[]; replayed: boolean };
+/** The letter and its events (what the sender is told; the feed adds their order). */
+export type SendResult = { letter: Letter; events: Array<Omit<LetterEvent, 'seq'>>; replayed: boolean };
 
 type Route = { outcome: 'DELIVERED'; mailbox: Mailbox } | { outcome: 'REJECTED'; reason: RejectReason };
 
@@ -68,17 +69,15 @@ export async function sendLetter(deps: Deps, actor: SenderActor, input: LetterIn
   if (existing) return replay(deps, existing, requestHash);
 
   const owner = ownerOf(party);
-  const mailbox = await deps.store.read.mailboxes.findByOwner(owner.type, owner.id);
-  const route = routeLetter(sender, mailbox);
+  const target = await deps.store.read.mailboxes.findDeliveryTarget(owner.type, owner.id);
+  const route = routeLetter(sender, target?.mailbox ?? null);
   const now = deps.clock.now().toISOString();
   const letterId = deps.ids.uuid();
 
   let inbox: string | null = null;
   const documents: StoredDocument[] = [];
   if (route.outcome === 'DELIVERED') {
-    const folder = await deps.store.read.folders.findSystem(route.mailbox.id, 'inbox');
-    if (!folder) throw new Error(`mailbox ${route.mailbox.id} has no inbox`);
-    inbox = folder.id;
+    inbox = target?.inboxId ?? null;
     // Blobs are written (and synced) before the rows that point at them commit; a crash in
     // between leaves only unreferenced ciphertext, which the orphan sweep removes.
     await Promise.all(
@@ -167,5 +166,5 @@ export async function sendLetter(deps: Deps, actor: SenderActor, input: LetterIn
     if (!winner) throw new AppError('service_unavailable', 'Concurrent submission; try again');
     return replay(deps, winner, requestHash);
   }
-  return { letter, events: await deps.store.read.events.listByLetter(letterId), replayed: false };
+  return { letter, events, replayed: false };
 }

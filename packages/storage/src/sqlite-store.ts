@@ -16,8 +16,30 @@ export type SqliteStoreOptions = {
   maxBatch?: number;
 };
 
+/**
+ * Kysely prepares every statement anew; preparing costs as much as running a small insert. The
+ * statements a server runs are few and repeat, so each connection keeps the prepared ones.
+ */
+function cachePreparedStatements(conn: SQLite.Database, max = 500): void {
+  const prepare = conn.prepare.bind(conn);
+  const cache = new Map<string, SQLite.Statement>();
+  conn.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      statement = prepare(source);
+      if (cache.size >= max) {
+        const oldest = cache.keys().next().value;
+        if (oldest !== undefined) cache.delete(oldest);
+      }
+      cache.set(source, statement);
+    }
+    return statement;
+  }) as typeof conn.prepare;
+}
+
 function openConnection(file: string, readonly: boolean): SQLite.Database {
   const conn = new SQLite(file, { readonly, fileMustExist: readonly });
+  cachePreparedStatements(conn);
   conn.pragma('busy_timeout = 10000');
   if (!readonly) {
     conn.pragma('journal_mode = WAL');
@@ -45,29 +67,30 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
   let running = false;
   let closed = false;
 
+  // Only the batch loop uses the writer connection after migration, so the transaction can be
+  // driven with plain statements. BEGIN IMMEDIATE takes the write lock up front: another process
+  // on the same file (an admin command) then waits for it instead of failing with SQLITE_BUSY.
+  const writeRepos = createRepositories({ db: writer, dialect: 'sqlite' });
+
   async function runBatch(units: Unit[]): Promise<void> {
-    const trx = await writer.startTransaction().execute();
-    const repos = createRepositories({ db: trx, dialect: 'sqlite' });
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
+      await sql`begin immediate`.execute(writer);
       for (const unit of units) {
-        await sql`savepoint unit`.execute(trx);
+        await sql`savepoint unit`.execute(writer);
         try {
-          const value = await unit.work(repos);
-          await sql`release savepoint unit`.execute(trx);
+          const value = await unit.work(writeRepos);
+          await sql`release savepoint unit`.execute(writer);
           outcomes.push({ ok: true, value });
         } catch (error) {
-          await sql`rollback to savepoint unit`.execute(trx);
-          await sql`release savepoint unit`.execute(trx);
+          await sql`rollback to savepoint unit`.execute(writer);
+          await sql`release savepoint unit`.execute(writer);
           outcomes.push({ ok: false, error });
         }
       }
-      await trx.commit().execute();
+      await sql`commit`.execute(writer);
     } catch (error) {
-      await trx
-        .rollback()
-        .execute()
-        .catch(() => undefined);
+      await sql`rollback`.execute(writer).catch(() => undefined);
       for (const unit of units) unit.reject(error);
       return;
     }

@@ -41,7 +41,9 @@ export async function readLetterUpload(request: FastifyRequest, maxBytes: number
   for await (const part of request.parts()) {
     if (part.fieldname === 'message') {
       if (messageText !== null) throw new AppError('malformed_request', 'The message part appears twice');
-      messageText = part.type === 'file' ? (await part.toBuffer()).toString('utf8') : String(part.value);
+      if (part.type === 'file') messageText = (await part.toBuffer()).toString('utf8');
+      // A field sent with Content-Type application/json arrives already parsed.
+      else messageText = typeof part.value === 'string' ? part.value : JSON.stringify(part.value);
       continue;
     }
     if (part.type !== 'file') {

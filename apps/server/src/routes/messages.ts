@@ -14,7 +14,7 @@ import { bearerAuth, problems } from './common.schemas.js';
 import { readLetterUpload, withPathPrefix } from './letter-upload.js';
 import { EventPage, EventQuery, MessageIdParams, SendMessageBody, SentMessage } from './messages.schemas.js';
 
-export function presentSentMessage(letter: Letter, events: LetterEvent[]) {
+export function presentSentMessage(letter: Letter, events: Array<Omit<LetterEvent, 'seq'>>) {
   const receiptAllowed = letter.openingReceipt || letter.legalNotification;
   return {
     id: letter.externalId,

@@ -1,4 +1,4 @@
-import type { ApiKey, Repositories } from '@postkasse/core';
+import type { ApiKey, Repositories, Sender } from '@postkasse/core';
 import type { ApiKeyRow } from '../schema/api-keys.js';
 import type { RepoContext } from './shared.js';
 
@@ -33,6 +33,33 @@ export function apiKeysRepository({ db }: RepoContext): Repositories['apiKeys'] 
     async findByHash(keyHash) {
       const row = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
       return row ? toKey(row) : null;
+    },
+    async findWithSender(keyHash) {
+      const row = await db
+        .selectFrom('api_keys as k')
+        .innerJoin('senders as s', 's.id', 'k.sender_id')
+        .selectAll('k')
+        .select([
+          's.org_number as s_org_number',
+          's.name as s_name',
+          's.kind as s_kind',
+          's.status as s_status',
+          's.created_at as s_created_at',
+        ])
+        .where('k.key_hash', '=', keyHash)
+        .executeTakeFirst();
+      if (!row) return null;
+      return {
+        key: toKey(row),
+        sender: {
+          id: row.sender_id,
+          orgNumber: row.s_org_number,
+          name: row.s_name,
+          kind: row.s_kind as Sender['kind'],
+          status: row.s_status as Sender['status'],
+          createdAt: row.s_created_at,
+        },
+      };
     },
     async listBySender(senderId) {
       const rows = await db

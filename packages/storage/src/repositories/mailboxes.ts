@@ -14,6 +14,17 @@ const toMailbox = (r: MailboxRow): Mailbox => ({
 
 export function mailboxesRepository({ db }: RepoContext): Repositories['mailboxes'] {
   return {
+    async findDeliveryTarget(ownerType, ownerId) {
+      const row = await db
+        .selectFrom('mailboxes as m')
+        .innerJoin('folders as f', (join) => join.onRef('f.mailbox_id', '=', 'm.id').on('f.kind', '=', 'inbox'))
+        .selectAll('m')
+        .select('f.id as inbox_id')
+        .where('m.owner_type', '=', ownerType)
+        .where('m.owner_id', '=', ownerId)
+        .executeTakeFirst();
+      return row ? { mailbox: toMailbox(row), inboxId: row.inbox_id } : null;
+    },
     async insert(m) {
       await db
         .insertInto('mailboxes')
