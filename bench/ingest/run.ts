@@ -276,7 +276,15 @@ function runChild(script: string, config: object, timeoutMs: number, onWarm: () 
 
 type ProcStatus = { rssBytes: number; hwmBytes: number };
 
-async function procStatus(pid: number): Promise<ProcStatus | null> {
+/** The server process and any processes it starts. */
+async function processTree(pid: number): Promise<number[]> {
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  const ids = children.split(/\s+/).filter(Boolean).map(Number);
+  const nested = await Promise.all(ids.map(processTree));
+  return [pid, ...nested.flat()];
+}
+
+async function oneStatus(pid: number): Promise<ProcStatus | null> {
   try {
     const text = await readFile(`/proc/${pid}/status`, 'utf8');
     const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
@@ -286,11 +294,26 @@ async function procStatus(pid: number): Promise<ProcStatus | null> {
   }
 }
 
-/** utime + stime of a process in ms (clock ticks are 100 Hz on Linux). */
+/** RSS and peak RSS summed over the server's processes (the sum of peaks bounds the peak of sums). */
+async function procStatus(pid: number): Promise<ProcStatus | null> {
+  const all = (await Promise.all((await processTree(pid)).map(oneStatus))).filter((s) => s !== null);
+  if (all.length === 0) return null;
+  return {
+    rssBytes: all.reduce((n, s) => n + s.rssBytes, 0),
+    hwmBytes: all.reduce((n, s) => n + s.hwmBytes, 0),
+  };
+}
+
+/** utime + stime of the server's processes in ms (clock ticks are 100 Hz on Linux). */
 async function procCpuMs(pid: number): Promise<number> {
-  const text = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  let total = 0;
+  for (const id of await processTree(pid)) {
+    const text = await readFile(`/proc/${id}/stat`, 'utf8').catch(() => null);
+    if (!text) continue;
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    total += (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+  return total;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -405,8 +428,8 @@ async function runServerPhase(options: Options, dialect: Dialect, pdfDir: string
   const recipients = syntheticNationalIds(options.recipients);
   let lockedRetries = 0;
   await inBatches(recipients, Math.max(4, availableParallelism()), async (id) => {
-    // Concurrent admin commands on one SQLite file can fail with "database is locked" (the store
-    // opens write transactions with a deferred BEGIN); such a person is simply created again.
+    // Concurrent admin commands on one SQLite file wait for each other's write lock (busy
+    // timeout); should one still give up, that person is simply created again.
     for (let attempt = 1; ; attempt++) {
       try {
         return await cli(['admin', 'person', 'create', '--id', id, '--json'], env);

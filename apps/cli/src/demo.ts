@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acrValues, createApiKey, createSender, registerPerson, sendLetter } from '@postkasse/core';
-import type { RunningServer } from '@postkasse/server';
+import type { AppContext } from '@postkasse/server';
 import { samplePdf } from './sample-pdf.js';
 
 type Identities = {
@@ -17,10 +17,9 @@ const identitiesFile = new URL('../demo-data/identities.json', import.meta.url);
  * persons with an active mailbox get one, Kari gets a first letter. The demo sender's API key is
  * kept in the data dir (mode 0600) so every start can print it again.
  */
-export async function seedDemo(server: RunningServer): Promise<void> {
-  const { deps, config } = server.ctx;
+export async function seedDemo(ctx: AppContext, url: string, log: { info(msg: string): void }): Promise<void> {
+  const { deps, config } = ctx;
   const credentialsFile = join(config.dataDir, 'demo-credentials.json');
-  const log = server.app.log;
   let credentials: { senderId: string; apiKey: string; orgNumber: string } | null = null;
   if ((await deps.store.read.senders.list()).length === 0) {
     const ids = JSON.parse(await readFile(identitiesFile, 'utf8')) as Identities;
@@ -70,7 +69,7 @@ export async function seedDemo(server: RunningServer): Promise<void> {
   }
   const lines = [
     '',
-    `Postkasse is running at ${server.url}  (API docs: ${server.url}/docs)`,
+    `Postkasse is running at ${url}  (API docs: ${url}/docs)`,
     credentials
       ? `Demo sender ${credentials.orgNumber}: API key ${credentials.apiKey}`
       : 'This data dir was not seeded by the demo; create senders with `npx postkasse admin sender create`.',

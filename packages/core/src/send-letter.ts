@@ -26,9 +26,13 @@ export function routeLetter(sender: Sender, mailbox: Mailbox | null): Route {
 }
 
 /** What makes two submissions "the same letter": every field and every document's bytes. */
-export function letterRequestHash(deps: Pick<Deps, 'hasher'>, input: LetterInput): string {
+export function letterRequestHash(
+  deps: Pick<Deps, 'hasher'>,
+  input: LetterInput,
+  digests: string[] = input.documents.map((d) => deps.hasher.sha256Hex(d.content)),
+): string {
   const { documents, ...meta } = input;
-  const docs = documents.map(({ content, ...d }) => ({ ...d, sha256: deps.hasher.sha256Hex(content) }));
+  const docs = documents.map(({ content: _content, ...d }, i) => ({ ...d, sha256: digests[i] }));
   return deps.hasher.sha256Hex(canonicalJson({ ...meta, documents: docs }));
 }
 
@@ -63,7 +67,8 @@ export async function sendLetter(deps: Deps, actor: SenderActor, input: LetterIn
   }
   const party = parseRecipient(input.recipient);
   validateLetter(input);
-  const requestHash = letterRequestHash(deps, input);
+  const digests = input.documents.map((d) => deps.hasher.sha256Hex(d.content));
+  const requestHash = letterRequestHash(deps, input, digests);
 
   const existing = await deps.store.read.letters.findByExternalId(sender.id, input.id);
   if (existing) return replay(deps, existing, requestHash);
@@ -96,7 +101,7 @@ export async function sendLetter(deps: Deps, actor: SenderActor, input: LetterIn
           mediaType: doc.mediaType,
           language: doc.language ?? null,
           size: doc.content.byteLength,
-          sha256: deps.hasher.sha256Hex(doc.content),
+          sha256: digests[ordinal] ?? '',
           blobKey,
           wrappedKey: sealed.wrappedKey,
         });

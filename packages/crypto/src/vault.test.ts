@@ -67,3 +67,15 @@ describe('master key file', () => {
     expect((await readFile(short, 'utf8')).length).toBeGreaterThan(0);
   });
 });
+
+describe('encryption off the event loop', () => {
+  it('writes the same format that open reads', async () => {
+    const { sealOffThread } = await import('./envelope.js');
+    const key = randomBytes(32);
+    const data = randomBytes(100_000);
+    const sealed = await sealOffThread(key, data, 'doc:9');
+    expect(open(key, sealed, 'doc:9').equals(data)).toBe(true);
+    expect(() => open(key, sealed, 'doc:8')).toThrow();
+    expect(sealed.byteLength).toBe(1 + 12 + data.byteLength + 16);
+  });
+});

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Hasher, Vault } from '@postkasse/core';
-import { KEY_BYTES, open, seal } from './envelope.js';
+import { KEY_BYTES, open, seal, sealOffThread } from './envelope.js';
 import type { KeyProvider } from './master-key.js';
 
 const mailboxAad = (mailboxId: string) => `postkasse:mailbox-key:${mailboxId}`;
@@ -33,7 +33,7 @@ export function createVault(keys: KeyProvider, options: { cacheSize?: number } =
     },
     async seal(mailbox, documentId, plaintext) {
       const contentKey = randomBytes(KEY_BYTES);
-      const ciphertext = seal(contentKey, plaintext, documentAad(documentId));
+      const ciphertext = await sealOffThread(contentKey, plaintext, documentAad(documentId));
       const wrappedKey = seal(await mailboxKey(mailbox), contentKey, contentKeyAad(documentId));
       contentKey.fill(0);
       return { ciphertext, wrappedKey };
