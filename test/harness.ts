@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -47,21 +48,22 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postkasse-test-'));
   const db = dialect === 'postgres' ? await createTestDatabase() : null;
+  // The port is chosen first: the server's public URL (login redirects, the issuer) names it.
+  const port = await freePort();
   const config = loadConfig({
     POSTKASSE_DATA_DIR: dataDir,
-    PORT: '0',
+    PORT: String(port),
+    POSTKASSE_PUBLIC_URL: `http://127.0.0.1:${port}`,
     LOG_LEVEL: 'silent',
     ...env,
     ...(db ? { DATABASE_URL: db.url } : {}),
   });
   const ctx = await createContext(config);
   const app = await buildApp(ctx, { logger: false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  await app.listen({ host: '127.0.0.1', port });
   let orgIndex = 0;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: config.publicUrl,
     dataDir,
     ctx,
     app,
@@ -79,6 +81,7 @@ export async function startTestServer(
     },
     async person(nationalId, name) {
       const { mailbox } = await registerPerson(ctx.deps, { nationalId, name: name ?? null });
+      if (!mailbox) throw new Error('no mailbox opened');
       return { mailboxId: mailbox.id };
     },
     async organization(orgNumber) {
@@ -163,4 +166,16 @@ export async function api(server: TestServer, token: string, method: string, pat
     ? ((await res.json()) as Record<string, any>)
     : Buffer.from(await res.arrayBuffer());
   return { status: res.status, headers: res.headers, body: data as any };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
 }

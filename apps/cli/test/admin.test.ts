@@ -85,8 +85,9 @@ describe('postkasse admin (the operator CLI, run as a separate process)', () => 
       env: {
         ...env(),
         POSTKASSE_TEST_IDP: 'off',
-        POSTKASSE_TOKEN_ISSUER: 'https://idp.example',
-        POSTKASSE_TOKEN_JWKS_URL: 'https://idp.example/jwks',
+        POSTKASSE_OIDC_ISSUER: 'https://idp.example',
+        POSTKASSE_OIDC_CLIENT_ID: 'postkasse',
+        POSTKASSE_OIDC_CLIENT_SECRET: 'secret',
       },
     }).catch((e: { stdout: string; stderr: string }) => e);
     expect(stdout).toBe('');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -8,10 +9,12 @@ import type { AppContext } from './context.js';
 import { loggerOptions } from './logger.js';
 import { registerMetrics } from './metrics.js';
 import { registerProblemHandlers } from './problem.js';
+import { authRoutes } from './routes/auth.js';
 import { ProblemSchema } from './routes/common.schemas.js';
 import { healthRoutes } from './routes/health.js';
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { messageRoutes } from './routes/messages.js';
+import { mountTestProvider } from './test-idp/provider.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -75,7 +78,10 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     },
   });
 
+  await app.register(fastifyCookie, { secret: ctx.cookieSecret });
   registerMetrics(app);
+  if (ctx.testProvider && ctx.testIssuer) await mountTestProvider(app, ctx.testProvider, ctx.testIssuer.issuer);
+  await app.register(authRoutes(ctx));
   await app.register(healthRoutes(ctx));
   await app.register(messageRoutes(ctx), { prefix: '/api/v1' });
   await app.register(mailboxRoutes(ctx), { prefix: '/api/v1' });

@@ -13,11 +13,16 @@ export type Config = {
   blobDir: string;
   logLevel: string;
   maxLetterBytes: number;
-  tokens: {
-    /** The issuer whose access tokens the recipient API accepts. */
+  /** The OpenID Connect provider people log in with (ID-porten, MitID broker, or the embedded one). */
+  oidc: {
     issuer: string;
-    /** JWKS URL of that issuer; null means the embedded test issuer's own key. */
-    jwksUrl: string | null;
+    clientId: string;
+    /** null: the embedded test provider, whose client secret is made at start. */
+    clientSecret: string | null;
+  };
+  tokens: {
+    /** Access tokens for the recipient API come from the same issuer. */
+    issuer: string;
     audience: string;
   };
   testIssuer: { enabled: boolean; keyFile: string };
@@ -42,17 +47,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const host = env.HOST ?? '127.0.0.1';
   const publicUrl = (env.POSTKASSE_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
   const dataDir = resolve(env.POSTKASSE_DATA_DIR ?? './data');
-  const externalIssuer = env.POSTKASSE_TOKEN_ISSUER ?? null;
+  const externalIssuer = env.POSTKASSE_OIDC_ISSUER ? env.POSTKASSE_OIDC_ISSUER.replace(/\/$/, '') : null;
   const testIssuerEnabled = parseFlag('POSTKASSE_TEST_IDP', env.POSTKASSE_TEST_IDP) ?? externalIssuer === null;
   const testIssuerUrl = `${publicUrl}/test-idp`;
-  if (externalIssuer && !env.POSTKASSE_TOKEN_JWKS_URL) {
-    throw new Error("POSTKASSE_TOKEN_ISSUER needs POSTKASSE_TOKEN_JWKS_URL (the issuer's signing keys)");
-  }
   if (!externalIssuer && !testIssuerEnabled) {
-    throw new Error(
-      'No token issuer: set POSTKASSE_TOKEN_ISSUER and POSTKASSE_TOKEN_JWKS_URL, or turn POSTKASSE_TEST_IDP on',
-    );
+    throw new Error('No identity provider: set POSTKASSE_OIDC_ISSUER (and its client), or turn POSTKASSE_TEST_IDP on');
   }
+  if (externalIssuer && !env.POSTKASSE_OIDC_CLIENT_ID) {
+    throw new Error('POSTKASSE_OIDC_ISSUER needs POSTKASSE_OIDC_CLIENT_ID and POSTKASSE_OIDC_CLIENT_SECRET');
+  }
+  const issuer = externalIssuer ?? testIssuerUrl;
   return {
     host,
     port,
@@ -64,11 +68,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     blobDir: resolve(dataDir, 'blobs'),
     logLevel: env.LOG_LEVEL ?? 'info',
     maxLetterBytes: letterLimits.maxLetterBytes,
-    tokens: {
-      issuer: externalIssuer ?? testIssuerUrl,
-      jwksUrl: env.POSTKASSE_TOKEN_JWKS_URL ?? null,
-      audience: env.POSTKASSE_TOKEN_AUDIENCE ?? 'postkasse',
+    oidc: {
+      issuer,
+      clientId: env.POSTKASSE_OIDC_CLIENT_ID ?? 'postkasse-web',
+      clientSecret: env.POSTKASSE_OIDC_CLIENT_SECRET ?? null,
     },
+    tokens: { issuer, audience: env.POSTKASSE_TOKEN_AUDIENCE ?? 'postkasse' },
     testIssuer: { enabled: testIssuerEnabled, keyFile: resolve(dataDir, 'keys', 'test-issuer.jwk') },
     ...overrides,
   };

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Deps, Randomness } from '@postkasse/core';
@@ -13,6 +13,8 @@ import {
 } from '@postkasse/crypto';
 import { openFsBlobStore, openPostgresStore, openSqliteStore } from '@postkasse/storage';
 import type { Config } from './config.js';
+import { createOidcClient, type OidcClient } from './oidc-client.js';
+import { embeddedTestProvider } from './test-idp/provider.js';
 import { createTokenVerifier, type TokenVerifier } from './token-verifier.js';
 
 /** The composition root: every port gets its implementation here, chosen by configuration. */
@@ -21,6 +23,11 @@ export type AppContext = {
   deps: Deps & { random: Randomness };
   tokens: TokenVerifier;
   testIssuer: TestIssuer | null;
+  /** The embedded OpenID provider, when the test identity provider is on. */
+  testProvider: ReturnType<typeof embeddedTestProvider> | null;
+  oidc: OidcClient;
+  /** Key for signing cookies, derived from the master key. */
+  cookieSecret: string;
   close(): Promise<void>;
 };
 
@@ -33,7 +40,10 @@ export async function createContext(config: Config): Promise<AppContext> {
     : await openSqliteStore(join(config.dataDir, 'postkasse.sqlite'));
   const blobs = await openFsBlobStore(config.blobDir);
   const keys = config.masterKey ? envKeyProvider(config.masterKey) : fileKeyProvider(config.masterKeyFile);
-  await keys.masterKey();
+  const masterKey = await keys.masterKey();
+  const cookieSecret = Buffer.from(hkdfSync('sha256', masterKey, '', 'postkasse:cookie-signing', 32)).toString(
+    'base64url',
+  );
   const testIssuer = config.testIssuer.enabled
     ? await loadTestIssuer({
         keyFile: config.testIssuer.keyFile,
@@ -42,6 +52,19 @@ export async function createContext(config: Config): Promise<AppContext> {
       })
     : null;
   const tokens = createTokenVerifier(config.tokens, testIssuer);
+  // The embedded provider's one client is this server's web login; its secret lives only here.
+  const clientSecret = config.oidc.clientSecret ?? randomBytes(32).toString('base64url');
+  const testProvider = testIssuer
+    ? embeddedTestProvider(
+        testIssuer,
+        {
+          clientId: config.oidc.clientId,
+          clientSecret,
+          redirectUris: [`${config.publicUrl}/auth/callback`],
+        },
+        config.tokens.audience,
+      )
+    : null;
   return {
     config,
     deps: {
@@ -55,6 +78,9 @@ export async function createContext(config: Config): Promise<AppContext> {
     },
     tokens,
     testIssuer,
+    testProvider,
+    oidc: createOidcClient(config, clientSecret),
+    cookieSecret,
     close: () => store.close(),
   };
 }

@@ -7,15 +7,34 @@ export type TokenVerifier = { verify(token: string): Promise<PersonActor> };
 
 const algorithms = ['EdDSA', 'ES256', 'ES384', 'RS256', 'PS256'];
 
+/** The issuer's signing keys: from its discovery document, fetched once and cached (with rotation). */
+export function discoveredKeys(issuer: string): JWTVerifyGetKey {
+  let keys: Promise<JWTVerifyGetKey> | null = null;
+  const load = async () => {
+    const res = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error(`discovery of ${issuer} answered ${res.status}`);
+    const meta = (await res.json()) as { jwks_uri?: string; issuer?: string };
+    if (meta.issuer !== issuer || !meta.jwks_uri) throw new Error(`discovery of ${issuer} is not for that issuer`);
+    return createRemoteJWKSet(new URL(meta.jwks_uri));
+  };
+  return async (header, token) => {
+    keys ??= load().catch((error: unknown) => {
+      keys = null;
+      throw error;
+    });
+    return (await keys)(header, token);
+  };
+}
+
 /**
  * Verifies recipient access tokens: signature against the issuer's keys, issuer, audience,
  * expiry; then reads the person (`pid`) and the level (`acr`). Any failure is `invalid_token`.
  */
 export function createTokenVerifier(config: Config['tokens'], testIssuer: TestIssuer | null): TokenVerifier {
-  let keys: JWTVerifyGetKey;
-  if (config.jwksUrl) keys = createRemoteJWKSet(new URL(config.jwksUrl));
-  else if (testIssuer) keys = createLocalJWKSet({ keys: [testIssuer.publicJwk] });
-  else throw new Error('no keys to verify access tokens with');
+  const embedded = testIssuer && testIssuer.issuer === config.issuer;
+  const keys: JWTVerifyGetKey = embedded
+    ? createLocalJWKSet({ keys: [testIssuer.publicJwk] })
+    : discoveredKeys(config.issuer);
 
   return {
     async verify(token) {

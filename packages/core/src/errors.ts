@@ -8,6 +8,16 @@ export const errorCatalog = {
   unauthenticated: { status: 401, retryable: false, title: 'Authentication is required' },
   invalid_token: { status: 401, retryable: false, title: 'The credentials are not valid' },
   forbidden: { status: 403, retryable: false, title: 'Not allowed' },
+  csrf_failed: {
+    status: 403,
+    retryable: false,
+    title: 'The request lacks the session CSRF token (x-csrf-token header)',
+  },
+  not_registered: {
+    status: 403,
+    retryable: false,
+    title: 'This person is not in the register and has no mailbox here',
+  },
   auth_level_too_low: {
     status: 403,
     retryable: false,

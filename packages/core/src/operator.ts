@@ -1,9 +1,17 @@
 /** What the operator of a deployment does: registers senders, credentials, persons, organizations. */
 import { AppError } from './errors.js';
 import { parseNationalId, parseOrgNumber } from './parties.js';
-import type { ApiKey, Deps, Folder, Mailbox, MailboxOwnerType, Person, Sender, SenderKind } from './ports.js';
-
-export type Randomness = { token(bytes: number): string };
+import type {
+  ApiKey,
+  Deps,
+  Folder,
+  Mailbox,
+  MailboxOwnerType,
+  Person,
+  Randomness,
+  Sender,
+  SenderKind,
+} from './ports.js';
 
 export async function createSender(
   deps: Deps,
@@ -84,7 +92,21 @@ async function openMailbox(
   return { mailbox, folders: [folder('inbox', 'Inbox'), folder('archive', 'Archive'), folder('trash', 'Trash')] };
 }
 
-/** Registers a person and opens their mailbox with its system folders. */
+/** Opens the mailbox of a person already in the register (on their first login). */
+export async function registerPersonMailbox(deps: Deps, person: Person): Promise<Mailbox> {
+  const { mailbox, folders } = await openMailbox(deps, 'person', person.nationalId, person.name);
+  await deps.store.write(async (repos) => {
+    if (await repos.mailboxes.findByOwner('person', person.nationalId)) return;
+    await repos.mailboxes.insert(mailbox);
+    for (const f of folders) await repos.folders.insert(f);
+  });
+  return (await deps.store.read.mailboxes.findByOwner('person', person.nationalId)) ?? mailbox;
+}
+
+/**
+ * Registers a person and opens their mailbox with its system folders; with `openMailbox: false`
+ * the person is only in the register, and the mailbox opens at their first login.
+ */
 export async function registerPerson(
   deps: Deps,
   input: {
@@ -93,8 +115,9 @@ export async function registerPerson(
     email?: string | null;
     mobile?: string | null;
     language?: string | null;
+    openMailbox?: boolean;
   },
-): Promise<{ person: Person; mailbox: Mailbox }> {
+): Promise<{ person: Person; mailbox: Mailbox | null }> {
   const parsed = parseNationalId(input.nationalId);
   if (!parsed) {
     throw new AppError('validation_failed', 'Not a valid national id', {
@@ -111,16 +134,19 @@ export async function registerPerson(
     language: input.language ?? null,
     createdAt: deps.clock.now().toISOString(),
   };
-  const { mailbox, folders } = await openMailbox(deps, 'person', parsed.nationalId, input.name ?? null);
+  const opened =
+    input.openMailbox === false ? null : await openMailbox(deps, 'person', parsed.nationalId, input.name ?? null);
   await deps.store.write(async (repos) => {
     if (await repos.persons.findByNationalId(parsed.nationalId)) {
       throw new AppError('invalid_operation', 'This person is already registered');
     }
     await repos.persons.insert(person);
-    await repos.mailboxes.insert(mailbox);
-    for (const f of folders) await repos.folders.insert(f);
+    if (opened) {
+      await repos.mailboxes.insert(opened.mailbox);
+      for (const f of opened.folders) await repos.folders.insert(f);
+    }
   });
-  return { person, mailbox };
+  return { person, mailbox: opened?.mailbox ?? null };
 }
 
 /** Opens an organization's mailbox. */

@@ -8,6 +8,7 @@ import type { DocumentRole, Sensitivity } from './letter.js';
 import type { Country } from './parties.js';
 
 export type Clock = { now(): Date };
+export type Randomness = { token(bytes: number): string };
 export type IdGenerator = { uuid(): string };
 
 export type SenderKind = 'public' | 'private';

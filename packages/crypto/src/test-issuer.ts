@@ -11,6 +11,8 @@ export type TestIssuer = {
   issuer: string;
   audience: string;
   publicJwk: JWK;
+  /** The signing key itself, for the embedded OpenID provider in the same process. */
+  privateJwk: JWK;
   sign(claims: { pid: string; acr: string }, ttlSeconds?: number): Promise<string>;
 };
 
@@ -44,6 +46,7 @@ export async function loadTestIssuer(options: {
     issuer: options.issuer,
     audience: options.audience,
     publicJwk,
+    privateJwk: jwk,
     async sign(claims, ttlSeconds = 3600) {
       return new SignJWT({ pid: claims.pid, acr: claims.acr })
         .setProtectedHeader({ alg: 'EdDSA', kid: jwk.kid ?? '', typ: 'at+jwt' })

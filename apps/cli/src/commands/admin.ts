@@ -62,6 +62,7 @@ export function adminCommands(program: Command): void {
     .option('--email <email>')
     .option('--mobile <mobile>')
     .option('--language <language>', 'nb, nn, en, se or da')
+    .option('--no-mailbox', 'only enter the person in the register; the mailbox opens at first login')
     .option('--json', 'print JSON')
     .action(
       async (opts: {
@@ -70,6 +71,7 @@ export function adminCommands(program: Command): void {
         email?: string;
         mobile?: string;
         language?: string;
+        mailbox: boolean;
         json?: boolean;
       }) => {
         const json = Boolean(opts.json);
@@ -80,11 +82,13 @@ export function adminCommands(program: Command): void {
             email: opts.email ?? null,
             mobile: opts.mobile ?? null,
             language: opts.language ?? null,
+            openMailbox: opts.mailbox,
           });
           print(
             json,
-            { personId: p.id, nationalId: p.nationalId, mailboxId: mailbox.id },
-            () => `person ${maskNationalId(p.nationalId)} registered; mailbox ${mailbox.id}`,
+            { personId: p.id, nationalId: p.nationalId, mailboxId: mailbox?.id ?? null },
+            () =>
+              `person ${maskNationalId(p.nationalId)} registered; ${mailbox ? `mailbox ${mailbox.id}` : 'mailbox opens at first login'}`,
           );
         });
       },

@@ -60,6 +60,11 @@ const letterFields = {
 export const LetterSummary = Type.Object(letterFields);
 export const LetterDetail = Type.Object({
   ...letterFields,
+  loginUrl: Type.Optional(
+    Type.String({
+      description: 'When restricted: log in here at the level the letter needs; it returns to the letter',
+    }),
+  ),
   openedAt: NullableTimestamp,
   documents: Type.Array(DocumentSchema),
 });

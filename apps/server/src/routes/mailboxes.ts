@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
+  AppError,
   createFolder,
   deleteFolder,
   getLetter,
@@ -21,6 +22,7 @@ import type { FastifyReply } from 'fastify';
 import { personOf, requirePerson } from '../authenticate.js';
 import type { AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { loginUrl } from './auth.js';
 import { bearerAuth, problems } from './common.schemas.js';
 import {
   ContentQuery,
@@ -57,9 +59,16 @@ function presentSummary(view: LetterForReader) {
   };
 }
 
+/** Where the web app shows a letter; step-up logins return there. */
+export const webLetterPath = (mailboxId: string, letterId: string) => `/mailboxes/${mailboxId}/letters/${letterId}`;
+
 function presentDetail(view: LetterForReader) {
+  const { letter } = view;
   return {
     ...presentSummary(view),
+    ...(view.restricted && letter.mailboxId
+      ? { loginUrl: loginUrl(letter.authLevel, webLetterPath(letter.mailboxId, letter.id)) }
+      : {}),
     openedAt: view.letter.openedAt,
     documents: view.documents.map((d) => ({
       id: d.id,
@@ -180,7 +189,18 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const actor = personOf(request);
         const { mailboxId, messageId, documentId } = request.params;
-        const { document, content } = await openDocument(ctx.deps, actor, mailboxId, messageId, documentId);
+        const { document, content } = await openDocument(ctx.deps, actor, mailboxId, messageId, documentId).catch(
+          (error: unknown) => {
+            // Step-up: say where to log in at the level the letter needs, coming back to it.
+            if (error instanceof AppError && error.code === 'auth_level_too_low') {
+              const level = error.extra?.requiredAuthLevel === 'substantial' ? 'substantial' : 'high';
+              throw new AppError('auth_level_too_low', error.message, {
+                extra: { ...error.extra, loginUrl: loginUrl(level, webLetterPath(mailboxId, messageId)) },
+              });
+            }
+            throw error;
+          },
+        );
         const inline = inlineTypes.has(document.mediaType) && request.query.download !== true;
         reply
           .header(

@@ -1,0 +1,224 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  AppError,
+  type AuthLevel,
+  acrValues,
+  authLevelFromAcr,
+  completeLogin,
+  endSession,
+  isAppError,
+  maskNationalId,
+  satisfiesLevel,
+} from '@postkasse/core';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import * as client from 'openid-client';
+import { personOf, requirePerson, SESSION_COOKIE } from '../authenticate.js';
+import type { AppContext } from '../context.js';
+import { messagePage } from '../test-idp/pages.js';
+import { problems } from './common.schemas.js';
+
+const LOGIN_COOKIE = 'pk_login';
+
+/** Only our own paths: no scheme, no host, no `//evil` or `/\evil`, no control characters. */
+export function safeReturnTo(value: string | undefined, publicUrl: string): string {
+  if (!value) return '/';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are refused
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\u0000-\u001f\\]/.test(value)) {
+    throw new AppError('validation_failed', 'returnTo must be a path on this site', {
+      errors: [{ path: 'query.returnTo', code: 'not_a_local_path', message: 'must be a path on this site' }],
+    });
+  }
+  const base = new URL(publicUrl);
+  const target = new URL(value, base);
+  if (target.origin !== base.origin) {
+    throw new AppError('validation_failed', 'returnTo must be a path on this site');
+  }
+  return `${target.pathname}${target.search}${target.hash}`;
+}
+
+function levelParam(value: string | undefined): AuthLevel {
+  if (value === undefined || value === '') return 'substantial';
+  const level = value === 'substantial' || value === 'high' ? value : authLevelFromAcr(value);
+  if (!level) {
+    throw new AppError('validation_failed', 'acr is substantial, high, idporten-loa-substantial or idporten-loa-high', {
+      errors: [{ path: 'query.acr', code: 'enum', message: 'unknown level' }],
+    });
+  }
+  return level;
+}
+
+/** The login URL that asks for a level and comes back to a page: used for step-up. */
+export function loginUrl(level: AuthLevel, returnTo: string): string {
+  return `/auth/login?acr=${acrValues[level]}&returnTo=${encodeURIComponent(returnTo)}`;
+}
+
+type LoginState = { state: string; nonce: string; verifier: string; returnTo: string; level: AuthLevel };
+
+function htmlPage(reply: FastifyReply, status: number, title: string, message: string) {
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(messagePage(title, message));
+}
+
+/**
+ * Web login with OpenID Connect: /auth/login sends the browser to the provider with PKCE, state,
+ * nonce and the wanted level; /auth/callback checks all of them and the level the provider says
+ * it reached, opens a server-side session and returns to the page the person came from.
+ */
+export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const secure = ctx.config.publicUrl.startsWith('https:');
+    const cookieBase = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure };
+
+    app.get(
+      '/auth/login',
+      {
+        schema: {
+          tags: ['login'],
+          summary: 'Start a login at the identity provider',
+          querystring: Type.Object({
+            acr: Type.Optional(Type.String({ maxLength: 64 })),
+            returnTo: Type.Optional(Type.String({ maxLength: 2000 })),
+          }),
+          response: { 302: Type.Null(), ...problems(400, 503) },
+        },
+      },
+      async (request, reply) => {
+        const level = levelParam(request.query.acr);
+        const returnTo = safeReturnTo(request.query.returnTo, ctx.config.publicUrl);
+        const configuration = await ctx.oidc.configuration().catch((error: unknown) => {
+          throw new AppError('service_unavailable', 'The identity provider does not answer', { cause: error });
+        });
+        const state: LoginState = {
+          state: client.randomState(),
+          nonce: client.randomNonce(),
+          verifier: client.randomPKCECodeVerifier(),
+          returnTo,
+          level,
+        };
+        const url = client.buildAuthorizationUrl(configuration, {
+          redirect_uri: ctx.oidc.redirectUri,
+          scope: 'openid mailbox',
+          response_type: 'code',
+          code_challenge: await client.calculatePKCECodeChallenge(state.verifier),
+          code_challenge_method: 'S256',
+          state: state.state,
+          nonce: state.nonce,
+          acr_values: acrValues[level],
+          // A person already logged in who comes back is stepping up or switching: log in anew.
+          ...(request.cookies[SESSION_COOKIE] ? { prompt: 'login' } : {}),
+        });
+        reply.setCookie(LOGIN_COOKIE, JSON.stringify(state), { ...cookieBase, signed: true, maxAge: 600 });
+        return reply.redirect(url.href, 302);
+      },
+    );
+
+    app.get('/auth/callback', { schema: { hide: true } }, async (request, reply) => {
+      const raw = request.cookies[LOGIN_COOKIE];
+      const unsigned = raw ? request.unsignCookie(raw) : null;
+      reply.clearCookie(LOGIN_COOKIE, cookieBase);
+      if (!unsigned?.valid || !unsigned.value) {
+        return htmlPage(
+          reply,
+          400,
+          'Login expired',
+          'The login took too long or was started elsewhere. Please log in again.',
+        );
+      }
+      const state = JSON.parse(unsigned.value) as LoginState;
+      let claims: Record<string, unknown> | undefined;
+      try {
+        const configuration = await ctx.oidc.configuration();
+        const current = new URL(request.url, ctx.config.publicUrl);
+        const tokens = await client.authorizationCodeGrant(configuration, current, {
+          pkceCodeVerifier: state.verifier,
+          expectedState: state.state,
+          expectedNonce: state.nonce,
+          idTokenExpected: true,
+        });
+        claims = tokens.claims();
+      } catch (error) {
+        request.log.info({ err: error }, 'login callback refused');
+        return htmlPage(
+          reply,
+          400,
+          'Login failed',
+          'The identity provider did not confirm the login. Please try again.',
+        );
+      }
+      // The level is what the provider says it reached, never what we asked for.
+      const reached = authLevelFromAcr(claims?.acr);
+      if (!reached || !satisfiesLevel(reached, state.level)) {
+        return htmlPage(reply, 403, 'Security level too low', 'This page needs a login at a higher security level.');
+      }
+      try {
+        const { token } = await completeLogin(ctx.deps, {
+          nationalId: String(claims?.pid ?? claims?.sub ?? ''),
+          authLevel: reached,
+        });
+        const old = request.cookies[SESSION_COOKIE];
+        if (old) await endSession(ctx.deps, old);
+        reply.setCookie(SESSION_COOKIE, token, { ...cookieBase, maxAge: 8 * 3600 });
+        return reply.redirect(state.returnTo, 303);
+      } catch (error) {
+        if (isAppError(error) && error.code === 'not_registered') {
+          return htmlPage(
+            reply,
+            403,
+            'No mailbox here',
+            'You are not registered for digital mail with this service. Contact the service that sent you here, or choose a digital mailbox in the contact register.',
+          );
+        }
+        throw error;
+      }
+    });
+
+    app.register(async (session) => {
+      requirePerson(session, ctx);
+      session.get(
+        '/auth/session',
+        {
+          schema: {
+            tags: ['login'],
+            summary: 'The current login: who, at which level, and the CSRF token for unsafe requests',
+            response: {
+              200: Type.Object({
+                nationalId: Type.String({ description: 'masked' }),
+                authLevel: Type.Union([Type.Literal('substantial'), Type.Literal('high')]),
+                csrfToken: Type.Union([Type.String(), Type.Null()]),
+              }),
+              ...problems(401),
+            },
+          },
+        },
+        async (request) => {
+          const actor = personOf(request);
+          return {
+            nationalId: maskNationalId(actor.nationalId),
+            authLevel: actor.authLevel,
+            csrfToken: request.session?.csrfToken ?? null,
+          };
+        },
+      );
+      session.post(
+        '/auth/logout',
+        {
+          schema: {
+            tags: ['login'],
+            summary: 'End the session',
+            response: { 204: Type.Null(), ...problems(401, 403) },
+          },
+        },
+        async (request, reply) => {
+          const token = request.cookies[SESSION_COOKIE];
+          if (token) await endSession(ctx.deps, token);
+          reply.clearCookie(SESSION_COOKIE, cookieBase);
+          return reply.code(204).send(null);
+        },
+      );
+    });
+  };
+}

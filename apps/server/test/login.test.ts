@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser } from '../../../test/browser.js';
+import { letterJson, people, sendLetterHttp, startTestServer, type TestServer } from '../../../test/harness.js';
+
+async function login(server: TestServer, browser: Browser, pid: string, acr: string, returnTo = '/') {
+  const start = await browser.go(`${server.url}/auth/login?acr=${acr}&returnTo=${encodeURIComponent(returnTo)}`);
+  expect(start.res.status).toBe(200);
+  expect(start.url).toContain('/test-idp/interaction/');
+  const form = await start.res.text();
+  expect(form).toContain('name="pid"');
+  const level = acr.includes('high') ? 'idporten-loa-high' : 'idporten-loa-substantial';
+  return browser.submit(start.url, form, { pid, acr: level });
+}
+
+describe('web login through the embedded OpenID provider', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('sqlite');
+    await server.person(people.kari, 'Kari Nordmann');
+  });
+  afterAll(() => server.close());
+
+  it('publishes discovery under /test-idp', async () => {
+    const meta = (await (await fetch(`${server.url}/test-idp/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(meta.issuer).toBe(`${server.url}/test-idp`);
+    expect(meta.acr_values_supported).toEqual(['idporten-loa-substantial', 'idporten-loa-high']);
+    expect(meta.code_challenge_methods_supported).toContain('S256');
+  });
+
+  it('logs in at substantial, keeps the acr in the session, and logs out', async () => {
+    const browser = new Browser();
+    const done = await login(server, browser, people.kari, 'idporten-loa-substantial', '/inbox?x=1');
+    expect(done.url).toBe(`${server.url}/inbox?x=1`);
+    const cookie = browser.cookie(server.url, 'pk_session');
+    expect(cookie).toBeTruthy();
+    const setCookie = browser.hops.find((h) => h.url.includes('/auth/callback'));
+    expect(setCookie?.status).toBe(303);
+    const session = await browser.request(`${server.url}/auth/session`);
+    expect(session.status).toBe(200);
+    const body = (await session.json()) as { authLevel: string; csrfToken: string; nationalId: string };
+    expect(body).toMatchObject({ authLevel: 'substantial', nationalId: '128585*****' });
+    const boxes = await browser.request(`${server.url}/api/v1/me/mailboxes`);
+    expect(boxes.status).toBe(200);
+
+    const noCsrf = await browser.request(`${server.url}/auth/logout`, { method: 'POST' });
+    expect(noCsrf.status).toBe(403);
+    const out = await browser.request(`${server.url}/auth/logout`, {
+      method: 'POST',
+      headers: { 'x-csrf-token': body.csrfToken },
+    });
+    expect(out.status).toBe(204);
+    expect((await fetch(`${server.url}/auth/session`, { headers: { cookie: `pk_session=${cookie}` } })).status).toBe(
+      401,
+    );
+  });
+
+  it('logs in at high and steps up from substantial to high for a letter that needs it', async () => {
+    const { apiKey } = await server.sender('public');
+    await sendLetterHttp(server, apiKey, letterJson({ authLevel: 'high', subject: 'Helseopplysninger' }));
+    const browser = new Browser();
+    await login(server, browser, people.kari, 'idporten-loa-substantial');
+    const boxes = (await (await browser.request(`${server.url}/api/v1/me/mailboxes`)).json()) as {
+      items: Array<{ id: string }>;
+    };
+    const mailboxId = boxes.items[0]!.id;
+    const list = (await (await browser.request(`${server.url}/api/v1/mailboxes/${mailboxId}/messages`)).json()) as {
+      items: Array<{ id: string; restricted: boolean; subject: string | null }>;
+    };
+    const letter = list.items.find((i) => i.restricted)!;
+    expect(letter.subject).toBeNull();
+    const detail = (await (
+      await browser.request(`${server.url}/api/v1/mailboxes/${mailboxId}/messages/${letter.id}`)
+    ).json()) as {
+      loginUrl: string;
+    };
+    expect(detail.loginUrl).toMatch(/^\/auth\/login\?acr=idporten-loa-high&returnTo=/);
+
+    const stepped = await login(
+      server,
+      browser,
+      people.kari,
+      'idporten-loa-high',
+      decodeURIComponent(detail.loginUrl.split('returnTo=')[1]!),
+    );
+    expect(stepped.url).toContain(letter.id);
+    const after = (await (
+      await browser.request(`${server.url}/api/v1/mailboxes/${mailboxId}/messages/${letter.id}`)
+    ).json()) as {
+      subject: string;
+      restricted: boolean;
+    };
+    expect(after).toMatchObject({ subject: 'Helseopplysninger', restricted: false });
+  });
+
+  it('refuses a login whose level is lower than asked for', async () => {
+    const browser = new Browser();
+    const start = await browser.go(`${server.url}/auth/login?acr=high`);
+    const done = await browser.submit(start.url, await start.res.text(), {
+      pid: people.kari,
+      acr: 'idporten-loa-substantial',
+    });
+    expect(done.res.status).toBe(403);
+    expect(await done.res.text()).toContain('higher security level');
+    expect(browser.cookie(server.url, 'pk_session')).toBeUndefined();
+  });
+
+  it('shows a clear page to a person who is not in the register', async () => {
+    const browser = new Browser();
+    const done = await login(server, browser, people.per, 'idporten-loa-high');
+    expect(done.res.status).toBe(403);
+    expect(done.res.headers.get('content-type')).toContain('text/html');
+    expect(await done.res.text()).toContain('not registered');
+  });
+
+  it('opens the mailbox of a registered person at first login', async () => {
+    const { registerPerson } = await import('@postkasse/core');
+    await registerPerson(server.ctx.deps, { nationalId: people.ola, openMailbox: false });
+    const browser = new Browser();
+    await login(server, browser, people.ola, 'idporten-loa-substantial');
+    const boxes = (await (await browser.request(`${server.url}/api/v1/me/mailboxes`)).json()) as { items: unknown[] };
+    expect(boxes.items).toHaveLength(1);
+  });
+
+  it('refuses an invalid national id at the test login and keeps the form', async () => {
+    const browser = new Browser();
+    const start = await browser.go(`${server.url}/auth/login`);
+    const done = await browser.submit(start.url, await start.res.text(), {
+      pid: '12858510128',
+      acr: 'idporten-loa-high',
+    });
+    expect(done.res.status).toBe(400);
+    const html = await done.res.text();
+    expect(html).toContain('not a valid national identity number');
+    expect(html).toContain('aria-invalid="true"');
+  });
+
+  it('refuses open redirects in returnTo', async () => {
+    for (const bad of ['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)']) {
+      const res = await fetch(`${server.url}/auth/login?returnTo=${encodeURIComponent(bad)}`, { redirect: 'manual' });
+      expect(res.status, bad).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+    }
+  });
+
+  it('refuses a replayed authorization code and a callback without its login cookie', async () => {
+    const browser = new Browser();
+    await login(server, browser, people.kari, 'idporten-loa-substantial');
+    const callback = browser.hops.find((h) => h.url.includes('/auth/callback?'))!.url;
+    const attacker = new Browser();
+    const stolen = await attacker.request(callback);
+    expect(stolen.status).toBe(400);
+    expect(attacker.cookie(server.url, 'pk_session')).toBeUndefined();
+  });
+
+  it("makes one user's session cookie useless for another user's mailbox", async () => {
+    const { mailboxId: metteBox } = await server.person(people.mette);
+    const browser = new Browser();
+    await login(server, browser, people.kari, 'idporten-loa-high');
+    const res = await browser.request(`${server.url}/api/v1/mailboxes/${metteBox}/messages`);
+    expect(res.status).toBe(404);
+  });
+});
