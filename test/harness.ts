@@ -60,7 +60,7 @@ export async function startTestServer(
   });
   const ctx = await createContext(config);
   const app = await buildApp(ctx, { logger: false });
-  await app.listen({ host: '127.0.0.1', port });
+  await app.listen({ host: '127.0.0.1', port: config.port });
   let orgIndex = 0;
   return {
     url: config.publicUrl,

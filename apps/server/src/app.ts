@@ -9,6 +9,7 @@ import type { AppContext } from './context.js';
 import { loggerOptions } from './logger.js';
 import { registerMetrics } from './metrics.js';
 import { registerProblemHandlers } from './problem.js';
+import { accessRoutes } from './routes/access.js';
 import { authRoutes } from './routes/auth.js';
 import { ProblemSchema } from './routes/common.schemas.js';
 import { healthRoutes } from './routes/health.js';
@@ -85,5 +86,6 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(healthRoutes(ctx));
   await app.register(messageRoutes(ctx), { prefix: '/api/v1' });
   await app.register(mailboxRoutes(ctx), { prefix: '/api/v1' });
+  await app.register(accessRoutes(ctx), { prefix: '/api/v1' });
   return app;
 }

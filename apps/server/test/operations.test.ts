@@ -39,6 +39,17 @@ describe('operations endpoints and the API description', () => {
       ['post', '/api/v1/mailboxes/{mailboxId}/folders'],
       ['patch', '/api/v1/mailboxes/{mailboxId}/folders/{folderId}'],
       ['delete', '/api/v1/mailboxes/{mailboxId}/folders/{folderId}'],
+      ['get', '/api/v1/mailboxes/{mailboxId}/grants'],
+      ['post', '/api/v1/mailboxes/{mailboxId}/grants'],
+      ['delete', '/api/v1/mailboxes/{mailboxId}/grants/{grantId}'],
+      ['get', '/api/v1/mailboxes/{mailboxId}/members'],
+      ['post', '/api/v1/mailboxes/{mailboxId}/members'],
+      ['delete', '/api/v1/mailboxes/{mailboxId}/members/{memberId}'],
+      ['get', '/api/v1/me/senders'],
+      ['get', '/api/v1/senders/{senderId}/api-keys'],
+      ['post', '/api/v1/senders/{senderId}/api-keys'],
+      ['post', '/api/v1/senders/{senderId}/api-keys/{keyId}/rotate'],
+      ['delete', '/api/v1/senders/{senderId}/api-keys/{keyId}'],
     ];
     for (const [method, path] of expected) {
       const op = doc.paths[path as string]?.[method as string];

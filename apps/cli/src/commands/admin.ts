@@ -1,6 +1,8 @@
 import {
   AppError,
   acrValues,
+  addOrganizationAdmin,
+  addSenderAdmin,
   createApiKey,
   createSender,
   maskNationalId,
@@ -94,9 +96,25 @@ export function adminCommands(program: Command): void {
       },
     );
 
-  admin
-    .command('organization')
-    .description('organizations with a mailbox of their own')
+  const organization = admin.command('organization').description('organizations with a mailbox of their own');
+  organization
+    .command('add-admin')
+    .description("name an administrator of an organization's mailbox (they add and remove members)")
+    .requiredOption('--org <number>', 'organization number (NO) or CVR (DK)')
+    .requiredOption('--id <nationalId>', 'the person')
+    .option('--json', 'print JSON')
+    .action(async (opts: { org: string; id: string; json?: boolean }) => {
+      const json = Boolean(opts.json);
+      await withContext(json, async (ctx) => {
+        const m = await addOrganizationAdmin(ctx.deps, opts.org, opts.id);
+        print(
+          json,
+          { memberId: m.id, mailboxId: m.scopeId, role: m.role },
+          () => `${maskNationalId(m.nationalId)} administers ${opts.org}'s mailbox`,
+        );
+      });
+    });
+  organization
     .command('create')
     .description("open an organization's mailbox")
     .requiredOption('--org <number>', 'organization number (NO) or CVR (DK)')
@@ -111,6 +129,79 @@ export function adminCommands(program: Command): void {
           { orgNumber: opts.org, mailboxId: mailbox.id },
           () => `mailbox ${mailbox.id} opened for ${opts.org}`,
         );
+      });
+    });
+
+  sender
+    .command('add-admin')
+    .description('make a person an administrator of a sender (they manage its API keys after logging in)')
+    .requiredOption('--org <number>', "the sender's organization number")
+    .requiredOption('--id <nationalId>', 'the person')
+    .option('--json', 'print JSON')
+    .action(async (opts: { org: string; id: string; json?: boolean }) => {
+      const json = Boolean(opts.json);
+      await withContext(json, async (ctx) => {
+        const m = await addSenderAdmin(ctx.deps, opts.org, opts.id);
+        print(
+          json,
+          { memberId: m.id, senderId: m.scopeId, role: m.role },
+          () => `${maskNationalId(m.nationalId)} administers sender ${opts.org}`,
+        );
+      });
+    });
+
+  const key = sender.command('key').description("a sender's API keys");
+  key
+    .command('create')
+    .description('issue another API key (shown this once)')
+    .requiredOption('--org <number>', "the sender's organization number")
+    .option('--label <label>', 'what the key is for')
+    .option('--json', 'print JSON')
+    .action(async (opts: { org: string; label?: string; json?: boolean }) => {
+      const json = Boolean(opts.json);
+      await withContext(json, async (ctx) => {
+        const s = await ctx.deps.store.read.senders.findByOrgNumber(opts.org);
+        if (!s) throw new AppError('not_found', `No sender with organization number ${opts.org}`);
+        const { key: k, secret } = await createApiKey(ctx.deps, s.id, opts.label ?? null);
+        print(
+          json,
+          { apiKeyId: k.id, apiKey: secret, label: k.label },
+          () => `API key ${k.id} (shown once): ${secret}`,
+        );
+      });
+    });
+  key
+    .command('list')
+    .description("list a sender's API keys (never the keys themselves)")
+    .requiredOption('--org <number>', "the sender's organization number")
+    .option('--json', 'print JSON')
+    .action(async (opts: { org: string; json?: boolean }) => {
+      const json = Boolean(opts.json);
+      await withContext(json, async (ctx) => {
+        const s = await ctx.deps.store.read.senders.findByOrgNumber(opts.org);
+        if (!s) throw new AppError('not_found', `No sender with organization number ${opts.org}`);
+        const keys = (await ctx.deps.store.read.apiKeys.listBySender(s.id)).map(({ keyHash: _hash, ...k }) => k);
+        print(json, { items: keys }, () =>
+          keys
+            .map((k) => `${k.id}  ${k.prefix}…  ${k.label ?? ''}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}`)
+            .join('\n'),
+        );
+      });
+    });
+  key
+    .command('revoke')
+    .description('revoke an API key; it stops working at once')
+    .requiredOption('--org <number>', "the sender's organization number")
+    .requiredOption('--key <id>', 'the key id')
+    .option('--json', 'print JSON')
+    .action(async (opts: { org: string; key: string; json?: boolean }) => {
+      const json = Boolean(opts.json);
+      await withContext(json, async (ctx) => {
+        const s = await ctx.deps.store.read.senders.findByOrgNumber(opts.org);
+        const k = s ? (await ctx.deps.store.read.apiKeys.listBySender(s.id)).find((x) => x.id === opts.key) : undefined;
+        if (!s || !k) throw new AppError('not_found', 'No such key for that sender');
+        await ctx.deps.store.write((repos) => repos.apiKeys.revoke(k.id, ctx.deps.clock.now().toISOString()));
+        print(json, { apiKeyId: k.id, revoked: true }, () => `API key ${k.id} revoked`);
       });
     });
 

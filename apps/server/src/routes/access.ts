@@ -1,0 +1,274 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  type ApiKey,
+  addMember,
+  createGrant,
+  type Grant,
+  issueSenderApiKey,
+  listGrants,
+  listMembers,
+  listMySenders,
+  listSenderApiKeys,
+  type Member,
+  removeMember,
+  revokeGrant,
+  revokeSenderApiKey,
+  rotateSenderApiKey,
+} from '@postkasse/core';
+import { Type } from '@sinclair/typebox';
+import { personOf, requirePerson } from '../authenticate.js';
+import type { AppContext } from '../context.js';
+import {
+  ApiKeyBody,
+  ApiKeySchema,
+  GrantBody,
+  GrantParams,
+  GrantSchema,
+  KeyParams,
+  MemberBody,
+  MemberParams,
+  MemberSchema,
+  NewApiKeySchema,
+  SenderParams,
+  SenderSchema,
+} from './access.schemas.js';
+import { bearerAuth, problems } from './common.schemas.js';
+import { MailboxParams } from './mailboxes.schemas.js';
+
+const presentGrant = (g: Grant, now: number) => ({
+  id: g.id,
+  granteeNationalId: g.granteeNationalId,
+  scope: g.scope,
+  validUntil: g.validUntil,
+  createdAt: g.createdAt,
+  revokedAt: g.revokedAt,
+  active: !g.revokedAt && (!g.validUntil || Date.parse(g.validUntil) > now),
+});
+const presentMember = (m: Member) => ({ id: m.id, nationalId: m.nationalId, role: m.role, createdAt: m.createdAt });
+const presentKey = (k: ApiKey) => ({
+  id: k.id,
+  prefix: k.prefix,
+  label: k.label,
+  createdAt: k.createdAt,
+  lastUsedAt: k.lastUsedAt,
+  revokedAt: k.revokedAt,
+});
+
+/**
+ * Access management for people: read access to one's mailbox (grants), members of an
+ * organization's mailbox, and the API keys of the senders a person administers.
+ */
+export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    requirePerson(app, ctx);
+    const security = bearerAuth;
+
+    app.get(
+      '/mailboxes/:mailboxId/grants',
+      {
+        schema: {
+          tags: ['access'],
+          summary: 'Who has access to my mailbox (owner only)',
+          security,
+          params: MailboxParams,
+          response: { 200: Type.Object({ items: Type.Array(GrantSchema) }), ...problems(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const grants = await listGrants(ctx.deps, personOf(request), request.params.mailboxId);
+        const now = ctx.deps.clock.now().getTime();
+        return { items: grants.map((g) => presentGrant(g, now)) };
+      },
+    );
+
+    app.post(
+      '/mailboxes/:mailboxId/grants',
+      {
+        schema: {
+          tags: ['access'],
+          summary: 'Give another person read (or manage) access to my mailbox',
+          security,
+          params: MailboxParams,
+          body: GrantBody,
+          response: { 201: GrantSchema, ...problems(400, 401, 403, 404, 422) },
+        },
+      },
+      async (request, reply) => {
+        const grant = await createGrant(ctx.deps, personOf(request), request.params.mailboxId, request.body);
+        return reply.code(201).send(presentGrant(grant, ctx.deps.clock.now().getTime()));
+      },
+    );
+
+    app.delete(
+      '/mailboxes/:mailboxId/grants/:grantId',
+      {
+        schema: {
+          tags: ['access'],
+          summary: 'Revoke a grant; it stops working at once',
+          security,
+          params: GrantParams,
+          response: { 204: Type.Null(), ...problems(400, 401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        await revokeGrant(ctx.deps, personOf(request), request.params.mailboxId, request.params.grantId);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/mailboxes/:mailboxId/members',
+      {
+        schema: {
+          tags: ['access'],
+          summary: "Members of an organization's mailbox (admins only)",
+          security,
+          params: MailboxParams,
+          response: { 200: Type.Object({ items: Type.Array(MemberSchema) }), ...problems(400, 401, 403, 404, 422) },
+        },
+      },
+      async (request) => {
+        const members = await listMembers(ctx.deps, personOf(request), request.params.mailboxId);
+        return { items: members.map(presentMember) };
+      },
+    );
+
+    app.post(
+      '/mailboxes/:mailboxId/members',
+      {
+        schema: {
+          tags: ['access'],
+          summary: "Add a member to an organization's mailbox, or change a member's role",
+          security,
+          params: MailboxParams,
+          body: MemberBody,
+          response: { 201: MemberSchema, ...problems(400, 401, 403, 404, 422) },
+        },
+      },
+      async (request, reply) => {
+        const member = await addMember(ctx.deps, personOf(request), request.params.mailboxId, request.body);
+        return reply.code(201).send(presentMember(member));
+      },
+    );
+
+    app.delete(
+      '/mailboxes/:mailboxId/members/:memberId',
+      {
+        schema: {
+          tags: ['access'],
+          summary: 'Remove a member (not the last administrator)',
+          security,
+          params: MemberParams,
+          response: { 204: Type.Null(), ...problems(400, 401, 403, 404, 422) },
+        },
+      },
+      async (request, reply) => {
+        await removeMember(ctx.deps, personOf(request), request.params.mailboxId, request.params.memberId);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/me/senders',
+      {
+        schema: {
+          tags: ['sender administration'],
+          summary: 'The senders I administer',
+          security,
+          response: { 200: Type.Object({ items: Type.Array(SenderSchema) }), ...problems(401) },
+        },
+      },
+      async (request) => {
+        const senders = await listMySenders(ctx.deps, personOf(request));
+        return { items: senders.map((s) => ({ id: s.id, orgNumber: s.orgNumber, name: s.name, kind: s.kind })) };
+      },
+    );
+
+    app.get(
+      '/senders/:senderId/api-keys',
+      {
+        schema: {
+          tags: ['sender administration'],
+          summary: "A sender's API keys (never the keys themselves)",
+          security,
+          params: SenderParams,
+          response: { 200: Type.Object({ items: Type.Array(ApiKeySchema) }), ...problems(400, 401, 404) },
+        },
+      },
+      async (request) => {
+        const keys = await listSenderApiKeys(ctx.deps, personOf(request), request.params.senderId);
+        return { items: keys.map(presentKey) };
+      },
+    );
+
+    app.post(
+      '/senders/:senderId/api-keys',
+      {
+        schema: {
+          tags: ['sender administration'],
+          summary: 'Create an API key; the key is shown in this answer only',
+          security,
+          params: SenderParams,
+          body: ApiKeyBody,
+          response: { 201: NewApiKeySchema, ...problems(400, 401, 404) },
+        },
+      },
+      async (request, reply) => {
+        const actor = personOf(request);
+        const { key, secret } = await issueSenderApiKey(
+          ctx.deps,
+          actor,
+          request.params.senderId,
+          request.body.label ?? null,
+        );
+        return reply
+          .code(201)
+          .header('cache-control', 'no-store')
+          .send({ ...presentKey(key), apiKey: secret });
+      },
+    );
+
+    app.post(
+      '/senders/:senderId/api-keys/:keyId/rotate',
+      {
+        schema: {
+          tags: ['sender administration'],
+          summary: 'Replace a key: a new key is made and the old one revoked',
+          security,
+          params: KeyParams,
+          response: { 201: NewApiKeySchema, ...problems(400, 401, 404, 422) },
+        },
+      },
+      async (request, reply) => {
+        const actor = personOf(request);
+        const { key, secret } = await rotateSenderApiKey(
+          ctx.deps,
+          actor,
+          request.params.senderId,
+          request.params.keyId,
+        );
+        return reply
+          .code(201)
+          .header('cache-control', 'no-store')
+          .send({ ...presentKey(key), apiKey: secret });
+      },
+    );
+
+    app.delete(
+      '/senders/:senderId/api-keys/:keyId',
+      {
+        schema: {
+          tags: ['sender administration'],
+          summary: 'Revoke an API key; it stops working at once',
+          security,
+          params: KeyParams,
+          response: { 204: Type.Null(), ...problems(400, 401, 404) },
+        },
+      },
+      async (request, reply) => {
+        await revokeSenderApiKey(ctx.deps, personOf(request), request.params.senderId, request.params.keyId);
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}
