@@ -15,6 +15,7 @@ import { ProblemSchema } from './routes/common.schemas.js';
 import { healthRoutes } from './routes/health.js';
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { messageRoutes } from './routes/messages.js';
+import { oauthRoutes } from './routes/oauth.js';
 import { mountTestProvider } from './test-idp/provider.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -83,6 +84,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   registerMetrics(app);
   if (ctx.testProvider && ctx.testIssuer) await mountTestProvider(app, ctx.testProvider, ctx.testIssuer.issuer);
   await app.register(authRoutes(ctx));
+  await app.register(oauthRoutes(ctx));
   await app.register(healthRoutes(ctx));
   await app.register(messageRoutes(ctx), { prefix: '/api/v1' });
   await app.register(mailboxRoutes(ctx), { prefix: '/api/v1' });

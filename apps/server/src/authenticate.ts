@@ -1,14 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import {
-  AppError,
-  authenticateApiKey,
-  type PersonActor,
-  resolveSession,
-  type SenderActor,
-  type Session,
-} from '@postkasse/core';
+import { AppError, type PersonActor, resolveSession, type SenderActor, type Session } from '@postkasse/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from './context.js';
+import { authenticateSenderCredential } from './routes/oauth.js';
 
 export const SESSION_COOKIE = 'pk_session';
 
@@ -46,9 +40,7 @@ export function requireSender(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onRequest', async (request) => {
     const token = bearer(request);
     if (!token) throw new AppError('unauthenticated', 'Send the API key as "Authorization: Bearer <key>"');
-    const found = await authenticateApiKey(ctx.deps, token);
-    if (!found) throw new AppError('invalid_token', 'The API key is not valid or has been revoked');
-    request.senderActor = { kind: 'sender', sender: found.sender, credentialId: found.key.id };
+    request.senderActor = await authenticateSenderCredential(ctx, token);
   });
 }
 

@@ -6,9 +6,11 @@ import {
   createVault,
   envKeyProvider,
   fileKeyProvider,
+  loadPlatformKey,
   loadTestIssuer,
   nodeHasher,
   nodeRandom,
+  type PlatformKey,
   type TestIssuer,
 } from '@postkasse/crypto';
 import { openFsBlobStore, openPostgresStore, openSqliteStore } from '@postkasse/storage';
@@ -26,6 +28,8 @@ export type AppContext = {
   /** The embedded OpenID provider, when the test identity provider is on. */
   testProvider: ReturnType<typeof embeddedTestProvider> | null;
   oidc: OidcClient;
+  /** Signs what the platform issues (sender access tokens); published at /.well-known/jwks.json. */
+  platformKey: PlatformKey;
   /** Key for signing cookies, derived from the master key. */
   cookieSecret: string;
   close(): Promise<void>;
@@ -80,6 +84,7 @@ export async function createContext(config: Config): Promise<AppContext> {
     testIssuer,
     testProvider,
     oidc: createOidcClient(config, clientSecret),
+    platformKey: await loadPlatformKey(join(config.dataDir, 'keys', 'platform-signing.jwk')),
     cookieSecret,
     close: () => store.close(),
   };

@@ -2,6 +2,7 @@ export * from './actors.js';
 export * from './audit.js';
 export * from './auth-level.js';
 export * from './canonical.js';
+export * from './client-credentials.js';
 export * from './delegation.js';
 export * from './errors.js';
 export * from './events.js';

@@ -142,6 +142,16 @@ export type Member = {
   createdBy: string;
 };
 
+export type ClientKey = {
+  id: string;
+  senderId: string;
+  kid: string;
+  /** Public JWK. */
+  jwk: Record<string, unknown>;
+  createdAt: string;
+  revokedAt: string | null;
+};
+
 export type AuditEntry = {
   id: string;
   mailboxId: string;
@@ -191,6 +201,13 @@ export type Repositories = {
     list(scopeType: MemberScope, scopeId: string): Promise<Member[]>;
     listForPerson(nationalId: string): Promise<Member[]>;
     delete(scopeType: MemberScope, scopeId: string, id: string): Promise<void>;
+  };
+  clientKeys: {
+    insert(key: ClientKey): Promise<void>;
+    listBySender(senderId: string): Promise<ClientKey[]>;
+    revoke(senderId: string, id: string, at: string): Promise<void>;
+    /** Records an assertion id; false when it was already used (a replay). */
+    useAssertion(jti: string, expiresAt: string, now: string): Promise<boolean>;
   };
   audit: {
     append(entry: AuditEntry): Promise<void>;

@@ -38,7 +38,7 @@ export async function listMySenders(deps: Deps, actor: PersonActor): Promise<Sen
 }
 
 /** A sender that does not exist and one the person does not administer answer alike. */
-async function requireSenderAdmin(deps: Deps, actor: PersonActor, senderId: string): Promise<Sender> {
+export async function requireSenderAdmin(deps: Deps, actor: PersonActor, senderId: string): Promise<Sender> {
   const sender = await deps.store.read.senders.get(senderId);
   const member = sender ? await deps.store.read.members.find('sender', sender.id, actor.nationalId) : null;
   if (!sender || !member) throw new AppError('not_found', 'No such sender');

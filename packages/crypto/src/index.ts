@@ -1,4 +1,5 @@
 export * from './envelope.js';
 export * from './master-key.js';
+export * from './platform-key.js';
 export * from './test-issuer.js';
 export * from './vault.js';

@@ -16,7 +16,7 @@ export type TestIssuer = {
   sign(claims: { pid: string; acr: string }, ttlSeconds?: number): Promise<string>;
 };
 
-async function loadOrCreateJwk(path: string): Promise<JWK> {
+export async function loadOrCreateJwk(path: string): Promise<JWK> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as JWK;
   } catch (error) {

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import {
   AppError,
   acrValues,
@@ -6,12 +7,13 @@ import {
   createApiKey,
   createSender,
   maskNationalId,
+  registerClientKey,
   registerOrganization,
   registerPerson,
   type SenderKind,
   sweepOrphanBlobs,
 } from '@postkasse/core';
-import { type AppContext, createContext, loadConfig } from '@postkasse/server';
+import { type AppContext, checkPublicJwk, createContext, loadConfig } from '@postkasse/server';
 import type { Command } from 'commander';
 import { fail, print } from '../output.js';
 
@@ -202,6 +204,37 @@ export function adminCommands(program: Command): void {
         if (!s || !k) throw new AppError('not_found', 'No such key for that sender');
         await ctx.deps.store.write((repos) => repos.apiKeys.revoke(k.id, ctx.deps.clock.now().toISOString()));
         print(json, { apiKeyId: k.id, revoked: true }, () => `API key ${k.id} revoked`);
+      });
+    });
+
+  sender
+    .command('client-key')
+    .description('public keys for the client-credentials grant (RFC 7523)')
+    .command('add')
+    .description('register a public JWK the sender signs its client assertions with')
+    .requiredOption('--org <number>', "the sender's organization number")
+    .requiredOption('--jwk-file <path>', 'a file with the public JWK (with a kid)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { org: string; jwkFile: string; json?: boolean }) => {
+      const json = Boolean(opts.json);
+      await withContext(json, async (ctx) => {
+        const s = await ctx.deps.store.read.senders.findByOrgNumber(opts.org);
+        if (!s) throw new AppError('not_found', `No sender with organization number ${opts.org}`);
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(await readFile(opts.jwkFile, 'utf8'));
+        } catch {
+          throw new AppError('validation_failed', `${opts.jwkFile} is not a readable JSON file`);
+        }
+        if (typeof parsed !== 'object' || parsed === null)
+          throw new AppError('validation_failed', 'The file holds no JWK');
+        const jwk = await checkPublicJwk(parsed as Record<string, unknown>);
+        const k = await registerClientKey(ctx.deps, s.id, jwk);
+        print(
+          json,
+          { clientKeyId: k.id, kid: k.kid, senderId: s.id, tokenUrl: `${ctx.config.publicUrl}/oauth/token` },
+          () => `client key ${k.kid} registered for ${s.name}; assertions use iss=sub=${s.id}`,
+        );
       });
     });
 

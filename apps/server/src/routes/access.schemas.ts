@@ -67,3 +67,21 @@ export const GrantParams = Type.Object({ mailboxId: Uuid, grantId: Uuid });
 export const MemberParams = Type.Object({ mailboxId: Uuid, memberId: Uuid });
 export const SenderParams = Type.Object({ senderId: Uuid });
 export const KeyParams = Type.Object({ senderId: Uuid, keyId: Uuid });
+
+export const ClientKeySchema = Type.Object({
+  id: Uuid,
+  kid: Type.String(),
+  jwk: Type.Record(Type.String(), Type.Unknown(), { description: 'The public key' }),
+  createdAt: Timestamp,
+  revokedAt: NullableTimestamp,
+});
+
+export const ClientKeyBody = Type.Object(
+  {
+    jwk: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'A public JWK (OKP Ed25519, EC P-256/P-384 or RSA ≥ 2048) with a kid; never a private key',
+    }),
+  },
+  { additionalProperties: false },
+);
+export const ClientKeyParams = Type.Object({ senderId: Uuid, keyId: Uuid });

@@ -1,26 +1,35 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   type ApiKey,
+  AppError,
+  addClientKeyAsAdmin,
   addMember,
+  type ClientKey,
   createGrant,
   type Grant,
   issueSenderApiKey,
+  listClientKeys,
   listGrants,
   listMembers,
   listMySenders,
   listSenderApiKeys,
   type Member,
   removeMember,
+  revokeClientKey,
   revokeGrant,
   revokeSenderApiKey,
   rotateSenderApiKey,
 } from '@postkasse/core';
 import { Type } from '@sinclair/typebox';
+import { importJWK } from 'jose';
 import { personOf, requirePerson } from '../authenticate.js';
 import type { AppContext } from '../context.js';
 import {
   ApiKeyBody,
   ApiKeySchema,
+  ClientKeyBody,
+  ClientKeyParams,
+  ClientKeySchema,
   GrantBody,
   GrantParams,
   GrantSchema,
@@ -53,6 +62,53 @@ const presentKey = (k: ApiKey) => ({
   lastUsedAt: k.lastUsedAt,
   revokedAt: k.revokedAt,
 });
+
+const presentClientKey = (k: ClientKey) => ({
+  id: k.id,
+  kid: k.kid,
+  jwk: k.jwk,
+  createdAt: k.createdAt,
+  revokedAt: k.revokedAt,
+});
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
+
+/** Accepts a public signing key of an allowed type; refuses private and symmetric keys. */
+export async function checkPublicJwk(jwk: Record<string, unknown>): Promise<Record<string, unknown> & { kid: string }> {
+  const problem = (message: string) =>
+    new AppError('validation_failed', message, { errors: [{ path: 'body.jwk', code: 'invalid_jwk', message }] });
+  if (PRIVATE_MEMBERS.some((m) => m in jwk))
+    throw problem('Send the public key only; this JWK holds private or secret parts');
+  if (typeof jwk.kid !== 'string' || jwk.kid.length === 0 || jwk.kid.length > 100)
+    throw problem('The JWK needs a kid (1-100 characters)');
+  const allowed: Record<string, string[]> = { OKP: ['Ed25519'], EC: ['P-256', 'P-384'], RSA: [] };
+  const kty = String(jwk.kty);
+  if (!(kty in allowed)) throw problem('kty must be OKP, EC or RSA');
+  if (kty !== 'RSA' && !allowed[kty]?.includes(String(jwk.crv)))
+    throw problem(`crv ${String(jwk.crv)} is not accepted`);
+  if (kty === 'RSA' && Buffer.from(String(jwk.n ?? ''), 'base64url').byteLength < 256)
+    throw problem('RSA keys need 2048 bits or more');
+  const alg =
+    typeof jwk.alg === 'string'
+      ? jwk.alg
+      : kty === 'OKP'
+        ? 'EdDSA'
+        : kty === 'EC'
+          ? jwk.crv === 'P-384'
+            ? 'ES384'
+            : 'ES256'
+          : 'RS256';
+  try {
+    await importJWK({ ...jwk, alg }, alg);
+  } catch {
+    throw problem('The JWK is not a usable public key');
+  }
+  const { kid, kty: _kty, crv, x, y, n, e } = jwk as Record<string, unknown>;
+  const clean = Object.fromEntries(
+    Object.entries({ kty, crv, x, y, n, e, alg, use: 'sig' }).filter(([, v]) => v !== undefined),
+  );
+  return { ...clean, kid: String(kid) };
+}
 
 /**
  * Access management for people: read access to one's mailbox (grants), members of an
@@ -251,6 +307,59 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           .code(201)
           .header('cache-control', 'no-store')
           .send({ ...presentKey(key), apiKey: secret });
+      },
+    );
+
+    app.get(
+      '/senders/:senderId/client-keys',
+      {
+        schema: {
+          tags: ['sender administration'],
+          summary: "A sender's public keys for the client-credentials grant (RFC 7523)",
+          security,
+          params: SenderParams,
+          response: { 200: Type.Object({ items: Type.Array(ClientKeySchema) }), ...problems(400, 401, 404) },
+        },
+      },
+      async (request) => {
+        const keys = await listClientKeys(ctx.deps, personOf(request), request.params.senderId);
+        return { items: keys.map(presentClientKey) };
+      },
+    );
+
+    app.post(
+      '/senders/:senderId/client-keys',
+      {
+        schema: {
+          tags: ['sender administration'],
+          summary: 'Register a public key the sender signs client assertions with',
+          security,
+          params: SenderParams,
+          body: ClientKeyBody,
+          response: { 201: ClientKeySchema, ...problems(400, 401, 404, 422) },
+        },
+      },
+      async (request, reply) => {
+        const jwk = await checkPublicJwk(request.body.jwk);
+        const key = await addClientKeyAsAdmin(ctx.deps, personOf(request), request.params.senderId, jwk);
+        return reply.code(201).send(presentClientKey(key));
+      },
+    );
+
+    app.delete(
+      '/senders/:senderId/client-keys/:keyId',
+      {
+        schema: {
+          tags: ['sender administration'],
+          summary: 'Revoke a client key; tokens it obtained stop working at once',
+          security,
+          params: ClientKeyParams,
+          response: { 204: Type.Null(), ...problems(400, 401, 404) },
+        },
+      },
+      async (request, reply) => {
+        await revokeClientKey(ctx.deps, personOf(request), request.params.senderId, request.params.keyId);
+        return reply.code(204).send(null);
       },
     );
 

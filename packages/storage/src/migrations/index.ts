@@ -2,12 +2,14 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../schema/index.js';
 import { initial } from './001-initial.js';
 import { access } from './002-access.js';
+import { clientKeys } from './003-client-keys.js';
 
 /** Numbered migrations, one list for both dialects; a step differs by dialect only where it must. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   const steps: Record<string, Migration> = {
     '001-initial': initial(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '002-access': access(dialect) as { up(db: Kysely<unknown>): Promise<void> },
+    '003-client-keys': clientKeys(dialect) as { up(db: Kysely<unknown>): Promise<void> },
   };
   return { getMigrations: async () => steps };
 }

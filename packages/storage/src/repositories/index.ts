@@ -1,6 +1,7 @@
 import type { Repositories } from '@postkasse/core';
 import { apiKeysRepository } from './api-keys.js';
 import { auditRepository } from './audit.js';
+import { clientKeysRepository } from './client-keys.js';
 import { documentsRepository } from './documents.js';
 import { eventsRepository } from './events.js';
 import { foldersRepository } from './folders.js';
@@ -27,5 +28,6 @@ export function createRepositories(ctx: RepoContext): Repositories {
     grants: grantsRepository(ctx),
     members: membersRepository(ctx),
     audit: auditRepository(ctx),
+    clientKeys: clientKeysRepository(ctx),
   };
 }

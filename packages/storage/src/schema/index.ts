@@ -1,5 +1,6 @@
 import type { ApiKeyRow } from './api-keys.js';
 import type { AuditRow } from './audit.js';
+import type { ClientKeyRow, UsedAssertionRow } from './client-keys.js';
 import type { DocumentRow } from './documents.js';
 import type { EventRow } from './events.js';
 import type { FolderRow } from './folders.js';
@@ -24,6 +25,8 @@ export type Database = {
   grants: GrantRow;
   members: MemberRow;
   audit_log: AuditRow;
+  sender_client_keys: ClientKeyRow;
+  used_assertions: UsedAssertionRow;
 };
 
 export type Dialect = 'sqlite' | 'postgres';
