@@ -34,7 +34,7 @@ async function exchangeAssertion(ctx: AppContext, body: Record<string, unknown>)
   }
   const invalid = oauthError(401, 'invalid_client', 'The client assertion is not valid');
   const sender = /^[0-9a-f-]{36}$/.test(senderId) ? await ctx.deps.store.read.senders.get(senderId) : null;
-  if (!sender || sender.status !== 'active') throw invalid;
+  if (sender?.status !== 'active') throw invalid;
   const keys = (await ctx.deps.store.read.clientKeys.listBySender(sender.id)).filter(
     (k) => !k.revokedAt && (kid === undefined || k.kid === kid),
   );
