@@ -50,6 +50,9 @@ describe('operations endpoints and the API description', () => {
       ['post', '/api/v1/senders/{senderId}/api-keys'],
       ['post', '/api/v1/senders/{senderId}/api-keys/{keyId}/rotate'],
       ['delete', '/api/v1/senders/{senderId}/api-keys/{keyId}'],
+      ['get', '/api/v1/senders/{senderId}/client-keys'],
+      ['post', '/api/v1/senders/{senderId}/client-keys'],
+      ['delete', '/api/v1/senders/{senderId}/client-keys/{keyId}'],
     ];
     for (const [method, path] of expected) {
       const op = doc.paths[path as string]?.[method as string];

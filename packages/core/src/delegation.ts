@@ -48,6 +48,7 @@ export async function createGrant(
     revokedAt: null,
   };
   await deps.store.write(async (repos) => {
+    await repos.mailboxes.lock(mailboxId);
     for (const old of await repos.grants.listByMailbox(mailboxId)) {
       if (old.granteeNationalId === grant.granteeNationalId && !old.revokedAt) {
         await repos.grants.revoke(mailboxId, old.id, grant.createdAt);

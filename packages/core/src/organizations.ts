@@ -68,7 +68,13 @@ export async function addMember(
   const id = requireNationalId(input.nationalId, 'body.nationalId');
   const member = newMember(deps, 'mailbox', mailboxId, id, input.role, actor.nationalId);
   await deps.store.write(async (repos) => {
+    await repos.mailboxes.lock(mailboxId);
     const existing = await repos.members.find('mailbox', mailboxId, id);
+    if (existing?.role === 'admin' && input.role !== 'admin') {
+      const admins = (await repos.members.list('mailbox', mailboxId)).filter((m) => m.role === 'admin');
+      if (admins.length === 1)
+        throw new AppError('invalid_operation', 'The last administrator cannot be made a reader');
+    }
     if (existing) await repos.members.delete('mailbox', mailboxId, existing.id);
     await repos.members.insert(member);
     await recordAudit(deps, repos, actor, access, 'member.add', null, { memberId: member.id, role: member.role });
@@ -85,6 +91,7 @@ export async function listMembers(deps: Deps, actor: PersonActor, mailboxId: str
 export async function removeMember(deps: Deps, actor: PersonActor, mailboxId: string, memberId: string): Promise<void> {
   const access = await requireOrgAdmin(deps, actor, mailboxId);
   await deps.store.write(async (repos) => {
+    await repos.mailboxes.lock(mailboxId);
     const member = await repos.members.get('mailbox', mailboxId, memberId);
     if (!member) throw new AppError('not_found', 'No such member');
     const admins = (await repos.members.list('mailbox', mailboxId)).filter((m) => m.role === 'admin');

@@ -236,6 +236,11 @@ export type Repositories = {
     insert(mailbox: Mailbox): Promise<void>;
     get(id: string): Promise<Mailbox | null>;
     findByOwner(ownerType: MailboxOwnerType, ownerId: string): Promise<Mailbox | null>;
+    /**
+     * Inside a unit of work: serializes changes to this mailbox's access (grants, members) with
+     * other units doing the same. PostgreSQL locks the row; SQLite writes one unit at a time anyway.
+     */
+    lock(id: string): Promise<void>;
     /** The owner's mailbox with its inbox folder id, in one lookup (every letter needs both). */
     findDeliveryTarget(
       ownerType: MailboxOwnerType,

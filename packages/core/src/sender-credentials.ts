@@ -19,11 +19,12 @@ export async function addSenderAdmin(deps: Deps, orgNumber: string, nationalId: 
     createdAt: deps.clock.now().toISOString(),
     createdBy: 'operator',
   };
-  await deps.store.write(async (repos) => {
-    if (await repos.members.find('sender', sender.id, person.nationalId)) return;
+  return deps.store.write(async (repos) => {
+    const existing = await repos.members.find('sender', sender.id, person.nationalId);
+    if (existing) return existing;
     await repos.members.insert(member);
+    return member;
   });
-  return member;
 }
 
 /** The senders a person administers. */

@@ -15,6 +15,7 @@ import {
   listSenderApiKeys,
   type Member,
   removeMember,
+  requireSenderAdmin,
   revokeClientKey,
   revokeGrant,
   revokeSenderApiKey,
@@ -340,6 +341,7 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
+        await requireSenderAdmin(ctx.deps, personOf(request), request.params.senderId);
         const jwk = await checkPublicJwk(request.body.jwk);
         const key = await addClientKeyAsAdmin(ctx.deps, personOf(request), request.params.senderId, jwk);
         return reply.code(201).send(presentClientKey(key));

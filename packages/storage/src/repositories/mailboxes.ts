@@ -12,8 +12,12 @@ const toMailbox = (r: MailboxRow): Mailbox => ({
   createdAt: r.created_at,
 });
 
-export function mailboxesRepository({ db }: RepoContext): Repositories['mailboxes'] {
+export function mailboxesRepository({ db, dialect }: RepoContext): Repositories['mailboxes'] {
   return {
+    async lock(id) {
+      if (dialect === 'postgres')
+        await db.selectFrom('mailboxes').select('id').where('id', '=', id).forUpdate().execute();
+    },
     async findDeliveryTarget(ownerType, ownerId) {
       const row = await db
         .selectFrom('mailboxes as m')
