@@ -2,6 +2,7 @@
  * Starts the real server (real HTTP on a free port, real SQLite or PostgreSQL, real files) for
  * API tests, and gives the tests helpers to set up senders, persons and tokens and to send letters.
  */
+
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -17,6 +18,7 @@ import {
 } from '@postkasse/core';
 import { type AppContext, buildApp, createContext, loadConfig } from '@postkasse/server';
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import { createTestDatabase } from './postgres.js';
 
 export type TestServer = {
@@ -178,4 +180,22 @@ export function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+export type HttpAnswer = { status: number; headers: Headers; body: any };
+
+/** A refusal as the API promises it: problem+json with the stable code, not retryable, traceable. */
+export function expectProblem(res: HttpAnswer, status: number, code: string): void {
+  expect(res.body, JSON.stringify(res.body)).toMatchObject({
+    status,
+    code,
+    retryable: false,
+    type: `urn:postkasse:problem:${code}`,
+    title: expect.any(String),
+    detail: expect.any(String),
+    correlationId: expect.stringMatching(/.+/),
+  });
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(res.body.correlationId).toBe(res.headers.get('x-correlation-id'));
 }

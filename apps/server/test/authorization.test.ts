@@ -10,6 +10,8 @@ import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJ
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
+  expectProblem,
+  type HttpAnswer,
   letterForm,
   letterJson,
   people,
@@ -24,19 +26,7 @@ const dialects = await testDialects();
 
 type SigningKey = Parameters<SignJWT['sign']>[0];
 
-type Res = { status: number; headers: Headers; body: any };
-
-function expectProblem(res: Res, status: number, code: string): void {
-  expect(res.body, JSON.stringify(res.body)).toMatchObject({
-    status,
-    code,
-    retryable: false,
-    type: `urn:postkasse:problem:${code}`,
-    correlationId: expect.stringMatching(/.+/),
-  });
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-}
+type Res = HttpAnswer;
 
 /** Two answers a client cannot tell apart: same status, code, title and detail. */
 function expectSameAnswer(a: Res, b: Res): void {

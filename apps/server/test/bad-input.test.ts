@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
+  expectProblem,
+  type HttpAnswer,
   letterForm,
   letterJson,
   type Part,
@@ -32,7 +34,7 @@ const tinyPng = Buffer.from(
 /** The start of a Windows executable (MZ header), which the sniffer reports as application/x-msdownload. */
 const tinyExe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(126, 0x90)]);
 
-type Res = { status: number; headers: Headers; body: any };
+type Res = HttpAnswer;
 
 async function toRes(res: Response): Promise<Res> {
   const text = await res.text();
@@ -46,20 +48,6 @@ async function toRes(res: Response): Promise<Res> {
 }
 
 /** A clear problem answer: the media type, the status, the stable code, not retryable, a correlation id. */
-function expectProblem(res: Res, status: number, code: string): void {
-  expect(res.body, JSON.stringify(res.body)).toMatchObject({
-    status,
-    code,
-    retryable: false,
-    type: `urn:postkasse:problem:${code}`,
-    title: expect.any(String),
-    detail: expect.any(String),
-    correlationId: expect.stringMatching(/.+/),
-  });
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(res.body.correlationId).toBe(res.headers.get('x-correlation-id'));
-}
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -8,6 +8,8 @@ import { addOrganizationAdmin, addSenderAdmin } from '@postkasse/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
+  expectProblem,
+  type HttpAnswer,
   letterJson,
   people,
   sendLetterHttp,
@@ -37,13 +39,7 @@ const ids = {
   raceB: '10906410090',
 } as const;
 
-type Res = { status: number; headers: Headers; body: any };
-
-function expectProblem(res: Res, status: number, code: string): void {
-  expect(res.body, JSON.stringify(res.body)).toMatchObject({ status, code, type: `urn:postkasse:problem:${code}` });
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-}
+type Res = HttpAnswer;
 
 /** Two answers a client cannot tell apart. */
 function expectSameAnswer(a: Res, b: Res): void {

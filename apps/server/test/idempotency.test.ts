@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
+  expectProblem,
+  type HttpAnswer,
   letterJson,
   type Part,
   people,
@@ -21,19 +23,7 @@ import { testDialects } from '../../../test/postgres.js';
 
 const dialects = await testDialects();
 
-type Res = { status: number; headers: Headers; body: any };
-
-function expectProblem(res: Res, status: number, code: string): void {
-  expect(res.body, JSON.stringify(res.body)).toMatchObject({
-    status,
-    code,
-    retryable: false,
-    type: `urn:postkasse:problem:${code}`,
-    correlationId: expect.stringMatching(/.+/),
-  });
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-}
+type Res = HttpAnswer;
 
 async function blobFiles(dataDir: string): Promise<string[]> {
   const entries = await readdir(join(dataDir, 'blobs'), { recursive: true, withFileTypes: true });
