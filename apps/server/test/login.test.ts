@@ -145,10 +145,24 @@ describe('web login through the embedded OpenID provider', () => {
     }
   });
 
-  it('refuses a replayed authorization code and a callback without its login cookie', async () => {
+  it('refuses a replayed authorization code, and a callback without its login cookie', async () => {
     const browser = new Browser();
-    await login(server, browser, people.kari, 'idporten-loa-substantial');
+    const start = await browser.go(`${server.url}/auth/login`);
+    const loginCookie = browser.cookie(server.url, 'pk_login');
+    expect(loginCookie).toBeTruthy();
+    await browser.submit(start.url, await start.res.text(), { pid: people.kari, acr: 'idporten-loa-substantial' });
+    expect(browser.cookie(server.url, 'pk_session')).toBeTruthy();
     const callback = browser.hops.find((h) => h.url.includes('/auth/callback?'))!.url;
+
+    // The same code again, with the very login state it was issued for: the provider refuses it.
+    const replay = new Browser();
+    replay.cookies.set(new URL(server.url).host, new Map([['pk_login', loginCookie!]]));
+    const replayed = await replay.request(callback);
+    expect(replayed.status).toBe(400);
+    expect(await replayed.text()).toContain('did not confirm the login');
+    expect(replay.cookie(server.url, 'pk_session')).toBeUndefined();
+
+    // A stolen callback URL without the login cookie gets nowhere either.
     const attacker = new Browser();
     const stolen = await attacker.request(callback);
     expect(stolen.status).toBe(400);
