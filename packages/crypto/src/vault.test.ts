@@ -1,11 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { open, seal } from './envelope.js';
 import { envKeyProvider, fileKeyProvider } from './master-key.js';
 import { createVault } from './vault.js';
+
+const made: string[] = [];
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  await Promise.all(made.map((d) => rm(d, { recursive: true, force: true })));
+});
 
 const master = envKeyProvider(randomBytes(32).toString('base64'));
 
@@ -46,7 +56,7 @@ describe('vault', () => {
 
 describe('master key file', () => {
   it('is created with mode 0600 and read back the same', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pk-key-'));
+    const dir = await tempDir('pk-key-');
     const path = join(dir, 'keys', 'master.key');
     const first = await fileKeyProvider(path).masterKey();
     expect((await stat(path)).mode & 0o777).toBe(0o600);
@@ -56,7 +66,7 @@ describe('master key file', () => {
   });
 
   it('refuses a key file others can read, and a key of the wrong size', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pk-key-'));
+    const dir = await tempDir('pk-key-');
     const loose = join(dir, 'loose.key');
     await writeFile(loose, randomBytes(32).toString('base64'), { mode: 0o644 });
     await expect(fileKeyProvider(loose).masterKey()).rejects.toThrow(/readable by others/);

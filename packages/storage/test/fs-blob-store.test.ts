@@ -1,13 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, stat, utimes } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openFsBlobStore } from '../src/index.js';
+
+const made: string[] = [];
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  await Promise.all(made.map((d) => rm(d, { recursive: true, force: true })));
+});
 
 describe('filesystem blob store', () => {
   it('stores, reads and deletes blobs as private files', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'pk-blobs-'));
+    const root = await tempDir('pk-blobs-');
     const blobs = await openFsBlobStore(root);
     const key = randomUUID();
     await blobs.put(key, Buffer.from('ciphertext'));
@@ -19,7 +29,7 @@ describe('filesystem blob store', () => {
   });
 
   it('refuses keys that are not platform UUIDs, so no path can leave the root', async () => {
-    const blobs = await openFsBlobStore(await mkdtemp(join(tmpdir(), 'pk-blobs-')));
+    const blobs = await openFsBlobStore(await tempDir('pk-blobs-'));
     for (const bad of [
       '../../etc/passwd',
       '/etc/passwd',
@@ -34,7 +44,7 @@ describe('filesystem blob store', () => {
   });
 
   it('lists blobs older than a moment for the orphan sweep', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'pk-blobs-'));
+    const root = await tempDir('pk-blobs-');
     const blobs = await openFsBlobStore(root);
     const old = randomUUID();
     const fresh = randomUUID();
