@@ -13,7 +13,16 @@ import { createVault, envKeyProvider } from '@postkasse/crypto';
 import { openFsBlobStore } from '@postkasse/storage';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { childConfig, cpuMsSince, type Dialect, latencyStats, pool, readDocuments, tell } from './shared.js';
+import {
+  childConfig,
+  cpuMsSince,
+  type Dialect,
+  latencyStats,
+  pool,
+  readDocuments,
+  runAsChild,
+  tell,
+} from './shared.js';
 
 export type BaselineConfig = {
   dialect: Dialect;
@@ -138,12 +147,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().then(
-  () => process.exit(0),
-  async (error: unknown) => {
-    await tell({ type: 'error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }).catch(
-      () => undefined,
-    );
-    process.exit(1);
-  },
-);
+runAsChild(main);

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
-import { childConfig, cpuMsSince, latencyStats, pool, readDocuments, tell } from './shared.js';
+import { childConfig, cpuMsSince, latencyStats, pool, readDocuments, runAsChild, tell } from './shared.js';
 
 export type ClientConfig = {
   url: string;
@@ -121,12 +121,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().then(
-  () => process.exit(0),
-  async (error: unknown) => {
-    await tell({ type: 'error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }).catch(
-      () => undefined,
-    );
-    process.exit(1);
-  },
-);
+runAsChild(main);

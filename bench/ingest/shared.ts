@@ -114,3 +114,17 @@ export async function pool(count: number, concurrency: number, work: (i: number)
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }
+
+/** Runs a bench child's main: exit 0 when done, or tell the parent what failed and exit 1. */
+export function runAsChild(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    async (error: unknown) => {
+      await tell({
+        type: 'error',
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      }).catch(() => undefined);
+      process.exit(1);
+    },
+  );
+}
