@@ -10,7 +10,7 @@ export function serveCommand(program: Command): void {
     .action(async (opts: { demo?: boolean }) => {
       const config = loadConfig();
       const server = await startServer(config);
-      if (opts.demo) await seedDemo(server.ctx, server.url, server.app.log);
+      if (opts.demo) await seedDemo(server.ctx, config.publicUrl, server.app.log);
       server.app.log.info(
         { url: server.url, storage: config.databaseUrl ? 'postgres' : 'sqlite' },
         'postkasse is ready',
