@@ -48,7 +48,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const publicUrl = (env.POSTKASSE_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
   const dataDir = resolve(env.POSTKASSE_DATA_DIR ?? './data');
   const externalIssuer = env.POSTKASSE_OIDC_ISSUER ? env.POSTKASSE_OIDC_ISSUER.replace(/\/$/, '') : null;
-  const testIssuerEnabled = parseFlag('POSTKASSE_TEST_IDP', env.POSTKASSE_TEST_IDP) ?? externalIssuer === null;
+  const testIdpFlag = parseFlag('POSTKASSE_TEST_IDP', env.POSTKASSE_TEST_IDP);
+  if (env.NODE_ENV === 'production' && testIdpFlag === undefined && externalIssuer === null) {
+    throw new Error('NODE_ENV=production needs a real identity provider: set POSTKASSE_OIDC_ISSUER');
+  }
+  const testIssuerEnabled = testIdpFlag ?? externalIssuer === null;
   const testIssuerUrl = `${publicUrl}/test-idp`;
   if (!externalIssuer && !testIssuerEnabled) {
     throw new Error('No identity provider: set POSTKASSE_OIDC_ISSUER (and its client), or turn POSTKASSE_TEST_IDP on');

@@ -1,8 +1,13 @@
 import { maskNationalIdsInText } from '@postkasse/core';
 import type { FastifyServerOptions } from 'fastify';
 
+/** One-time credentials in query strings (authorization codes, state) never reach a log. */
+export function redactQuery(url: string): string {
+  return url.replace(/([?&](?:code|state|nonce|session_state|client_assertion|id_token_hint)=)[^&#]*/g, '$1[redacted]');
+}
+
 function maskDeep(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return maskNationalIdsInText(value);
+  if (typeof value === 'string') return maskNationalIdsInText(redactQuery(value));
   if (depth === 0 || value === null || typeof value !== 'object' || value instanceof Error) return value;
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth - 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, depth - 1)]));
@@ -20,7 +25,7 @@ export function loggerOptions(level: string, stream?: { write(line: string): voi
     serializers: {
       req: (req: { method: string; url: string; id: string }) => ({
         method: req.method,
-        url: maskNationalIdsInText(req.url),
+        url: maskNationalIdsInText(redactQuery(req.url)),
         correlationId: req.id,
       }),
     },

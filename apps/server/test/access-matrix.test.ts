@@ -96,7 +96,7 @@ const personMailbox = {
   'GET folders':              [R200, R200, R200,   N404,   N404,    N404,     N404,    T401, T401, T401],
   'POST folders':             [R201, F403, R201,   N404,   N404,    N404,     N404,    T401, T401, T401],
   'PATCH folder':             [R204, F403, R204,   N404,   N404,    N404,     N404,    T401, T401, T401],
-  'DELETE folder':            [R204, F403, R204,   N404,   N404,    N404,     N404,    T401, T401, T401],
+  'DELETE folder':            [R204, F403, F403,   N404,   N404,    N404,     N404,    T401, T401, T401],
   'GET grants':               [R200, F403, F403,   N404,   N404,    N404,     N404,    T401, T401, T401],
   'POST grants':              [R201, F403, F403,   N404,   N404,    N404,     N404,    T401, T401, T401],
   'DELETE grant':             [R204, F403, F403,   N404,   N404,    N404,     N404,    T401, T401, T401],

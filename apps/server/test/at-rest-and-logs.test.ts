@@ -86,7 +86,11 @@ describe('logs', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     await fetch(`${url}/api/v1/me/mailboxes`, { headers: { authorization: `Bearer ${token}x` } });
+    await fetch(`${url}/auth/callback?code=ONE-TIME-CODE-42&state=STATE-42`);
     const log = lines.join('');
+    expect(log).toContain('/auth/callback?code=[redacted]');
+    expect(log).not.toContain('ONE-TIME-CODE-42');
+    expect(log).not.toContain('STATE-42');
     expect(lines.length).toBeGreaterThan(3);
     expect(log).toContain('128585*****');
     for (const secret of [people.kari, people.mette, '12858510128', apiKey, token]) {

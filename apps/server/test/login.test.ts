@@ -138,7 +138,16 @@ describe('web login through the embedded OpenID provider', () => {
   });
 
   it('refuses open redirects in returnTo', async () => {
-    for (const bad of ['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)']) {
+    for (const bad of [
+      'https://evil.example/',
+      '//evil.example/x',
+      '/\\evil.example',
+      'javascript:alert(1)',
+      '/.//evil.example',
+      '/%2e//evil.example',
+      '/a/..//evil.example',
+      '/.%2e//evil.example',
+    ]) {
       const res = await fetch(`${server.url}/auth/login?returnTo=${encodeURIComponent(bad)}`, { redirect: 'manual' });
       expect(res.status, bad).toBe(400);
       expect(res.headers.get('location')).toBeNull();
@@ -167,6 +176,17 @@ describe('web login through the embedded OpenID provider', () => {
     const stolen = await attacker.request(callback);
     expect(stolen.status).toBe(400);
     expect(attacker.cookie(server.url, 'pk_session')).toBeUndefined();
+  });
+
+  it('asks for a fresh login after logout, even while the provider still has a session', async () => {
+    const browser = new Browser();
+    await login(server, browser, people.kari, 'idporten-loa-substantial');
+    const { csrfToken } = (await (await browser.request(`${server.url}/auth/session`)).json()) as { csrfToken: string };
+    await browser.request(`${server.url}/auth/logout`, { method: 'POST', headers: { 'x-csrf-token': csrfToken } });
+    const again = await browser.go(`${server.url}/auth/login`);
+    expect(again.url).toContain('/test-idp/interaction/');
+    expect(await again.res.text()).toContain('name="pid"');
+    expect((await browser.request(`${server.url}/auth/session`)).status).toBe(401);
   });
 
   it("makes one user's session cookie useless for another user's mailbox", async () => {

@@ -140,9 +140,10 @@ export async function renameFolder(
   });
 }
 
-/** Deletes a folder of the owner's; its letters go back to the inbox, none is lost. */
+/** Deletes one of the owner's folders (owners and organization admins only); its letters go back to the inbox. */
 export async function deleteFolder(deps: Deps, actor: PersonActor, mailboxId: string, folderId: string): Promise<void> {
   const access = await requireCustomFolder(deps, actor, mailboxId, folderId);
+  requireCapability(canDelete(access), 'delete folders');
   const inbox = await resolveFolder(deps, mailboxId, 'inbox');
   await deps.store.write(async (repos) => {
     await repos.letters.moveAll(mailboxId, folderId, inbox.id);

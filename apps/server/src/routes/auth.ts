@@ -34,7 +34,12 @@ export function safeReturnTo(value: string | undefined, publicUrl: string): stri
   if (target.origin !== base.origin) {
     throw new AppError('validation_failed', 'returnTo must be a path on this site');
   }
-  return `${target.pathname}${target.search}${target.hash}`;
+  const path = `${target.pathname}${target.search}${target.hash}`;
+  // Dot segments are resolved above: "/.//evil" becomes "//evil", a host. Check the result too.
+  if (!path.startsWith('/') || path.startsWith('//') || path.startsWith('/\\')) {
+    throw new AppError('validation_failed', 'returnTo must be a path on this site');
+  }
+  return path;
 }
 
 function levelParam(value: string | undefined): AuthLevel {
@@ -53,7 +58,10 @@ export function loginUrl(level: AuthLevel, returnTo: string): string {
   return `/auth/login?acr=${acrValues[level]}&returnTo=${encodeURIComponent(returnTo)}`;
 }
 
-type LoginState = { state: string; nonce: string; verifier: string; returnTo: string; level: AuthLevel };
+type LoginState = { state: string; nonce: string; verifier: string; returnTo: string; level: AuthLevel; iat: number };
+
+/** A login must come back within this time; the signed state cookie says when it started. */
+const LOGIN_TTL_MS = 10 * 60_000;
 
 function htmlPage(reply: FastifyReply, status: number, title: string, message: string) {
   return reply
@@ -98,6 +106,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           verifier: client.randomPKCECodeVerifier(),
           returnTo,
           level,
+          iat: Date.now(),
         };
         const url = client.buildAuthorizationUrl(configuration, {
           redirect_uri: ctx.oidc.redirectUri,
@@ -108,8 +117,9 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           state: state.state,
           nonce: state.nonce,
           acr_values: acrValues[level],
-          // A person already logged in who comes back is stepping up or switching: log in anew.
-          ...(request.cookies[SESSION_COOKIE] ? { prompt: 'login' } : {}),
+          // Always a fresh authentication: after a logout on a shared computer, the provider's
+          // single sign-on must not log the next person in as the previous one; step-up too.
+          prompt: 'login',
         });
         reply.setCookie(LOGIN_COOKIE, JSON.stringify(state), { ...cookieBase, signed: true, maxAge: 600 });
         return reply.redirect(url.href, 302);
@@ -129,6 +139,9 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         );
       }
       const state = JSON.parse(unsigned.value) as LoginState;
+      if (!(Date.now() - state.iat < LOGIN_TTL_MS)) {
+        return htmlPage(reply, 400, 'Login expired', 'The login took too long. Please log in again.');
+      }
       let claims: Record<string, unknown> | undefined;
       try {
         const configuration = await ctx.oidc.configuration();
@@ -156,7 +169,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       }
       try {
         const { token } = await completeLogin(ctx.deps, {
-          nationalId: String(claims?.pid ?? claims?.sub ?? ''),
+          nationalId: String(claims?.pid ?? ''),
           authLevel: reached,
         });
         const old = request.cookies[SESSION_COOKIE];
