@@ -1,16 +1,45 @@
-import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '@postkasse/core';
 
 const KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-async function fsyncDir(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+/**
+ * fsync of a directory, shared: a call made while one runs waits for the next, which covers every
+ * entry created before it started. Directory handles stay open (at most 256 shards).
+ */
+function directorySyncer() {
+  const handles = new Map<string, Promise<Awaited<ReturnType<typeof open>>>>();
+  const running = new Map<string, Promise<void>>();
+  const queued = new Map<string, Promise<void>>();
+  const syncOnce = async (dir: string) => {
+    let handle = handles.get(dir);
+    if (!handle) {
+      handle = open(dir, 'r');
+      handles.set(dir, handle);
+    }
+    await (await handle).sync();
+  };
+  function sync(dir: string): Promise<void> {
+    const current = running.get(dir);
+    if (!current) {
+      const started = syncOnce(dir).finally(() => running.delete(dir));
+      running.set(dir, started);
+      return started;
+    }
+    let next = queued.get(dir);
+    if (!next) {
+      next = current
+        .catch(() => undefined)
+        .then(() => {
+          queued.delete(dir);
+          return sync(dir);
+        });
+      queued.set(dir, next);
+    }
+    return next;
   }
+  return { sync };
 }
 
 /**
@@ -21,6 +50,7 @@ async function fsyncDir(path: string): Promise<void> {
 export async function openFsBlobStore(root: string): Promise<BlobStore> {
   await mkdir(root, { recursive: true, mode: 0o700 });
   const shardsReady = new Set<string>();
+  const dirs = directorySyncer();
 
   function pathOf(key: string): { dir: string; file: string } {
     if (!KEY.test(key)) throw new Error('invalid blob key');
@@ -33,17 +63,12 @@ export async function openFsBlobStore(root: string): Promise<BlobStore> {
       const { dir, file } = pathOf(key);
       if (!shardsReady.has(dir)) {
         await mkdir(dir, { recursive: true, mode: 0o700 });
-        await fsyncDir(root);
+        await dirs.sync(root);
         shardsReady.add(dir);
       }
-      const handle = await open(file, 'wx', 0o600);
-      try {
-        await handle.writeFile(data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fsyncDir(dir);
+      // 'wx': a key is never reused; flush: the bytes are on disk before the promise resolves.
+      await writeFile(file, data, { flag: 'wx', mode: 0o600, flush: true });
+      await dirs.sync(dir);
     },
     async get(key) {
       return readFile(pathOf(key).file);
