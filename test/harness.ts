@@ -5,7 +5,6 @@
 
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -20,6 +19,9 @@ import { type AppContext, buildApp, createContext, loadConfig } from '@postkasse
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { createTestDatabase } from './postgres.js';
+import { freePort } from './spawn-server.js';
+
+export { freePort };
 
 export type TestServer = {
   url: string;
@@ -170,17 +172,6 @@ export async function api(server: TestServer, token: string, method: string, pat
   return { status: res.status, headers: res.headers, body: data as any };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export type HttpAnswer = { status: number; headers: Headers; body: any };
 

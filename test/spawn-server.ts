@@ -40,24 +40,30 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Runs `postkasse <args>` to the end and returns its stdout; a non-zero exit is an error with the output. */
-export function runCli(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<string> {
-  return new Promise((resolve, reject) => {
+export type CliResult = { code: number; stdout: string; stderr: string };
+
+/** Runs `postkasse <args>` to the end, as an operator would, and returns its exit code and output. */
+export function runCliProcess(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliResult> {
+  return new Promise((resolve) => {
     execFile(
       process.execPath,
       [cliEntry, ...args],
       { cwd: repoRoot, env: childEnv(env), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
-        if (error) {
-          reject(
-            new Error(`postkasse ${args.join(' ')} failed: ${error.message}\nstdout: ${stdout}\nstderr: ${stderr}`),
-          );
-        } else {
-          resolve(stdout);
-        }
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
       },
     );
   });
+}
+
+/** Runs `postkasse <args>` and returns its stdout; a non-zero exit is an error with the output. */
+export async function runCli(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<string> {
+  const res = await runCliProcess(args, env, timeoutMs);
+  if (res.code !== 0) {
+    throw new Error(`postkasse ${args.join(' ')} failed (exit ${res.code})\nstdout: ${res.stdout}\nstderr: ${res.stderr}`);
+  }
+  return res.stdout;
 }
 
 export type ServerProcess = {

@@ -13,16 +13,7 @@ import { createVault, envKeyProvider } from '@postkasse/crypto';
 import { openFsBlobStore } from '@postkasse/storage';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import {
-  childConfig,
-  cpuMsSince,
-  type Dialect,
-  latencyStats,
-  pool,
-  readDocuments,
-  runAsChild,
-  tell,
-} from './shared.js';
+import { childConfig, type Dialect, latencyStats, measure, pool, readDocuments, runAsChild, tell } from './shared.js';
 
 export type BaselineConfig = {
   dialect: Dialect;
@@ -121,14 +112,7 @@ async function main(): Promise<void> {
   });
   await tell({ type: 'warm' });
 
-  const latencies = new Array<number>(config.letters);
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  await pool(config.letters, config.concurrency, async (i) => {
-    latencies[i] = await store(config.warmup + i);
-  });
-  const wallMs = performance.now() - started;
-  const cpuMs = cpuMsSince(cpu);
+  const { latencies, wallMs, cpuMs } = await measure(config, store);
   const rows = await db.count();
   await db.close();
   const expected = config.warmup + config.letters;

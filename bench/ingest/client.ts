@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
-import { childConfig, cpuMsSince, latencyStats, pool, readDocuments, runAsChild, tell } from './shared.js';
+import { childConfig, latencyStats, measure, pool, readDocuments, runAsChild, tell } from './shared.js';
 
 export type ClientConfig = {
   url: string;
@@ -97,14 +97,7 @@ async function main(): Promise<void> {
   if (errors > 0) throw new Error(`${errors} of ${config.warmup} warm-up letters failed; first: ${firstError}`);
   await tell({ type: 'warm' });
 
-  const latencies = new Array<number>(config.letters);
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  await pool(config.letters, config.concurrency, async (i) => {
-    latencies[i] = await send(config.warmup + i);
-  });
-  const wallMs = performance.now() - started;
-  const cpuMs = cpuMsSince(cpu);
+  const { latencies, wallMs, cpuMs } = await measure(config, send);
   await http.close();
   await tell({
     type: 'result',

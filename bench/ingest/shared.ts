@@ -128,3 +128,17 @@ export function runAsChild(main: () => Promise<void>): void {
     },
   );
 }
+
+/** The measured phase: `letters` calls of `one` (numbered after the warm-up), timed for wall clock and CPU. */
+export async function measure(
+  config: { letters: number; warmup: number; concurrency: number },
+  one: (n: number) => Promise<number>,
+): Promise<{ latencies: number[]; wallMs: number; cpuMs: number }> {
+  const latencies = new Array<number>(config.letters);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await pool(config.letters, config.concurrency, async (i) => {
+    latencies[i] = await one(config.warmup + i);
+  });
+  return { latencies, wallMs: performance.now() - started, cpuMs: cpuMsSince(cpu) };
+}

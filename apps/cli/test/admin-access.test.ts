@@ -4,17 +4,14 @@
  * person whose mailbox opens at first login. What the commands print is checked against what
  * they stored.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { authenticateApiKey } from '@postkasse/core';
 import { type AppContext, createContext, loadConfig } from '@postkasse/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliProcess } from '../../../test/spawn-server.js';
 
-const run = promisify(execFile);
-const bin = new URL('../bin/postkasse.js', import.meta.url).pathname;
 
 const ORG = '958300018';
 const SENDER_ORG = '974000008';
@@ -26,16 +23,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('postkasse admin: access commands (run as a separate process)', () => {
   let dataDir: string;
-  const env = () => ({ ...process.env, POSTKASSE_DATA_DIR: dataDir, PORT: '18998', LOG_LEVEL: 'silent' });
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run('node', [bin, ...args], { env: env() });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const env = (): Record<string, string> => ({ POSTKASSE_DATA_DIR: dataDir, PORT: '18998', LOG_LEVEL: 'silent' });
+  const cli = (...args: string[]) => runCliProcess(args, env());
   const json = async (...args: string[]) => {
     const res = await cli(...args, '--json');
     expect(res.code, res.stderr || res.stdout).toBe(0);

@@ -1,26 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliProcess } from '../../../test/spawn-server.js';
 
-const run = promisify(execFile);
-const bin = new URL('../bin/postkasse.js', import.meta.url).pathname;
 
 describe('postkasse admin (the operator CLI, run as a separate process)', () => {
   let dataDir: string;
-  const env = () => ({ ...process.env, POSTKASSE_DATA_DIR: dataDir, PORT: '18999', LOG_LEVEL: 'silent' });
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run('node', [bin, ...args], { env: env() });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const env = (): Record<string, string> => ({ POSTKASSE_DATA_DIR: dataDir, PORT: '18999', LOG_LEVEL: 'silent' });
+  const cli = (...args: string[]) => runCliProcess(args, env());
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pk-cli-'));
@@ -81,15 +70,14 @@ describe('postkasse admin (the operator CLI, run as a separate process)', () => 
   });
 
   it('refuses to make tokens when the test issuer is off', async () => {
-    const { stdout, stderr } = await run('node', [bin, 'admin', 'token', '--id', '12858510129'], {
-      env: {
-        ...env(),
-        POSTKASSE_TEST_IDP: 'off',
-        POSTKASSE_OIDC_ISSUER: 'https://idp.example',
-        POSTKASSE_OIDC_CLIENT_ID: 'postkasse',
-        POSTKASSE_OIDC_CLIENT_SECRET: 'secret',
-      },
-    }).catch((e: { stdout: string; stderr: string }) => e);
+    const { code, stdout, stderr } = await runCliProcess(['admin', 'token', '--id', '12858510129'], {
+      ...env(),
+      POSTKASSE_TEST_IDP: 'off',
+      POSTKASSE_OIDC_ISSUER: 'https://idp.example',
+      POSTKASSE_OIDC_CLIENT_ID: 'postkasse',
+      POSTKASSE_OIDC_CLIENT_SECRET: 'secret',
+    });
+    expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toContain('forbidden');
   });

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { registerClientKey } from '@postkasse/core';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { addSenderAdmin, registerClientKey } from '@postkasse/core';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, type KeyObject, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { letterForm, letterJson, people, startTestServer, type TestServer } from '../../../test/harness.js';
@@ -115,5 +115,42 @@ describe.each(dialects)('senders with client credentials and a signed JWT assert
     await server.ctx.deps.store.write((r) => r.clientKeys.revoke(senderId, clientKeyId, new Date().toISOString()));
     expect((await send(body.access_token)).status).toBe(401);
     expect((await exchange(await assertion())).status).toBe(401);
+  });
+
+  it("refuses an assertion naming another sender, signed with this sender's key", async () => {
+    const other = await server.sender('public');
+    const res = await exchange(await assertion({ iss: other.id }));
+    expect(res).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+  });
+
+  it('refuses client keys that are private, symmetric, weak or nameless', async () => {
+    await server.person(people.ola);
+    await addSenderAdmin(server.ctx.deps, '974000008', people.ola);
+    const token = await server.token(people.ola);
+    const post = (jwk: Record<string, unknown>) =>
+      fetch(`${server.url}/api/v1/senders/${senderId}/client-keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ jwk }),
+      });
+    const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const publicJwk = await exportJWK(pair.publicKey);
+    const privateJwk = await exportJWK(pair.privateKey);
+    const weakRsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
+    for (const bad of [
+      { ...privateJwk, kid: 'private' },
+      { kty: 'oct', k: 'c2VjcmV0', kid: 'symmetric' },
+      { ...weakRsa, kid: 'rsa-1024' },
+      publicJwk,
+      { kty: 'OKP', crv: 'Ed25519', x: 'not-a-key', kid: 'broken' },
+    ]) {
+      const res = await post(bad);
+      expect(res.status, JSON.stringify(bad).slice(0, 60)).toBe(400);
+      expect(((await res.json()) as { errors: Array<{ code: string }> }).errors[0]?.code).toBe('invalid_jwk');
+    }
+    const good = await post({ ...publicJwk, kid: 'fresh-key' });
+    expect(good.status).toBe(201);
+    expect(((await good.json()) as { jwk: Record<string, unknown> }).jwk.d).toBeUndefined();
+    expect((await post({ ...publicJwk, kid: 'fresh-key' })).status).toBe(422);
   });
 });

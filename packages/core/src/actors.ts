@@ -6,7 +6,6 @@ import type { Deps, Letter, Mailbox, Repositories, Sender } from './ports.js';
 export type PersonActor = { kind: 'person'; nationalId: string; authLevel: AuthLevel };
 /** A sender acting through the sender API with one of its credentials. */
 export type SenderActor = { kind: 'sender'; sender: Sender; credentialId: string };
-export type Actor = PersonActor | SenderActor;
 
 /**
  * How a person reaches a mailbox: as its owner, as a delegate the owner granted access

@@ -78,6 +78,4 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what = 'The resource was not found') => new AppError('not_found', what);
-
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

@@ -16,12 +16,6 @@ export type LetterEventType =
 
 export type RejectReason = 'recipient_has_no_mailbox' | 'recipient_not_reachable';
 
-export type LetterEventData =
-  | { type: 'ACCEPTED' }
-  | { type: 'DELIVERED'; mailboxId?: string }
-  | { type: 'REJECTED'; reason: RejectReason }
-  | { type: 'OPENED' };
-
 /** An event as stored: `seq` orders a sender's feed. */
 export type LetterEvent = {
   id: string;

@@ -221,7 +221,6 @@ export type Repositories = {
   };
   apiKeys: {
     insert(key: ApiKey): Promise<void>;
-    findByHash(keyHash: string): Promise<ApiKey | null>;
     /** The key and its sender in one lookup (authentication runs on every sender request). */
     findWithSender(keyHash: string): Promise<{ key: ApiKey; sender: Sender } | null>;
     listBySender(senderId: string): Promise<ApiKey[]>;

@@ -6,10 +6,21 @@
 import { importJWK, type JWK, type KeyObject } from 'jose';
 import { loadOrCreateJwk } from './test-issuer.js';
 
-export type PlatformKey = { privateKey: KeyObject | Uint8Array; publicJwk: JWK; kid: string };
+export type PlatformKey = {
+  privateKey: KeyObject | Uint8Array;
+  /** Imported once: verifying a sender token must not re-import the key on every request. */
+  publicKey: KeyObject | Uint8Array;
+  publicJwk: JWK;
+  kid: string;
+};
 
 export async function loadPlatformKey(keyFile: string): Promise<PlatformKey> {
   const jwk = await loadOrCreateJwk(keyFile);
   const { d: _private, ...publicJwk } = jwk;
-  return { privateKey: (await importJWK(jwk, 'EdDSA')) as KeyObject, publicJwk, kid: jwk.kid ?? '' };
+  return {
+    privateKey: (await importJWK(jwk, 'EdDSA')) as KeyObject,
+    publicKey: (await importJWK(publicJwk, 'EdDSA')) as KeyObject,
+    publicJwk,
+    kid: jwk.kid ?? '',
+  };
 }

@@ -85,7 +85,7 @@ async function exchangeAssertion(ctx: AppContext, body: Record<string, unknown>)
 export async function authenticateSenderCredential(ctx: AppContext, credential: string): Promise<SenderActor> {
   if (credential.includes('.')) {
     try {
-      const { payload } = await jwtVerify(credential, await importJWK(ctx.platformKey.publicJwk, 'EdDSA'), {
+      const { payload } = await jwtVerify(credential, ctx.platformKey.publicKey, {
         issuer: ctx.config.publicUrl,
         audience: SENDER_TOKEN_AUDIENCE,
         algorithms: ['EdDSA'],

@@ -30,10 +30,6 @@ export function apiKeysRepository({ db }: RepoContext): Repositories['apiKeys'] 
         })
         .execute();
     },
-    async findByHash(keyHash) {
-      const row = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
-      return row ? toKey(row) : null;
-    },
     async findWithSender(keyHash) {
       const row = await db
         .selectFrom('api_keys as k')
