@@ -172,7 +172,6 @@ export async function api(server: TestServer, token: string, method: string, pat
   return { status: res.status, headers: res.headers, body: data as any };
 }
 
-
 export type HttpAnswer = { status: number; headers: Headers; body: any };
 
 /** A refusal as the API promises it: problem+json with the stable code, not retryable, traceable. */

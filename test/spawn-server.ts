@@ -61,7 +61,9 @@ export function runCliProcess(args: string[], env: Record<string, string>, timeo
 export async function runCli(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<string> {
   const res = await runCliProcess(args, env, timeoutMs);
   if (res.code !== 0) {
-    throw new Error(`postkasse ${args.join(' ')} failed (exit ${res.code})\nstdout: ${res.stdout}\nstderr: ${res.stderr}`);
+    throw new Error(
+      `postkasse ${args.join(' ')} failed (exit ${res.code})\nstdout: ${res.stdout}\nstderr: ${res.stderr}`,
+    );
   }
   return res.stdout;
 }

@@ -12,7 +12,6 @@ import { type AppContext, createContext, loadConfig } from '@postkasse/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliProcess } from '../../../test/spawn-server.js';
 
-
 const ORG = '958300018';
 const SENDER_ORG = '974000008';
 const UNKNOWN_ORG = '915000002'; // valid, but neither a sender nor a mailbox here

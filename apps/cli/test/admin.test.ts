@@ -5,7 +5,6 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliProcess } from '../../../test/spawn-server.js';
 
-
 describe('postkasse admin (the operator CLI, run as a separate process)', () => {
   let dataDir: string;
   const env = (): Record<string, string> => ({ POSTKASSE_DATA_DIR: dataDir, PORT: '18999', LOG_LEVEL: 'silent' });
