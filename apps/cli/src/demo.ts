@@ -39,7 +39,7 @@ export async function seedDemo(ctx: AppContext, url: string, log: { info(msg: st
       const pdf = await samplePdf({ title: 'Velkommen til Postkasse' });
       await sendLetter(
         deps,
-        { kind: 'sender', sender: demoSender, credentialId: 'demo' },
+        { kind: 'sender', sender: demoSender, credentialId: 'demo', scopes: ['messages'] },
         {
           id: randomUUID(),
           recipient: { nationalId: kari.nationalId },

@@ -11,11 +11,14 @@ import { registerMetrics } from './metrics.js';
 import { registerProblemHandlers } from './problem.js';
 import { accessRoutes } from './routes/access.js';
 import { authRoutes } from './routes/auth.js';
+import { batchRoutes } from './routes/batches.js';
 import { ProblemSchema } from './routes/common.schemas.js';
 import { healthRoutes } from './routes/health.js';
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { messageRoutes } from './routes/messages.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { personRegisterRoutes, senderRegisterRoutes } from './routes/register.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { mountTestProvider } from './test-idp/provider.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -89,5 +92,9 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(messageRoutes(ctx), { prefix: '/api/v1' });
   await app.register(mailboxRoutes(ctx), { prefix: '/api/v1' });
   await app.register(accessRoutes(ctx), { prefix: '/api/v1' });
+  await app.register(senderRegisterRoutes(ctx), { prefix: '/api/v1' });
+  await app.register(personRegisterRoutes(ctx), { prefix: '/api/v1' });
+  await app.register(batchRoutes(ctx), { prefix: '/api/v1' });
+  await app.register(webhookRoutes(ctx), { prefix: '/api/v1' });
   return app;
 }

@@ -26,12 +26,31 @@ export type Config = {
     audience: string;
   };
   testIssuer: { enabled: boolean; keyFile: string };
+  delivery: {
+    /** Days a private sender's letter waits for its recipient when no deadline was given. */
+    defaultHoldDays: number;
+    providerName: string;
+    /** Where the embedded print provider leaves print jobs. */
+    printSpoolDir: string;
+    /** Webhooks to http://localhost are allowed (development only). */
+    allowLocalHttpWebhooks: boolean;
+  };
+  /** How often the background worker looks for due jobs and webhooks; 0 turns it off. */
+  workerIntervalMs: number;
 };
 
 function parsePort(value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`PORT must be 0-65535, got ${value}`);
+  return n;
+}
+
+function parseInteger(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name} must be an integer ${min}-${max}, got ${value}`);
   return n;
 }
 
@@ -79,6 +98,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     tokens: { issuer, audience: env.POSTKASSE_TOKEN_AUDIENCE ?? 'postkasse' },
     testIssuer: { enabled: testIssuerEnabled, keyFile: resolve(dataDir, 'keys', 'test-issuer.jwk') },
+    delivery: {
+      defaultHoldDays: parseInteger('POSTKASSE_DEFAULT_HOLD_DAYS', env.POSTKASSE_DEFAULT_HOLD_DAYS, 30, 1, 366),
+      providerName: env.POSTKASSE_PROVIDER_NAME ?? 'Postkasse',
+      printSpoolDir: resolve(env.POSTKASSE_PRINT_SPOOL_DIR ?? resolve(dataDir, 'print-spool')),
+      allowLocalHttpWebhooks: env.NODE_ENV !== 'production',
+    },
+    workerIntervalMs: parseInteger('POSTKASSE_WORKER_INTERVAL_MS', env.POSTKASSE_WORKER_INTERVAL_MS, 1000, 0, 3600_000),
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 import { hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Deps, Randomness } from '@postkasse/core';
+import type { Clock, Deps, Randomness } from '@postkasse/core';
 import {
   createVault,
   envKeyProvider,
@@ -16,8 +16,10 @@ import {
 import { openFsBlobStore, openPostgresStore, openSqliteStore } from '@postkasse/storage';
 import type { Config } from './config.js';
 import { createOidcClient, type OidcClient } from './oidc-client.js';
+import { spoolPrintProvider } from './print-spool.js';
 import { embeddedTestProvider } from './test-idp/provider.js';
 import { createTokenVerifier, type TokenVerifier } from './token-verifier.js';
+import { createWorker, type Worker } from './worker.js';
 
 /** The composition root: every port gets its implementation here, chosen by configuration. */
 export type AppContext = {
@@ -32,10 +34,15 @@ export type AppContext = {
   platformKey: PlatformKey;
   /** Key for signing cookies, derived from the master key. */
   cookieSecret: string;
+  /** Due jobs and webhook deliveries in the background. */
+  worker: Worker;
   close(): Promise<void>;
 };
 
-export async function createContext(config: Config): Promise<AppContext> {
+/** What tests may put in place of the real parts. */
+export type ContextOverrides = { clock?: Clock; print?: Deps['print'] };
+
+export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = config.databaseUrl
     ? await openPostgresStore(config.databaseUrl, {
@@ -69,23 +76,36 @@ export async function createContext(config: Config): Promise<AppContext> {
         config.tokens.audience,
       )
     : null;
+  const deps: AppContext['deps'] = {
+    store,
+    blobs,
+    vault: createVault(keys),
+    clock: overrides.clock ?? { now: () => new Date() },
+    ids: { uuid: () => randomUUID() },
+    hasher: nodeHasher,
+    random: nodeRandom,
+    print: overrides.print ?? spoolPrintProvider(config.delivery.printSpoolDir),
+    policy: {
+      defaultHoldDays: config.delivery.defaultHoldDays,
+      contactFreshMonths: 18,
+      providerName: config.delivery.providerName,
+    },
+  };
+  const platformKey = await loadPlatformKey(join(config.dataDir, 'keys', 'platform-signing.jwk'));
+  const worker = createWorker({ deps, platformKey, config });
   return {
     config,
-    deps: {
-      store,
-      blobs,
-      vault: createVault(keys),
-      clock: { now: () => new Date() },
-      ids: { uuid: () => randomUUID() },
-      hasher: nodeHasher,
-      random: nodeRandom,
-    },
+    deps,
     tokens,
     testIssuer,
     testProvider,
     oidc: createOidcClient(config, clientSecret),
-    platformKey: await loadPlatformKey(join(config.dataDir, 'keys', 'platform-signing.jwk')),
+    platformKey,
     cookieSecret,
-    close: () => store.close(),
+    worker,
+    close: async () => {
+      await worker.stop();
+      await store.close();
+    },
   };
 }

@@ -17,6 +17,7 @@ export async function startServer(config: Config, options: { handleSignals?: boo
         'Configure POSTKASSE_OIDC_ISSUER (and turn POSTKASSE_TEST_IDP off) for real use.',
     );
   }
+  ctx.worker.start(app.log);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   // The orphan sweep runs hourly in the background; in a multi-process deployment every process

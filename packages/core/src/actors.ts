@@ -5,7 +5,7 @@ import type { Deps, Letter, Mailbox, Repositories, Sender } from './ports.js';
 /** A person acting through the recipient API, at the level their login reached. */
 export type PersonActor = { kind: 'person'; nationalId: string; authLevel: AuthLevel };
 /** A sender acting through the sender API with one of its credentials. */
-export type SenderActor = { kind: 'sender'; sender: Sender; credentialId: string };
+export type SenderActor = { kind: 'sender'; sender: Sender; credentialId: string; scopes: string[] };
 
 /**
  * How a person reaches a mailbox: as its owner, as a delegate the owner granted access

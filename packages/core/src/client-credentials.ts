@@ -1,5 +1,6 @@
 import type { PersonActor } from './actors.js';
 import { AppError } from './errors.js';
+import { checkScopes } from './operator.js';
 import type { ClientKey, Deps } from './ports.js';
 import { requireSenderAdmin } from './sender-credentials.js';
 
@@ -11,7 +12,9 @@ export async function registerClientKey(
   deps: Deps,
   senderId: string,
   jwk: Record<string, unknown> & { kid: string },
+  scopes: string[] = [],
 ): Promise<ClientKey> {
+  const granted = checkScopes(scopes);
   const existing = await deps.store.read.clientKeys.listBySender(senderId);
   if (existing.some((k) => k.kid === jwk.kid && !k.revokedAt)) {
     throw new AppError('invalid_operation', `A key with kid ${JSON.stringify(jwk.kid)} is already registered`);
@@ -21,6 +24,7 @@ export async function registerClientKey(
     senderId,
     kid: jwk.kid,
     jwk,
+    scopes: granted,
     createdAt: deps.clock.now().toISOString(),
     revokedAt: null,
   };

@@ -14,7 +14,15 @@ export type LetterEventType =
   | 'REPLIED'
   | 'CANCELLED';
 
-export type RejectReason = 'recipient_has_no_mailbox' | 'recipient_not_reachable';
+/** Why a letter was not delivered digitally; the same vocabulary in REJECTED and PRINT events. */
+export type RejectReason =
+  | 'recipient_has_no_mailbox'
+  | 'recipient_not_reachable'
+  | 'recipient_reserved'
+  | 'recipient_exempt'
+  | 'invalid_recipient'
+  | 'not_allowed_for_private_sender'
+  | 'print_failed';
 
 /** An event as stored: `seq` orders a sender's feed. */
 export type LetterEvent = {

@@ -1,6 +1,7 @@
 import type { AuthLevel } from './auth-level.js';
 import { AppError, type FieldError } from './errors.js';
 import { type PartyId, parseNationalId, parseOrgNumber } from './parties.js';
+import type { PostalAddress, PrintDetails } from './ports.js';
 
 export type DocumentRole = 'main' | 'attachment' | 'technical';
 export type Sensitivity = 'normal' | 'sensitive';
@@ -30,6 +31,14 @@ export type LetterInput = {
   legalNotification: boolean;
   mandatory: boolean;
   senderReference?: string | undefined;
+  /** The letter becomes visible then, not before (ISO date-time in the future). */
+  deliverAt?: string | undefined;
+  /** Private senders: how long the letter waits for a recipient who has no mailbox or consent. */
+  registrationDeadline?: string | undefined;
+  /** Lets the letter go on paper when it cannot be delivered digitally. */
+  printDetails?: PrintDetails | undefined;
+  /** Prints a delivered letter nobody opened by then (needs print details). */
+  printIfUnreadAfter?: string | undefined;
   documents: DocumentInput[];
 };
 
@@ -106,12 +115,90 @@ export function parseRecipient(recipient: RecipientInput): PartyId {
   return o;
 }
 
+/** How far ahead a letter may be scheduled or held. */
+export const maxFutureMs = 366 * 24 * 3600_000;
+
+function checkFuture(errors: FieldError[], path: string, value: string | undefined, now: Date): void {
+  if (value === undefined) return;
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) {
+    errors.push({ path, code: 'invalid_date_time', message: 'not an ISO 8601 date-time' });
+  } else if (at <= now.getTime()) {
+    errors.push({ path, code: 'date_time_in_past', message: 'must be in the future' });
+  } else if (at - now.getTime() > maxFutureMs) {
+    errors.push({ path, code: 'date_time_too_far', message: 'must be within a year' });
+  }
+}
+
+function checkAddress(errors: FieldError[], path: string, address: PostalAddress): void {
+  const lines = address.addressLines.filter((l) => l.trim().length > 0);
+  const maxLines = address.type === 'norwegian' ? 3 : 4;
+  if (lines.length === 0 || lines.length !== address.addressLines.length || lines.length > maxLines) {
+    errors.push({
+      path: `${path}.addressLines`,
+      code: 'invalid_address',
+      message: `1 to ${maxLines} non-empty address lines`,
+    });
+  }
+  if (address.type === 'norwegian') {
+    if (!/^\d{4}$/.test(address.postalCode)) {
+      errors.push({ path: `${path}.postalCode`, code: 'invalid_postal_code', message: 'four digits' });
+    }
+    if (address.city.trim().length === 0) {
+      errors.push({ path: `${path}.city`, code: 'invalid_address', message: 'the city is empty' });
+    }
+  } else if (address.country.trim().length === 0) {
+    errors.push({ path: `${path}.country`, code: 'invalid_address', message: 'the country is empty' });
+  }
+}
+
+function checkPrintDetails(errors: FieldError[], details: PrintDetails): void {
+  if (details.recipient.name.trim().length === 0) {
+    errors.push({ path: 'printDetails.recipient.name', code: 'invalid_address', message: 'the name is empty' });
+  }
+  checkAddress(errors, 'printDetails.recipient.address', details.recipient.address);
+  if (details.returnAddress) checkAddress(errors, 'printDetails.returnAddress.address', details.returnAddress.address);
+  if (details.undeliverable === 'return' && !details.returnAddress) {
+    errors.push({
+      path: 'printDetails.returnAddress',
+      code: 'missing_return_address',
+      message: 'undeliverable letters can only be returned to a return address',
+    });
+  }
+}
+
 /**
  * Checks the domain rules of a letter (the wire format's schema checks shapes). Collects every
  * problem rather than stopping at the first, so a sender's developer fixes them in one go.
  */
-export function validateLetter(letter: LetterInput): void {
+export function validateLetter(
+  letter: LetterInput,
+  now: Date = new Date(),
+  sizes: number[] = letter.documents.map((d) => d.content.byteLength),
+): void {
   const errors: FieldError[] = [];
+  checkFuture(errors, 'deliverAt', letter.deliverAt, now);
+  checkFuture(errors, 'registrationDeadline', letter.registrationDeadline, now);
+  checkFuture(errors, 'printIfUnreadAfter', letter.printIfUnreadAfter, now);
+  if (letter.printDetails) checkPrintDetails(errors, letter.printDetails);
+  if (letter.printIfUnreadAfter && !letter.printDetails) {
+    errors.push({
+      path: 'printIfUnreadAfter',
+      code: 'missing_print_details',
+      message: 'printing an unread letter needs print details',
+    });
+  }
+  if (
+    letter.deliverAt &&
+    letter.printIfUnreadAfter &&
+    Date.parse(letter.printIfUnreadAfter) <= Date.parse(letter.deliverAt)
+  ) {
+    errors.push({
+      path: 'printIfUnreadAfter',
+      code: 'before_delivery',
+      message: 'must be after deliverAt',
+    });
+  }
   const mains = letter.documents.filter((d) => d.role === 'main');
   if (mains.length === 0) {
     errors.push({ path: 'documents', code: 'missing_main_document', message: 'no main document' });
@@ -165,10 +252,11 @@ export function validateLetter(letter: LetterInput): void {
         message: 'the main document must be a PDF, plain text or an image',
       });
     }
-    if (doc.content.byteLength === 0) {
+    const size = sizes[i] ?? 0;
+    if (size === 0) {
       errors.push({ path: `${at}`, code: 'empty_document', message: 'the document is empty' });
     }
-    total += doc.content.byteLength;
+    total += size;
   });
   if (total > letterLimits.maxLetterBytes) {
     errors.push({

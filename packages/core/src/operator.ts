@@ -7,7 +7,9 @@ import type {
   Folder,
   Mailbox,
   MailboxOwnerType,
+  NewJob,
   Person,
+  PostalAddress,
   Randomness,
   Sender,
   SenderKind,
@@ -43,13 +45,27 @@ export async function createSender(
 export const apiKeyPrefix = 'pk_';
 
 /** Issues an API key. The secret is returned this once; only its hash is kept. */
+/** What a sender credential may be allowed beyond sending and reading its own letters. */
+export const senderScopes = ['messages', 'register:contact'] as const;
+export type SenderScope = (typeof senderScopes)[number];
+
+export function checkScopes(scopes: string[]): string[] {
+  const unknown = scopes.filter((s) => !(senderScopes as readonly string[]).includes(s));
+  if (unknown.length > 0) {
+    throw new AppError('validation_failed', `Unknown scope ${unknown.join(', ')}; known: ${senderScopes.join(', ')}`);
+  }
+  return [...new Set(['messages', ...scopes])];
+}
+
 export async function createApiKey(
   deps: Deps & { random: Randomness },
   senderId: string,
   label: string | null = null,
+  scopes: string[] = [],
 ): Promise<{ key: ApiKey; secret: string }> {
   const sender = await deps.store.read.senders.get(senderId);
   if (!sender) throw new AppError('not_found', 'No such sender');
+  const granted = checkScopes(scopes);
   const secret = `${apiKeyPrefix}${deps.random.token(32)}`;
   const key: ApiKey = {
     id: deps.ids.uuid(),
@@ -57,6 +73,7 @@ export async function createApiKey(
     keyHash: deps.hasher.sha256Hex(secret),
     prefix: secret.slice(0, 10),
     label,
+    scopes: granted,
     createdAt: deps.clock.now().toISOString(),
     lastUsedAt: null,
     revokedAt: null,
@@ -92,6 +109,17 @@ async function openMailbox(
   return { mailbox, folders: [folder('inbox', 'Inbox'), folder('archive', 'Archive'), folder('trash', 'Trash')] };
 }
 
+/** Letters held for this recipient are looked at again as soon as the mailbox is open. */
+function releaseJob(deps: Deps, ownerType: MailboxOwnerType, ownerId: string): NewJob {
+  return {
+    id: deps.ids.uuid(),
+    kind: 'held.release',
+    ref: `${ownerType}:${ownerId}`,
+    payload: { recipientType: ownerType, recipientId: ownerId },
+    runAt: deps.clock.now().toISOString(),
+  };
+}
+
 /** Opens the mailbox of a person already in the register (on their first login). */
 export async function registerPersonMailbox(deps: Deps, person: Person): Promise<Mailbox> {
   const { mailbox, folders } = await openMailbox(deps, 'person', person.nationalId, person.name);
@@ -99,6 +127,7 @@ export async function registerPersonMailbox(deps: Deps, person: Person): Promise
     if (await repos.mailboxes.findByOwner('person', person.nationalId)) return;
     await repos.mailboxes.insert(mailbox);
     for (const f of folders) await repos.folders.insert(f);
+    await repos.jobs.enqueue([releaseJob(deps, 'person', person.nationalId)]);
   });
   return (await deps.store.read.mailboxes.findByOwner('person', person.nationalId)) ?? mailbox;
 }
@@ -115,6 +144,7 @@ export async function registerPerson(
     email?: string | null;
     mobile?: string | null;
     language?: string | null;
+    postalAddress?: PostalAddress | null;
     openMailbox?: boolean;
   },
 ): Promise<{ person: Person; mailbox: Mailbox | null }> {
@@ -124,15 +154,27 @@ export async function registerPerson(
       errors: [{ path: 'nationalId', code: 'invalid_national_id', message: 'not valid' }],
     });
   }
+  const now = deps.clock.now().toISOString();
   const person: Person = {
     id: deps.ids.uuid(),
     nationalId: parsed.nationalId,
     country: parsed.country,
     name: input.name ?? null,
+    status: 'active',
     email: input.email ?? null,
+    emailUpdatedAt: input.email ? now : null,
+    emailVerifiedAt: null,
     mobile: input.mobile ?? null,
+    mobileUpdatedAt: input.mobile ? now : null,
+    mobileVerifiedAt: null,
     language: input.language ?? null,
-    createdAt: deps.clock.now().toISOString(),
+    reserved: false,
+    reservedAt: null,
+    exempt: false,
+    exemptAt: null,
+    postalAddress: input.postalAddress ?? null,
+    createdAt: now,
+    updatedAt: null,
   };
   const opened =
     input.openMailbox === false ? null : await openMailbox(deps, 'person', parsed.nationalId, input.name ?? null);
@@ -144,6 +186,7 @@ export async function registerPerson(
     if (opened) {
       await repos.mailboxes.insert(opened.mailbox);
       for (const f of opened.folders) await repos.folders.insert(f);
+      await repos.jobs.enqueue([releaseJob(deps, 'person', parsed.nationalId)]);
     }
   });
   return { person, mailbox: opened?.mailbox ?? null };
@@ -166,6 +209,7 @@ export async function registerOrganization(
     }
     await repos.mailboxes.insert(mailbox);
     for (const f of folders) await repos.folders.insert(f);
+    await repos.jobs.enqueue([releaseJob(deps, 'organization', input.orgNumber)]);
   });
   return { mailbox };
 }

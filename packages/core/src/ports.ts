@@ -27,20 +27,134 @@ export type ApiKey = {
   keyHash: string;
   prefix: string;
   label: string | null;
+  /** What the key may do beyond sending: `register:contact` reads contact details in lookups. */
+  scopes: string[];
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
 };
 
+/** A postal address, Norwegian (postal code and city) or foreign (lines and a country). */
+export type PostalAddress =
+  | { type: 'norwegian'; addressLines: string[]; postalCode: string; city: string }
+  | { type: 'foreign'; addressLines: string[]; country: string };
+
+/**
+ * A person in the contact and reservation register. Contact details carry when they were last
+ * updated and last verified; a person may reserve against digital public mail, and the operator
+ * may exempt them (paper instead).
+ */
 export type Person = {
   id: string;
   nationalId: string;
   country: Country;
   name: string | null;
+  status: 'active' | 'deleted';
   email: string | null;
+  emailUpdatedAt: string | null;
+  emailVerifiedAt: string | null;
   mobile: string | null;
+  mobileUpdatedAt: string | null;
+  mobileVerifiedAt: string | null;
   language: string | null;
+  reserved: boolean;
+  reservedAt: string | null;
+  exempt: boolean;
+  exemptAt: string | null;
+  postalAddress: PostalAddress | null;
   createdAt: string;
+  updatedAt: string | null;
+};
+
+export type PersonPatch = Partial<
+  Pick<
+    Person,
+    | 'name'
+    | 'email'
+    | 'emailUpdatedAt'
+    | 'emailVerifiedAt'
+    | 'mobile'
+    | 'mobileUpdatedAt'
+    | 'mobileVerifiedAt'
+    | 'language'
+    | 'reserved'
+    | 'reservedAt'
+    | 'exempt'
+    | 'exemptAt'
+    | 'postalAddress'
+    | 'status'
+  >
+> & { updatedAt: string };
+
+export type ConsentSource = 'person' | 'sender';
+/** A person's consent to receive letters from a private sender. */
+export type Consent = {
+  id: string;
+  nationalId: string;
+  senderId: string;
+  status: 'active' | 'withdrawn';
+  source: ConsentSource;
+  evidence: Record<string, unknown> | null;
+  givenAt: string;
+  withdrawnAt: string | null;
+  updatedAt: string;
+};
+
+export type JobKind = 'letter.due' | 'letter.hold_expired' | 'letter.print' | 'letter.print_if_unread' | 'held.release';
+export type NewJob = { id: string; kind: JobKind; ref: string; payload: Record<string, unknown>; runAt: string };
+export type Job = NewJob & {
+  status: 'pending' | 'running' | 'dead';
+  attempts: number;
+  lockedUntil: string | null;
+  lastError: string | null;
+  createdAt: string;
+};
+
+export type BatchStatus = 'open' | 'committed' | 'cancelled';
+export type Batch = {
+  id: string;
+  senderId: string;
+  reference: string | null;
+  status: BatchStatus;
+  createdAt: string;
+  committedAt: string | null;
+  cancelledAt: string | null;
+};
+/** A document uploaded once to a batch and shared by its letters; its key is held by the platform. */
+export type BatchDocument = {
+  id: string;
+  batchId: string;
+  filename: string;
+  mediaType: string;
+  size: number;
+  sha256: string;
+  blobKey: string;
+  wrappedKey: Uint8Array;
+  createdAt: string;
+};
+
+export type Webhook = {
+  id: string;
+  senderId: string;
+  url: string;
+  /** The signing secret, sealed by the platform's key. */
+  sealedSecret: Uint8Array;
+  status: 'active' | 'disabled';
+  cursor: FeedCursor | null;
+  nextAttemptAt: string | null;
+  leaseUntil: string | null;
+  failingSince: string | null;
+  lastError: string | null;
+  lastDeliveredAt: string | null;
+  createdAt: string;
+};
+
+/** Print details a sender gives so a letter can go on paper. */
+export type PrintDetails = {
+  recipient: { name: string; address: PostalAddress };
+  returnAddress?: { name: string; address: PostalAddress } | undefined;
+  colour: 'monochrome' | 'colour';
+  undeliverable: 'shred' | 'return';
 };
 
 export type MailboxOwnerType = 'person' | 'organization';
@@ -63,7 +177,17 @@ export type Folder = {
   createdAt: string;
 };
 
-export type LetterStatus = 'DELIVERED' | 'REJECTED';
+export type LetterStatus =
+  | 'PENDING'
+  | 'SCHEDULED'
+  | 'DELIVERED'
+  | 'HELD'
+  | 'HELD_EXPIRED'
+  | 'PRINT_QUEUED'
+  | 'PRINTED'
+  | 'PRINT_FAILED'
+  | 'REJECTED'
+  | 'CANCELLED';
 export type Letter = {
   id: string;
   senderId: string;
@@ -91,6 +215,15 @@ export type Letter = {
   restoreFolderId: string | null;
   documentCount: number;
   totalBytes: number;
+  /** When a scheduled letter becomes visible. */
+  deliverAt: string | null;
+  /** Until when a held letter waits for its recipient. */
+  holdUntil: string | null;
+  printDetails: PrintDetails | null;
+  printIfUnreadAfter: string | null;
+  batchId: string | null;
+  /** The outcome a letter in an open batch gets when the batch is committed. */
+  plannedStatus: LetterStatus | null;
 };
 
 export type StoredDocument = {
@@ -106,6 +239,8 @@ export type StoredDocument = {
   sha256: string;
   blobKey: string;
   wrappedKey: Uint8Array;
+  /** The id the ciphertext is bound to: the document's own, or the shared batch document's. */
+  contentId: string;
 };
 
 export type Session = {
@@ -148,6 +283,7 @@ export type ClientKey = {
   kid: string;
   /** Public JWK. */
   jwk: Record<string, unknown>;
+  scopes: string[];
   createdAt: string;
   revokedAt: string | null;
 };
@@ -167,6 +303,8 @@ export type AuditEntry = {
 export type LetterCursor = { deliveredAt: string; id: string };
 /** Position in a sender's event feed; opaque to clients. */
 export type FeedCursor = { tx: string; seq: number };
+/** An event as the sender's feed shows it: with its letter's external id and its position. */
+export type FeedEvent = LetterEvent & { cursor: FeedCursor; externalId: string };
 
 export type NewEvent = {
   id: string;
@@ -178,6 +316,10 @@ export type NewEvent = {
 };
 
 export type LetterPatch = Partial<Pick<Letter, 'folderId' | 'readAt' | 'trashedAt' | 'restoreFolderId' | 'openedAt'>>;
+/** A change of a letter's routing state, by the platform (never by a reader). */
+export type LetterStatePatch = Partial<
+  Pick<Letter, 'status' | 'mailboxId' | 'folderId' | 'deliveredAt' | 'rejectReason' | 'holdUntil' | 'plannedStatus'>
+>;
 
 export type Repositories = {
   sessions: {
@@ -230,11 +372,60 @@ export type Repositories = {
   persons: {
     insert(person: Person): Promise<void>;
     findByNationalId(nationalId: string): Promise<Person | null>;
+    findMany(nationalIds: string[]): Promise<Person[]>;
+    update(nationalId: string, patch: PersonPatch): Promise<void>;
+  };
+  consents: {
+    upsert(consent: Consent): Promise<void>;
+    find(nationalId: string, senderId: string): Promise<Consent | null>;
+    listByPerson(nationalId: string): Promise<Consent[]>;
+    /** Which of these persons have an active consent to this sender. */
+    activeAmong(senderId: string, nationalIds: string[]): Promise<Set<string>>;
+  };
+  jobs: {
+    enqueue(jobs: NewJob[]): Promise<void>;
+    /** Takes up to `limit` due jobs (and ones whose lease ran out), leased until `lockedUntil`. */
+    claimDue(now: string, limit: number, lockedUntil: string): Promise<Job[]>;
+    complete(id: string): Promise<void>;
+    retry(id: string, runAt: string, error: string): Promise<void>;
+    bury(id: string, error: string): Promise<void>;
+    /** Removes pending jobs about this reference (a cancelled letter's). */
+    cancelFor(ref: string): Promise<void>;
+    list(ref: string): Promise<Job[]>;
+  };
+  batches: {
+    insert(batch: Batch): Promise<void>;
+    get(senderId: string, id: string): Promise<Batch | null>;
+    /** Changes the status only from `from`; false when the batch was not in that status. */
+    transition(id: string, from: BatchStatus, to: BatchStatus, at: string): Promise<boolean>;
+    counts(batchId: string): Promise<Record<string, number>>;
+    insertDocument(doc: BatchDocument): Promise<void>;
+    getDocument(batchId: string, id: string): Promise<BatchDocument | null>;
+  };
+  webhooks: {
+    insert(hook: Webhook): Promise<void>;
+    list(senderId: string): Promise<Webhook[]>;
+    get(senderId: string, id: string): Promise<Webhook | null>;
+    delete(senderId: string, id: string): Promise<void>;
+    /** Leases active webhooks whose next attempt is due, so one worker delivers each at a time. */
+    lease(now: string, leaseUntil: string, limit: number): Promise<Webhook[]>;
+    update(
+      id: string,
+      patch: Partial<
+        Pick<
+          Webhook,
+          'cursor' | 'nextAttemptAt' | 'leaseUntil' | 'failingSince' | 'lastError' | 'lastDeliveredAt' | 'status'
+        >
+      >,
+    ): Promise<void>;
+    recordFailure(webhookId: string, eventId: string, at: string, error: string): Promise<void>;
+    failures(webhookId: string): Promise<Array<{ eventId: string; failedAt: string; error: string }>>;
   };
   mailboxes: {
     insert(mailbox: Mailbox): Promise<void>;
     get(id: string): Promise<Mailbox | null>;
     findByOwner(ownerType: MailboxOwnerType, ownerId: string): Promise<Mailbox | null>;
+    findManyByOwner(ownerType: MailboxOwnerType, ownerIds: string[]): Promise<Mailbox[]>;
     /**
      * Inside a unit of work: serializes changes to this mailbox's access (grants, members) with
      * other units doing the same. PostgreSQL locks the row; SQLite writes one unit at a time anyway.
@@ -245,6 +436,10 @@ export type Repositories = {
       ownerType: MailboxOwnerType,
       ownerId: string,
     ): Promise<{ mailbox: Mailbox; inboxId: string } | null>;
+    findDeliveryTargets(
+      ownerType: MailboxOwnerType,
+      ownerIds: string[],
+    ): Promise<Array<{ mailbox: Mailbox; inboxId: string }>>;
   };
   folders: {
     insert(folder: Folder): Promise<void>;
@@ -258,7 +453,22 @@ export type Repositories = {
   letters: {
     /** Inserts unless the sender already has a letter with this external id; true if inserted. */
     insertIfAbsent(letter: Letter): Promise<boolean>;
+    /** Inserts many; those whose external id the sender already used are skipped. Returns the inserted ids. */
+    insertManyIfAbsent(letters: Letter[]): Promise<Set<string>>;
+    findManyByExternalIds(senderId: string, externalIds: string[]): Promise<Letter[]>;
     findByExternalId(senderId: string, externalId: string): Promise<Letter | null>;
+    get(id: string): Promise<Letter | null>;
+    /** Changes routing state, only while the letter is in one of `from`; false otherwise. */
+    transition(id: string, from: LetterStatus[], patch: LetterStatePatch): Promise<boolean>;
+    /** Held letters for a recipient, optionally only one sender's. */
+    listHeld(recipientType: MailboxOwnerType, recipientId: string, senderId: string | null): Promise<Letter[]>;
+    /**
+     * Makes every pending letter of a batch take its planned outcome at once: delivered letters
+     * enter their inbox, and each gets its event and follow-up job. Returns how many changed.
+     */
+    commitBatch(batchId: string, at: string): Promise<number>;
+    /** Cancels every pending letter of a batch, with a CANCELLED event each. */
+    cancelBatch(batchId: string, at: string): Promise<number>;
     getInMailbox(mailboxId: string, id: string): Promise<Letter | null>;
     listInFolder(mailboxId: string, folderId: string, after: LetterCursor | null, limit: number): Promise<Letter[]>;
     update(mailboxId: string, id: string, patch: LetterPatch): Promise<void>;
@@ -269,6 +479,8 @@ export type Repositories = {
   documents: {
     insertMany(documents: StoredDocument[]): Promise<void>;
     listByLetter(letterId: string): Promise<StoredDocument[]>;
+    rewrap(keys: Array<{ id: string; wrappedKey: Uint8Array }>): Promise<void>;
+    deleteByLetter(letterId: string): Promise<void>;
     get(letterId: string, id: string): Promise<StoredDocument | null>;
     /** Which of these blob keys some document points at. */
     referencedBlobKeys(keys: string[]): Promise<Set<string>>;
@@ -276,11 +488,9 @@ export type Repositories = {
   events: {
     append(events: NewEvent[]): Promise<void>;
     listByLetter(letterId: string): Promise<LetterEvent[]>;
-    feed(
-      senderId: string,
-      after: FeedCursor | null,
-      limit: number,
-    ): Promise<Array<LetterEvent & { cursor: FeedCursor; externalId: string }>>;
+    feed(senderId: string, after: FeedCursor | null, limit: number): Promise<FeedEvent[]>;
+    /** The position of the sender's latest event, to follow the feed from now on. */
+    latestCursor(senderId: string): Promise<FeedCursor | null>;
   };
 };
 
@@ -306,8 +516,20 @@ export type BlobStore = {
 };
 
 /** Envelope encryption: mailbox keys wrapped by a master key, documents by content keys. */
+export type Keyholder = Pick<Mailbox, 'id' | 'wrappedKey'>;
+/**
+ * The platform's own keyholder: content keys of letters that have no mailbox yet (held, print,
+ * a batch's shared documents) are wrapped by a key derived from the master key.
+ */
+export const platformKeyholder: Keyholder = { id: 'platform', wrappedKey: new Uint8Array(0) };
+
 export type Vault = {
   newMailboxKey(mailboxId: string): Promise<Uint8Array>;
+  /** Wraps a document's content key again, for another keyholder, without touching the ciphertext. */
+  rewrap(from: Keyholder, to: Keyholder, contentId: string, wrappedKey: Uint8Array): Promise<Uint8Array>;
+  /** Seals a small secret (a webhook's signing secret) under the platform key. */
+  sealSecret(purpose: string, secret: Uint8Array): Promise<Uint8Array>;
+  openSecret(purpose: string, sealed: Uint8Array): Promise<Uint8Array>;
   seal(
     mailbox: Pick<Mailbox, 'id' | 'wrappedKey'>,
     documentId: string,
@@ -321,7 +543,31 @@ export type Vault = {
   ): Promise<Uint8Array>;
 };
 
-export type Hasher = { sha256Hex(data: Uint8Array | string): string };
+export type Hasher = {
+  sha256Hex(data: Uint8Array | string): string;
+  hmacSha256Hex(key: Uint8Array, data: string): string;
+};
+
+/** A document as it goes to the printing house: plaintext, leaving the platform. */
+export type PrintDocument = { filename: string; mediaType: string; role: 'main' | 'attachment'; content: Uint8Array };
+export type PrintJob = {
+  /** The platform's letter id; a provider must treat a second job with it as the same job. */
+  letterId: string;
+  senderName: string;
+  details: PrintDetails;
+  documents: PrintDocument[];
+};
+/** The printing house. A thrown error with `permanent: true` is not retried. */
+export type PrintProvider = { submit(job: PrintJob): Promise<{ reference: string }> };
+
+export type DeliveryPolicy = {
+  /** How long a private sender's letter waits for a recipient when no deadline was given. */
+  defaultHoldDays: number;
+  /** Contact details older than this many months may not be used for legal notifications. */
+  contactFreshMonths: number;
+  /** The name of this mailbox provider, shown in register lookups. */
+  providerName: string;
+};
 
 export type Deps = {
   store: Store;
@@ -330,4 +576,6 @@ export type Deps = {
   clock: Clock;
   ids: IdGenerator;
   hasher: Hasher;
+  print: PrintProvider;
+  policy: DeliveryPolicy;
 };

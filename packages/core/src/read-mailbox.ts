@@ -130,7 +130,7 @@ export async function openDocument(
   const document = await deps.store.read.documents.get(letter.id, documentId);
   if (!document) throw new AppError('not_found', 'No such document');
   const ciphertext = await deps.blobs.get(document.blobKey);
-  const content = await deps.vault.open(access.mailbox, document.id, document.wrappedKey, ciphertext);
+  const content = await deps.vault.open(access.mailbox, document.contentId, document.wrappedKey, ciphertext);
 
   const now = deps.clock.now().toISOString();
   await deps.store.write(async (repos) => {

@@ -1,29 +1,26 @@
 import type { SenderActor } from './actors.js';
 import { canonicalJson } from './canonical.js';
 import { AppError } from './errors.js';
-import type { LetterEvent, RejectReason } from './events.js';
+import type { LetterEvent } from './events.js';
 import { type LetterInput, parseRecipient, validateLetter } from './letter.js';
 import type { PartyId } from './parties.js';
-import type { Deps, Letter, Mailbox, NewEvent, Sender, StoredDocument } from './ports.js';
+import {
+  type Batch,
+  type Deps,
+  type Keyholder,
+  type Letter,
+  type LetterStatus,
+  type NewEvent,
+  type NewJob,
+  platformKeyholder,
+  type Repositories,
+  type Sender,
+  type StoredDocument,
+} from './ports.js';
+import { type RecipientState, type Route, routeLetter } from './routing.js';
 
 /** The letter and its events (what the sender is told; the feed adds their order). */
 export type SendResult = { letter: Letter; events: Array<Omit<LetterEvent, 'seq'>>; replayed: boolean };
-
-type Route = { outcome: 'DELIVERED'; mailbox: Mailbox } | { outcome: 'REJECTED'; reason: RejectReason };
-
-/**
- * Routing for the cases the platform knows today: a public sender reaches any active mailbox;
- * a recipient without one is rejected. Private senders need the recipient's consent, which the
- * register brings; until then they reach nobody, and the answer is the same whether or not the
- * person exists.
- */
-export function routeLetter(sender: Sender, mailbox: Mailbox | null): Route {
-  if (sender.kind === 'private') return { outcome: 'REJECTED', reason: 'recipient_not_reachable' };
-  if (mailbox?.status !== 'active') {
-    return { outcome: 'REJECTED', reason: 'recipient_has_no_mailbox' };
-  }
-  return { outcome: 'DELIVERED', mailbox };
-}
 
 /** What makes two submissions "the same letter": every field and every document's bytes. */
 export function letterRequestHash(
@@ -36,10 +33,49 @@ export function letterRequestHash(
   return deps.hasher.sha256Hex(canonicalJson({ ...meta, documents: docs }));
 }
 
-function ownerOf(party: PartyId): { type: 'person' | 'organization'; id: string } {
+export function ownerOf(party: PartyId): { type: 'person' | 'organization'; id: string } {
   return party.kind === 'person'
     ? { type: 'person', id: party.nationalId }
     : { type: 'organization', id: party.orgNumber };
+}
+
+/** What the register, the mailboxes and the consents say about one recipient, for one sender. */
+export async function recipientState(
+  repos: Repositories,
+  sender: Sender,
+  owner: { type: 'person' | 'organization'; id: string },
+): Promise<RecipientState & { inboxId: string | null }> {
+  const target = await repos.mailboxes.findDeliveryTarget(owner.type, owner.id);
+  const person = owner.type === 'person' ? await repos.persons.findByNationalId(owner.id) : null;
+  const consent =
+    sender.kind === 'private' && owner.type === 'person'
+      ? (await repos.consents.find(owner.id, sender.id))?.status === 'active'
+      : false;
+  return { type: owner.type, person, mailbox: target?.mailbox ?? null, inboxId: target?.inboxId ?? null, consent };
+}
+
+/** Rules a letter's options follow that depend on who sends it. */
+export function checkSenderOptions(
+  sender: Sender,
+  input: Pick<LetterInput, 'legalNotification' | 'mandatory' | 'registrationDeadline'>,
+): void {
+  if (sender.kind === 'private' && (input.legalNotification || input.mandatory)) {
+    throw new AppError(
+      'not_allowed_for_private_sender',
+      'Only public senders may mark a letter as legal notification or mandatory',
+    );
+  }
+  if (sender.kind === 'public' && input.registrationDeadline) {
+    throw new AppError('invalid_letter', 'registrationDeadline: only private senders hold letters for registration', {
+      errors: [
+        {
+          path: 'registrationDeadline',
+          code: 'only_for_private_senders',
+          message: 'public senders reach registered recipients or print',
+        },
+      ],
+    });
+  }
 }
 
 async function replay(deps: Deps, existing: Letter, requestHash: string): Promise<SendResult> {
@@ -53,20 +89,208 @@ async function replay(deps: Deps, existing: Letter, requestHash: string): Promis
   return { letter: existing, events, replayed: true };
 }
 
+const DAY_MS = 24 * 3600_000;
+
+/** A letter's routing decision turned into its state, events and follow-up jobs. */
+export type LetterPlan = {
+  status: LetterStatus;
+  plannedStatus: LetterStatus | null;
+  mailboxId: string | null;
+  folderId: string | null;
+  deliveredAt: string | null;
+  holdUntil: string | null;
+  rejectReason: Letter['rejectReason'];
+  /** Who holds the documents' content keys: the mailbox, or the platform until there is one. */
+  keyholder: Keyholder | null;
+  events: Array<{ type: NewEvent['type']; data: Record<string, unknown> }>;
+  jobs: Array<{ kind: NewJob['kind']; runAt: string }>;
+};
+
+/**
+ * Turns a route into what is stored. A scheduled letter (deliverAt) is routed again when it
+ * falls due; one in an open batch waits, with its planned outcome, for the commit.
+ */
+export function planLetter(
+  route: Route,
+  input: Pick<LetterInput, 'deliverAt' | 'registrationDeadline' | 'printIfUnreadAfter'>,
+  inboxId: string | null,
+  now: Date,
+  options: { defaultHoldDays: number; batchId: string | null },
+): LetterPlan {
+  const at = now.toISOString();
+  const accepted = {
+    type: 'ACCEPTED' as const,
+    data: {
+      ...(input.deliverAt ? { deliverAt: input.deliverAt } : {}),
+      ...(options.batchId ? { batchId: options.batchId } : {}),
+    },
+  };
+  const base = {
+    plannedStatus: null,
+    mailboxId: null,
+    folderId: null,
+    deliveredAt: null,
+    holdUntil: null,
+    rejectReason: null,
+    keyholder: platformKeyholder,
+  };
+  if (route.outcome === 'REJECTED') {
+    return {
+      ...base,
+      status: 'REJECTED',
+      rejectReason: route.reason,
+      keyholder: null,
+      events: [{ type: 'REJECTED', data: { reason: route.reason } }],
+      jobs: [],
+    };
+  }
+  const mailboxId = route.outcome === 'DELIVERED' ? route.mailbox.id : null;
+  const keyholder = route.outcome === 'DELIVERED' ? route.mailbox : platformKeyholder;
+  if (input.deliverAt) {
+    return {
+      ...base,
+      status: options.batchId ? 'PENDING' : 'SCHEDULED',
+      plannedStatus: options.batchId ? 'SCHEDULED' : null,
+      mailboxId,
+      keyholder,
+      events: [accepted],
+      jobs: options.batchId ? [] : [{ kind: 'letter.due', runAt: input.deliverAt }],
+    };
+  }
+  const pending = (status: LetterStatus, rest: Partial<LetterPlan>): LetterPlan => ({
+    ...base,
+    ...rest,
+    status: 'PENDING',
+    plannedStatus: status,
+    mailboxId,
+    keyholder,
+    folderId: null,
+    deliveredAt: null,
+    events: [accepted],
+    jobs: [],
+  });
+  if (route.outcome === 'DELIVERED') {
+    if (options.batchId) return pending('DELIVERED', {});
+    return {
+      ...base,
+      status: 'DELIVERED',
+      mailboxId,
+      keyholder,
+      folderId: inboxId,
+      deliveredAt: at,
+      events: [accepted, { type: 'DELIVERED', data: {} }],
+      jobs: input.printIfUnreadAfter ? [{ kind: 'letter.print_if_unread', runAt: input.printIfUnreadAfter }] : [],
+    };
+  }
+  if (route.outcome === 'PRINT') {
+    if (options.batchId) return pending('PRINT_QUEUED', { rejectReason: route.reason });
+    return {
+      ...base,
+      status: 'PRINT_QUEUED',
+      rejectReason: route.reason,
+      events: [accepted, { type: 'PRINT_QUEUED', data: { reason: route.reason } }],
+      jobs: [{ kind: 'letter.print', runAt: at }],
+    };
+  }
+  const holdUntil =
+    input.registrationDeadline ?? new Date(now.getTime() + options.defaultHoldDays * DAY_MS).toISOString();
+  if (options.batchId) return pending('HELD', { holdUntil });
+  return {
+    ...base,
+    status: 'HELD',
+    holdUntil,
+    events: [accepted, { type: 'HELD', data: { until: holdUntil } }],
+    jobs: [{ kind: 'letter.hold_expired', runAt: holdUntil }],
+  };
+}
+
+const toIso = (v: string | null | undefined): string | null => (v ? new Date(v).toISOString() : null);
+
+export function letterRecord(
+  sender: Sender,
+  input: Omit<LetterInput, 'documents'>,
+  ids: { letterId: string; requestHash: string },
+  owner: { type: 'person' | 'organization'; id: string },
+  plan: LetterPlan,
+  now: string,
+  batchId: string | null,
+  sizes: { documentCount: number; totalBytes: number },
+): Letter {
+  return {
+    id: ids.letterId,
+    senderId: sender.id,
+    externalId: input.id,
+    requestHash: ids.requestHash,
+    recipientType: owner.type,
+    recipientId: owner.id,
+    mailboxId: plan.mailboxId,
+    status: plan.status,
+    rejectReason: plan.rejectReason,
+    subject: input.subject,
+    nonSensitiveTitle: input.nonSensitiveTitle ?? null,
+    authLevel: input.authLevel,
+    sensitivity: input.sensitivity,
+    openingReceipt: input.openingReceipt,
+    legalNotification: input.legalNotification,
+    mandatory: input.mandatory,
+    senderReference: input.senderReference ?? null,
+    createdAt: now,
+    deliveredAt: plan.deliveredAt,
+    openedAt: null,
+    folderId: plan.folderId,
+    readAt: null,
+    trashedAt: null,
+    restoreFolderId: null,
+    documentCount: sizes.documentCount,
+    totalBytes: sizes.totalBytes,
+    deliverAt: toIso(input.deliverAt),
+    holdUntil: toIso(
+      plan.holdUntil ?? (plan.status === 'SCHEDULED' || plan.status === 'PENDING' ? input.registrationDeadline : null),
+    ),
+    printDetails: input.printDetails ?? null,
+    printIfUnreadAfter: toIso(input.printIfUnreadAfter),
+    batchId,
+    plannedStatus: plan.plannedStatus,
+  };
+}
+
+export function planEvents(deps: Pick<Deps, 'ids'>, letter: Letter, plan: LetterPlan, at: string): NewEvent[] {
+  return plan.events.map((e) => ({
+    id: deps.ids.uuid(),
+    letterId: letter.id,
+    senderId: letter.senderId,
+    type: e.type,
+    at,
+    data: e.data,
+  }));
+}
+
+export function planJobs(deps: Pick<Deps, 'ids'>, letter: Letter, plan: LetterPlan): NewJob[] {
+  return plan.jobs.map((j) => ({
+    id: deps.ids.uuid(),
+    kind: j.kind,
+    ref: letter.id,
+    payload: {},
+    runAt: new Date(j.runAt).toISOString(),
+  }));
+}
+
 /**
  * Accepts a letter from a sender: validates it, routes it, encrypts its documents for the
- * recipient's mailbox and stores everything in one transaction. Idempotent on the sender's id.
+ * recipient's mailbox (or for the platform, while there is none) and stores the letter, its
+ * events and its follow-up jobs in one transaction. Idempotent on the sender's id.
  */
-export async function sendLetter(deps: Deps, actor: SenderActor, input: LetterInput): Promise<SendResult> {
+export async function sendLetter(
+  deps: Deps,
+  actor: SenderActor,
+  input: LetterInput,
+  options: { batch?: Batch } = {},
+): Promise<SendResult> {
   const sender = actor.sender;
-  if (sender.kind === 'private' && (input.legalNotification || input.mandatory)) {
-    throw new AppError(
-      'not_allowed_for_private_sender',
-      'Only public senders may mark a letter as legal notification or mandatory',
-    );
-  }
+  checkSenderOptions(sender, input);
   const party = parseRecipient(input.recipient);
-  validateLetter(input);
+  const nowDate = deps.clock.now();
+  validateLetter(input, nowDate);
   const digests = input.documents.map((d) => deps.hasher.sha256Hex(d.content));
   const requestHash = letterRequestHash(deps, input, digests);
 
@@ -74,21 +298,30 @@ export async function sendLetter(deps: Deps, actor: SenderActor, input: LetterIn
   if (existing) return replay(deps, existing, requestHash);
 
   const owner = ownerOf(party);
-  const target = await deps.store.read.mailboxes.findDeliveryTarget(owner.type, owner.id);
-  const route = routeLetter(sender, target?.mailbox ?? null);
-  const now = deps.clock.now().toISOString();
+  const state = await recipientState(deps.store.read, sender, owner);
+  const route = routeLetter({
+    senderKind: sender.kind,
+    recipient: state,
+    hasPrintDetails: input.printDetails !== undefined,
+    hasRegistrationDeadline: input.registrationDeadline !== undefined,
+  });
+  const batchId = options.batch?.id ?? null;
+  const plan = planLetter(route, input, state.inboxId, nowDate, {
+    defaultHoldDays: deps.policy.defaultHoldDays,
+    batchId,
+  });
+  const now = nowDate.toISOString();
   const letterId = deps.ids.uuid();
 
-  let inbox: string | null = null;
   const documents: StoredDocument[] = [];
-  if (route.outcome === 'DELIVERED') {
-    inbox = target?.inboxId ?? null;
+  const keyholder = plan.keyholder;
+  if (keyholder) {
     // Blobs are written (and synced) before the rows that point at them commit; a crash in
     // between leaves only unreferenced ciphertext, which the orphan sweep removes.
     await Promise.all(
       input.documents.map(async (doc, ordinal) => {
         const id = deps.ids.uuid();
-        const sealed = await deps.vault.seal(route.mailbox, id, doc.content);
+        const sealed = await deps.vault.seal(keyholder, id, doc.content);
         const blobKey = deps.ids.uuid();
         await deps.blobs.put(blobKey, sealed.ciphertext);
         documents.push({
@@ -104,60 +337,32 @@ export async function sendLetter(deps: Deps, actor: SenderActor, input: LetterIn
           sha256: digests[ordinal] ?? '',
           blobKey,
           wrappedKey: sealed.wrappedKey,
+          contentId: id,
         });
       }),
     );
     documents.sort((a, b) => a.ordinal - b.ordinal);
   }
 
-  const letter: Letter = {
-    id: letterId,
-    senderId: sender.id,
-    externalId: input.id,
-    requestHash,
-    recipientType: owner.type,
-    recipientId: owner.id,
-    mailboxId: route.outcome === 'DELIVERED' ? route.mailbox.id : null,
-    status: route.outcome,
-    rejectReason: route.outcome === 'REJECTED' ? route.reason : null,
-    subject: input.subject,
-    nonSensitiveTitle: input.nonSensitiveTitle ?? null,
-    authLevel: input.authLevel,
-    sensitivity: input.sensitivity,
-    openingReceipt: input.openingReceipt,
-    legalNotification: input.legalNotification,
-    mandatory: input.mandatory,
-    senderReference: input.senderReference ?? null,
-    createdAt: now,
-    deliveredAt: route.outcome === 'DELIVERED' ? now : null,
-    openedAt: null,
-    folderId: inbox,
-    readAt: null,
-    trashedAt: null,
-    restoreFolderId: null,
+  const letter = letterRecord(sender, input, { letterId, requestHash }, owner, plan, now, batchId, {
     documentCount: input.documents.length,
     totalBytes: input.documents.reduce((n, d) => n + d.content.byteLength, 0),
-  };
-  const event = (type: NewEvent['type'], data: Record<string, unknown> = {}): NewEvent => ({
-    id: deps.ids.uuid(),
-    letterId,
-    senderId: sender.id,
-    type,
-    at: now,
-    data,
   });
-  const events =
-    route.outcome === 'DELIVERED'
-      ? [event('ACCEPTED'), event('DELIVERED')]
-      : [event('REJECTED', { reason: route.reason })];
+  const events = planEvents(deps, letter, plan, now);
+  const jobs = planJobs(deps, letter, plan);
 
   const dropBlobs = () => Promise.all(documents.map((d) => deps.blobs.delete(d.blobKey).catch(() => undefined)));
   let inserted: boolean;
   try {
     inserted = await deps.store.write(async (repos) => {
+      if (options.batch) {
+        const batch = await repos.batches.get(sender.id, options.batch.id);
+        if (batch?.status !== 'open') throw new AppError('invalid_operation', 'The batch is no longer open');
+      }
       if (!(await repos.letters.insertIfAbsent(letter))) return false;
       await repos.documents.insertMany(documents);
       await repos.events.append(events);
+      if (jobs.length > 0) await repos.jobs.enqueue(jobs);
       return true;
     });
   } catch (error) {

@@ -1,11 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
-import type { Hasher, Vault } from '@postkasse/core';
+import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { type Hasher, platformKeyholder, type Vault } from '@postkasse/core';
 import { KEY_BYTES, open, seal, sealOffThread } from './envelope.js';
 import type { KeyProvider } from './master-key.js';
 
 const mailboxAad = (mailboxId: string) => `postkasse:mailbox-key:${mailboxId}`;
 const contentKeyAad = (documentId: string) => `postkasse:content-key:${documentId}`;
 const documentAad = (documentId: string) => `postkasse:document:${documentId}`;
+const secretAad = (purpose: string) => `postkasse:secret:${purpose}`;
 
 /**
  * The vault: mailbox keys wrapped by the master key, one random content key per document
@@ -15,7 +16,14 @@ export function createVault(keys: KeyProvider, options: { cacheSize?: number } =
   const cacheSize = options.cacheSize ?? 10_000;
   const cache = new Map<string, Buffer>();
 
+  let platformKey: Buffer | null = null;
+  async function derivedPlatformKey(): Promise<Buffer> {
+    platformKey ??= Buffer.from(hkdfSync('sha256', await keys.masterKey(), '', 'postkasse:platform-keyholder', 32));
+    return platformKey;
+  }
+
   async function mailboxKey(mailbox: { id: string; wrappedKey: Uint8Array }): Promise<Buffer> {
+    if (mailbox.id === platformKeyholder.id) return derivedPlatformKey();
     const hit = cache.get(mailbox.id);
     if (hit) return hit;
     const key = open(await keys.masterKey(), mailbox.wrappedKey, mailboxAad(mailbox.id));
@@ -38,6 +46,20 @@ export function createVault(keys: KeyProvider, options: { cacheSize?: number } =
       contentKey.fill(0);
       return { ciphertext, wrappedKey };
     },
+    async rewrap(from, to, contentId, wrappedKey) {
+      const contentKey = open(await mailboxKey(from), wrappedKey, contentKeyAad(contentId));
+      try {
+        return seal(await mailboxKey(to), contentKey, contentKeyAad(contentId));
+      } finally {
+        contentKey.fill(0);
+      }
+    },
+    async sealSecret(purpose, secret) {
+      return seal(await derivedPlatformKey(), secret, secretAad(purpose));
+    },
+    async openSecret(purpose, sealed) {
+      return open(await derivedPlatformKey(), sealed, secretAad(purpose));
+    },
     async open(mailbox, documentId, wrappedKey, ciphertext) {
       const contentKey = open(await mailboxKey(mailbox), wrappedKey, contentKeyAad(documentId));
       try {
@@ -51,6 +73,7 @@ export function createVault(keys: KeyProvider, options: { cacheSize?: number } =
 
 export const nodeHasher: Hasher = {
   sha256Hex: (data) => createHash('sha256').update(data).digest('hex'),
+  hmacSha256Hex: (key, data) => createHmac('sha256', key).update(data).digest('hex'),
 };
 
 export const nodeRandom = { token: (bytes: number) => randomBytes(bytes).toString('base64url') };

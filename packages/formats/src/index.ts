@@ -1,1 +1,16 @@
-export {};
+export * from './datetime.js';
+export * from './errors.js';
+export * from './letter.js';
+export * from './memo/model.js';
+export * from './memo/parse.js';
+export * from './memo/schema.js';
+export * from './memo/serialize.js';
+export * from './memo/to-letter.js';
+export * from './memo/validate.js';
+export * from './sdp/manifest.js';
+export * from './sdp/model.js';
+export * from './sdp/parse.js';
+export * from './sdp/receipts.js';
+export * from './sdp/to-letter.js';
+export * from './sdp/zip.js';
+export * from './xml-safety.js';

@@ -88,6 +88,12 @@ describe.each(dialects)('repositories (%s)', (dialect) => {
     restoreFolderId: null,
     documentCount: 1,
     totalBytes: 10,
+    deliverAt: null,
+    holdUntil: null,
+    printDetails: null,
+    printIfUnreadAfter: null,
+    batchId: null,
+    plannedStatus: null,
     ...over,
   });
 
@@ -259,6 +265,12 @@ describe.runIf(dialects.includes('postgres'))('the PostgreSQL event feed under c
         restoreFolderId: null,
         documentCount: 0,
         totalBytes: 0,
+        deliverAt: null,
+        holdUntil: null,
+        printDetails: null,
+        printIfUnreadAfter: null,
+        batchId: null,
+        plannedStatus: null,
       });
       const slow = mk();
       const fast = mk();

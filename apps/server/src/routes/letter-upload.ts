@@ -132,8 +132,29 @@ async function toLetterInput(json: LetterJsonType, files: Map<string, FilePart>)
     legalNotification: json.legalNotification ?? false,
     mandatory: json.mandatory ?? false,
     senderReference: json.senderReference,
+    ...letterOptions(json),
     documents,
   };
+}
+
+/** The delivery options of a letter's JSON, with the print details' defaults filled in. */
+export function letterOptions(
+  json: Pick<LetterJsonType, 'deliverAt' | 'registrationDeadline' | 'printDetails' | 'printIfUnreadAfter'>,
+) {
+  const p = json.printDetails;
+  return {
+    deliverAt: json.deliverAt,
+    registrationDeadline: json.registrationDeadline,
+    printIfUnreadAfter: json.printIfUnreadAfter,
+    printDetails: p
+      ? {
+          recipient: p.recipient,
+          returnAddress: p.returnAddress,
+          colour: p.colour ?? 'monochrome',
+          undeliverable: p.undeliverable ?? 'shred',
+        }
+      : undefined,
+  } as Pick<LetterInput, 'deliverAt' | 'registrationDeadline' | 'printDetails' | 'printIfUnreadAfter'>;
 }
 
 /**

@@ -18,6 +18,65 @@ const DocumentJson = Type.Object(
   { additionalProperties: false },
 );
 
+const AddressLine = Type.String({ minLength: 1, maxLength: 100 });
+export const PostalAddressSchema = Type.Union(
+  [
+    Type.Object(
+      {
+        type: Type.Literal('norwegian'),
+        addressLines: Type.Array(AddressLine, { minItems: 1, maxItems: 3 }),
+        postalCode: Type.String({ pattern: '^[0-9]{4}$' }),
+        city: Type.String({ minLength: 1, maxLength: 100 }),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        type: Type.Literal('foreign'),
+        addressLines: Type.Array(AddressLine, { minItems: 1, maxItems: 4 }),
+        country: Type.String({ minLength: 2, maxLength: 100, description: 'Country name or ISO 3166 code' }),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'A Norwegian address (postal code and city) or a foreign one (lines and a country)' },
+);
+const NamedAddress = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 130 }), address: PostalAddressSchema },
+  { additionalProperties: false },
+);
+export const PrintDetailsSchema = Type.Object(
+  {
+    recipient: NamedAddress,
+    returnAddress: Type.Optional(NamedAddress),
+    colour: Type.Optional(Type.Union([Type.Literal('monochrome'), Type.Literal('colour')], { default: 'monochrome' })),
+    undeliverable: Type.Optional(
+      Type.Union([Type.Literal('shred'), Type.Literal('return')], {
+        default: 'shred',
+        description: 'What the postal service does with a letter it cannot deliver; return needs a returnAddress',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Lets the letter go on paper when it cannot be delivered digitally' },
+);
+
+/** Options every letter may carry, whatever format brought it (the multipart JSON, a batch). */
+export const LetterOptions = {
+  deliverAt: Type.Optional(
+    Type.String({ format: 'date-time', description: 'The letter becomes visible then (in the future, within a year)' }),
+  ),
+  registrationDeadline: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'Private senders: the letter is held this long for a recipient without mailbox or consent',
+    }),
+  ),
+  printDetails: Type.Optional(PrintDetailsSchema),
+  printIfUnreadAfter: Type.Optional(
+    Type.String({ format: 'date-time', description: 'Print a delivered letter nobody opened by then' }),
+  ),
+};
+
 /** The letter's JSON in the `message` part. */
 export const LetterJson = Type.Object(
   {
@@ -31,6 +90,7 @@ export const LetterJson = Type.Object(
     legalNotification: Type.Optional(Type.Boolean()),
     mandatory: Type.Optional(Type.Boolean()),
     senderReference: Type.Optional(Type.String({ maxLength: 255 })),
+    ...LetterOptions,
     documents: Type.Array(DocumentJson, { minItems: 1, maxItems: 260 }),
   },
   { additionalProperties: false },
@@ -47,23 +107,46 @@ export const SendMessageBody = Type.Object(
   },
 );
 
+const Receipt = Type.String({
+  description: 'The event as a compact JWS (EdDSA) signed by the platform; verify with /.well-known/jwks.json',
+});
 export const EventSchema = Type.Object({
   id: Uuid,
   type: Type.String(),
   at: Timestamp,
   data: Type.Record(Type.String(), Type.Unknown()),
+  receipt: Receipt,
 });
+
+export const LetterStatusSchema = Type.Union(
+  [
+    Type.Literal('PENDING'),
+    Type.Literal('SCHEDULED'),
+    Type.Literal('DELIVERED'),
+    Type.Literal('HELD'),
+    Type.Literal('HELD_EXPIRED'),
+    Type.Literal('PRINT_QUEUED'),
+    Type.Literal('PRINTED'),
+    Type.Literal('PRINT_FAILED'),
+    Type.Literal('REJECTED'),
+    Type.Literal('CANCELLED'),
+  ],
+  { description: 'PENDING: in an uncommitted batch; SCHEDULED: waiting for deliverAt' },
+);
 
 export const SentMessage = Type.Object(
   {
     id: Uuid,
-    status: Type.Union([Type.Literal('DELIVERED'), Type.Literal('REJECTED')]),
+    status: LetterStatusSchema,
     rejectReason: Type.Union([Type.String(), Type.Null()]),
     recipient: Recipient,
     subject: Type.String(),
     senderReference: Type.Union([Type.String(), Type.Null()]),
     createdAt: Timestamp,
     deliveredAt: NullableTimestamp,
+    deliverAt: NullableTimestamp,
+    holdUntil: NullableTimestamp,
+    batchId: Type.Union([Uuid, Type.Null()]),
     openedAt: Type.Union([Timestamp, Type.Null()], {
       description: 'Only when an opening receipt was asked for or the letter is a legal notification',
     }),
@@ -79,6 +162,7 @@ export const FeedEvent = Type.Object({
   type: Type.String(),
   at: Timestamp,
   data: Type.Record(Type.String(), Type.Unknown()),
+  receipt: Receipt,
   cursor: Type.String(),
 });
 export const EventPage = Page(FeedEvent);

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
+  cancelLetter,
   type FeedCursor,
   getSentLetter,
   type Letter,
@@ -10,11 +11,13 @@ import {
 import { requireSender, senderOf } from '../authenticate.js';
 import type { AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { presentFeedEvent, signReceipt } from '../receipts.js';
 import { bearerAuth, problems } from './common.schemas.js';
 import { readLetterUpload, withPathPrefix } from './letter-upload.js';
 import { EventPage, EventQuery, MessageIdParams, SendMessageBody, SentMessage } from './messages.schemas.js';
 
-export function presentSentMessage(letter: Letter, events: Array<Omit<LetterEvent, 'seq'>>) {
+/** One of the sender's letters with its events, each with its signed receipt. */
+export async function presentSentMessage(ctx: AppContext, letter: Letter, events: Array<Omit<LetterEvent, 'seq'>>) {
   const receiptAllowed = letter.openingReceipt || letter.legalNotification;
   return {
     id: letter.externalId,
@@ -26,9 +29,20 @@ export function presentSentMessage(letter: Letter, events: Array<Omit<LetterEven
     senderReference: letter.senderReference,
     createdAt: letter.createdAt,
     deliveredAt: letter.deliveredAt,
+    deliverAt: letter.deliverAt,
+    holdUntil: letter.holdUntil,
+    batchId: letter.batchId,
     openedAt: receiptAllowed ? letter.openedAt : null,
     documentCount: letter.documentCount,
-    events: events.map((e) => ({ id: e.id, type: e.type, at: e.at, data: e.data })),
+    events: await Promise.all(
+      events.map(async (e) => ({
+        id: e.id,
+        type: e.type,
+        at: e.at,
+        data: e.data,
+        receipt: await signReceipt(ctx, { ...e, messageId: letter.externalId }),
+      })),
+    ),
   };
 }
 
@@ -68,7 +82,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         });
         if (result.replayed) reply.header('idempotent-replayed', 'true');
         reply.header('location', `/api/v1/messages/${result.letter.externalId}`);
-        return reply.code(201).send(presentSentMessage(result.letter, result.events));
+        return reply.code(201).send(await presentSentMessage(ctx, result.letter, result.events));
       },
     );
 
@@ -86,7 +100,26 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request) => {
         const actor = senderOf(request);
         const { letter, events } = await getSentLetter(ctx.deps, actor, request.params.id.toLowerCase());
-        return presentSentMessage(letter, events);
+        return presentSentMessage(ctx, letter, events);
+      },
+    );
+
+    app.post(
+      '/messages/:id/cancel',
+      {
+        schema: {
+          tags: ['sender'],
+          summary: 'Cancel a letter nobody has seen yet (scheduled, held, or in an open batch)',
+          description: 'Answers the letter, now CANCELLED; cancelling twice answers the same.',
+          security: bearerAuth,
+          params: MessageIdParams,
+          response: { 200: SentMessage, ...problems(400, 401, 404, 422) },
+        },
+      },
+      async (request) => {
+        const actor = senderOf(request);
+        const letter = await cancelLetter(ctx.deps, actor, request.params.id.toLowerCase());
+        return presentSentMessage(ctx, letter, await ctx.deps.store.read.events.listByLetter(letter.id));
       },
     );
 
@@ -106,14 +139,9 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         const actor = senderOf(request);
         const after = decodeCursor(request.query.after, isFeedCursor, 'after');
         const rows = await readEventFeed(ctx.deps, actor, after, request.query.limit ?? 100);
-        const items = rows.map((e) => ({
-          id: e.id,
-          messageId: e.externalId,
-          type: e.type,
-          at: e.at,
-          data: e.data,
-          cursor: encodeCursor(e.cursor),
-        }));
+        const items = await Promise.all(
+          rows.map(async (e) => ({ ...(await presentFeedEvent(ctx, e)), cursor: encodeCursor(e.cursor) })),
+        );
         const last = items.at(-1);
         return { items, nextCursor: last ? last.cursor : (request.query.after ?? null) };
       },

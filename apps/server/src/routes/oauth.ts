@@ -61,7 +61,13 @@ async function exchangeAssertion(ctx: AppContext, body: Record<string, unknown>)
         ),
       );
       if (!fresh) throw oauthError(400, 'invalid_grant', 'This client assertion was already used');
-      const token = await new SignJWT({ scope: 'messages', cid: key.id })
+      const requested = typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : key.scopes;
+      const refused = requested.filter((sc) => !key.scopes.includes(sc));
+      if (refused.length > 0) {
+        throw oauthError(400, 'invalid_scope', `This client key is not allowed ${refused.join(', ')}`);
+      }
+      const scope = [...new Set(['messages', ...requested])].join(' ');
+      const token = await new SignJWT({ scope, cid: key.id })
         .setProtectedHeader({ alg: 'EdDSA', kid: ctx.platformKey.kid, typ: 'at+jwt' })
         .setIssuer(ctx.config.publicUrl)
         .setSubject(sender.id)
@@ -70,9 +76,10 @@ async function exchangeAssertion(ctx: AppContext, body: Record<string, unknown>)
         .setJti(randomUUID())
         .setExpirationTime(`${TOKEN_TTL_S}s`)
         .sign(ctx.platformKey.privateKey);
-      return { access_token: token, token_type: 'Bearer' as const, expires_in: TOKEN_TTL_S, scope: 'messages' };
+      return { access_token: token, token_type: 'Bearer' as const, expires_in: TOKEN_TTL_S, scope };
     } catch (error) {
-      if ((error as OAuthError).error === 'invalid_grant') throw error;
+      const code = (error as OAuthError).error;
+      if (code === 'invalid_grant' || code === 'invalid_scope') throw error;
     }
   }
   throw invalid;
@@ -96,7 +103,10 @@ export async function authenticateSenderCredential(ctx: AppContext, credential: 
         (k) => k.id === payload.cid,
       );
       if (sender?.status === 'active' && key && !key.revokedAt) {
-        return { kind: 'sender', sender, credentialId: key.id };
+        const scopes = String(payload.scope ?? '')
+          .split(' ')
+          .filter((sc) => key.scopes.includes(sc));
+        return { kind: 'sender', sender, credentialId: key.id, scopes };
       }
     } catch {
       // fall through to the refusal below
@@ -105,7 +115,7 @@ export async function authenticateSenderCredential(ctx: AppContext, credential: 
   }
   const found = await authenticateApiKey(ctx.deps, credential);
   if (!found) throw new AppError('invalid_token', 'The API key is not valid or has been revoked');
-  return { kind: 'sender', sender: found.sender, credentialId: found.key.id };
+  return { kind: 'sender', sender: found.sender, credentialId: found.key.id, scopes: found.key.scopes };
 }
 
 export function oauthRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {

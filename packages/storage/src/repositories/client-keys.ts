@@ -7,6 +7,7 @@ const toKey = (r: ClientKeyRow): ClientKey => ({
   senderId: r.sender_id,
   kid: r.kid,
   jwk: JSON.parse(r.jwk) as Record<string, unknown>,
+  scopes: r.scopes.split(' ').filter(Boolean),
   createdAt: r.created_at,
   revokedAt: r.revoked_at,
 });
@@ -21,6 +22,7 @@ export function clientKeysRepository({ db }: RepoContext): Repositories['clientK
           sender_id: k.senderId,
           kid: k.kid,
           jwk: JSON.stringify(k.jwk),
+          scopes: k.scopes.join(' '),
           created_at: k.createdAt,
           revoked_at: k.revokedAt,
         })

@@ -15,6 +15,7 @@ const toDocument = (r: DocumentRow): StoredDocument => ({
   sha256: r.sha256,
   blobKey: r.blob_key,
   wrappedKey: r.wrapped_key,
+  contentId: r.content_id ?? r.id,
 });
 
 export function documentsRepository({ db }: RepoContext): Repositories['documents'] {
@@ -37,6 +38,7 @@ export function documentsRepository({ db }: RepoContext): Repositories['document
             sha256: d.sha256,
             blob_key: d.blobKey,
             wrapped_key: toBytes(d.wrappedKey),
+            content_id: d.contentId === d.id ? null : d.contentId,
           })),
         )
         .execute();
@@ -59,9 +61,26 @@ export function documentsRepository({ db }: RepoContext): Repositories['document
         .executeTakeFirst();
       return row ? toDocument(row) : null;
     },
+    async rewrap(keys) {
+      for (const k of keys) {
+        await db
+          .updateTable('documents')
+          .set({ wrapped_key: toBytes(k.wrappedKey) })
+          .where('id', '=', k.id)
+          .execute();
+      }
+    },
+    async deleteByLetter(letterId) {
+      await db.deleteFrom('documents').where('letter_id', '=', letterId).execute();
+    },
     async referencedBlobKeys(keys) {
       if (keys.length === 0) return new Set();
-      const rows = await db.selectFrom('documents').select('blob_key').where('blob_key', 'in', keys).execute();
+      const rows = await db
+        .selectFrom('documents')
+        .select('blob_key')
+        .where('blob_key', 'in', keys)
+        .union(db.selectFrom('batch_documents').select('blob_key').where('blob_key', 'in', keys))
+        .execute();
       return new Set(rows.map((r) => r.blob_key));
     },
   };

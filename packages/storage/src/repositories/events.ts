@@ -76,5 +76,21 @@ export function eventsRepository({ db, dialect }: RepoContext): Repositories['ev
         cursor: { tx: r.tx_text, seq: Number(r.seq) },
       }));
     },
+    async latestCursor(senderId) {
+      let q = db
+        .selectFrom('events as e')
+        .select(['e.seq'])
+        .select(dialect === 'postgres' ? sql<string>`e.tx::text`.as('tx_text') : sql<string>`e.tx`.as('tx_text'))
+        .where('e.sender_id', '=', senderId);
+      q =
+        dialect === 'postgres'
+          ? q
+              .where(sql<boolean>`e.tx < pg_snapshot_xmin(pg_current_snapshot())`)
+              .orderBy('e.tx', 'desc')
+              .orderBy('e.seq', 'desc')
+          : q.orderBy('e.seq', 'desc');
+      const row = await q.limit(1).executeTakeFirst();
+      return row ? { tx: row.tx_text, seq: Number(row.seq) } : null;
+    },
   };
 }

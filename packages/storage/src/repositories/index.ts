@@ -1,11 +1,14 @@
 import type { Repositories } from '@postkasse/core';
 import { apiKeysRepository } from './api-keys.js';
 import { auditRepository } from './audit.js';
+import { batchesRepository } from './batches.js';
 import { clientKeysRepository } from './client-keys.js';
+import { consentsRepository } from './consents.js';
 import { documentsRepository } from './documents.js';
 import { eventsRepository } from './events.js';
 import { foldersRepository } from './folders.js';
 import { grantsRepository } from './grants.js';
+import { jobsRepository } from './jobs.js';
 import { lettersRepository } from './letters.js';
 import { mailboxesRepository } from './mailboxes.js';
 import { membersRepository } from './members.js';
@@ -13,6 +16,7 @@ import { personsRepository } from './persons.js';
 import { sendersRepository } from './senders.js';
 import { sessionsRepository } from './sessions.js';
 import type { RepoContext } from './shared.js';
+import { webhooksRepository } from './webhooks.js';
 
 export function createRepositories(ctx: RepoContext): Repositories {
   return {
@@ -29,5 +33,9 @@ export function createRepositories(ctx: RepoContext): Repositories {
     members: membersRepository(ctx),
     audit: auditRepository(ctx),
     clientKeys: clientKeysRepository(ctx),
+    consents: consentsRepository(ctx),
+    jobs: jobsRepository(ctx),
+    batches: batchesRepository(ctx),
+    webhooks: webhooksRepository(ctx),
   };
 }

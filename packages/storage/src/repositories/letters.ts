@@ -1,5 +1,5 @@
 import type { Letter, Repositories } from '@postkasse/core';
-import type { Updateable } from 'kysely';
+import { sql, type Updateable } from 'kysely';
 import type { LetterRow } from '../schema/letters.js';
 import { bool, type RepoContext } from './shared.js';
 
@@ -30,45 +30,95 @@ const toLetter = (r: LetterRow): Letter => ({
   restoreFolderId: r.restore_folder_id,
   documentCount: Number(r.document_count),
   totalBytes: Number(r.total_bytes),
+  deliverAt: r.deliver_at,
+  holdUntil: r.hold_until,
+  printDetails: r.print_details ? (JSON.parse(r.print_details) as Letter['printDetails']) : null,
+  printIfUnreadAfter: r.print_if_unread_after,
+  batchId: r.batch_id,
+  plannedStatus: r.planned_status as Letter['plannedStatus'],
 });
 
-export function lettersRepository({ db }: RepoContext): Repositories['letters'] {
+const toRow = (l: Letter) => ({
+  id: l.id,
+  sender_id: l.senderId,
+  external_id: l.externalId,
+  request_hash: l.requestHash,
+  recipient_type: l.recipientType,
+  recipient_id: l.recipientId,
+  mailbox_id: l.mailboxId,
+  status: l.status,
+  reject_reason: l.rejectReason,
+  subject: l.subject,
+  non_sensitive_title: l.nonSensitiveTitle,
+  auth_level: l.authLevel,
+  sensitivity: l.sensitivity,
+  opening_receipt: bool(l.openingReceipt),
+  legal_notification: bool(l.legalNotification),
+  mandatory: bool(l.mandatory),
+  sender_reference: l.senderReference,
+  created_at: l.createdAt,
+  delivered_at: l.deliveredAt,
+  opened_at: l.openedAt,
+  folder_id: l.folderId,
+  read_at: l.readAt,
+  trashed_at: l.trashedAt,
+  restore_folder_id: l.restoreFolderId,
+  document_count: l.documentCount,
+  total_bytes: l.totalBytes,
+  deliver_at: l.deliverAt,
+  hold_until: l.holdUntil,
+  print_details: l.printDetails ? JSON.stringify(l.printDetails) : null,
+  print_if_unread_after: l.printIfUnreadAfter,
+  batch_id: l.batchId,
+  planned_status: l.plannedStatus,
+});
+
+/** A random UUID computed by the database, for rows a statement creates in bulk. */
+const uuidSql = (dialect: RepoContext['dialect']) =>
+  dialect === 'postgres'
+    ? sql`gen_random_uuid()::text`
+    : sql`lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))`;
+
+/** An ISO-8601 UTC text of a timestamp column, for JSON built in SQL. */
+const isoSql = (dialect: RepoContext['dialect'], column: string) =>
+  dialect === 'postgres'
+    ? sql`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+    : sql.ref(column);
+
+export function lettersRepository({ db, dialect }: RepoContext): Repositories['letters'] {
   return {
     async insertIfAbsent(l) {
       const inserted = await db
         .insertInto('letters')
-        .values({
-          id: l.id,
-          sender_id: l.senderId,
-          external_id: l.externalId,
-          request_hash: l.requestHash,
-          recipient_type: l.recipientType,
-          recipient_id: l.recipientId,
-          mailbox_id: l.mailboxId,
-          status: l.status,
-          reject_reason: l.rejectReason,
-          subject: l.subject,
-          non_sensitive_title: l.nonSensitiveTitle,
-          auth_level: l.authLevel,
-          sensitivity: l.sensitivity,
-          opening_receipt: bool(l.openingReceipt),
-          legal_notification: bool(l.legalNotification),
-          mandatory: bool(l.mandatory),
-          sender_reference: l.senderReference,
-          created_at: l.createdAt,
-          delivered_at: l.deliveredAt,
-          opened_at: l.openedAt,
-          folder_id: l.folderId,
-          read_at: l.readAt,
-          trashed_at: l.trashedAt,
-          restore_folder_id: l.restoreFolderId,
-          document_count: l.documentCount,
-          total_bytes: l.totalBytes,
-        })
+        .values(toRow(l))
         .onConflict((oc) => oc.columns(['sender_id', 'external_id']).doNothing())
         .returning('id')
         .executeTakeFirst();
       return inserted !== undefined;
+    },
+    async insertManyIfAbsent(letters) {
+      const inserted = new Set<string>();
+      // 36 columns a row: 200 rows stay below SQLite's limit of 32,766 parameters a statement.
+      for (let i = 0; i < letters.length; i += 200) {
+        const rows = await db
+          .insertInto('letters')
+          .values(letters.slice(i, i + 200).map(toRow))
+          .onConflict((oc) => oc.columns(['sender_id', 'external_id']).doNothing())
+          .returning('id')
+          .execute();
+        for (const r of rows) inserted.add(r.id);
+      }
+      return inserted;
+    },
+    async findManyByExternalIds(senderId, externalIds) {
+      if (externalIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('letters')
+        .selectAll()
+        .where('sender_id', '=', senderId)
+        .where('external_id', 'in', externalIds)
+        .execute();
+      return rows.map(toLetter);
     },
     async findByExternalId(senderId, externalId) {
       const row = await db
@@ -85,8 +135,150 @@ export function lettersRepository({ db }: RepoContext): Repositories['letters'] 
         .selectAll()
         .where('mailbox_id', '=', mailboxId)
         .where('id', '=', id)
+        .where('delivered_at', 'is not', null)
         .executeTakeFirst();
       return row ? toLetter(row) : null;
+    },
+    async get(id) {
+      const row = await db.selectFrom('letters').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toLetter(row) : null;
+    },
+    async transition(id, from, patch) {
+      const set: Updateable<LetterRow> = {};
+      if (patch.status !== undefined) set.status = patch.status;
+      if (patch.mailboxId !== undefined) set.mailbox_id = patch.mailboxId;
+      if (patch.folderId !== undefined) set.folder_id = patch.folderId;
+      if (patch.deliveredAt !== undefined) set.delivered_at = patch.deliveredAt;
+      if (patch.rejectReason !== undefined) set.reject_reason = patch.rejectReason;
+      if (patch.holdUntil !== undefined) set.hold_until = patch.holdUntil;
+      if (patch.plannedStatus !== undefined) set.planned_status = patch.plannedStatus;
+      const result = await db
+        .updateTable('letters')
+        .set(set)
+        .where('id', '=', id)
+        .where('status', 'in', from)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async listHeld(recipientType, recipientId, senderId) {
+      let q = db
+        .selectFrom('letters')
+        .selectAll()
+        .where('recipient_type', '=', recipientType)
+        .where('recipient_id', '=', recipientId)
+        .where('status', '=', 'HELD');
+      if (senderId) q = q.where('sender_id', '=', senderId);
+      return (await q.orderBy('created_at').execute()).map(toLetter);
+    },
+    async commitBatch(batchId, at) {
+      const pending = db.selectFrom('letters').where('batch_id', '=', batchId).where('status', '=', 'PENDING');
+      const uuid = uuidSql(dialect);
+      const atValue = dialect === 'postgres' ? sql`${at}::timestamptz` : sql`${at}`;
+      const data = sql<string>`case planned_status
+        when 'HELD' then '{"until":"' || ${isoSql(dialect, 'hold_until')} || '"}'
+        when 'PRINT_QUEUED' then '{"reason":"' || reject_reason || '"}'
+        else '{}' end`;
+      await db
+        .insertInto('events')
+        .columns(['id', 'letter_id', 'sender_id', 'type', 'at', 'data'])
+        .expression(
+          pending
+            .select([
+              uuid.as('id'),
+              'id as letter_id',
+              'sender_id',
+              sql<string>`planned_status`.as('type'),
+              atValue.as('at'),
+              data.as('data'),
+            ])
+            .where('planned_status', 'in', ['DELIVERED', 'HELD', 'PRINT_QUEUED'])
+            .orderBy('created_at')
+            .orderBy('id'),
+        )
+        .execute();
+      const job = (kind: string, runAt: ReturnType<typeof sql>) =>
+        pending.select([
+          uuid.as('id'),
+          sql<string>`${kind}`.as('kind'),
+          'id as ref',
+          sql<string>`'{}'`.as('payload'),
+          runAt.as('run_at'),
+          sql<string>`'pending'`.as('status'),
+          sql<number>`0`.as('attempts'),
+          atValue.as('created_at'),
+        ]);
+      const jobColumns = ['id', 'kind', 'ref', 'payload', 'run_at', 'status', 'attempts', 'created_at'] as const;
+      for (const [kind, planned, runAt] of [
+        ['letter.print', 'PRINT_QUEUED', atValue],
+        ['letter.hold_expired', 'HELD', sql.ref('hold_until')],
+        ['letter.due', 'SCHEDULED', sql.ref('deliver_at')],
+      ] as const) {
+        await db
+          .insertInto('jobs')
+          .columns([...jobColumns])
+          .expression(job(kind, runAt).where('planned_status', '=', planned))
+          .execute();
+      }
+      await db
+        .insertInto('jobs')
+        .columns([...jobColumns])
+        .expression(
+          job('letter.print_if_unread', sql.ref('print_if_unread_after'))
+            .where('planned_status', '=', 'DELIVERED')
+            .where('print_if_unread_after', 'is not', null),
+        )
+        .execute();
+      const result = await db
+        .updateTable('letters')
+        .set({
+          status: sql`planned_status`,
+          folder_id: sql`case when planned_status = 'DELIVERED' then (select f.id from folders f where f.mailbox_id = letters.mailbox_id and f.kind = 'inbox') end`,
+          delivered_at: sql`case when planned_status = 'DELIVERED' then ${atValue} end`,
+          planned_status: null,
+        })
+        .where('batch_id', '=', batchId)
+        .where('status', '=', 'PENDING')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+    async cancelBatch(batchId, at) {
+      const uuid = uuidSql(dialect);
+      const atValue = dialect === 'postgres' ? sql`${at}::timestamptz` : sql`${at}`;
+      await db
+        .insertInto('events')
+        .columns(['id', 'letter_id', 'sender_id', 'type', 'at', 'data'])
+        .expression(
+          db
+            .selectFrom('letters')
+            .select([
+              uuid.as('id'),
+              'id as letter_id',
+              'sender_id',
+              sql<string>`'CANCELLED'`.as('type'),
+              atValue.as('at'),
+              sql<string>`'{}'`.as('data'),
+            ])
+            .where('batch_id', '=', batchId)
+            .where('status', '=', 'PENDING')
+            .orderBy('created_at')
+            .orderBy('id'),
+        )
+        .execute();
+      await db
+        .deleteFrom('documents')
+        .where(
+          'letter_id',
+          'in',
+          db.selectFrom('letters').select('id').where('batch_id', '=', batchId).where('status', '=', 'PENDING'),
+        )
+        .execute();
+      const result = await db
+        .updateTable('letters')
+        .set({ status: 'CANCELLED', planned_status: null })
+        .where('batch_id', '=', batchId)
+        .where('status', '=', 'PENDING')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
     async listInFolder(mailboxId, folderId, after, limit) {
       let q = db

@@ -29,6 +29,18 @@ export function mailboxesRepository({ db, dialect }: RepoContext): Repositories[
         .executeTakeFirst();
       return row ? { mailbox: toMailbox(row), inboxId: row.inbox_id } : null;
     },
+    async findDeliveryTargets(ownerType, ownerIds) {
+      if (ownerIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('mailboxes as m')
+        .innerJoin('folders as f', (join) => join.onRef('f.mailbox_id', '=', 'm.id').on('f.kind', '=', 'inbox'))
+        .selectAll('m')
+        .select('f.id as inbox_id')
+        .where('m.owner_type', '=', ownerType)
+        .where('m.owner_id', 'in', ownerIds)
+        .execute();
+      return rows.map((row) => ({ mailbox: toMailbox(row), inboxId: row.inbox_id }));
+    },
     async insert(m) {
       await db
         .insertInto('mailboxes')
@@ -55,6 +67,16 @@ export function mailboxesRepository({ db, dialect }: RepoContext): Repositories[
         .where('owner_id', '=', ownerId)
         .executeTakeFirst();
       return row ? toMailbox(row) : null;
+    },
+    async findManyByOwner(ownerType, ownerIds) {
+      if (ownerIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('mailboxes')
+        .selectAll()
+        .where('owner_type', '=', ownerType)
+        .where('owner_id', 'in', ownerIds)
+        .execute();
+      return rows.map(toMailbox);
     },
   };
 }

@@ -5,6 +5,8 @@ export type ApiKeyRow = {
   key_hash: string;
   prefix: string;
   label: string | null;
+  /** Space-separated. */
+  scopes: string;
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;

@@ -6,6 +6,8 @@ export type ClientKeyRow = {
   kid: string;
   /** The public JWK as JSON. */
   jwk: string;
+  /** Space-separated. */
+  scopes: string;
   created_at: string;
   revoked_at: string | null;
 };

@@ -14,4 +14,6 @@ export type DocumentRow = {
   blob_key: string;
   /** The document's content key, wrapped by the mailbox key. */
   wrapped_key: Buffer;
+  /** Set when the ciphertext is shared (a batch document): the id it is bound to. */
+  content_id: string | null;
 };

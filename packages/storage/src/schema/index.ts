@@ -1,6 +1,7 @@
 import type { ApiKeyRow } from './api-keys.js';
 import type { AuditRow } from './audit.js';
 import type { ClientKeyRow, UsedAssertionRow } from './client-keys.js';
+import type { BatchDocumentRow, BatchRow, ConsentRow, JobRow, WebhookFailureRow, WebhookRow } from './delivery.js';
 import type { DocumentRow } from './documents.js';
 import type { EventRow } from './events.js';
 import type { FolderRow } from './folders.js';
@@ -27,6 +28,12 @@ export type Database = {
   audit_log: AuditRow;
   sender_client_keys: ClientKeyRow;
   used_assertions: UsedAssertionRow;
+  consents: ConsentRow;
+  jobs: JobRow;
+  batches: BatchRow;
+  batch_documents: BatchDocumentRow;
+  webhooks: WebhookRow;
+  webhook_failures: WebhookFailureRow;
 };
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -27,4 +27,11 @@ export type LetterRow = {
   restore_folder_id: string | null;
   document_count: number;
   total_bytes: number;
+  deliver_at: string | null;
+  hold_until: string | null;
+  /** JSON. */
+  print_details: string | null;
+  print_if_unread_after: string | null;
+  batch_id: string | null;
+  planned_status: string | null;
 };

@@ -1,0 +1,235 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  AppError,
+  addBatchDocument,
+  addSharedLetters,
+  type Batch,
+  cancelBatch,
+  commitBatch,
+  createBatch,
+  getBatch,
+  requireBatch,
+  type SharedLetterInput,
+  sendLetter,
+} from '@postkasse/core';
+import type { Static } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifyRequest } from 'fastify';
+import { requireSender, senderOf } from '../authenticate.js';
+import type { AppContext } from '../context.js';
+import { fieldErrors } from '../problem.js';
+import {
+  AddLettersAnswer,
+  AddLettersBody,
+  BatchDocumentSchema,
+  BatchParams,
+  BatchSchema,
+  CreateBatchBody,
+} from './batches.schemas.js';
+import { bearerAuth, problems } from './common.schemas.js';
+import { letterOptions, readLetterUpload, withPathPrefix } from './letter-upload.js';
+import { presentSentMessage } from './messages.js';
+import { SentMessage } from './messages.schemas.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const validateBulk = addFormats(new Ajv({ allErrors: true, strict: false })).compile<Static<typeof AddLettersBody>>(
+  AddLettersBody,
+);
+
+const presentBatch = (b: Batch & { counts: Record<string, number> }) => ({
+  id: b.id,
+  reference: b.reference,
+  status: b.status,
+  createdAt: b.createdAt,
+  committedAt: b.committedAt,
+  cancelledAt: b.cancelledAt,
+  counts: b.counts,
+});
+
+function toShared(m: Static<typeof AddLettersBody>['messages'][number]): SharedLetterInput {
+  return {
+    id: m.id.toLowerCase(),
+    recipient: m.recipient,
+    subject: m.subject,
+    nonSensitiveTitle: m.nonSensitiveTitle,
+    authLevel: m.authLevel ?? 'high',
+    sensitivity: m.sensitivity ?? 'normal',
+    openingReceipt: m.openingReceipt ?? false,
+    legalNotification: m.legalNotification ?? false,
+    mandatory: m.mandatory ?? false,
+    senderReference: m.senderReference,
+    ...letterOptions(m),
+    documents: m.documents.map((d) => ({ ...d, documentId: d.documentId.toLowerCase() })),
+  };
+}
+
+async function readOneFile(request: FastifyRequest, maxBytes: number) {
+  if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'Send the document as multipart/form-data');
+  let file: { filename: string; mediaType: string; content: Buffer } | null = null;
+  for await (const part of request.parts({ limits: { fileSize: maxBytes } })) {
+    if (part.type !== 'file' || part.fieldname !== 'file' || file) {
+      throw new AppError('malformed_request', 'Send exactly one file part named "file"');
+    }
+    const content = await part.toBuffer();
+    if (part.file.truncated) throw new AppError('payload_too_large', `A document may hold at most ${maxBytes} bytes`);
+    file = { filename: part.filename, mediaType: part.mimetype, content };
+  }
+  if (!file) {
+    throw new AppError('validation_failed', 'No file part named "file"', {
+      errors: [{ path: 'file', code: 'required', message: 'missing' }],
+    });
+  }
+  return file;
+}
+
+/** Batches: open, upload shared documents, add letters, commit or cancel, and follow the counts. */
+export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    requireSender(app, ctx);
+    app.post(
+      '/batches',
+      {
+        schema: {
+          tags: ['batches'],
+          summary: 'Open a batch',
+          security: bearerAuth,
+          body: CreateBatchBody,
+          response: { 201: BatchSchema, ...problems(400, 401) },
+        },
+      },
+      async (request, reply) => {
+        const batch = await createBatch(ctx.deps, senderOf(request), request.body?.reference ?? null);
+        reply.header('location', `/api/v1/batches/${batch.id}`);
+        return reply.code(201).send(presentBatch({ ...batch, counts: {} }));
+      },
+    );
+    app.get(
+      '/batches/:id',
+      {
+        schema: {
+          tags: ['batches'],
+          summary: 'A batch and its letters counted per status',
+          security: bearerAuth,
+          params: BatchParams,
+          response: { 200: BatchSchema, ...problems(400, 401, 404) },
+        },
+      },
+      async (request) => presentBatch(await getBatch(ctx.deps, senderOf(request), request.params.id.toLowerCase())),
+    );
+    app.post(
+      '/batches/:id/documents',
+      {
+        validatorCompiler: () => () => true,
+        schema: {
+          tags: ['batches'],
+          summary: 'Upload a document the letters of this batch share (multipart, one part named "file")',
+          description: 'Stored once, encrypted; each letter gets the key wrapped for its own mailbox.',
+          consumes: ['multipart/form-data'],
+          security: bearerAuth,
+          params: BatchParams,
+          response: { 201: BatchDocumentSchema, ...problems(400, 401, 404, 413, 415, 422) },
+        },
+      },
+      async (request, reply) => {
+        const actor = senderOf(request);
+        const id = (request.params as { id: string }).id.toLowerCase();
+        await requireBatch(ctx.deps, actor, id, true);
+        const file = await readOneFile(request, ctx.config.maxLetterBytes);
+        const doc = await addBatchDocument(ctx.deps, actor, id, file);
+        return reply.code(201).send({
+          id: doc.id,
+          filename: doc.filename,
+          mediaType: doc.mediaType,
+          size: doc.size,
+          sha256: doc.sha256,
+        });
+      },
+    );
+    app.post(
+      '/batches/:id/messages',
+      {
+        bodyLimit: 16 * 1024 * 1024,
+        validatorCompiler: () => () => true,
+        schema: {
+          tags: ['batches'],
+          summary: 'Add letters to an open batch',
+          description:
+            'JSON: up to 1,000 letters using the batch documents; each succeeds or fails on its own. ' +
+            'Multipart: one letter with its own files, answered like POST /api/v1/messages.',
+          consumes: ['application/json', 'multipart/form-data'],
+          security: bearerAuth,
+          params: BatchParams,
+          body: AddLettersBody,
+          response: { 200: AddLettersAnswer, 201: SentMessage, ...problems(400, 401, 404, 413, 415, 422) },
+        },
+      },
+      async (request, reply) => {
+        const actor = senderOf(request);
+        const batchId = (request.params as { id: string }).id.toLowerCase();
+        if (!/^[0-9a-f-]{36}$/.test(batchId)) throw new AppError('not_found', 'No such batch');
+        if (request.isMultipart()) {
+          const batch = await requireBatch(ctx.deps, actor, batchId, true);
+          const input = await readLetterUpload(request, ctx.config.maxLetterBytes);
+          const result = await sendLetter(ctx.deps, actor, input, { batch }).catch((error: unknown) => {
+            throw withPathPrefix(error, 'message.');
+          });
+          if (result.replayed) reply.header('idempotent-replayed', 'true');
+          return reply.code(201).send(await presentSentMessage(ctx, result.letter, result.events));
+        }
+        const body = request.body;
+        if (!validateBulk(body)) {
+          const errors = fieldErrors('', validateBulk.errors ?? []).map((e) => ({
+            ...e,
+            path: e.path.replace(/^\./, ''),
+          }));
+          throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+        }
+        const outcomes = await addSharedLetters(ctx.deps, actor, batchId, body.messages.map(toShared));
+        const results = outcomes.map((o) =>
+          'error' in o
+            ? {
+                id: o.id,
+                error: {
+                  code: o.error.code,
+                  detail: o.error.message,
+                  retryable: o.error.retryable,
+                  ...(o.error.errors
+                    ? { errors: o.error.errors.map((e) => ({ ...e, path: `messages[${o.index}].${e.path}` })) }
+                    : {}),
+                },
+              }
+            : { id: o.id, status: o.letter.status, replayed: o.replayed },
+        );
+        const failed = results.filter((r) => 'error' in r).length;
+        return reply.code(200).send({ accepted: results.length - failed, failed, results });
+      },
+    );
+    app.post(
+      '/batches/:id/commit',
+      {
+        schema: {
+          tags: ['batches'],
+          summary: 'Commit: every letter of the batch takes its outcome at once',
+          security: bearerAuth,
+          params: BatchParams,
+          response: { 200: BatchSchema, ...problems(400, 401, 404, 422) },
+        },
+      },
+      async (request) => presentBatch(await commitBatch(ctx.deps, senderOf(request), request.params.id.toLowerCase())),
+    );
+    app.delete(
+      '/batches/:id',
+      {
+        schema: {
+          tags: ['batches'],
+          summary: 'Cancel an open batch: none of its letters is ever seen',
+          security: bearerAuth,
+          params: BatchParams,
+          response: { 200: BatchSchema, ...problems(400, 401, 404, 422) },
+        },
+      },
+      async (request) => presentBatch(await cancelBatch(ctx.deps, senderOf(request), request.params.id.toLowerCase())),
+    );
+  };
+}

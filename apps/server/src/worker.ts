@@ -1,0 +1,92 @@
+/**
+ * The background worker of a server process: runs due jobs (deliveries that fall due, held
+ * letters, print) and delivers webhooks. Several processes may run it against PostgreSQL: jobs
+ * are claimed with SKIP LOCKED and webhooks are leased, so each runs once at a time.
+ */
+import {
+  deliverWebhooks,
+  type Job,
+  lifecycleJobGaveUp,
+  runDueJobs,
+  runLifecycleJob,
+  type Webhook,
+  type WebhookTransport,
+} from '@postkasse/core';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AppContext } from './context.js';
+import { presentFeedEvent } from './receipts.js';
+
+export type Worker = {
+  /** Runs everything due now until nothing is left; for tests with a controlled clock. */
+  runOnce(): Promise<{ jobs: number; webhookEvents: number }>;
+  start(logger: FastifyBaseLogger): void;
+  stop(): Promise<void>;
+};
+
+/** Posts with a timeout and without following redirects (a redirect is a failed delivery). */
+export const fetchTransport: WebhookTransport = {
+  async post(url, body, headers) {
+    const res = await fetch(url, {
+      method: 'POST',
+      body,
+      headers,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10_000),
+    });
+    await res.body?.cancel().catch(() => undefined);
+    return { status: res.status };
+  },
+};
+
+export function createWorker(
+  ctx: Pick<AppContext, 'deps' | 'platformKey' | 'config'>,
+  transport: WebhookTransport = fetchTransport,
+): Worker {
+  let log: FastifyBaseLogger | null = null;
+  const onJobError = (job: Job, error: unknown) =>
+    log?.warn({ err: error, job: { id: job.id, kind: job.kind, attempts: job.attempts } }, 'job failed');
+  const onHookError = (hook: Webhook, error: unknown) => log?.warn({ err: error, webhook: hook.id }, 'webhook failed');
+  const present = (e: Parameters<typeof presentFeedEvent>[1]) => presentFeedEvent(ctx, e);
+
+  async function runOnce() {
+    let jobs = 0;
+    let webhookEvents = 0;
+    for (let round = 0; round < 100; round++) {
+      const ran = await runDueJobs(
+        ctx.deps,
+        { run: runLifecycleJob, gaveUp: lifecycleJobGaveUp },
+        { onError: onJobError },
+      );
+      const sent = await deliverWebhooks(ctx.deps, transport, present, { onError: onHookError });
+      jobs += ran;
+      webhookEvents += sent;
+      if (ran === 0 && sent === 0) break;
+    }
+    return { jobs, webhookEvents };
+  }
+
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<unknown> | null = null;
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    running = runOnce()
+      .catch((error: unknown) => log?.error({ err: error }, 'worker round failed'))
+      .finally(() => {
+        running = null;
+        if (!stopped) timer = setTimeout(tick, ctx.config.workerIntervalMs);
+      });
+  };
+  return {
+    runOnce,
+    start(logger) {
+      log = logger;
+      if (ctx.config.workerIntervalMs > 0 && !timer && !stopped) timer = setTimeout(tick, ctx.config.workerIntervalMs);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The job runner: takes due jobs from the durable job table, runs them, and retries failures
+ * with exponential backoff until a job gives up (dead, with a hook so the sender can be told).
+ */
+import type { Deps, Job, JobKind } from './ports.js';
+
+export type JobHandlers = {
+  run(deps: Deps, job: Job): Promise<void>;
+  gaveUp(deps: Deps, job: Job, error: string): Promise<void>;
+};
+
+export const jobPolicy: Record<JobKind, { maxAttempts: number }> = {
+  'letter.due': { maxAttempts: 20 },
+  'letter.hold_expired': { maxAttempts: 20 },
+  'letter.print': { maxAttempts: 8 },
+  'letter.print_if_unread': { maxAttempts: 20 },
+  'held.release': { maxAttempts: 20 },
+};
+
+/** 30 s, 1 min, 2 min, … up to an hour between attempts. */
+export function backoffMs(attempts: number): number {
+  return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3600_000);
+}
+
+const isPermanent = (e: unknown) =>
+  typeof e === 'object' && e !== null && (e as { permanent?: unknown }).permanent === true;
+
+/** Runs the jobs due now, one batch; returns how many it ran. */
+export async function runDueJobs(
+  deps: Deps,
+  handlers: JobHandlers,
+  options: { limit?: number; leaseMs?: number; onError?: (job: Job, error: unknown) => void } = {},
+): Promise<number> {
+  const now = deps.clock.now();
+  const lease = new Date(now.getTime() + (options.leaseMs ?? 5 * 60_000)).toISOString();
+  const jobs = await deps.store.write((repos) => repos.jobs.claimDue(now.toISOString(), options.limit ?? 50, lease));
+  for (const job of jobs) {
+    try {
+      await handlers.run(deps, job);
+      await deps.store.write((repos) => repos.jobs.complete(job.id));
+    } catch (error) {
+      options.onError?.(job, error);
+      const message = error instanceof Error ? error.message : String(error);
+      if (isPermanent(error) || job.attempts >= jobPolicy[job.kind].maxAttempts) {
+        await deps.store.write((repos) => repos.jobs.bury(job.id, message));
+        await handlers.gaveUp(deps, job, message).catch((e: unknown) => options.onError?.(job, e));
+      } else {
+        const runAt = new Date(deps.clock.now().getTime() + backoffMs(job.attempts)).toISOString();
+        await deps.store.write((repos) => repos.jobs.retry(job.id, runAt, message));
+      }
+    }
+  }
+  return jobs.length;
+}

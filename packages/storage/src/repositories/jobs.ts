@@ -1,0 +1,93 @@
+import type { Job, Repositories } from '@postkasse/core';
+import type { JobRow } from '../schema/delivery.js';
+import type { RepoContext } from './shared.js';
+
+const toJob = (r: JobRow): Job => ({
+  id: r.id,
+  kind: r.kind as Job['kind'],
+  ref: r.ref,
+  payload: JSON.parse(r.payload) as Record<string, unknown>,
+  runAt: r.run_at,
+  status: r.status as Job['status'],
+  attempts: Number(r.attempts),
+  lockedUntil: r.locked_until,
+  lastError: r.last_error,
+  createdAt: r.created_at,
+});
+
+/**
+ * The durable job table. A job is pending until a worker leases it (running, until
+ * `locked_until`); done jobs are deleted, jobs that gave up stay as dead for the operator. A
+ * worker that dies leaves its lease to run out, and the job is taken again (at least once).
+ */
+export function jobsRepository({ db, dialect }: RepoContext): Repositories['jobs'] {
+  return {
+    async enqueue(jobs) {
+      if (jobs.length === 0) return;
+      const now = new Date().toISOString();
+      await db
+        .insertInto('jobs')
+        .values(
+          jobs.map((j) => ({
+            id: j.id,
+            kind: j.kind,
+            ref: j.ref,
+            payload: JSON.stringify(j.payload),
+            run_at: j.runAt,
+            status: 'pending',
+            attempts: 0,
+            locked_until: null,
+            last_error: null,
+            created_at: now,
+          })),
+        )
+        .execute();
+    },
+    async claimDue(now, limit, lockedUntil) {
+      let due = db
+        .selectFrom('jobs')
+        .select('id')
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', now)]),
+            eb.and([eb('status', '=', 'running'), eb('locked_until', '<=', now)]),
+          ]),
+        )
+        .orderBy('run_at')
+        .limit(limit);
+      // PostgreSQL workers may run side by side: each takes rows the others have not locked.
+      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const rows = await db
+        .updateTable('jobs')
+        .set((eb) => ({ status: 'running', locked_until: lockedUntil, attempts: eb('attempts', '+', 1) }))
+        .where('id', 'in', due)
+        .returningAll()
+        .execute();
+      return rows.map(toJob).sort((a, b) => (a.runAt < b.runAt ? -1 : a.runAt > b.runAt ? 1 : 0));
+    },
+    async complete(id) {
+      await db.deleteFrom('jobs').where('id', '=', id).execute();
+    },
+    async retry(id, runAt, error) {
+      await db
+        .updateTable('jobs')
+        .set({ status: 'pending', run_at: runAt, locked_until: null, last_error: error })
+        .where('id', '=', id)
+        .execute();
+    },
+    async bury(id, error) {
+      await db
+        .updateTable('jobs')
+        .set({ status: 'dead', locked_until: null, last_error: error })
+        .where('id', '=', id)
+        .execute();
+    },
+    async cancelFor(ref) {
+      await db.deleteFrom('jobs').where('ref', '=', ref).where('status', '=', 'pending').execute();
+    },
+    async list(ref) {
+      const rows = await db.selectFrom('jobs').selectAll().where('ref', '=', ref).orderBy('run_at').execute();
+      return rows.map(toJob);
+    },
+  };
+}
