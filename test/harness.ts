@@ -15,7 +15,7 @@ import {
   registerPerson,
   type SenderKind,
 } from '@postkasse/core';
-import { type AppContext, buildApp, createContext, loadConfig } from '@postkasse/server';
+import { type AppContext, buildApp, type ContextOverrides, createContext, loadConfig } from '@postkasse/server';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { createTestDatabase } from './postgres.js';
@@ -29,8 +29,10 @@ export type TestServer = {
   ctx: AppContext;
   app: FastifyInstance;
   close(): Promise<void>;
-  sender(kind?: SenderKind, orgNumber?: string): Promise<{ id: string; apiKey: string }>;
+  sender(kind?: SenderKind, orgNumber?: string, scopes?: string[]): Promise<{ id: string; apiKey: string }>;
   person(nationalId: string, name?: string): Promise<{ mailboxId: string }>;
+  /** A person in the register who has not opened a mailbox yet. */
+  unregisteredPerson(nationalId: string, contact?: { email?: string; mobile?: string }): Promise<void>;
   organization(orgNumber: string): Promise<{ mailboxId: string }>;
   token(nationalId: string, level?: 'substantial' | 'high', ttlSeconds?: number): Promise<string>;
 };
@@ -49,6 +51,7 @@ export const testOrgNumbers = [
 export async function startTestServer(
   dialect: 'sqlite' | 'postgres',
   env: NodeJS.ProcessEnv = {},
+  overrides: ContextOverrides = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postkasse-test-'));
   const db = dialect === 'postgres' ? await createTestDatabase() : null;
@@ -62,7 +65,7 @@ export async function startTestServer(
     ...env,
     ...(db ? { DATABASE_URL: db.url } : {}),
   });
-  const ctx = await createContext(config);
+  const ctx = await createContext(config, overrides);
   const app = await buildApp(ctx, { logger: false });
   await app.listen({ host: '127.0.0.1', port: config.port });
   let orgIndex = 0;
@@ -77,16 +80,19 @@ export async function startTestServer(
       await db?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
-    async sender(kind = 'public', orgNumber) {
+    async sender(kind = 'public', orgNumber, scopes = []) {
       const org = orgNumber ?? testOrgNumbers[orgIndex++ % testOrgNumbers.length] ?? '974000008';
       const s = await createSender(ctx.deps, { orgNumber: org, name: `Sender ${org}`, kind });
-      const { secret } = await createApiKey(ctx.deps, s.id);
+      const { secret } = await createApiKey(ctx.deps, s.id, null, scopes);
       return { id: s.id, apiKey: secret };
     },
     async person(nationalId, name) {
       const { mailbox } = await registerPerson(ctx.deps, { nationalId, name: name ?? null });
       if (!mailbox) throw new Error('no mailbox opened');
       return { mailboxId: mailbox.id };
+    },
+    async unregisteredPerson(nationalId, contact = {}) {
+      await registerPerson(ctx.deps, { nationalId, openMailbox: false, ...contact });
     },
     async organization(orgNumber) {
       const { mailbox } = await registerOrganization(ctx.deps, { orgNumber, name: `Org ${orgNumber}` });
@@ -95,6 +101,17 @@ export async function startTestServer(
     async token(nationalId, level = 'high', ttlSeconds = 600) {
       if (!ctx.testIssuer) throw new Error('test issuer is off');
       return ctx.testIssuer.sign({ pid: nationalId, acr: acrValues[level] }, ttlSeconds);
+    },
+  };
+}
+
+/** A clock the test moves by hand, for everything that falls due later. */
+export function testClock(start: Date = new Date()) {
+  let t = start.getTime();
+  return {
+    now: () => new Date(t),
+    advance(ms: number) {
+      t += ms;
     },
   };
 }

@@ -1,0 +1,326 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  api,
+  expectProblem,
+  people,
+  startTestServer,
+  type TestServer,
+  testClock,
+  tinyPdf,
+} from '../../../test/harness.js';
+import { testDialects } from '../../../test/postgres.js';
+
+async function uploadBatchDocument(server: TestServer, apiKey: string, batchId: string, filename = 'brev.pdf') {
+  const form = new FormData();
+  form.append('file', new Blob([tinyPdf], { type: 'application/pdf' }), filename);
+  const res = await fetch(`${server.url}/api/v1/batches/${batchId}/documents`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}` },
+    body: form,
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+}
+
+const sharedLetter = (documentId: string, nationalId: string, over: Record<string, unknown> = {}) => ({
+  id: randomUUID(),
+  recipient: { nationalId },
+  subject: 'Årsoppgave 2026',
+  authLevel: 'substantial',
+  documents: [{ documentId, role: 'main', title: 'Årsoppgave' }],
+  ...over,
+});
+
+for (const dialect of await testDialects()) {
+  describe(`batches (${dialect})`, () => {
+    let server: TestServer;
+    let apiKey: string;
+    let kariBox: string;
+    let olaBox: string;
+    beforeAll(async () => {
+      server = await startTestServer(dialect);
+      kariBox = (await server.person(people.kari)).mailboxId;
+      olaBox = (await server.person(people.ola)).mailboxId;
+      await server.unregisteredPerson(people.per);
+      apiKey = (await server.sender('public')).apiKey;
+    });
+    afterAll(async () => server.close());
+
+    const inbox = async (nationalId: string, mailboxId: string) =>
+      (await api(server, await server.token(nationalId), 'GET', `/api/v1/mailboxes/${mailboxId}/messages`)).body
+        .items as Array<{ id: string; subject: string; documents?: unknown }>;
+
+    it('keeps letters invisible until commit, then delivers them all at once with the shared PDF', async () => {
+      const batch = await api(server, apiKey, 'POST', '/api/v1/batches', { reference: 'årsoppgaver' });
+      expect(batch.status).toBe(201);
+      expect(batch.body).toMatchObject({ status: 'open', reference: 'årsoppgaver', counts: {} });
+      const doc = await uploadBatchDocument(server, apiKey, batch.body.id);
+      expect(doc.status).toBe(201);
+      expect(doc.body).toMatchObject({ filename: 'brev.pdf', mediaType: 'application/pdf', size: tinyPdf.length });
+
+      const letters = [
+        sharedLetter(doc.body.id, people.kari, { subject: 'Batch til Kari' }),
+        sharedLetter(doc.body.id, people.ola, { subject: 'Batch til Ola' }),
+        sharedLetter(doc.body.id, people.per, { subject: 'Batch til Per' }),
+        sharedLetter(doc.body.id, '12345678901'),
+        sharedLetter(randomUUID(), people.kari),
+      ];
+      const added = await api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/messages`, {
+        messages: letters,
+      });
+      expect(added.status).toBe(200);
+      expect(added.body).toMatchObject({ accepted: 3, failed: 2 });
+      expect(added.body.results.map((r: any) => r.status ?? r.error.code)).toEqual([
+        'PENDING',
+        'PENDING',
+        'REJECTED',
+        'invalid_recipient',
+        'invalid_letter',
+      ]);
+      expect(added.body.results[4].error.errors[0].path).toBe('messages[4].documents[0].documentId');
+      expect((await inbox(people.kari, kariBox)).some((l) => l.subject === 'Batch til Kari')).toBe(false);
+
+      // Sending the same letters again changes nothing and says so.
+      const again = await api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/messages`, {
+        messages: letters.slice(0, 2),
+      });
+      expect(again.body.results.map((r: any) => r.replayed)).toEqual([true, true]);
+
+      const counted = await api(server, apiKey, 'GET', `/api/v1/batches/${batch.body.id}`);
+      expect(counted.body.counts).toEqual({ PENDING: 2, REJECTED: 1 });
+
+      const committed = await api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/commit`);
+      expect(committed.status).toBe(200);
+      expect(committed.body).toMatchObject({ status: 'committed', counts: { DELIVERED: 2, REJECTED: 1 } });
+      expect(committed.body.committedAt).not.toBeNull();
+
+      for (const [who, box, subject] of [
+        [people.kari, kariBox, 'Batch til Kari'],
+        [people.ola, olaBox, 'Batch til Ola'],
+      ] as const) {
+        const token = await server.token(who);
+        const item = (await inbox(who, box)).find((l) => l.subject === subject);
+        expect(item, subject).toBeDefined();
+        const detail = await api(server, token, 'GET', `/api/v1/mailboxes/${box}/messages/${item?.id}`);
+        const d = detail.body.documents[0];
+        const content = await api(
+          server,
+          token,
+          'GET',
+          `/api/v1/mailboxes/${box}/messages/${item?.id}/documents/${d.id}/content`,
+        );
+        expect(Buffer.compare(content.body, tinyPdf)).toBe(0);
+      }
+      const sent = await api(server, apiKey, 'GET', `/api/v1/messages/${letters[0]?.id}`);
+      expect(sent.body.events.map((e: any) => e.type)).toEqual(['ACCEPTED', 'DELIVERED']);
+      expect(sent.body.batchId).toBe(batch.body.id);
+
+      // A committed batch takes no more letters, and committing again answers the same.
+      const late = await api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/messages`, {
+        messages: [sharedLetter(doc.body.id, people.kari)],
+      });
+      expectProblem(late, 422, 'invalid_operation');
+      expect((await api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/commit`)).body.status).toBe(
+        'committed',
+      );
+      expectProblem(await api(server, apiKey, 'DELETE', `/api/v1/batches/${batch.body.id}`), 422, 'invalid_operation');
+    });
+
+    it('cancels an open batch: none of its letters is ever seen', async () => {
+      const batch = await api(server, apiKey, 'POST', '/api/v1/batches', {});
+      const doc = await uploadBatchDocument(server, apiKey, batch.body.id);
+      const letter = sharedLetter(doc.body.id, people.kari, { subject: 'Kansellert batch' });
+      await api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/messages`, { messages: [letter] });
+      const cancelled = await api(server, apiKey, 'DELETE', `/api/v1/batches/${batch.body.id}`);
+      expect(cancelled.body).toMatchObject({ status: 'cancelled', counts: { CANCELLED: 1 } });
+      expectProblem(
+        await api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/commit`),
+        422,
+        'invalid_operation',
+      );
+      expect((await inbox(people.kari, kariBox)).some((l) => l.subject === 'Kansellert batch')).toBe(false);
+      const sent = await api(server, apiKey, 'GET', `/api/v1/messages/${letter.id}`);
+      expect(sent.body.status).toBe('CANCELLED');
+      expect(sent.body.events.map((e: any) => e.type)).toEqual(['ACCEPTED', 'CANCELLED']);
+    });
+
+    it('refuses another sender, bad ids, bad documents and bodies', async () => {
+      const batch = await api(server, apiKey, 'POST', '/api/v1/batches', {});
+      const other = await server.sender('public');
+      for (const [method, path] of [
+        ['GET', ''],
+        ['POST', '/commit'],
+        ['DELETE', ''],
+      ] as const) {
+        expectProblem(
+          await api(server, other.apiKey, method, `/api/v1/batches/${batch.body.id}${path}`),
+          404,
+          'not_found',
+        );
+      }
+      expectProblem(
+        await api(server, other.apiKey, 'POST', `/api/v1/batches/${batch.body.id}/messages`, {
+          messages: [sharedLetter(randomUUID(), people.kari)],
+        }),
+        404,
+        'not_found',
+      );
+      expect((await uploadBatchDocument(server, other.apiKey, batch.body.id)).status).toBe(404);
+      expectProblem(await api(server, apiKey, 'GET', '/api/v1/batches/not-a-uuid'), 400, 'validation_failed');
+      expectProblem(await api(server, apiKey, 'GET', `/api/v1/batches/${randomUUID()}`), 404, 'not_found');
+      // The multipart reader keeps only the last path segment; whatever arrives is a plain name.
+      const traversal = await uploadBatchDocument(server, apiKey, batch.body.id, '../../etc/passwd');
+      expect(traversal.status).toBe(201);
+      expect(traversal.body.filename).not.toMatch(/[\\/]|\.\./);
+      const control = await uploadBatchDocument(server, apiKey, batch.body.id, 'brev\u0007.pdf');
+      expect(control.status).toBe(422);
+      expect(control.body.errors[0].code).toBe('invalid_filename');
+      const tooMany = await api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/messages`, {
+        messages: Array.from({ length: 1001 }, () => sharedLetter(randomUUID(), people.kari)),
+      });
+      expectProblem(tooMany, 400, 'validation_failed');
+      const noMessages = await api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/messages`, {
+        letters: [],
+      });
+      expectProblem(noMessages, 400, 'validation_failed');
+    });
+  });
+
+  describe(`the register (${dialect})`, () => {
+    let server: TestServer;
+    const clock = testClock();
+    beforeAll(async () => {
+      server = await startTestServer(dialect, {}, { clock });
+      await server.person(people.kari);
+      await server.unregisteredPerson(people.per, { email: 'per@example.org' });
+      await server.person(people.ingrid);
+      const token = await server.token(people.kari);
+      await api(server, token, 'PATCH', '/api/v1/me/register', {
+        email: 'kari@example.org',
+        mobile: '+47 912 34 567',
+        language: 'nb',
+      });
+      await api(server, await server.token(people.ingrid), 'PATCH', '/api/v1/me/register', { reserved: true });
+    });
+    afterAll(async () => server.close());
+
+    it('answers public senders per person, with contact details only for the contact scope', async () => {
+      const plain = await server.sender('public');
+      const ids = [people.kari, people.per, people.ingrid, people.ola];
+      const res = await api(server, plain.apiKey, 'POST', '/api/v1/register/lookup', { nationalIds: ids });
+      expect(res.status).toBe(200);
+      const [kari, per, ingrid, ola] = res.body.persons;
+      expect(kari).toMatchObject({
+        nationalId: people.kari,
+        status: 'active',
+        canReceiveDigitalPost: true,
+        reserved: false,
+        canBeNotified: true,
+        language: 'nb',
+        provider: 'Postkasse',
+      });
+      expect(kari.contact).toBeUndefined();
+      expect(per).toMatchObject({ status: 'not_registered', canReceiveDigitalPost: false, canBeNotified: true });
+      expect(ingrid).toMatchObject({ status: 'active', reserved: true, canReceiveDigitalPost: false });
+      expect(ingrid.reservedAt).not.toBeNull();
+      expect(ola).toMatchObject({ status: 'not_registered', canReceiveDigitalPost: false, canBeNotified: false });
+
+      const scoped = await server.sender('public', undefined, ['register:contact']);
+      const withContact = await api(server, scoped.apiKey, 'POST', '/api/v1/register/lookup', {
+        nationalIds: [people.kari],
+      });
+      expect(withContact.body.persons[0].contact).toMatchObject({ email: 'kari@example.org', mobile: '+4791234567' });
+
+      // 18 months later the details may not be used for legal notices, until confirmed again.
+      clock.advance(19 * 31 * 24 * 3600_000);
+      const stale = await api(server, plain.apiKey, 'POST', '/api/v1/register/lookup', { nationalIds: [people.kari] });
+      expect(stale.body.persons[0].canBeNotified).toBe(false);
+      const confirmed = await api(server, await server.token(people.kari), 'POST', '/api/v1/me/register/confirm');
+      expect(confirmed.body.canBeNotified).toBe(true);
+      expect(confirmed.body.contact.emailVerifiedAt).not.toBeNull();
+    });
+
+    it('refuses private senders, more than 1,000 ids and invalid ids', async () => {
+      const privateSender = await server.sender('private');
+      expectProblem(
+        await api(server, privateSender.apiKey, 'POST', '/api/v1/register/lookup', { nationalIds: [people.kari] }),
+        403,
+        'forbidden',
+      );
+      const { apiKey } = await server.sender('public');
+      const tooMany = await api(server, apiKey, 'POST', '/api/v1/register/lookup', {
+        nationalIds: Array.from({ length: 1001 }, () => people.kari),
+      });
+      expectProblem(tooMany, 400, 'validation_failed');
+      const invalid = await api(server, apiKey, 'POST', '/api/v1/register/lookup', {
+        nationalIds: [people.kari, '12345678901', 'abc'],
+      });
+      expectProblem(invalid, 400, 'validation_failed');
+      expect(invalid.body.errors.map((e: any) => e.path)).toEqual(['nationalIds[1]', 'nationalIds[2]']);
+      expectProblem(await api(server, apiKey, 'POST', '/api/v1/register/lookup', {}), 400, 'validation_failed');
+    });
+
+    it('lets a person change only their own record, with clear errors', async () => {
+      const token = await server.token(people.kari);
+      const bad = await api(server, token, 'PATCH', '/api/v1/me/register', { email: 'not-an-address', mobile: '12' });
+      expectProblem(bad, 400, 'validation_failed');
+      expect(bad.body.errors.map((e: any) => e.code).sort()).toEqual(['invalid_email', 'invalid_mobile']);
+      expectProblem(
+        await api(server, token, 'PATCH', '/api/v1/me/register', { language: 'fr' }),
+        400,
+        'validation_failed',
+      );
+      expectProblem(
+        await api(server, token, 'PATCH', '/api/v1/me/register', { nationalId: people.ola }),
+        400,
+        'validation_failed',
+      );
+      const reserved = await api(server, token, 'PATCH', '/api/v1/me/register', { reserved: true });
+      expect(reserved.body).toMatchObject({ nationalId: people.kari, reserved: true });
+      const unreserved = await api(server, token, 'PATCH', '/api/v1/me/register', { reserved: false });
+      expect(unreserved.body.reserved).toBe(false);
+      // A person who is not in the register has no record to read or change.
+      const stranger = await server.token('2211771212');
+      expectProblem(await api(server, stranger, 'GET', '/api/v1/me/register'), 403, 'not_registered');
+      // A sender's key is no person's credential.
+      const { apiKey } = await server.sender('public');
+      expectProblem(await api(server, apiKey, 'GET', '/api/v1/me/register'), 401, 'invalid_token');
+    });
+
+    it('records consents to private senders, and refuses consents to public ones', async () => {
+      const shop = await server.sender('private', '920000002');
+      const publicOne = await server.sender('public', '920000010');
+      const token = await server.token(people.kari);
+      const given = await api(server, token, 'PUT', '/api/v1/me/consents/920000002');
+      expect(given.body).toMatchObject({ status: 'active', source: 'person', sender: { orgNumber: '920000002' } });
+      expectProblem(await api(server, token, 'PUT', '/api/v1/me/consents/920000010'), 422, 'invalid_operation');
+      expectProblem(await api(server, token, 'PUT', '/api/v1/me/consents/920000029'), 404, 'not_found');
+      const list = await api(server, token, 'GET', '/api/v1/me/consents');
+      expect(list.body.items.map((c: any) => c.sender.orgNumber)).toEqual(['920000002']);
+      const withdrawn = await api(server, token, 'DELETE', '/api/v1/me/consents/920000002');
+      expect(withdrawn.body).toMatchObject({ status: 'withdrawn' });
+      expect(withdrawn.body.withdrawnAt).not.toBeNull();
+      // Another person's consents are not shown to Kari.
+      const ingrid = await server.token(people.ingrid);
+      expect((await api(server, ingrid, 'GET', '/api/v1/me/consents')).body.items).toEqual([]);
+      // A private sender registers a customer's consent with its evidence; public senders need none.
+      const evidence = { reference: 'avtale-1', givenAt: '2026-01-01T10:00:00Z', method: 'signed form' };
+      const registered = await api(server, shop.apiKey, 'POST', '/api/v1/consents', {
+        nationalId: people.ola,
+        evidence,
+      });
+      expect(registered.status).toBe(201);
+      expect(registered.body).toEqual({ nationalId: people.ola, status: 'active' });
+      expectProblem(
+        await api(server, publicOne.apiKey, 'POST', '/api/v1/consents', { nationalId: people.ola, evidence }),
+        422,
+        'invalid_operation',
+      );
+      expectProblem(
+        await api(server, shop.apiKey, 'POST', '/api/v1/consents', { nationalId: '12345678901', evidence }),
+        422,
+        'invalid_recipient',
+      );
+    });
+  });
+}

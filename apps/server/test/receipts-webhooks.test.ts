@@ -1,0 +1,211 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  api,
+  expectProblem,
+  letterJson,
+  people,
+  sendLetterHttp,
+  startTestServer,
+  type TestServer,
+  testClock,
+} from '../../../test/harness.js';
+import { testDialects } from '../../../test/postgres.js';
+
+type Received = { body: string; signature: string; events: Array<Record<string, any>> };
+
+/** A webhook receiver that refuses the first `failures` posts, then takes everything. */
+async function receiver(failures: number) {
+  const received: Received[] = [];
+  let refused = 0;
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (refused < failures) {
+        refused += 1;
+        res.writeHead(503).end();
+        return;
+      }
+      const body = Buffer.concat(chunks).toString('utf8');
+      received.push({
+        body,
+        signature: String(req.headers['postkasse-signature'] ?? ''),
+        events: JSON.parse(body).events,
+      });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return { url, received, refusedCount: () => refused, close: () => new Promise((r) => server.close(r)) };
+}
+
+function verifySignature(secret: string, header: string, body: string): boolean {
+  const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header);
+  if (!m) return false;
+  const expected = createHmac('sha256', secret).update(`${m[1]}.${body}`).digest('hex');
+  return expected === m[2];
+}
+
+for (const dialect of await testDialects()) {
+  describe(`receipts and webhooks (${dialect})`, () => {
+    let server: TestServer;
+    const clock = testClock();
+    let apiKey: string;
+    beforeAll(async () => {
+      server = await startTestServer(dialect, {}, { clock });
+      await server.person(people.kari);
+      apiKey = (await server.sender('public')).apiKey;
+    });
+    afterAll(async () => server.close());
+
+    it('signs every event with the platform key, verifiable against the published JWKS', async () => {
+      const sent = await sendLetterHttp(server, apiKey, letterJson());
+      expect(sent.status).toBe(201);
+      const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
+      for (const event of sent.body.events) {
+        const { payload, protectedHeader } = await jwtVerify(event.receipt, jwks, { issuer: server.url });
+        expect(protectedHeader.alg).toBe('EdDSA');
+        expect(protectedHeader.typ).toBe('postkasse-receipt+jwt');
+        expect(payload.jti).toBe(event.id);
+        expect(payload.sub).toBe(sent.body.id);
+        expect(payload.event).toMatchObject({ id: event.id, type: event.type, at: event.at, messageId: sent.body.id });
+      }
+      const feed = await api(server, apiKey, 'GET', '/api/v1/events?limit=1000');
+      const inFeed = feed.body.items.find((e: any) => e.id === sent.body.events[0].id);
+      // Ed25519 is deterministic: the feed shows the very same receipt.
+      expect(inFeed.receipt).toBe(sent.body.events[0].receipt);
+      await jwtVerify(inFeed.receipt, jwks);
+    });
+
+    it('refuses a tampered receipt', async () => {
+      const sent = await sendLetterHttp(server, apiKey, letterJson());
+      const [header, payload, signature] = sent.body.events[0].receipt.split('.');
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+      claims.event.type = 'OPENED';
+      const forged = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+      const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
+      await expect(jwtVerify(forged, jwks)).rejects.toThrow(/signature/);
+    });
+
+    it('delivers every event exactly once, in order per letter, after the receiver recovers', async () => {
+      const hookServer = await receiver(3);
+      const secret = 'a-webhook-secret-of-some-length';
+      const created = await api(server, apiKey, 'POST', '/api/v1/webhooks', { url: hookServer.url, secret });
+      expect(created.status).toBe(201);
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const sent = await sendLetterHttp(server, apiKey, letterJson({ subject: `Webhook ${i}` }));
+        ids.push(sent.body.id);
+      }
+      // Three rounds fail (503); each failure waits for the backoff, which the clock passes.
+      for (let round = 0; round < 6; round++) {
+        await server.ctx.worker.runOnce();
+        clock.advance(10 * 60_000);
+      }
+      expect(hookServer.refusedCount()).toBe(3);
+      const events = hookServer.received.flatMap((r) => r.events);
+      const mine = events.filter((e) => ids.includes(e.messageId));
+      expect(mine).toHaveLength(10);
+      expect(new Set(mine.map((e) => e.id)).size).toBe(10);
+      for (const id of ids) {
+        expect(mine.filter((e) => e.messageId === id).map((e) => e.type)).toEqual(['ACCEPTED', 'DELIVERED']);
+      }
+      for (const post of hookServer.received) {
+        expect(verifySignature(secret, post.signature, post.body)).toBe(true);
+        // A receiver with the wrong secret, or a changed body, sees a bad signature.
+        expect(verifySignature('another-secret-entirely', post.signature, post.body)).toBe(false);
+        expect(verifySignature(secret, post.signature, post.body.replace('DELIVERED', 'OPENED'))).toBe(false);
+      }
+      // Nothing is sent twice on later rounds.
+      await server.ctx.worker.runOnce();
+      expect(hookServer.received.flatMap((r) => r.events).filter((e) => ids.includes(e.messageId))).toHaveLength(10);
+      const state = await api(server, apiKey, 'GET', `/api/v1/webhooks/${created.body.id}`);
+      expect(state.body).toMatchObject({ failingSince: null, lastError: null, failures: [] });
+      expect(state.body.lastDeliveredAt).not.toBeNull();
+      await api(server, apiKey, 'DELETE', `/api/v1/webhooks/${created.body.id}`);
+      await hookServer.close();
+    });
+
+    it('gives up an event after 24 hours of failures and records it, while the feed keeps it', async () => {
+      const hookServer = await receiver(Number.MAX_SAFE_INTEGER);
+      const created = await api(server, apiKey, 'POST', '/api/v1/webhooks', {
+        url: hookServer.url,
+        secret: 'another-secret-of-length',
+      });
+      const sent = await sendLetterHttp(server, apiKey, letterJson({ subject: 'Never delivered by webhook' }));
+      await server.ctx.worker.runOnce();
+      clock.advance(25 * 3600_000);
+      await server.ctx.worker.runOnce();
+      const state = await api(server, apiKey, 'GET', `/api/v1/webhooks/${created.body.id}`);
+      expect(state.body.failures.map((f: any) => f.eventId).sort()).toEqual(
+        sent.body.events.map((e: any) => e.id).sort(),
+      );
+      expect(state.body.lastError).toMatch(/503/);
+      const feed = await api(server, apiKey, 'GET', '/api/v1/events?limit=1000');
+      expect(feed.body.items.filter((e: any) => e.messageId === sent.body.id)).toHaveLength(2);
+      await api(server, apiKey, 'DELETE', `/api/v1/webhooks/${created.body.id}`);
+      await hookServer.close();
+    });
+
+    it('refuses webhook URLs that are not https (http only to localhost), and another sender sees none', async () => {
+      expectProblem(
+        await api(server, apiKey, 'POST', '/api/v1/webhooks', {
+          url: 'http://example.org/hook',
+          secret: 'long-enough-secret-1',
+        }),
+        400,
+        'validation_failed',
+      );
+      expectProblem(
+        await api(server, apiKey, 'POST', '/api/v1/webhooks', {
+          url: 'https://user:pw@example.org/hook',
+          secret: 'long-enough-secret-1',
+        }),
+        400,
+        'validation_failed',
+      );
+      expectProblem(
+        await api(server, apiKey, 'POST', '/api/v1/webhooks', { url: 'not a url', secret: 'long-enough-secret-1' }),
+        400,
+        'validation_failed',
+      );
+      expectProblem(
+        await api(server, apiKey, 'POST', '/api/v1/webhooks', { url: 'https://example.org/h', secret: 'short' }),
+        400,
+        'validation_failed',
+      );
+      const mine = await api(server, apiKey, 'POST', '/api/v1/webhooks', {
+        url: 'https://example.org/hook',
+        secret: 'long-enough-secret-1',
+      });
+      expect(mine.status).toBe(201);
+      const other = await server.sender('public');
+      expect((await api(server, other.apiKey, 'GET', '/api/v1/webhooks')).body.items).toEqual([]);
+      expectProblem(await api(server, other.apiKey, 'GET', `/api/v1/webhooks/${mine.body.id}`), 404, 'not_found');
+      expectProblem(await api(server, other.apiKey, 'DELETE', `/api/v1/webhooks/${mine.body.id}`), 404, 'not_found');
+      await api(server, apiKey, 'DELETE', `/api/v1/webhooks/${mine.body.id}`);
+    });
+
+    it('refuses http webhooks to localhost in production', async () => {
+      const prod = await startTestServer(dialect, { NODE_ENV: 'production', POSTKASSE_TEST_IDP: 'on' });
+      try {
+        const s = await prod.sender('public');
+        expectProblem(
+          await api(prod, s.apiKey, 'POST', '/api/v1/webhooks', {
+            url: 'http://127.0.0.1:9/hook',
+            secret: 'long-enough-secret-1',
+          }),
+          400,
+          'validation_failed',
+        );
+      } finally {
+        await prod.close();
+      }
+    });
+  });
+}
