@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { acrValues, createApiKey, createSender, registerPerson, sendLetter } from '@postkasse/core';
+import {
+  acrValues,
+  confirmContactDetails,
+  createApiKey,
+  createSender,
+  type Deps,
+  type PersonActor,
+  registerPerson,
+  sendLetter,
+  setExemption,
+  setPostalAddress,
+  updateOwnRecord,
+} from '@postkasse/core';
 import type { AppContext } from '@postkasse/server';
 import { samplePdf } from './sample-pdf.js';
 
@@ -11,6 +23,31 @@ type Identities = {
 };
 
 const identitiesFile = new URL('../demo-data/identities.json', import.meta.url);
+
+/** Enters a fixture person in the register in the state its note describes. */
+async function seedPerson(deps: Deps, p: { name: string; nationalId: string; note: string }): Promise<void> {
+  const verified = /email\+mobile verified/.test(p.note);
+  await registerPerson(deps, {
+    nationalId: p.nationalId,
+    name: p.name,
+    openMailbox: /active mailbox/.test(p.note),
+    language: p.nationalId.length === 10 ? 'da' : 'nb',
+    ...(verified ? { email: `${p.name.split(' ')[0]?.toLowerCase()}@example.org`, mobile: '+4791234567' } : {}),
+  });
+  const self: PersonActor = { kind: 'person', nationalId: p.nationalId, authLevel: 'high' };
+  if (verified) await confirmContactDetails(deps, self);
+  if (/reserved/.test(p.note)) await updateOwnRecord(deps, self, { reserved: true });
+  if (/exempt/.test(p.note)) await setExemption(deps, p.nationalId, true);
+  if (/postal address|exempt/.test(p.note)) {
+    await setPostalAddress(
+      deps,
+      p.nationalId,
+      p.nationalId.length === 10
+        ? { type: 'foreign', addressLines: ['Vestergade 1', '1456 København K'], country: 'DK' }
+        : { type: 'norwegian', addressLines: ['Storgata 1'], postalCode: '0155', city: 'Oslo' },
+    );
+  }
+}
 
 /**
  * Seeds an empty database with the synthetic test identities: the organizations become senders,
@@ -31,9 +68,7 @@ export async function seedDemo(ctx: AppContext, url: string, log: { info(msg: st
     credentials = { senderId: demoSender.id, apiKey: secret, orgNumber: demoSender.orgNumber };
     await writeFile(credentialsFile, JSON.stringify(credentials, null, 2), { mode: 0o600 });
     await chmod(credentialsFile, 0o600);
-    for (const p of ids.persons) {
-      if (/active mailbox/.test(p.note)) await registerPerson(deps, { nationalId: p.nationalId, name: p.name });
-    }
+    for (const p of ids.persons) await seedPerson(deps, p);
     const kari = ids.persons[0];
     if (kari) {
       const pdf = await samplePdf({ title: 'Velkommen til Postkasse' });

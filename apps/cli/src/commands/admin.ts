@@ -11,14 +11,16 @@ import {
   registerOrganization,
   registerPerson,
   type SenderKind,
+  senderScopes,
   sweepOrphanBlobs,
 } from '@postkasse/core';
 import { type AppContext, checkPublicJwk, createContext, loadConfig } from '@postkasse/server';
 import type { Command } from 'commander';
 import { fail, print } from '../output.js';
+import { registerCommands } from './register.js';
 
 /** Runs an operator command against the configured data dir or DATABASE_URL. */
-async function withContext<T>(json: boolean, run: (ctx: AppContext) => Promise<T>): Promise<void> {
+export async function withContext<T>(json: boolean, run: (ctx: AppContext) => Promise<T>): Promise<void> {
   let ctx: AppContext | undefined;
   try {
     ctx = await createContext(loadConfig());
@@ -33,6 +35,7 @@ async function withContext<T>(json: boolean, run: (ctx: AppContext) => Promise<T
 export function adminCommands(program: Command): void {
   const admin = program.command('admin').description("the operator's commands, run on the server's data");
 
+  registerCommands(admin);
   const sender = admin.command('sender').description('senders: authorities and companies that send letters');
   sender
     .command('create')
@@ -158,16 +161,17 @@ export function adminCommands(program: Command): void {
     .description('issue another API key (shown this once)')
     .requiredOption('--org <number>', "the sender's organization number")
     .option('--label <label>', 'what the key is for')
+    .option('--scope <scope...>', `extra scopes (${senderScopes.join(', ')}); register:contact reads contact details`)
     .option('--json', 'print JSON')
-    .action(async (opts: { org: string; label?: string; json?: boolean }) => {
+    .action(async (opts: { org: string; label?: string; scope?: string[]; json?: boolean }) => {
       const json = Boolean(opts.json);
       await withContext(json, async (ctx) => {
         const s = await ctx.deps.store.read.senders.findByOrgNumber(opts.org);
         if (!s) throw new AppError('not_found', `No sender with organization number ${opts.org}`);
-        const { key: k, secret } = await createApiKey(ctx.deps, s.id, opts.label ?? null);
+        const { key: k, secret } = await createApiKey(ctx.deps, s.id, opts.label ?? null, opts.scope ?? []);
         print(
           json,
-          { apiKeyId: k.id, apiKey: secret, label: k.label },
+          { apiKeyId: k.id, apiKey: secret, label: k.label, scopes: k.scopes },
           () => `API key ${k.id} (shown once): ${secret}`,
         );
       });
@@ -214,8 +218,9 @@ export function adminCommands(program: Command): void {
     .description('register a public JWK the sender signs its client assertions with')
     .requiredOption('--org <number>', "the sender's organization number")
     .requiredOption('--jwk-file <path>', 'a file with the public JWK (with a kid)')
+    .option('--scope <scope...>', `extra scopes (${senderScopes.join(', ')})`)
     .option('--json', 'print JSON')
-    .action(async (opts: { org: string; jwkFile: string; json?: boolean }) => {
+    .action(async (opts: { org: string; jwkFile: string; scope?: string[]; json?: boolean }) => {
       const json = Boolean(opts.json);
       await withContext(json, async (ctx) => {
         const s = await ctx.deps.store.read.senders.findByOrgNumber(opts.org);
@@ -229,7 +234,7 @@ export function adminCommands(program: Command): void {
         if (typeof parsed !== 'object' || parsed === null)
           throw new AppError('validation_failed', 'The file holds no JWK');
         const jwk = await checkPublicJwk(parsed as Record<string, unknown>);
-        const k = await registerClientKey(ctx.deps, s.id, jwk);
+        const k = await registerClientKey(ctx.deps, s.id, jwk, opts.scope ?? []);
         print(
           json,
           { clientKeyId: k.id, kid: k.kid, senderId: s.id, tokenUrl: `${ctx.config.publicUrl}/oauth/token` },
