@@ -1,7 +1,7 @@
 export { buildApp } from './app.js';
 export { type Config, loadConfig } from './config.js';
 export { type AppContext, type ContextOverrides, createContext } from './context.js';
-export { signReceipt } from './receipts.js';
 export { spoolPrintProvider } from './print-spool.js';
+export { signReceipt } from './receipts.js';
 export { checkPublicJwk } from './routes/access.js';
 export { type RunningServer, startServer } from './start.js';

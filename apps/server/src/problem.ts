@@ -65,7 +65,9 @@ export function fieldErrors(prefix: string, errors: readonly SchemaError[]): Fie
 
 export function problemFrom(error: unknown, correlationId: string): Problem {
   if (error instanceof AppError) {
+    // Extra members never override the standard ones (a letter's `status` is not an HTTP status).
     return {
+      ...(error.extra ?? {}),
       type: `urn:postkasse:problem:${error.code}`,
       title: errorCatalog[error.code].title,
       status: error.status,
@@ -74,7 +76,6 @@ export function problemFrom(error: unknown, correlationId: string): Problem {
       retryable: error.retryable,
       correlationId,
       ...(error.errors ? { errors: error.errors } : {}),
-      ...(error.extra ?? {}),
     };
   }
   const fe = error as FastifyError;

@@ -239,7 +239,7 @@ export async function cancelLetter(deps: Deps, actor: SenderActor, externalId: s
   if (letter.status === 'CANCELLED') return letter;
   if (!cancellable.includes(letter.status) || !(await finish(deps, letter, cancellable, 'CANCELLED'))) {
     throw new AppError('invalid_operation', `The letter is ${letter.status} and can no longer be cancelled`, {
-      extra: { status: letter.status },
+      extra: { letterStatus: letter.status },
     });
   }
   return (await deps.store.read.letters.get(letter.id)) ?? letter;
