@@ -86,6 +86,7 @@ describe('postkasse admin: access commands (run as a separate process)', () => {
       apiKeyId: expect.stringMatching(UUID),
       apiKey: expect.stringMatching(/^pk_[A-Za-z0-9_-]{40,}$/),
       label: 'ci',
+      scopes: ['messages'],
     });
     expect(created.apiKey).not.toBe(firstKey.apiKey);
     const found = await inStore((ctx) => authenticateApiKey(ctx.deps, created.apiKey));
