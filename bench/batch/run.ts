@@ -233,6 +233,7 @@ async function runBaseline(dialect: Dialect, people: string[]) {
           printIfUnreadAfter: null,
           batchId: null,
           plannedStatus: null,
+          extras: null,
         });
       }
       await store.write(async (r) => {

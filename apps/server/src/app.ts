@@ -13,6 +13,7 @@ import { accessRoutes } from './routes/access.js';
 import { authRoutes } from './routes/auth.js';
 import { batchRoutes } from './routes/batches.js';
 import { ProblemSchema } from './routes/common.schemas.js';
+import { formatRoutes } from './routes/formats.js';
 import { healthRoutes } from './routes/health.js';
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { messageRoutes } from './routes/messages.js';
@@ -96,5 +97,6 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(personRegisterRoutes(ctx), { prefix: '/api/v1' });
   await app.register(batchRoutes(ctx), { prefix: '/api/v1' });
   await app.register(webhookRoutes(ctx), { prefix: '/api/v1' });
+  await app.register(formatRoutes(ctx), { prefix: '/api/v1' });
   return app;
 }

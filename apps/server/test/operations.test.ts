@@ -73,6 +73,9 @@ describe('operations endpoints and the API description', () => {
       ['get', '/api/v1/webhooks'],
       ['get', '/api/v1/webhooks/{id}'],
       ['delete', '/api/v1/webhooks/{id}'],
+      ['get', '/api/v1/messages/{id}/memo'],
+      ['post', '/api/v1/sdp/messages'],
+      ['get', '/api/v1/sdp/messages/{id}/receipts'],
     ];
     for (const [method, path] of expected) {
       const op = doc.paths[path as string]?.[method as string];

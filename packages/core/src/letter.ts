@@ -39,6 +39,13 @@ export type LetterInput = {
   printDetails?: PrintDetails | undefined;
   /** Prints a delivered letter nobody opened by then (needs print details). */
   printIfUnreadAfter?: string | undefined;
+  /** A short message without documents (MeMo NEMSMS): only the subject is shown and notified. */
+  notificationOnly?: boolean | undefined;
+  /**
+   * What the wire format (MeMo, SDP) carried that this model has no field for, kept (sealed) so
+   * the letter can be exported in that format again. Part of what makes two submissions equal.
+   */
+  extras?: Record<string, unknown> | undefined;
   documents: DocumentInput[];
 };
 
@@ -200,7 +207,15 @@ export function validateLetter(
     });
   }
   const mains = letter.documents.filter((d) => d.role === 'main');
-  if (mains.length === 0) {
+  if (letter.notificationOnly) {
+    if (letter.documents.length > 0) {
+      errors.push({
+        path: 'documents',
+        code: 'documents_in_notification',
+        message: 'a notification-only message carries no documents',
+      });
+    }
+  } else if (mains.length === 0) {
     errors.push({ path: 'documents', code: 'missing_main_document', message: 'no main document' });
   } else if (mains.length > 1) {
     errors.push({

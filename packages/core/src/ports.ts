@@ -224,6 +224,8 @@ export type Letter = {
   batchId: string | null;
   /** The outcome a letter in an open batch gets when the batch is committed. */
   plannedStatus: LetterStatus | null;
+  /** Sealed JSON of what the letter's wire format carried beyond this model (see LetterInput.extras). */
+  extras: Uint8Array | null;
 };
 
 export type StoredDocument = {

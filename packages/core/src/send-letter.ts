@@ -251,6 +251,7 @@ export function letterRecord(
     printIfUnreadAfter: toIso(input.printIfUnreadAfter),
     batchId,
     plannedStatus: plan.plannedStatus,
+    extras: null,
   };
 }
 
@@ -348,6 +349,12 @@ export async function sendLetter(
     documentCount: input.documents.length,
     totalBytes: input.documents.reduce((n, d) => n + d.content.byteLength, 0),
   });
+  if (input.extras) {
+    letter.extras = await deps.vault.sealSecret(
+      `letter-extras:${letterId}`,
+      Buffer.from(JSON.stringify(input.extras), 'utf8'),
+    );
+  }
   const events = planEvents(deps, letter, plan, now);
   const jobs = planJobs(deps, letter, plan);
 

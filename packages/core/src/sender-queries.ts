@@ -1,7 +1,7 @@
 import type { SenderActor } from './actors.js';
 import { AppError } from './errors.js';
 import type { LetterEvent } from './events.js';
-import type { Deps, FeedCursor, Letter } from './ports.js';
+import { type Deps, type FeedCursor, type Letter, platformKeyholder, type StoredDocument } from './ports.js';
 
 /** One of the sender's own letters with its events; another sender's id answers not found. */
 export async function getSentLetter(
@@ -17,4 +17,40 @@ export async function getSentLetter(
 /** The sender's events in order, from a cursor. */
 export async function readEventFeed(deps: Deps, actor: SenderActor, after: FeedCursor | null, limit: number) {
   return deps.store.read.events.feed(actor.sender.id, after, limit);
+}
+
+/**
+ * One of the sender's letters with its documents decrypted and the format extras it was sent
+ * with, for exporting it in a standard format. Letters whose documents were never kept
+ * (rejected) or were dropped (expired, cancelled) cannot be exported.
+ */
+export async function exportSentLetter(
+  deps: Deps,
+  actor: SenderActor,
+  externalId: string,
+): Promise<{
+  letter: Letter;
+  documents: Array<StoredDocument & { content: Uint8Array }>;
+  extras: Record<string, unknown> | null;
+}> {
+  const letter = await deps.store.read.letters.findByExternalId(actor.sender.id, externalId);
+  if (!letter) throw new AppError('not_found', 'No such message');
+  const stored = await deps.store.read.documents.listByLetter(letter.id);
+  if (stored.length < letter.documentCount) {
+    throw new AppError('invalid_operation', `The letter is ${letter.status}; its documents are no longer kept`);
+  }
+  const keyholder = letter.mailboxId ? await deps.store.read.mailboxes.get(letter.mailboxId) : platformKeyholder;
+  if (!keyholder) throw new AppError('invalid_operation', 'The recipient mailbox is gone');
+  const documents = await Promise.all(
+    stored.map(async (d) => ({
+      ...d,
+      content: await deps.vault.open(keyholder, d.contentId, d.wrappedKey, await deps.blobs.get(d.blobKey)),
+    })),
+  );
+  const extras = letter.extras
+    ? (JSON.parse(
+        Buffer.from(await deps.vault.openSecret(`letter-extras:${letter.id}`, letter.extras)).toString('utf8'),
+      ) as Record<string, unknown>)
+    : null;
+  return { letter, documents, extras };
 }

@@ -94,6 +94,7 @@ describe.each(dialects)('repositories (%s)', (dialect) => {
     printIfUnreadAfter: null,
     batchId: null,
     plannedStatus: null,
+    extras: null,
     ...over,
   });
 
@@ -271,6 +272,7 @@ describe.runIf(dialects.includes('postgres'))('the PostgreSQL event feed under c
         printIfUnreadAfter: null,
         batchId: null,
         plannedStatus: null,
+        extras: null,
       });
       const slow = mk();
       const fast = mk();

@@ -13,6 +13,7 @@ import type { AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { presentFeedEvent, signReceipt } from '../receipts.js';
 import { bearerAuth, problems } from './common.schemas.js';
+import { acceptMemoBodies, isMemoRequest, letterFromMemo, MEMO_MAX_BYTES } from './formats.js';
 import { readLetterUpload, withPathPrefix } from './letter-upload.js';
 import { EventPage, EventQuery, MessageIdParams, SendMessageBody, SentMessage } from './messages.schemas.js';
 
@@ -57,18 +58,21 @@ const isFeedCursor = (v: unknown): v is FeedCursor =>
 export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     requireSender(app, ctx);
+    acceptMemoBodies(app);
     app.post(
       '/messages',
       {
+        bodyLimit: MEMO_MAX_BYTES,
         // The body is multipart and read part by part in the handler; the schema is for the docs.
         validatorCompiler: () => () => true,
         schema: {
           tags: ['sender'],
           summary: 'Send a letter',
           description:
-            'multipart/form-data with a `message` part holding the letter JSON and one file part per document. ' +
+            'multipart/form-data with a `message` part holding the letter JSON and one file part per document; ' +
+            'or a MeMo message (Content-Type application/vnd.memo+xml or application/xml, MeMo 1.1 or 1.2). ' +
             'The same id with the same content answers the same again; with other content it is 409.',
-          consumes: ['multipart/form-data'],
+          consumes: ['multipart/form-data', 'application/vnd.memo+xml', 'application/xml'],
           security: bearerAuth,
           body: SendMessageBody,
           response: { 201: SentMessage, ...problems(400, 401, 409, 413, 415, 422, 500, 503) },
@@ -76,7 +80,9 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const actor = senderOf(request);
-        const input = await readLetterUpload(request, ctx.config.maxLetterBytes);
+        const input = isMemoRequest(request)
+          ? letterFromMemo(request.body as unknown as Buffer)
+          : await readLetterUpload(request, ctx.config.maxLetterBytes);
         const result = await sendLetter(ctx.deps, actor, input).catch((error: unknown) => {
           throw withPathPrefix(error, 'message.');
         });

@@ -1,7 +1,7 @@
 import type { Letter, Repositories } from '@postkasse/core';
 import { sql, type Updateable } from 'kysely';
 import type { LetterRow } from '../schema/letters.js';
-import { bool, type RepoContext } from './shared.js';
+import { bool, type RepoContext, toBytes } from './shared.js';
 
 const toLetter = (r: LetterRow): Letter => ({
   id: r.id,
@@ -36,6 +36,7 @@ const toLetter = (r: LetterRow): Letter => ({
   printIfUnreadAfter: r.print_if_unread_after,
   batchId: r.batch_id,
   plannedStatus: r.planned_status as Letter['plannedStatus'],
+  extras: r.extras,
 });
 
 const toRow = (l: Letter) => ({
@@ -71,6 +72,7 @@ const toRow = (l: Letter) => ({
   print_if_unread_after: l.printIfUnreadAfter,
   batch_id: l.batchId,
   planned_status: l.plannedStatus,
+  extras: l.extras ? toBytes(l.extras) : null,
 });
 
 /** A random UUID computed by the database, for rows a statement creates in bulk. */

@@ -34,4 +34,6 @@ export type LetterRow = {
   print_if_unread_after: string | null;
   batch_id: string | null;
   planned_status: string | null;
+  /** Sealed JSON: what a standard format carried beyond the letter model. */
+  extras: Buffer | null;
 };
