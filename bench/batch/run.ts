@@ -234,6 +234,7 @@ async function runBaseline(dialect: Dialect, people: string[]) {
           batchId: null,
           plannedStatus: null,
           extras: null,
+          notificationOptions: null,
         });
       }
       await store.write(async (r) => {

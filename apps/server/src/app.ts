@@ -17,6 +17,7 @@ import { formatRoutes } from './routes/formats.js';
 import { healthRoutes } from './routes/health.js';
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { messageRoutes } from './routes/messages.js';
+import { devOutboxRoutes, letterLinkRoutes, memberNotificationRoutes } from './routes/notifications.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { personRegisterRoutes, senderRegisterRoutes } from './routes/register.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -98,5 +99,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(batchRoutes(ctx), { prefix: '/api/v1' });
   await app.register(webhookRoutes(ctx), { prefix: '/api/v1' });
   await app.register(formatRoutes(ctx), { prefix: '/api/v1' });
+  await app.register(memberNotificationRoutes(ctx), { prefix: '/api/v1' });
+  await app.register(letterLinkRoutes(ctx));
+  if (ctx.config.notifications.devOutbox) await app.register(devOutboxRoutes(ctx));
   return app;
 }

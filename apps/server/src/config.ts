@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { letterLimits } from '@postkasse/core';
+import { checkQuietHours, letterLimits } from '@postkasse/core';
 
 /** Everything the server reads from its environment, in one place (documented in the README). */
 export type Config = {
@@ -37,6 +37,19 @@ export type Config = {
   };
   /** How often the background worker looks for due jobs and webhooks; 0 turns it off. */
   workerIntervalMs: number;
+  notifications: {
+    /** SMTP server for e-mail (smtp://user:pass@host:port or smtps://…); null: the dev outbox only. */
+    smtpUrl: string | null;
+    mailFrom: string;
+    /** An HTTP SMS gateway; null: the dev outbox only. */
+    sms: { url: string; token: string | null; format: 'json' | 'form'; from: string } | null;
+    smsQuietHours: { start: string; end: string } | null;
+    timeZone: string;
+    coalesceMs: number;
+    minIntervalMs: number;
+    /** Keep a copy of every notification at /dev/outbox (never in production). */
+    devOutbox: boolean;
+  };
 };
 
 function parsePort(value: string | undefined, fallback: number): number {
@@ -52,6 +65,21 @@ function parseInteger(name: string, value: string | undefined, fallback: number,
   if (!Number.isInteger(n) || n < min || n > max)
     throw new Error(`${name} must be an integer ${min}-${max}, got ${value}`);
   return n;
+}
+
+function parseSmsFormat(value: string | undefined): 'json' | 'form' {
+  if (value === undefined || value === '' || value === 'json') return 'json';
+  if (value === 'form') return 'form';
+  throw new Error(`POSTKASSE_SMS_FORMAT must be json or form, got ${value}`);
+}
+
+function checkTimeZone(value: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return value;
+  } catch {
+    throw new Error(`POSTKASSE_TIMEZONE is not a time zone: ${value}`);
+  }
 }
 
 function parseFlag(name: string, value: string | undefined): boolean | undefined {
@@ -105,6 +133,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       allowLocalHttpWebhooks: env.NODE_ENV !== 'production',
     },
     workerIntervalMs: parseInteger('POSTKASSE_WORKER_INTERVAL_MS', env.POSTKASSE_WORKER_INTERVAL_MS, 1000, 0, 3600_000),
+    notifications: {
+      smtpUrl: env.POSTKASSE_SMTP_URL || null,
+      mailFrom: env.POSTKASSE_MAIL_FROM ?? 'Postkasse <no-reply@postkasse.invalid>',
+      sms: env.POSTKASSE_SMS_URL
+        ? {
+            url: env.POSTKASSE_SMS_URL,
+            token: env.POSTKASSE_SMS_TOKEN || null,
+            format: parseSmsFormat(env.POSTKASSE_SMS_FORMAT),
+            from: env.POSTKASSE_SMS_FROM ?? 'Postkasse',
+          }
+        : null,
+      smsQuietHours: /^(off|none)$/i.test(env.POSTKASSE_SMS_QUIET_HOURS ?? '')
+        ? null
+        : checkQuietHours(env.POSTKASSE_SMS_QUIET_HOURS || '21:00-08:00'),
+      timeZone: checkTimeZone(env.POSTKASSE_TIMEZONE ?? 'Europe/Oslo'),
+      coalesceMs:
+        parseInteger('POSTKASSE_NOTIFY_COALESCE_SECONDS', env.POSTKASSE_NOTIFY_COALESCE_SECONDS, 60, 0, 86_400) * 1000,
+      minIntervalMs:
+        parseInteger('POSTKASSE_NOTIFY_MIN_INTERVAL_MINUTES', env.POSTKASSE_NOTIFY_MIN_INTERVAL_MINUTES, 60, 0, 1440) *
+        60_000,
+      devOutbox: env.NODE_ENV !== 'production',
+    },
     ...overrides,
   };
 }

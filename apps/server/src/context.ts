@@ -15,6 +15,7 @@ import {
 } from '@postkasse/crypto';
 import { openFsBlobStore, openPostgresStore, openSqliteStore } from '@postkasse/storage';
 import type { Config } from './config.js';
+import { createNotifier } from './notifier.js';
 import { createOidcClient, type OidcClient } from './oidc-client.js';
 import { spoolPrintProvider } from './print-spool.js';
 import { embeddedTestProvider } from './test-idp/provider.js';
@@ -40,7 +41,7 @@ export type AppContext = {
 };
 
 /** What tests may put in place of the real parts. */
-export type ContextOverrides = { clock?: Clock; print?: Deps['print'] };
+export type ContextOverrides = { clock?: Clock; print?: Deps['print']; notifier?: Deps['notifier'] };
 
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
@@ -76,19 +77,30 @@ export async function createContext(config: Config, overrides: ContextOverrides 
         config.tokens.audience,
       )
     : null;
+  const clock = overrides.clock ?? { now: () => new Date() };
+  const ids = { uuid: () => randomUUID() };
+  const notifier = createNotifier(config, store, ids, clock);
   const deps: AppContext['deps'] = {
     store,
     blobs,
     vault: createVault(keys),
-    clock: overrides.clock ?? { now: () => new Date() },
-    ids: { uuid: () => randomUUID() },
+    clock,
+    ids,
     hasher: nodeHasher,
     random: nodeRandom,
     print: overrides.print ?? spoolPrintProvider(config.delivery.printSpoolDir),
+    notifier: overrides.notifier ?? notifier,
     policy: {
       defaultHoldDays: config.delivery.defaultHoldDays,
       contactFreshMonths: 18,
       providerName: config.delivery.providerName,
+      notifications: {
+        coalesceMs: config.notifications.coalesceMs,
+        minIntervalMs: config.notifications.minIntervalMs,
+        smsQuietHours: config.notifications.smsQuietHours,
+        timeZone: config.notifications.timeZone,
+        publicUrl: config.publicUrl,
+      },
     },
   };
   const platformKey = await loadPlatformKey(join(config.dataDir, 'keys', 'platform-signing.jwk'));
@@ -105,6 +117,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     worker,
     close: async () => {
       await worker.stop();
+      notifier.close();
       await store.close();
     },
   };

@@ -4,11 +4,15 @@
  * are claimed with SKIP LOCKED and webhooks are leased, so each runs once at a time.
  */
 import {
+  type Deps,
   deliverWebhooks,
   type Job,
   lifecycleJobGaveUp,
+  notificationJobGaveUp,
+  planNotifications,
   runDueJobs,
   runLifecycleJob,
+  runNotificationJob,
   type Webhook,
   type WebhookTransport,
 } from '@postkasse/core';
@@ -16,9 +20,17 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from './context.js';
 import { presentFeedEvent } from './receipts.js';
 
+const isNotification = (job: Job) => job.kind.startsWith('notify.');
+/** Every kind of job, each to the module it belongs to. */
+const handlers = {
+  run: (deps: Deps, job: Job) => (isNotification(job) ? runNotificationJob(deps, job) : runLifecycleJob(deps, job)),
+  gaveUp: (deps: Deps, job: Job, error: string) =>
+    isNotification(job) ? notificationJobGaveUp(deps, job, error) : lifecycleJobGaveUp(deps, job, error),
+};
+
 export type Worker = {
   /** Runs everything due now until nothing is left; for tests with a controlled clock. */
-  runOnce(): Promise<{ jobs: number; webhookEvents: number }>;
+  runOnce(): Promise<{ jobs: number; webhookEvents: number; planned: number }>;
   start(logger: FastifyBaseLogger): void;
   stop(): Promise<void>;
 };
@@ -51,18 +63,17 @@ export function createWorker(
   async function runOnce() {
     let jobs = 0;
     let webhookEvents = 0;
-    for (let round = 0; round < 100; round++) {
-      const ran = await runDueJobs(
-        ctx.deps,
-        { run: runLifecycleJob, gaveUp: lifecycleJobGaveUp },
-        { onError: onJobError },
-      );
+    let planned = 0;
+    for (let round = 0; round < 1000; round++) {
+      const queued = await planNotifications(ctx.deps);
+      const ran = await runDueJobs(ctx.deps, handlers, { onError: onJobError });
       const sent = await deliverWebhooks(ctx.deps, transport, present, { onError: onHookError });
       jobs += ran;
       webhookEvents += sent;
-      if (ran === 0 && sent === 0) break;
+      planned += queued;
+      if (ran === 0 && sent === 0 && queued === 0) break;
     }
-    return { jobs, webhookEvents };
+    return { jobs, webhookEvents, planned };
   }
 
   let timer: NodeJS.Timeout | null = null;

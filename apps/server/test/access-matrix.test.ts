@@ -411,6 +411,7 @@ describe.each(dialects)('access matrix (%s)', (dialect) => {
               scopeId: i.mailboxId!,
               nationalId: ids.spare,
               role: 'reader',
+              notify: false,
               createdAt: now(),
               createdBy: ids.orgAdmin,
             }),

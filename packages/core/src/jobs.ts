@@ -15,6 +15,9 @@ export const jobPolicy: Record<JobKind, { maxAttempts: number }> = {
   'letter.print': { maxAttempts: 8 },
   'letter.print_if_unread': { maxAttempts: 20 },
   'held.release': { maxAttempts: 20 },
+  // Backoff 30 s … 1 h: eight attempts span about two hours before the sender is told.
+  'notify.send': { maxAttempts: 8 },
+  'notify.reminder': { maxAttempts: 20 },
 };
 
 /** 30 s, 1 min, 2 min, … up to an hour between attempts. */

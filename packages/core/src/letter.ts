@@ -1,7 +1,7 @@
 import type { AuthLevel } from './auth-level.js';
 import { AppError, type FieldError } from './errors.js';
 import { type PartyId, parseNationalId, parseOrgNumber } from './parties.js';
-import type { PostalAddress, PrintDetails } from './ports.js';
+import type { NotificationOptions, PostalAddress, PrintDetails } from './ports.js';
 
 export type DocumentRole = 'main' | 'attachment' | 'technical';
 export type Sensitivity = 'normal' | 'sensitive';
@@ -46,6 +46,8 @@ export type LetterInput = {
    * the letter can be exported in that format again. Part of what makes two submissions equal.
    */
   extras?: Record<string, unknown> | undefined;
+  /** How the recipient is told: text overrides and repetitions (days after delivery). */
+  notification?: NotificationOptions | undefined;
   documents: DocumentInput[];
 };
 
@@ -174,6 +176,32 @@ function checkPrintDetails(errors: FieldError[], details: PrintDetails): void {
   }
 }
 
+export const notificationLimits = { emailText: 500, smsText: 160, maxRepetitions: 10, maxDay: 25 } as const;
+
+function checkNotification(errors: FieldError[], n: NotificationOptions): void {
+  if (n.emailText !== undefined && (n.emailText.trim() === '' || n.emailText.length > notificationLimits.emailText)) {
+    errors.push({ path: 'notification.emailText', code: 'invalid_text', message: '1 to 500 characters' });
+  }
+  if (n.smsText !== undefined && (n.smsText.trim() === '' || n.smsText.length > notificationLimits.smsText)) {
+    errors.push({ path: 'notification.smsText', code: 'invalid_text', message: '1 to 160 characters' });
+  }
+  const days = n.repetitions;
+  if (days !== undefined) {
+    const ok =
+      days.length >= 1 &&
+      days.length <= notificationLimits.maxRepetitions &&
+      new Set(days).size === days.length &&
+      days.every((d) => Number.isInteger(d) && d >= 0 && d <= notificationLimits.maxDay);
+    if (!ok) {
+      errors.push({
+        path: 'notification.repetitions',
+        code: 'invalid_repetitions',
+        message: '1 to 10 distinct whole days, each 0 to 25',
+      });
+    }
+  }
+}
+
 /**
  * Checks the domain rules of a letter (the wire format's schema checks shapes). Collects every
  * problem rather than stopping at the first, so a sender's developer fixes them in one go.
@@ -188,6 +216,7 @@ export function validateLetter(
   checkFuture(errors, 'registrationDeadline', letter.registrationDeadline, now);
   checkFuture(errors, 'printIfUnreadAfter', letter.printIfUnreadAfter, now);
   if (letter.printDetails) checkPrintDetails(errors, letter.printDetails);
+  if (letter.notification) checkNotification(errors, letter.notification);
   if (letter.printIfUnreadAfter && !letter.printDetails) {
     errors.push({
       path: 'printIfUnreadAfter',

@@ -30,6 +30,7 @@ function newMember(
     role,
     createdAt: deps.clock.now().toISOString(),
     createdBy: by,
+    notify: false,
   };
 }
 
@@ -101,4 +102,21 @@ export async function removeMember(deps: Deps, actor: PersonActor, mailboxId: st
     await repos.members.delete('mailbox', mailboxId, memberId);
     await recordAudit(deps, repos, actor, access, 'member.remove', null, { memberId });
   });
+}
+
+/** A member of an organization's mailbox chooses whether to be notified of its new letters. */
+export async function setMemberNotify(
+  deps: Deps,
+  actor: PersonActor,
+  mailboxId: string,
+  notify: boolean,
+): Promise<void> {
+  const access = await requireMailboxAccess(deps, actor, mailboxId);
+  if (access.role !== 'org-admin' && access.role !== 'org-reader') {
+    throw new AppError(
+      'invalid_operation',
+      'Only members of an organization mailbox choose this; owners are notified at their register addresses',
+    );
+  }
+  await deps.store.write((repos) => repos.members.setNotify('mailbox', mailboxId, actor.nationalId, notify));
 }

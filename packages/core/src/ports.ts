@@ -100,7 +100,52 @@ export type Consent = {
   updatedAt: string;
 };
 
-export type JobKind = 'letter.due' | 'letter.hold_expired' | 'letter.print' | 'letter.print_if_unread' | 'held.release';
+export type JobKind =
+  | 'letter.due'
+  | 'letter.hold_expired'
+  | 'letter.print'
+  | 'letter.print_if_unread'
+  | 'held.release'
+  | 'notify.send'
+  | 'notify.reminder';
+
+export type NotificationChannel = 'email' | 'sms';
+/** One message on one channel to one person, about the letters it collected while pending. */
+export type Notification = {
+  id: string;
+  nationalId: string;
+  mailboxId: string;
+  channel: NotificationChannel;
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
+  letterIds: string[];
+  dueAt: string;
+  address: string | null;
+  sentAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+};
+/** The sender's wishes for a letter's notification (e-mail text ≤ 500, SMS ≤ 160, days after delivery). */
+export type NotificationOptions = {
+  emailText?: string | undefined;
+  smsText?: string | undefined;
+  repetitions?: number[] | undefined;
+};
+export type OutboxMessage = {
+  id: string;
+  channel: NotificationChannel;
+  recipient: string;
+  subject: string | null;
+  text: string;
+  html: string | null;
+  at: string;
+};
+export type OutgoingEmail = { to: string; subject: string; text: string; html: string };
+export type OutgoingSms = { to: string; text: string };
+/** The outside world that carries notifications: an SMTP server, an SMS gateway. */
+export type Notifier = {
+  sendEmail(message: OutgoingEmail): Promise<void>;
+  sendSms(message: OutgoingSms): Promise<void>;
+};
 export type NewJob = { id: string; kind: JobKind; ref: string; payload: Record<string, unknown>; runAt: string };
 export type Job = NewJob & {
   status: 'pending' | 'running' | 'dead';
@@ -226,6 +271,7 @@ export type Letter = {
   plannedStatus: LetterStatus | null;
   /** Sealed JSON of what the letter's wire format carried beyond this model (see LetterInput.extras). */
   extras: Uint8Array | null;
+  notificationOptions: NotificationOptions | null;
 };
 
 export type StoredDocument = {
@@ -277,6 +323,8 @@ export type Member = {
   role: MemberRole;
   createdAt: string;
   createdBy: string;
+  /** The member asked to be notified of new letters in the organization's mailbox. */
+  notify: boolean;
 };
 
 export type ClientKey = {
@@ -345,6 +393,32 @@ export type Repositories = {
     list(scopeType: MemberScope, scopeId: string): Promise<Member[]>;
     listForPerson(nationalId: string): Promise<Member[]>;
     delete(scopeType: MemberScope, scopeId: string, id: string): Promise<void>;
+    setNotify(scopeType: MemberScope, scopeId: string, nationalId: string, notify: boolean): Promise<void>;
+  };
+  notifications: {
+    insert(n: Notification): Promise<void>;
+    get(id: string): Promise<Notification | null>;
+    /** The notification still collecting letters for this person, mailbox and channel. */
+    findPending(nationalId: string, mailboxId: string, channel: NotificationChannel): Promise<Notification | null>;
+    /** When this person was last notified on this channel about this mailbox. */
+    lastSent(nationalId: string, mailboxId: string, channel: NotificationChannel): Promise<string | null>;
+    addLetter(id: string, letterId: string): Promise<void>;
+    update(
+      id: string,
+      patch: Partial<Pick<Notification, 'status' | 'sentAt' | 'lastError' | 'address'>>,
+    ): Promise<void>;
+    listByLetter(letterId: string): Promise<Notification[]>;
+  };
+  cursors: {
+    get(name: string): Promise<FeedCursor | null>;
+    set(name: string, cursor: FeedCursor): Promise<void>;
+    /** Takes the named reader for a while, so one process reads the log at a time; false if taken. */
+    lease(name: string, now: string, until: string): Promise<boolean>;
+    release(name: string): Promise<void>;
+  };
+  outbox: {
+    insert(m: OutboxMessage): Promise<void>;
+    list(limit: number): Promise<OutboxMessage[]>;
   };
   clientKeys: {
     insert(key: ClientKey): Promise<void>;
@@ -493,6 +567,8 @@ export type Repositories = {
     feed(senderId: string, after: FeedCursor | null, limit: number): Promise<FeedEvent[]>;
     /** The position of the sender's latest event, to follow the feed from now on. */
     latestCursor(senderId: string): Promise<FeedCursor | null>;
+    /** Every sender's events of these types, in commit order (for the platform's own readers). */
+    globalFeed(after: FeedCursor | null, types: LetterEventType[], limit: number): Promise<FeedEvent[]>;
   };
 };
 
@@ -569,6 +645,19 @@ export type DeliveryPolicy = {
   contactFreshMonths: number;
   /** The name of this mailbox provider, shown in register lookups. */
   providerName: string;
+  notifications: NotificationPolicy;
+};
+
+export type NotificationPolicy = {
+  /** Letters arriving within this long of the first are told in one notification. */
+  coalesceMs: number;
+  /** At least this long between two notifications to a person on one channel. */
+  minIntervalMs: number;
+  /** SMS are not sent between these local times ("21:00" to "08:00"); they wait for the end. */
+  smsQuietHours: { start: string; end: string } | null;
+  timeZone: string;
+  /** Links in notifications start here. */
+  publicUrl: string;
 };
 
 export type Deps = {
@@ -579,5 +668,6 @@ export type Deps = {
   ids: IdGenerator;
   hasher: Hasher;
   print: PrintProvider;
+  notifier: Notifier;
   policy: DeliveryPolicy;
 };

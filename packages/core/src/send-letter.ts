@@ -252,6 +252,7 @@ export function letterRecord(
     batchId,
     plannedStatus: plan.plannedStatus,
     extras: null,
+    notificationOptions: input.notification ?? null,
   };
 }
 

@@ -18,6 +18,7 @@ export async function addSenderAdmin(deps: Deps, orgNumber: string, nationalId: 
     role: 'admin',
     createdAt: deps.clock.now().toISOString(),
     createdBy: 'operator',
+    notify: false,
   };
   return deps.store.write(async (repos) => {
     const existing = await repos.members.find('sender', sender.id, person.nationalId);

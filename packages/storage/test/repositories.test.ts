@@ -95,6 +95,7 @@ describe.each(dialects)('repositories (%s)', (dialect) => {
     batchId: null,
     plannedStatus: null,
     extras: null,
+    notificationOptions: null,
     ...over,
   });
 
@@ -273,6 +274,7 @@ describe.runIf(dialects.includes('postgres'))('the PostgreSQL event feed under c
         batchId: null,
         plannedStatus: null,
         extras: null,
+        notificationOptions: null,
       });
       const slow = mk();
       const fast = mk();

@@ -64,7 +64,14 @@ export function isMemoRequest(request: FastifyRequest): boolean {
 export function letterFromMemo(body: Buffer): LetterInput {
   try {
     const { letter, extras } = memoToLetter(parseMemo(body, { maxBytes: MEMO_MAX_BYTES }));
-    return { ...letter, notificationOnly: extras.notificationOnly || undefined, extras };
+    const text = extras.notification;
+    return {
+      ...letter,
+      notificationOnly: extras.notificationOnly || undefined,
+      extras,
+      // MeMo's notification text is what the recipient is told (for NEMSMS, the message itself).
+      notification: text ? { emailText: text, smsText: text.slice(0, 160) } : undefined,
+    };
   } catch (error) {
     throw formatProblem(error);
   }
@@ -165,7 +172,21 @@ export function formatRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         let input: LetterInput;
         try {
           const { letter, extras } = sdpToLetter(json, zip);
-          input = { ...letter, extras };
+          const varsler = extras.notification;
+          const repetitions = [
+            ...new Set([...(varsler?.email?.repetitions ?? []), ...(varsler?.sms?.repetitions ?? [])]),
+          ];
+          input = {
+            ...letter,
+            extras,
+            notification: varsler
+              ? {
+                  emailText: varsler.email?.text,
+                  smsText: varsler.sms?.text,
+                  repetitions: repetitions.length > 0 ? repetitions : undefined,
+                }
+              : undefined,
+          };
         } catch (error) {
           throw formatProblem(error);
         }

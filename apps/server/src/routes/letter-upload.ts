@@ -139,13 +139,17 @@ async function toLetterInput(json: LetterJsonType, files: Map<string, FilePart>)
 
 /** The delivery options of a letter's JSON, with the print details' defaults filled in. */
 export function letterOptions(
-  json: Pick<LetterJsonType, 'deliverAt' | 'registrationDeadline' | 'printDetails' | 'printIfUnreadAfter'>,
+  json: Pick<
+    LetterJsonType,
+    'deliverAt' | 'registrationDeadline' | 'printDetails' | 'printIfUnreadAfter' | 'notification'
+  >,
 ) {
   const p = json.printDetails;
   return {
     deliverAt: json.deliverAt,
     registrationDeadline: json.registrationDeadline,
     printIfUnreadAfter: json.printIfUnreadAfter,
+    notification: json.notification,
     printDetails: p
       ? {
           recipient: p.recipient,
@@ -154,7 +158,7 @@ export function letterOptions(
           undeliverable: p.undeliverable ?? 'shred',
         }
       : undefined,
-  } as Pick<LetterInput, 'deliverAt' | 'registrationDeadline' | 'printDetails' | 'printIfUnreadAfter'>;
+  } as Pick<LetterInput, 'deliverAt' | 'registrationDeadline' | 'printDetails' | 'printIfUnreadAfter' | 'notification'>;
 }
 
 /**

@@ -75,6 +75,25 @@ export const LetterOptions = {
   printIfUnreadAfter: Type.Optional(
     Type.String({ format: 'date-time', description: 'Print a delivered letter nobody opened by then' }),
   ),
+  notification: Type.Optional(
+    Type.Object(
+      {
+        emailText: Type.Optional(
+          Type.String({ minLength: 1, maxLength: 500, description: "Replaces the e-mail's opening line" }),
+        ),
+        smsText: Type.Optional(Type.String({ minLength: 1, maxLength: 160, description: 'Replaces the SMS text' })),
+        repetitions: Type.Optional(
+          Type.Array(Type.Integer({ minimum: 0, maximum: 25 }), {
+            minItems: 1,
+            maxItems: 10,
+            uniqueItems: true,
+            description: 'Days after delivery to notify on (default [0]); stop once the letter is opened',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  ),
 };
 
 /** The letter's JSON in the `message` part. */

@@ -5,6 +5,7 @@ import { access } from './002-access.js';
 import { clientKeys } from './003-client-keys.js';
 import { deliveryRules } from './004-delivery-rules.js';
 import { letterExtras } from './005-letter-extras.js';
+import { notifications } from './006-notifications.js';
 
 /** Numbered migrations, one list for both dialects; a step differs by dialect only where it must. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -14,6 +15,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '003-client-keys': clientKeys(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '004-delivery-rules': deliveryRules(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '005-letter-extras': letterExtras(dialect) as { up(db: Kysely<unknown>): Promise<void> },
+    '006-notifications': notifications(dialect) as { up(db: Kysely<unknown>): Promise<void> },
   };
   return { getMigrations: async () => steps };
 }

@@ -76,6 +76,28 @@ export function eventsRepository({ db, dialect }: RepoContext): Repositories['ev
         cursor: { tx: r.tx_text, seq: Number(r.seq) },
       }));
     },
+    async globalFeed(after, types, limit) {
+      let q = db
+        .selectFrom('events as e')
+        .innerJoin('letters as l', 'l.id', 'e.letter_id')
+        .select(['e.seq', 'e.id', 'e.letter_id', 'e.sender_id', 'e.type', 'e.at', 'e.data', 'l.external_id'])
+        .select(dialect === 'postgres' ? sql<string>`e.tx::text`.as('tx_text') : sql<string>`e.tx`.as('tx_text'))
+        .where('e.type', 'in', types);
+      if (dialect === 'postgres') {
+        q = q.where(sql<boolean>`e.tx < pg_snapshot_xmin(pg_current_snapshot())`);
+        if (after) q = q.where(sql<boolean>`(e.tx, e.seq) > (${after.tx}::xid8, ${after.seq})`);
+        q = q.orderBy('e.tx').orderBy('e.seq');
+      } else {
+        if (after) q = q.where('e.seq', '>', after.seq);
+        q = q.orderBy('e.seq');
+      }
+      const rows = await q.limit(limit).execute();
+      return rows.map((r) => ({
+        ...toEvent(r),
+        externalId: r.external_id,
+        cursor: { tx: r.tx_text, seq: Number(r.seq) },
+      }));
+    },
     async latestCursor(senderId) {
       let q = db
         .selectFrom('events as e')

@@ -12,6 +12,7 @@ import { jobsRepository } from './jobs.js';
 import { lettersRepository } from './letters.js';
 import { mailboxesRepository } from './mailboxes.js';
 import { membersRepository } from './members.js';
+import { cursorsRepository, notificationsRepository, outboxRepository } from './notifications.js';
 import { personsRepository } from './persons.js';
 import { sendersRepository } from './senders.js';
 import { sessionsRepository } from './sessions.js';
@@ -37,5 +38,8 @@ export function createRepositories(ctx: RepoContext): Repositories {
     jobs: jobsRepository(ctx),
     batches: batchesRepository(ctx),
     webhooks: webhooksRepository(ctx),
+    notifications: notificationsRepository(ctx),
+    cursors: cursorsRepository(ctx),
+    outbox: outboxRepository(ctx),
   };
 }

@@ -37,6 +37,9 @@ const toLetter = (r: LetterRow): Letter => ({
   batchId: r.batch_id,
   plannedStatus: r.planned_status as Letter['plannedStatus'],
   extras: r.extras,
+  notificationOptions: r.notification_options
+    ? (JSON.parse(r.notification_options) as Letter['notificationOptions'])
+    : null,
 });
 
 const toRow = (l: Letter) => ({
@@ -73,6 +76,7 @@ const toRow = (l: Letter) => ({
   batch_id: l.batchId,
   planned_status: l.plannedStatus,
   extras: l.extras ? toBytes(l.extras) : null,
+  notification_options: l.notificationOptions ? JSON.stringify(l.notificationOptions) : null,
 });
 
 /** A random UUID computed by the database, for rows a statement creates in bulk. */

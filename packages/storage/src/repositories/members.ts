@@ -10,6 +10,7 @@ const toMember = (r: MemberRow): Member => ({
   role: r.role as Member['role'],
   createdAt: r.created_at,
   createdBy: r.created_by,
+  notify: r.notify === 1,
 });
 
 export function membersRepository({ db }: RepoContext): Repositories['members'] {
@@ -27,6 +28,7 @@ export function membersRepository({ db }: RepoContext): Repositories['members'] 
           role: m.role,
           created_at: m.createdAt,
           created_by: m.createdBy,
+          notify: m.notify ? 1 : 0,
         })
         .execute();
     },
@@ -49,6 +51,15 @@ export function membersRepository({ db }: RepoContext): Repositories['members'] 
         .orderBy('created_at')
         .execute();
       return rows.map(toMember);
+    },
+    async setNotify(scopeType, scopeId, nationalId, notify) {
+      await db
+        .updateTable('members')
+        .set({ notify: notify ? 1 : 0 })
+        .where('scope_type', '=', scopeType)
+        .where('scope_id', '=', scopeId)
+        .where('national_id', '=', nationalId)
+        .execute();
     },
     async delete(scopeType, scopeId, id) {
       await db

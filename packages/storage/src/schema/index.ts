@@ -9,6 +9,7 @@ import type { GrantRow } from './grants.js';
 import type { LetterRow } from './letters.js';
 import type { MailboxRow } from './mailboxes.js';
 import type { MemberRow } from './members.js';
+import type { CursorRow, DevOutboxRow, NotificationRow } from './notifications.js';
 import type { PersonRow } from './persons.js';
 import type { SenderRow } from './senders.js';
 import type { SessionRow } from './sessions.js';
@@ -34,6 +35,9 @@ export type Database = {
   batch_documents: BatchDocumentRow;
   webhooks: WebhookRow;
   webhook_failures: WebhookFailureRow;
+  notifications: NotificationRow;
+  cursors: CursorRow;
+  dev_outbox: DevOutboxRow;
 };
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -36,4 +36,6 @@ export type LetterRow = {
   planned_status: string | null;
   /** Sealed JSON: what a standard format carried beyond the letter model. */
   extras: Buffer | null;
+  /** JSON: the sender's notification texts and repetitions. */
+  notification_options: string | null;
 };

@@ -9,4 +9,6 @@ export type MemberRow = {
   role: string;
   created_at: string;
   created_by: string;
+  /** 1 when the member asked to be notified of new letters (organization mailboxes). */
+  notify: number;
 };

@@ -1,0 +1,241 @@
+/**
+ * Notifications: when a letter becomes visible, the people who read that mailbox are told by
+ * e-mail and/or SMS at their addresses in the register. Letters arriving close together are told
+ * in one notification; repetitions remind on the days the sender asked, until the letter is
+ * opened. Each notification sent is a NOTIFIED event on each letter it told of; one that cannot
+ * be sent (or may not, with stale contact details for a legal notice) is NOTIFICATION_FAILED.
+ *
+ * The planner reads DELIVERED events from the event log with a cursor of its own, so nothing is
+ * written per letter on the way in, and a crash loses nothing: the log is the outbox.
+ */
+import type { LetterEventType } from '../events.js';
+import type { Deps, Job, Letter, NewEvent, Notification, NotificationChannel, Person, Repositories } from '../ports.js';
+import { contactIsFresh } from '../register.js';
+import { dueTime } from './schedule.js';
+import { type NotifiedLetter, renderEmail, renderSms, templateLanguage } from './templates.js';
+
+const PLANNER = 'notifications';
+const DAY_MS = 24 * 3600_000;
+const channels: NotificationChannel[] = ['email', 'sms'];
+
+function event(deps: Deps, letter: Letter, type: LetterEventType, data: Record<string, unknown>): NewEvent {
+  return {
+    id: deps.ids.uuid(),
+    letterId: letter.id,
+    senderId: letter.senderId,
+    type,
+    at: deps.clock.now().toISOString(),
+    data,
+  };
+}
+
+/** Who reads a mailbox and wants to be told: its owner, or the organization's members who asked. */
+async function recipientsOf(repos: Repositories, mailboxId: string): Promise<string[]> {
+  const mailbox = await repos.mailboxes.get(mailboxId);
+  if (!mailbox || mailbox.status !== 'active') return [];
+  if (mailbox.ownerType === 'person') return [mailbox.ownerId];
+  return (await repos.members.list('mailbox', mailbox.id)).filter((m) => m.notify).map((m) => m.nationalId);
+}
+
+function address(person: Person, channel: NotificationChannel) {
+  return channel === 'email'
+    ? { value: person.email, updatedAt: person.emailUpdatedAt, verifiedAt: person.emailVerifiedAt }
+    : { value: person.mobile, updatedAt: person.mobileUpdatedAt, verifiedAt: person.mobileVerifiedAt };
+}
+
+/**
+ * Queues a letter for notification to everyone who should be told. A legal notice may use only
+ * contact details updated or verified within the last 18 months; when none are, the sender gets
+ * NOTIFICATION_FAILED `contact_details_stale` (or `no_contact_details`).
+ */
+export async function queueNotifications(deps: Deps, letter: Letter): Promise<number> {
+  if (!letter.mailboxId || letter.status !== 'DELIVERED') return 0;
+  const mailboxId = letter.mailboxId;
+  const now = deps.clock.now();
+  let queued = 0;
+  for (const nationalId of await recipientsOf(deps.store.read, mailboxId)) {
+    const person = await deps.store.read.persons.findByNationalId(nationalId);
+    if (!person || person.status !== 'active') continue;
+    const usable: Array<{ channel: NotificationChannel; address: string }> = [];
+    let stale = false;
+    for (const channel of channels) {
+      const a = address(person, channel);
+      if (!a.value) continue;
+      if (letter.legalNotification && !contactIsFresh(a.updatedAt, a.verifiedAt, now, deps.policy.contactFreshMonths)) {
+        stale = true;
+        continue;
+      }
+      usable.push({ channel, address: a.value });
+    }
+    await deps.store.write(async (repos) => {
+      if (usable.length === 0 && letter.legalNotification) {
+        await repos.events.append([
+          event(deps, letter, 'NOTIFICATION_FAILED', {
+            channel: null,
+            reason: stale ? 'contact_details_stale' : 'no_contact_details',
+          }),
+        ]);
+        return;
+      }
+      for (const u of usable) {
+        const pending = await repos.notifications.findPending(nationalId, mailboxId, u.channel);
+        if (pending) {
+          if (!pending.letterIds.includes(letter.id)) await repos.notifications.addLetter(pending.id, letter.id);
+          continue;
+        }
+        const last = await repos.notifications.lastSent(nationalId, mailboxId, u.channel);
+        const due = dueTime(now, u.channel, last, deps.policy.notifications).toISOString();
+        const n: Notification = {
+          id: deps.ids.uuid(),
+          nationalId,
+          mailboxId,
+          channel: u.channel,
+          status: 'pending',
+          letterIds: [letter.id],
+          dueAt: due,
+          address: u.address,
+          sentAt: null,
+          lastError: null,
+          createdAt: now.toISOString(),
+        };
+        await repos.notifications.insert(n);
+        await repos.jobs.enqueue([{ id: deps.ids.uuid(), kind: 'notify.send', ref: n.id, payload: {}, runAt: due }]);
+      }
+      queued += usable.length;
+    });
+  }
+  return queued;
+}
+
+/** The days after delivery the sender asked to be notified on (default: the day of delivery). */
+export function repetitionDays(letter: Letter): number[] {
+  return [...new Set(letter.notificationOptions?.repetitions ?? [0])].sort((a, b) => a - b);
+}
+
+/** Reads new DELIVERED events and queues their notifications and reminders; returns how many letters. */
+export async function planNotifications(deps: Deps, options: { limit?: number } = {}): Promise<number> {
+  const now = deps.clock.now();
+  const leased = await deps.store.write((repos) =>
+    repos.cursors.lease(PLANNER, now.toISOString(), new Date(now.getTime() + 60_000).toISOString()),
+  );
+  if (!leased) return 0;
+  let handled = 0;
+  try {
+    const after = await deps.store.read.cursors.get(PLANNER);
+    const events = await deps.store.read.events.globalFeed(after, ['DELIVERED'], options.limit ?? 500);
+    for (const e of events) {
+      const letter = await deps.store.read.letters.get(e.letterId);
+      if (letter?.status === 'DELIVERED' && letter.deliveredAt) {
+        const days = repetitionDays(letter);
+        if (days.includes(0)) await queueNotifications(deps, letter);
+        const later = days.filter((d) => d > 0);
+        if (later.length > 0) {
+          // Repetitions count from when the letter became visible to the reader (now), not its received time.
+          const from = Date.parse(e.at);
+          await deps.store.write((repos) =>
+            repos.jobs.enqueue(
+              later.map((d) => ({
+                id: deps.ids.uuid(),
+                kind: 'notify.reminder' as const,
+                ref: letter.id,
+                payload: { day: d },
+                runAt: new Date(from + d * DAY_MS).toISOString(),
+              })),
+            ),
+          );
+        }
+      }
+      handled += 1;
+      await deps.store.write((repos) => repos.cursors.set(PLANNER, e.cursor));
+    }
+  } finally {
+    await deps.store.write((repos) => repos.cursors.release(PLANNER));
+  }
+  return handled;
+}
+
+/** A repetition falls due: the letter is told again unless it was opened (or is gone) by now. */
+export async function remind(deps: Deps, letterId: string): Promise<void> {
+  const letter = await deps.store.read.letters.get(letterId);
+  if (!letter || letter.status !== 'DELIVERED' || letter.openedAt || letter.trashedAt) return;
+  await queueNotifications(deps, letter);
+}
+
+/** Sends a due notification: renders it in the person's language and hands it to the notifier. */
+export async function sendNotification(deps: Deps, notificationId: string): Promise<void> {
+  const n = await deps.store.read.notifications.get(notificationId);
+  if (!n || (n.status !== 'pending' && n.status !== 'sending')) return;
+  // From here on, new letters go into a new notification.
+  if (n.status === 'pending')
+    await deps.store.write((repos) => repos.notifications.update(n.id, { status: 'sending' }));
+  const letters: Letter[] = [];
+  for (const id of n.letterIds) {
+    const l = await deps.store.read.letters.get(id);
+    if (l && l.status === 'DELIVERED' && !l.openedAt && !l.trashedAt) letters.push(l);
+  }
+  if (letters.length === 0) {
+    await deps.store.write((repos) => repos.notifications.update(n.id, { status: 'skipped' }));
+    return;
+  }
+  const person = await deps.store.read.persons.findByNationalId(n.nationalId);
+  const to = person ? address(person, n.channel).value : null;
+  if (!person || !to) throw Object.assign(new Error('no_contact_details'), { permanent: true });
+  const language = templateLanguage(person.language, person.country);
+  const base = deps.policy.notifications.publicUrl;
+  const senders = new Map<string, string>();
+  const told: NotifiedLetter[] = [];
+  for (const l of letters) {
+    if (!senders.has(l.senderId)) senders.set(l.senderId, (await deps.store.read.senders.get(l.senderId))?.name ?? '');
+    told.push({
+      senderName: l.sensitivity === 'sensitive' ? null : (senders.get(l.senderId) ?? null),
+      nonSensitiveTitle: l.nonSensitiveTitle,
+      link: `${base}/inbox/${n.mailboxId}/${l.id}`,
+      legalNotification: l.legalNotification,
+      reminder: Date.parse(n.createdAt) - Date.parse(l.deliveredAt ?? n.createdAt) > DAY_MS / 2,
+    });
+  }
+  const options = letters.length === 1 ? letters[0]?.notificationOptions : null;
+  const inboxLink = `${base}/inbox/${n.mailboxId}`;
+  if (n.channel === 'email') {
+    await deps.notifier.sendEmail({
+      to,
+      ...renderEmail(language, told, { overrideText: options?.emailText, inboxLink }),
+    });
+  } else {
+    await deps.notifier.sendSms({ to, ...renderSms(language, told, { overrideText: options?.smsText, inboxLink }) });
+  }
+  const at = deps.clock.now().toISOString();
+  await deps.store.write(async (repos) => {
+    await repos.notifications.update(n.id, { status: 'sent', sentAt: at, address: to, lastError: null });
+    await repos.events.append(
+      letters.map((l) =>
+        event(deps, l, 'NOTIFIED', { channel: n.channel, notificationId: n.id, letters: letters.length }),
+      ),
+    );
+  });
+}
+
+/** Sending gave up: each letter's sender learns NOTIFICATION_FAILED for that channel. */
+export async function notificationGaveUp(deps: Deps, notificationId: string, error: string): Promise<void> {
+  const n = await deps.store.read.notifications.get(notificationId);
+  if (!n || n.status === 'sent' || n.status === 'failed') return;
+  const letters = (await Promise.all(n.letterIds.map((id) => deps.store.read.letters.get(id)))).filter(
+    (l): l is Letter => l !== null,
+  );
+  const reason = error === 'no_contact_details' ? 'no_contact_details' : 'delivery_failed';
+  await deps.store.write(async (repos) => {
+    await repos.notifications.update(n.id, { status: 'failed', lastError: error });
+    await repos.events.append(
+      letters.map((l) => event(deps, l, 'NOTIFICATION_FAILED', { channel: n.channel, reason, detail: error })),
+    );
+  });
+}
+
+export async function runNotificationJob(deps: Deps, job: Job): Promise<void> {
+  if (job.kind === 'notify.send') return sendNotification(deps, job.ref);
+  if (job.kind === 'notify.reminder') return remind(deps, job.ref);
+}
+
+export async function notificationJobGaveUp(deps: Deps, job: Job, error: string): Promise<void> {
+  if (job.kind === 'notify.send') await notificationGaveUp(deps, job.ref, error);
+}
