@@ -48,7 +48,7 @@ function address(person: Person, channel: NotificationChannel) {
  * contact details updated or verified within the last 18 months; when none are, the sender gets
  * NOTIFICATION_FAILED `contact_details_stale` (or `no_contact_details`).
  */
-export async function queueNotifications(deps: Deps, letter: Letter): Promise<number> {
+export async function queueNotifications(deps: Deps, letter: Letter, since: Date = deps.clock.now()): Promise<number> {
   if (!letter.mailboxId || letter.status !== 'DELIVERED') return 0;
   const mailboxId = letter.mailboxId;
   const now = deps.clock.now();
@@ -84,7 +84,8 @@ export async function queueNotifications(deps: Deps, letter: Letter): Promise<nu
           continue;
         }
         const last = await repos.notifications.lastSent(nationalId, mailboxId, u.channel);
-        const due = dueTime(now, u.channel, last, deps.policy.notifications).toISOString();
+        // The coalescing window counts from when the letter arrived, not from when this ran.
+        const due = dueTime(since, u.channel, last, deps.policy.notifications).toISOString();
         const n: Notification = {
           id: deps.ids.uuid(),
           nationalId,
@@ -127,7 +128,7 @@ export async function planNotifications(deps: Deps, options: { limit?: number } 
       const letter = await deps.store.read.letters.get(e.letterId);
       if (letter?.status === 'DELIVERED' && letter.deliveredAt) {
         const days = repetitionDays(letter);
-        if (days.includes(0)) await queueNotifications(deps, letter);
+        if (days.includes(0)) await queueNotifications(deps, letter, new Date(e.at));
         const later = days.filter((d) => d > 0);
         if (later.length > 0) {
           // Repetitions count from when the letter became visible to the reader (now), not its received time.
