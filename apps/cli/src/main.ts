@@ -10,5 +10,9 @@ const program = new Command()
 
 serveCommand(program);
 adminCommands(program);
+(await import('./commands/send.js')).sendCommand(program);
+(await import('./commands/batch.js')).batchCommands(program);
+(await import('./commands/events.js')).eventsCommands(program);
+(await import('./commands/receipts.js')).receiptsCommands(program);
 
 await program.parseAsync(process.argv);

@@ -169,7 +169,7 @@ for (const dialect of await testDialects()) {
         headers: { cookie: `pk_session=${token}` },
       });
       expect(letter.status).toBe(200);
-      expect((await letter.json()).subject).toBe('Vedtak om sosialhjelp');
+      expect(((await letter.json()) as { subject: string }).subject).toBe('Vedtak om sosialhjelp');
     });
 
     it('writes in the person’s language and hides the sender of a sensitive letter', async () => {
