@@ -15,7 +15,16 @@ type Clock = { now(): Date };
 const permanent = (message: string) => Object.assign(new Error(message), { permanent: true });
 
 export function smtpMailer(url: string, from: string) {
-  const transport = nodemailer.createTransport(url, { from });
+  // A pool keeps a few SMTP connections open instead of one handshake per message.
+  const pooled = new URL(url);
+  for (const [k, v] of [
+    ['pool', 'true'],
+    ['maxConnections', '4'],
+    ['maxMessages', '1000'],
+  ] as const) {
+    if (!pooled.searchParams.has(k)) pooled.searchParams.set(k, v);
+  }
+  const transport = nodemailer.createTransport(pooled.toString(), { from });
   return {
     async send(m: OutgoingEmail) {
       await transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text, html: m.html });

@@ -44,17 +44,22 @@ function address(person: Person, channel: NotificationChannel) {
 }
 
 /**
- * Queues a letter for notification to everyone who should be told. A legal notice may use only
- * contact details updated or verified within the last 18 months; when none are, the sender gets
- * NOTIFICATION_FAILED `contact_details_stale` (or `no_contact_details`).
+ * Queues a letter for notification to everyone who should be told, inside a unit of work. A
+ * legal notice may use only contact details updated or verified within the last 18 months; when
+ * none are, the sender gets NOTIFICATION_FAILED `contact_details_stale` (or `no_contact_details`).
  */
-export async function queueNotifications(deps: Deps, letter: Letter, since: Date = deps.clock.now()): Promise<number> {
+export async function queueNotifications(
+  deps: Deps,
+  repos: Repositories,
+  letter: Letter,
+  since: Date = deps.clock.now(),
+): Promise<number> {
   if (!letter.mailboxId || letter.status !== 'DELIVERED') return 0;
   const mailboxId = letter.mailboxId;
   const now = deps.clock.now();
   let queued = 0;
-  for (const nationalId of await recipientsOf(deps.store.read, mailboxId)) {
-    const person = await deps.store.read.persons.findByNationalId(nationalId);
+  for (const nationalId of await recipientsOf(repos, mailboxId)) {
+    const person = await repos.persons.findByNationalId(nationalId);
     if (!person || person.status !== 'active') continue;
     const usable: Array<{ channel: NotificationChannel; address: string }> = [];
     let stale = false;
@@ -67,43 +72,41 @@ export async function queueNotifications(deps: Deps, letter: Letter, since: Date
       }
       usable.push({ channel, address: a.value });
     }
-    await deps.store.write(async (repos) => {
-      if (usable.length === 0 && letter.legalNotification) {
-        await repos.events.append([
-          event(deps, letter, 'NOTIFICATION_FAILED', {
-            channel: null,
-            reason: stale ? 'contact_details_stale' : 'no_contact_details',
-          }),
-        ]);
-        return;
+    if (usable.length === 0 && letter.legalNotification) {
+      await repos.events.append([
+        event(deps, letter, 'NOTIFICATION_FAILED', {
+          channel: null,
+          reason: stale ? 'contact_details_stale' : 'no_contact_details',
+        }),
+      ]);
+      continue;
+    }
+    for (const u of usable) {
+      const pending = await repos.notifications.findPending(nationalId, mailboxId, u.channel);
+      if (pending) {
+        if (!pending.letterIds.includes(letter.id)) await repos.notifications.addLetter(pending.id, letter.id);
+        continue;
       }
-      for (const u of usable) {
-        const pending = await repos.notifications.findPending(nationalId, mailboxId, u.channel);
-        if (pending) {
-          if (!pending.letterIds.includes(letter.id)) await repos.notifications.addLetter(pending.id, letter.id);
-          continue;
-        }
-        const last = await repos.notifications.lastSent(nationalId, mailboxId, u.channel);
-        // The coalescing window counts from when the letter arrived, not from when this ran.
-        const due = dueTime(since, u.channel, last, deps.policy.notifications).toISOString();
-        const n: Notification = {
-          id: deps.ids.uuid(),
-          nationalId,
-          mailboxId,
-          channel: u.channel,
-          status: 'pending',
-          letterIds: [letter.id],
-          dueAt: due,
-          address: u.address,
-          sentAt: null,
-          lastError: null,
-          createdAt: now.toISOString(),
-        };
-        await repos.notifications.insert(n);
-        await repos.jobs.enqueue([{ id: deps.ids.uuid(), kind: 'notify.send', ref: n.id, payload: {}, runAt: due }]);
-      }
-      queued += usable.length;
-    });
+      const last = await repos.notifications.lastSent(nationalId, mailboxId, u.channel);
+      // The coalescing window counts from when the letter arrived, not from when this ran.
+      const due = dueTime(since, u.channel, last, deps.policy.notifications).toISOString();
+      const n: Notification = {
+        id: deps.ids.uuid(),
+        nationalId,
+        mailboxId,
+        channel: u.channel,
+        status: 'pending',
+        letterIds: [letter.id],
+        dueAt: due,
+        address: u.address,
+        sentAt: null,
+        lastError: null,
+        createdAt: now.toISOString(),
+      };
+      await repos.notifications.insert(n);
+      await repos.jobs.enqueue([{ id: deps.ids.uuid(), kind: 'notify.send', ref: n.id, payload: {}, runAt: due }]);
+    }
+    queued += usable.length;
   }
   return queued;
 }
@@ -123,32 +126,33 @@ export async function planNotifications(deps: Deps, options: { limit?: number } 
   let handled = 0;
   try {
     const after = await deps.store.read.cursors.get(PLANNER);
-    const events = await deps.store.read.events.globalFeed(after, ['DELIVERED'], options.limit ?? 500);
-    for (const e of events) {
-      const letter = await deps.store.read.letters.get(e.letterId);
-      if (letter?.status === 'DELIVERED' && letter.deliveredAt) {
+    const events = await deps.store.read.events.globalFeed(after, ['DELIVERED'], options.limit ?? 200);
+    if (events.length === 0) return 0;
+    // One unit of work for the whole page: the notifications, the reminders and the cursor.
+    await deps.store.write(async (repos) => {
+      for (const e of events) {
+        const letter = await repos.letters.get(e.letterId);
+        if (letter?.status !== 'DELIVERED' || !letter.deliveredAt) continue;
         const days = repetitionDays(letter);
-        if (days.includes(0)) await queueNotifications(deps, letter, new Date(e.at));
-        const later = days.filter((d) => d > 0);
-        if (later.length > 0) {
-          // Repetitions count from when the letter became visible to the reader (now), not its received time.
-          const from = Date.parse(e.at);
-          await deps.store.write((repos) =>
-            repos.jobs.enqueue(
-              later.map((d) => ({
-                id: deps.ids.uuid(),
-                kind: 'notify.reminder' as const,
-                ref: letter.id,
-                payload: { day: d },
-                runAt: new Date(from + d * DAY_MS).toISOString(),
-              })),
-            ),
-          );
-        }
+        if (days.includes(0)) await queueNotifications(deps, repos, letter, new Date(e.at));
+        // Repetitions count from when the letter became visible to the reader.
+        const from = Date.parse(e.at);
+        await repos.jobs.enqueue(
+          days
+            .filter((d) => d > 0)
+            .map((d) => ({
+              id: deps.ids.uuid(),
+              kind: 'notify.reminder' as const,
+              ref: letter.id,
+              payload: { day: d },
+              runAt: new Date(from + d * DAY_MS).toISOString(),
+            })),
+        );
       }
-      handled += 1;
-      await deps.store.write((repos) => repos.cursors.set(PLANNER, e.cursor));
-    }
+      const last = events.at(-1);
+      if (last) await repos.cursors.set(PLANNER, last.cursor);
+    });
+    handled = events.length;
   } finally {
     await deps.store.write((repos) => repos.cursors.release(PLANNER));
   }
@@ -159,7 +163,7 @@ export async function planNotifications(deps: Deps, options: { limit?: number } 
 export async function remind(deps: Deps, letterId: string): Promise<void> {
   const letter = await deps.store.read.letters.get(letterId);
   if (!letter || letter.status !== 'DELIVERED' || letter.openedAt || letter.trashedAt) return;
-  await queueNotifications(deps, letter);
+  await deps.store.write((repos) => queueNotifications(deps, repos, letter));
 }
 
 /** Sends a due notification: renders it in the person's language and hands it to the notifier. */
