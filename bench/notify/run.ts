@@ -1,0 +1,252 @@
+/**
+ * bench/notify: N notifications (10,000 and 100,000) from delivered letters to a local SMTP sink
+ * in its own process, through the real pipeline (the planner reading the event log, the job
+ * table, the templates, pooled SMTP, NOTIFIED events), on SQLite (and PostgreSQL with
+ * BENCH_DIALECTS=sqlite,postgres). Prints notifications/s and how the time grows from 10,000 to
+ * 100,000, against a baseline measured in the same run: the same number of e-mails of the same
+ * size sent straight to the sink with the same SMTP pool, no database and no domain code.
+ *
+ *   npm run bench:notify
+ *   BENCH_SIZES=2000,20000 npm run bench:notify
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createSender, type Letter, renderEmail } from '@postkasse/core';
+import { createContext, loadConfig } from '@postkasse/server';
+import nodemailer from 'nodemailer';
+import pg from 'pg';
+import { syntheticNationalIds } from '../ingest/shared.js';
+
+type Dialect = 'sqlite' | 'postgres';
+const here = dirname(fileURLToPath(import.meta.url));
+const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+const dialects = (process.env.BENCH_DIALECTS ?? 'sqlite').split(',') as Dialect[];
+const adminUrl = process.env.POSTKASSE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const log = (m: string) => process.stderr.write(`[bench:notify] ${m}\n`);
+
+function startSink(): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(join(here, 'sink.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
+    child.once('exit', (code) => reject(new Error(`the SMTP sink exited (${code})`)));
+  });
+}
+
+function ask(child: ChildProcess, type: 'count' | 'reset'): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (m: { count: number }) => resolve(m.count));
+    child.send({ type });
+  });
+}
+
+async function database(dialect: Dialect) {
+  if (dialect === 'sqlite') return { url: null as string | null, drop: async () => undefined };
+  const name = `pk_bench_notify_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  return {
+    url: adminUrl.replace(/\/[^/]*$/, `/${name}`) as string | null,
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+async function runPipeline(dialect: Dialect, n: number, sink: { child: ChildProcess; port: number }) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'pk-bench-notify-'));
+  const db = await database(dialect);
+  const ctx = await createContext(
+    loadConfig({
+      POSTKASSE_DATA_DIR: dataDir,
+      NODE_ENV: 'production',
+      POSTKASSE_TEST_IDP: 'on',
+      LOG_LEVEL: 'silent',
+      POSTKASSE_SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+      POSTKASSE_NOTIFY_COALESCE_SECONDS: '0',
+      POSTKASSE_WORKER_INTERVAL_MS: '0',
+      ...(db.url ? { DATABASE_URL: db.url } : {}),
+    }),
+  );
+  try {
+    log(`${dialect} ${n}: seeding ${n} persons, mailboxes and delivered letters`);
+    const sender = await createSender(ctx.deps, { orgNumber: '974000008', name: 'Skatteetaten', kind: 'public' });
+    const ids = syntheticNationalIds(n);
+    const now = new Date().toISOString();
+    for (let from = 0; from < n; from += 1000) {
+      const chunk = ids.slice(from, from + 1000);
+      await ctx.deps.store.write(async (repos) => {
+        const letters: Letter[] = [];
+        for (const nationalId of chunk) {
+          await repos.persons.insert({
+            id: randomUUID(),
+            nationalId,
+            country: 'NO',
+            name: null,
+            status: 'active',
+            email: `p${nationalId}@example.org`,
+            emailUpdatedAt: now,
+            emailVerifiedAt: now,
+            mobile: null,
+            mobileUpdatedAt: null,
+            mobileVerifiedAt: null,
+            language: 'nb',
+            reserved: false,
+            reservedAt: null,
+            exempt: false,
+            exemptAt: null,
+            postalAddress: null,
+            createdAt: now,
+            updatedAt: null,
+          });
+          const mailboxId = randomUUID();
+          await repos.mailboxes.insert({
+            id: mailboxId,
+            ownerType: 'person',
+            ownerId: nationalId,
+            name: null,
+            status: 'active',
+            wrappedKey: Buffer.alloc(61),
+            createdAt: now,
+          });
+          letters.push({
+            id: randomUUID(),
+            senderId: sender.id,
+            externalId: randomUUID(),
+            requestHash: 'x',
+            recipientType: 'person',
+            recipientId: nationalId,
+            mailboxId,
+            status: 'DELIVERED',
+            rejectReason: null,
+            subject: 'Skattemelding',
+            nonSensitiveTitle: 'Skattemelding for 2026',
+            authLevel: 'substantial',
+            sensitivity: 'normal',
+            openingReceipt: false,
+            legalNotification: false,
+            mandatory: false,
+            senderReference: null,
+            createdAt: now,
+            deliveredAt: now,
+            openedAt: null,
+            folderId: null,
+            readAt: null,
+            trashedAt: null,
+            restoreFolderId: null,
+            documentCount: 0,
+            totalBytes: 0,
+            deliverAt: null,
+            holdUntil: null,
+            printDetails: null,
+            printIfUnreadAfter: null,
+            batchId: null,
+            plannedStatus: null,
+            extras: null,
+            notificationOptions: null,
+          });
+        }
+        await repos.letters.insertManyIfAbsent(letters);
+        await repos.events.append(
+          letters.map((l) => ({
+            id: randomUUID(),
+            letterId: l.id,
+            senderId: sender.id,
+            type: 'DELIVERED',
+            at: now,
+            data: {},
+          })),
+        );
+      });
+    }
+    await ask(sink.child, 'reset');
+    log(`${dialect} ${n}: notifying`);
+    const started = performance.now();
+    let received = 0;
+    while (received < n) {
+      const round = await ctx.worker.runOnce();
+      received = await ask(sink.child, 'count');
+      if (round.jobs === 0 && round.planned === 0 && received < n) throw new Error(`stalled at ${received} of ${n}`);
+    }
+    const ms = performance.now() - started;
+    return { ms, received };
+  } finally {
+    await ctx.close();
+    await db.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The same number of e-mails of the same size straight to the sink, with the same pool and concurrency. */
+async function runBaseline(n: number, sink: { child: ChildProcess; port: number }) {
+  await ask(sink.child, 'reset');
+  const transport = nodemailer.createTransport(
+    `smtp://127.0.0.1:${sink.port}?pool=true&maxConnections=4&maxMessages=1000`,
+  );
+  const mail = renderEmail(
+    'nb',
+    [
+      {
+        senderName: 'Skatteetaten',
+        nonSensitiveTitle: 'Skattemelding for 2026',
+        link: 'https://x/inbox/a/b',
+        legalNotification: false,
+        reminder: false,
+      },
+    ],
+    { inboxLink: 'https://x/inbox/a' },
+  );
+  const started = performance.now();
+  let next = 0;
+  const lane = async () => {
+    while (next < n) {
+      const i = next++;
+      await transport.sendMail({ from: 'Postkasse <no-reply@postkasse.invalid>', to: `p${i}@example.org`, ...mail });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, lane));
+  const ms = performance.now() - started;
+  transport.close();
+  return { ms, received: await ask(sink.child, 'count') };
+}
+
+const sink = await startSink();
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
+try {
+  for (const dialect of dialects) {
+    const results: Array<{ n: number; ms: number; base: number }> = [];
+    for (const n of sizes) {
+      const base = await runBaseline(n, sink);
+      const run = await runPipeline(dialect, n, sink);
+      if (run.received !== n || base.received !== n)
+        throw new Error(`expected ${n} e-mails, got ${run.received}/${base.received}`);
+      results.push({ n, ms: run.ms, base: base.ms });
+      process.stdout.write(
+        `bench:notify ${dialect} ${n}: ${(run.ms / 1000).toFixed(1)} s, ${rate(n, run.ms)} notifications/s; ` +
+          `baseline (SMTP only) ${rate(n, base.ms)}/s; ratio ${(base.ms / run.ms).toFixed(2)}\n`,
+      );
+    }
+    const first = results[0];
+    const last = results.at(-1);
+    if (first && last && last !== first) {
+      const growth = last.ms / first.ms;
+      process.stdout.write(
+        `bench:notify ${dialect}: ${last.n / first.n}x the notifications took ${growth.toFixed(1)}x the time ` +
+          `(${growth / (last.n / first.n) <= 1.2 ? 'linear' : 'worse than linear'})\n`,
+      );
+    }
+  }
+} finally {
+  sink.child.send({ type: 'stop' });
+}
