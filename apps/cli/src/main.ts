@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { adminCommands } from './commands/admin.js';
-import { serveCommand } from './commands/serve.js';
 
 const program = new Command()
   .name('postkasse')
@@ -8,11 +6,21 @@ const program = new Command()
   .showHelpAfterError()
   .configureOutput({ outputError: (text, write) => write(text) });
 
-serveCommand(program);
-adminCommands(program);
-(await import('./commands/send.js')).sendCommand(program);
-(await import('./commands/batch.js')).batchCommands(program);
-(await import('./commands/events.js')).eventsCommands(program);
-(await import('./commands/receipts.js')).receiptsCommands(program);
+/**
+ * Command groups load only when used: the sender commands (send, batch, events, receipts) need
+ * the SDK alone and start fast; serve, admin and dev load the server. Help shows them all.
+ */
+const groups: Record<string, () => Promise<void>> = {
+  serve: async () => (await import('./commands/serve.js')).serveCommand(program),
+  admin: async () => (await import('./commands/admin.js')).adminCommands(program),
+  dev: async () => (await import('./commands/dev.js')).devCommands(program),
+  send: async () => (await import('./commands/send.js')).sendCommand(program),
+  batch: async () => (await import('./commands/batch.js')).batchCommands(program),
+  events: async () => (await import('./commands/events.js')).eventsCommands(program),
+  receipts: async () => (await import('./commands/receipts.js')).receiptsCommands(program),
+};
+const wanted = process.argv[2];
+const load = wanted && groups[wanted] ? [groups[wanted]] : Object.values(groups);
+for (const register of load) await register();
 
 await program.parseAsync(process.argv);

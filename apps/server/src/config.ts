@@ -153,7 +153,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       minIntervalMs:
         parseInteger('POSTKASSE_NOTIFY_MIN_INTERVAL_MINUTES', env.POSTKASSE_NOTIFY_MIN_INTERVAL_MINUTES, 60, 0, 1440) *
         60_000,
-      devOutbox: env.NODE_ENV !== 'production',
+      // Only the embedded default shows it (the test provider on), unless set; never in production.
+      devOutbox:
+        env.NODE_ENV !== 'production' &&
+        (parseFlag('POSTKASSE_DEV_OUTBOX', env.POSTKASSE_DEV_OUTBOX) ?? testIssuerEnabled),
     },
     ...overrides,
   };

@@ -19,6 +19,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from './context.js';
 import { presentFeedEvent } from './receipts.js';
+import { assertPublicDestination } from './webhook-guard.js';
 
 const isNotification = (job: Job) => job.kind.startsWith('notify.');
 /** Every kind of job, each to the module it belongs to. */
@@ -35,9 +36,13 @@ export type Worker = {
   stop(): Promise<void>;
 };
 
-/** Posts with a timeout and without following redirects (a redirect is a failed delivery). */
-export const fetchTransport: WebhookTransport = {
+/**
+ * Posts with a timeout and without following redirects (a redirect is a failed delivery); in
+ * production only to public addresses, checked again at every delivery.
+ */
+export const fetchTransport = (publicOnly: boolean): WebhookTransport => ({
   async post(url, body, headers) {
+    if (publicOnly) await assertPublicDestination(url);
     const res = await fetch(url, {
       method: 'POST',
       body,
@@ -48,11 +53,11 @@ export const fetchTransport: WebhookTransport = {
     await res.body?.cancel().catch(() => undefined);
     return { status: res.status };
   },
-};
+});
 
 export function createWorker(
   ctx: Pick<AppContext, 'deps' | 'platformKey' | 'config'>,
-  transport: WebhookTransport = fetchTransport,
+  transport: WebhookTransport = fetchTransport(!ctx.config.delivery.allowLocalHttpWebhooks),
 ): Worker {
   let log: FastifyBaseLogger | null = null;
   const onJobError = (job: Job, error: unknown) =>

@@ -144,6 +144,30 @@ for (const dialect of await testDialects()) {
       expect(sent.body.events.map((e: any) => e.type)).toEqual(['ACCEPTED', 'CANCELLED']);
     });
 
+    it('never leaves a letter pending when letters are added while the batch is committed', async () => {
+      for (let round = 0; round < 3; round++) {
+        const batch = await api(server, apiKey, 'POST', '/api/v1/batches', {});
+        const doc = await uploadBatchDocument(server, apiKey, batch.body.id);
+        const adds = Array.from({ length: 4 }, () =>
+          api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/messages`, {
+            messages: Array.from({ length: 50 }, () => sharedLetter(doc.body.id, people.kari)),
+          }),
+        );
+        const commit = new Promise((r) => setTimeout(r, 5 * round)).then(() =>
+          api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/commit`),
+        );
+        const answers = await Promise.all([...adds, commit]);
+        const accepted = answers.slice(0, 4).filter((a) => a.status === 200).length;
+        for (const a of answers.slice(0, 4)) {
+          if (a.status !== 200) expectProblem(a, 422, 'invalid_operation');
+        }
+        const final = await api(server, apiKey, 'GET', `/api/v1/batches/${batch.body.id}`);
+        expect(final.body.status).toBe('committed');
+        expect(final.body.counts.PENDING).toBeUndefined();
+        expect(final.body.counts.DELIVERED ?? 0).toBe(accepted * 50);
+      }
+    });
+
     it('refuses another sender, bad ids, bad documents and bodies', async () => {
       const batch = await api(server, apiKey, 'POST', '/api/v1/batches', {});
       const other = await server.sender('public');
@@ -321,6 +345,29 @@ for (const dialect of await testDialects()) {
         422,
         'invalid_recipient',
       );
+      // A consent the person withdrew is theirs to give again, not the sender's.
+      await api(server, token, 'PUT', '/api/v1/me/consents/920000002');
+      await api(server, token, 'DELETE', '/api/v1/me/consents/920000002');
+      expectProblem(
+        await api(server, shop.apiKey, 'POST', '/api/v1/consents', { nationalId: people.kari, evidence }),
+        409,
+        'consent_withdrawn',
+      );
+      expect((await api(server, token, 'GET', '/api/v1/me/consents')).body.items[0]).toMatchObject({
+        status: 'withdrawn',
+      });
+      // Another sender ending "its" customer relationship touches nothing of this sender's.
+      const otherShop = await server.sender('private', '920000037');
+      const gone = await api(server, otherShop.apiKey, 'DELETE', `/api/v1/consents/${people.ola}`);
+      expect(gone.status).toBe(204);
+      const ola = await server.token(people.ola);
+      expect((await api(server, ola, 'GET', '/api/v1/me/consents')).body.items).toEqual([
+        expect.objectContaining({
+          status: 'active',
+          source: 'sender',
+          sender: expect.objectContaining({ orgNumber: '920000002' }),
+        }),
+      ]);
     });
   });
 }

@@ -154,9 +154,7 @@ for (const dialect of await testDialects()) {
       expect(mail?.attachments).toHaveLength(0);
       expect(mail?.text).not.toContain(tinyPdf.toString('latin1').slice(0, 20));
       const notified = await events(sent.body.id);
-      expect(notified).toEqual([
-        expect.objectContaining({ type: 'NOTIFIED', data: expect.objectContaining({ channel: 'email' }) }),
-      ]);
+      expect(notified).toEqual([expect.objectContaining({ type: 'NOTIFIED', data: { channel: 'email' } })]);
 
       // The link opens the letter: a login first, then the letter itself.
       const anonymous = await fetch(link as string, { redirect: 'manual' });
@@ -386,9 +384,8 @@ for (const dialect of await testDialects()) {
         expect(never.mails).toHaveLength(0);
         const after = await api(server2, apiKey, 'GET', `/api/v1/messages/${sent.body.id}`);
         const failed = after.body.events.filter((e: any) => e.type === 'NOTIFICATION_FAILED');
-        expect(failed).toEqual([
-          expect.objectContaining({ data: expect.objectContaining({ channel: 'email', reason: 'delivery_failed' }) }),
-        ]);
+        // Only the channel and a fixed reason: the SMTP server's words (which name the address) stay inside.
+        expect(failed.map((e: any) => e.data)).toEqual([{ channel: 'email', reason: 'delivery_failed' }]);
       } finally {
         await server2.close();
         await never.close();

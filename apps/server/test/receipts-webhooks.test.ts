@@ -191,6 +191,31 @@ for (const dialect of await testDialects()) {
       await api(server, apiKey, 'DELETE', `/api/v1/webhooks/${mine.body.id}`);
     });
 
+    it('posts each event once even with several workers delivering at the same time', async () => {
+      const hookServer = await receiver(0);
+      const created = await api(server, apiKey, 'POST', '/api/v1/webhooks', {
+        url: hookServer.url,
+        secret: 'a-webhook-secret-of-some-length',
+      });
+      const sent = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => sendLetterHttp(server, apiKey, letterJson({ subject: `Parallel ${i}` }))),
+      );
+      const { deliverWebhooks } = await import('@postkasse/core');
+      const { fetchTransport } = await import('../src/worker.js');
+      const { presentFeedEvent } = await import('../src/receipts.js');
+      await Promise.all(
+        Array.from({ length: 4 }, () =>
+          deliverWebhooks(server.ctx.deps, fetchTransport(false), (e) => presentFeedEvent(server.ctx, e)),
+        ),
+      );
+      const ids = new Set(sent.map((s) => s.body.id));
+      const got = hookServer.received.flatMap((r) => r.events).filter((e) => ids.has(e.messageId));
+      expect(got).toHaveLength(12);
+      expect(new Set(got.map((e) => e.id)).size).toBe(12);
+      await api(server, apiKey, 'DELETE', `/api/v1/webhooks/${created.body.id}`);
+      await hookServer.close();
+    });
+
     it('refuses http webhooks to localhost in production', async () => {
       const prod = await startTestServer(dialect, { NODE_ENV: 'production', POSTKASSE_TEST_IDP: 'on' });
       try {
@@ -203,6 +228,19 @@ for (const dialect of await testDialects()) {
           400,
           'validation_failed',
         );
+        for (const url of [
+          'https://10.1.2.3/hook',
+          'https://169.254.169.254/latest',
+          'https://[::1]:8443/h',
+          'https://localhost/h',
+        ]) {
+          const refused = await api(prod, s.apiKey, 'POST', '/api/v1/webhooks', {
+            url,
+            secret: 'long-enough-secret-1',
+          });
+          expectProblem(refused, 400, 'validation_failed');
+          expect(refused.body.errors[0].code, url).toBe('private_address');
+        }
       } finally {
         await prod.close();
       }

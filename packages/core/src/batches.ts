@@ -286,7 +286,7 @@ export async function addSharedLetters(
   }
 
   const inserted = await deps.store.write(async (w) => {
-    const open = await w.batches.get(sender.id, batch.id);
+    const open = await w.batches.lock(sender.id, batch.id, 'share');
     if (open?.status !== 'open') throw new AppError('invalid_operation', 'The batch is no longer open');
     const ids = await w.letters.insertManyIfAbsent(prepared.map((p) => p.letter));
     const kept = prepared.filter((p) => ids.has(p.letter.id));
@@ -326,6 +326,7 @@ export async function commitBatch(
   if (batch.status === 'committed') return getBatch(deps, actor, id);
   const at = deps.clock.now().toISOString();
   await deps.store.write(async (repos) => {
+    await repos.batches.lock(actor.sender.id, batch.id, 'update');
     if (!(await repos.batches.transition(batch.id, 'open', 'committed', at))) {
       throw new AppError('invalid_operation', 'The batch is not open');
     }
@@ -344,6 +345,7 @@ export async function cancelBatch(
   if (batch.status === 'cancelled') return getBatch(deps, actor, id);
   const at = deps.clock.now().toISOString();
   await deps.store.write(async (repos) => {
+    await repos.batches.lock(actor.sender.id, batch.id, 'update');
     if (!(await repos.batches.transition(batch.id, 'open', 'cancelled', at))) {
       throw new AppError('invalid_operation', `The batch is ${batch.status} and can no longer be cancelled`);
     }

@@ -39,6 +39,9 @@ async function record(
 ): Promise<Consent> {
   const now = deps.clock.now().toISOString();
   const existing = await repos.consents.find(nationalId, sender.id);
+  if (active && source === 'sender' && existing?.status === 'withdrawn' && existing.source === 'person') {
+    throw new AppError('consent_withdrawn');
+  }
   const consent: Consent = {
     id: existing?.id ?? deps.ids.uuid(),
     nationalId,

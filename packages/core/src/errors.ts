@@ -31,6 +31,11 @@ export const errorCatalog = {
     title: 'A different message with this id already exists',
   },
   folder_name_taken: { status: 409, retryable: false, title: 'A folder with this name exists' },
+  consent_withdrawn: {
+    status: 409,
+    retryable: false,
+    title: 'The person withdrew this consent; only they can give it again',
+  },
   payload_too_large: { status: 413, retryable: false, title: 'The request is too large' },
   unsupported_media_type: {
     status: 415,

@@ -190,6 +190,8 @@ export async function printIfUnread(deps: Deps, letter: Letter): Promise<void> {
   await deps.store.write(async (repos) => {
     const fresh = await repos.letters.get(letter.id);
     if (!fresh || fresh.openedAt !== null) return;
+    // Once only, however often this job runs.
+    if ((await repos.events.listByLetter(letter.id)).some((e) => e.type === 'PRINT_QUEUED')) return;
     await repos.events.append([event(deps, letter, 'PRINT_QUEUED', now, { reason: 'unread' })]);
     await repos.jobs.enqueue([job(deps, letter, 'letter.print', now, { unread: true })]);
   });
@@ -200,6 +202,7 @@ export async function printLetter(deps: Deps, letter: Letter, unread: boolean): 
   if (!unread && letter.status !== 'PRINT_QUEUED') return;
   if (unread && letter.status !== 'DELIVERED') return;
   if (!letter.printDetails) throw new PermanentJobError('the letter has no print details');
+  if (unread && (await deps.store.read.events.listByLetter(letter.id)).some((e) => e.type === 'PRINTED')) return;
   const sender = await deps.store.read.senders.get(letter.senderId);
   const keyholder = await keyholderOf(deps.store.read, letter);
   const documents: PrintDocument[] = [];
@@ -222,11 +225,12 @@ export async function printLetter(deps: Deps, letter: Letter, unread: boolean): 
 }
 
 /** The printing house kept refusing: the sender is told. */
-export async function printGaveUp(deps: Deps, letter: Letter, unread: boolean, error: string): Promise<void> {
+export async function printGaveUp(deps: Deps, letter: Letter, unread: boolean): Promise<void> {
   const now = deps.clock.now().toISOString();
   await deps.store.write(async (repos) => {
     if (!unread && !(await repos.letters.transition(letter.id, ['PRINT_QUEUED'], { status: 'PRINT_FAILED' }))) return;
-    await repos.events.append([event(deps, letter, 'PRINT_FAILED', now, { reason: 'print_failed', detail: error })]);
+    // The printing house's own error text stays in the job (it may name internal hosts).
+    await repos.events.append([event(deps, letter, 'PRINT_FAILED', now, { reason: 'print_failed' })]);
   });
 }
 
@@ -267,8 +271,8 @@ export async function runLifecycleJob(deps: Deps, job: Job): Promise<void> {
 }
 
 /** A lifecycle job gave up for good. */
-export async function lifecycleJobGaveUp(deps: Deps, job: Job, error: string): Promise<void> {
+export async function lifecycleJobGaveUp(deps: Deps, job: Job, _error: string): Promise<void> {
   if (job.kind !== 'letter.print') return;
   const letter = await deps.store.read.letters.get(job.ref);
-  if (letter) await printGaveUp(deps, letter, job.payload.unread === true, error);
+  if (letter) await printGaveUp(deps, letter, job.payload.unread === true);
 }

@@ -402,7 +402,10 @@ export type Repositories = {
     findPending(nationalId: string, mailboxId: string, channel: NotificationChannel): Promise<Notification | null>;
     /** When this person was last notified on this channel about this mailbox. */
     lastSent(nationalId: string, mailboxId: string, channel: NotificationChannel): Promise<string | null>;
-    addLetter(id: string, letterId: string): Promise<void>;
+    /** Adds a letter while the notification is still pending; false once it is being sent. */
+    addLetter(id: string, letterId: string): Promise<boolean>;
+    /** pending → sending in one step; the notification as frozen, or null if it was not pending. */
+    claim(id: string): Promise<Notification | null>;
     update(
       id: string,
       patch: Partial<Pick<Notification, 'status' | 'sentAt' | 'lastError' | 'address'>>,
@@ -472,6 +475,11 @@ export type Repositories = {
   batches: {
     insert(batch: Batch): Promise<void>;
     get(senderId: string, id: string): Promise<Batch | null>;
+    /**
+     * Inside a unit of work: reads the batch and locks it, shared while letters are added and
+     * exclusively to commit or cancel, so no letter lands in a batch that is being committed.
+     */
+    lock(senderId: string, id: string, mode: 'share' | 'update'): Promise<Batch | null>;
     /** Changes the status only from `from`; false when the batch was not in that status. */
     transition(id: string, from: BatchStatus, to: BatchStatus, at: string): Promise<boolean>;
     counts(batchId: string): Promise<Record<string, number>>;

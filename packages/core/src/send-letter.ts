@@ -364,7 +364,7 @@ export async function sendLetter(
   try {
     inserted = await deps.store.write(async (repos) => {
       if (options.batch) {
-        const batch = await repos.batches.get(sender.id, options.batch.id);
+        const batch = await repos.batches.lock(sender.id, options.batch.id, 'share');
         if (batch?.status !== 'open') throw new AppError('invalid_operation', 'The batch is no longer open');
       }
       if (!(await repos.letters.insertIfAbsent(letter))) return false;

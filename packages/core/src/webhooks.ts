@@ -127,7 +127,10 @@ async function deliverOne(
   let cursor = hook.cursor;
   let delivered = 0;
   let failingSince = hook.failingSince;
+  // A lease is held for a while only: after half of it, the rest waits for the next round.
+  const stopAt = performance.now() + webhookPolicy.leaseMs / 2;
   for (;;) {
+    if (performance.now() > stopAt) break;
     const events = await deps.store.read.events.feed(hook.senderId, cursor, webhookPolicy.eventsPerPost);
     if (events.length === 0) break;
     const body = JSON.stringify({ webhookId: hook.id, events: await Promise.all(events.map(present)) });
@@ -154,6 +157,7 @@ async function deliverOne(
           lastError: null,
           nextAttemptAt: null,
           lastDeliveredAt: now.toISOString(),
+          leaseUntil: new Date(now.getTime() + webhookPolicy.leaseMs).toISOString(),
         }),
       );
       continue;

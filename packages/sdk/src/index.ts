@@ -57,7 +57,8 @@ export type LetterFile = {
   part?: string;
   filename: string;
   mediaType: string;
-  content: Uint8Array;
+  /** The bytes; a Blob is sent as it is (reuse one Blob for a document many letters share). */
+  content: Uint8Array | Blob;
   role?: DocumentRole;
   title?: string;
   language?: string;
@@ -238,7 +239,11 @@ export function letterFormData(letter: LetterJson, files: LetterFile[]): FormDat
   const form = new FormData();
   form.append('message', new Blob([JSON.stringify({ ...letter, documents })], { type: 'application/json' }));
   for (const f of parts) {
-    form.append(f.part, new Blob([f.content as Uint8Array<ArrayBuffer>], { type: f.mediaType }), f.filename);
+    const blob =
+      f.content instanceof Blob && f.content.type === f.mediaType
+        ? f.content
+        : new Blob([f.content as Uint8Array<ArrayBuffer>], { type: f.mediaType });
+    form.append(f.part, blob, f.filename);
   }
   return form;
 }

@@ -3,6 +3,7 @@ import { createWebhook, deleteWebhook, getWebhook, listWebhooks, type Webhook } 
 import { Type } from '@sinclair/typebox';
 import { requireSender, senderOf } from '../authenticate.js';
 import type { AppContext } from '../context.js';
+import { assertPublicDestination } from '../webhook-guard.js';
 import { bearerAuth, NullableTimestamp, problems, Timestamp, Uuid } from './common.schemas.js';
 
 const WebhookSchema = Type.Object({
@@ -65,6 +66,7 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
+        if (!ctx.config.delivery.allowLocalHttpWebhooks) await assertPublicDestination(request.body.url);
         const hook = await createWebhook(ctx.deps, senderOf(request), request.body, {
           allowLocalHttp: ctx.config.delivery.allowLocalHttpWebhooks,
         });

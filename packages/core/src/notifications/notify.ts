@@ -32,7 +32,7 @@ function event(deps: Deps, letter: Letter, type: LetterEventType, data: Record<s
 /** Who reads a mailbox and wants to be told: its owner, or the organization's members who asked. */
 async function recipientsOf(repos: Repositories, mailboxId: string): Promise<string[]> {
   const mailbox = await repos.mailboxes.get(mailboxId);
-  if (!mailbox || mailbox.status !== 'active') return [];
+  if (mailbox?.status !== 'active') return [];
   if (mailbox.ownerType === 'person') return [mailbox.ownerId];
   return (await repos.members.list('mailbox', mailbox.id)).filter((m) => m.notify).map((m) => m.nationalId);
 }
@@ -60,7 +60,7 @@ export async function queueNotifications(
   let queued = 0;
   for (const nationalId of await recipientsOf(repos, mailboxId)) {
     const person = await repos.persons.findByNationalId(nationalId);
-    if (!person || person.status !== 'active') continue;
+    if (person?.status !== 'active') continue;
     const usable: Array<{ channel: NotificationChannel; address: string }> = [];
     let stale = false;
     for (const channel of channels) {
@@ -162,17 +162,22 @@ export async function planNotifications(deps: Deps, options: { limit?: number } 
 /** A repetition falls due: the letter is told again unless it was opened (or is gone) by now. */
 export async function remind(deps: Deps, letterId: string): Promise<void> {
   const letter = await deps.store.read.letters.get(letterId);
-  if (!letter || letter.status !== 'DELIVERED' || letter.openedAt || letter.trashedAt) return;
+  if (letter?.status !== 'DELIVERED' || letter.openedAt || letter.trashedAt) return;
   await deps.store.write((repos) => queueNotifications(deps, repos, letter));
 }
 
 /** Sends a due notification: renders it in the person's language and hands it to the notifier. */
 export async function sendNotification(deps: Deps, notificationId: string): Promise<void> {
-  const n = await deps.store.read.notifications.get(notificationId);
-  if (!n || (n.status !== 'pending' && n.status !== 'sending')) return;
-  // From here on, new letters go into a new notification.
-  if (n.status === 'pending')
-    await deps.store.write((repos) => repos.notifications.update(n.id, { status: 'sending' }));
+  const current = await deps.store.read.notifications.get(notificationId);
+  if (!current || (current.status !== 'pending' && current.status !== 'sending')) return;
+  // Frozen in one step: from here on, new letters go into a new notification. A retry finds it
+  // already frozen (sending) and sends what it held.
+  const n =
+    current.status === 'pending'
+      ? ((await deps.store.write((repos) => repos.notifications.claim(notificationId))) ??
+        (await deps.store.read.notifications.get(notificationId)))
+      : current;
+  if (n?.status !== 'sending') return;
   const letters: Letter[] = [];
   for (const id of n.letterIds) {
     const l = await deps.store.read.letters.get(id);
@@ -214,7 +219,8 @@ export async function sendNotification(deps: Deps, notificationId: string): Prom
     await repos.notifications.update(n.id, { status: 'sent', sentAt: at, address: to, lastError: null });
     await repos.events.append(
       letters.map((l) =>
-        event(deps, l, 'NOTIFIED', { channel: n.channel, notificationId: n.id, letters: letters.length }),
+        // Only the channel: nothing about other senders' letters or the person's addresses.
+        event(deps, l, 'NOTIFIED', { channel: n.channel }),
       ),
     );
   });
@@ -231,7 +237,8 @@ export async function notificationGaveUp(deps: Deps, notificationId: string, err
   await deps.store.write(async (repos) => {
     await repos.notifications.update(n.id, { status: 'failed', lastError: error });
     await repos.events.append(
-      letters.map((l) => event(deps, l, 'NOTIFICATION_FAILED', { channel: n.channel, reason, detail: error })),
+      // The raw error (it may name the address or an internal host) stays in the notification row.
+      letters.map((l) => event(deps, l, 'NOTIFICATION_FAILED', { channel: n.channel, reason })),
     );
   });
 }

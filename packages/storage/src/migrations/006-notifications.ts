@@ -35,6 +35,10 @@ export function notifications(dialect: Dialect) {
         .on('notifications')
         .columns(['national_id', 'mailbox_id', 'channel', 'status'])
         .execute();
+      // At most one notification collects letters per person, mailbox and channel.
+      await sql`create unique index notifications_one_pending on notifications (national_id, mailbox_id, channel) where status = 'pending'`.execute(
+        db,
+      );
       await db.schema
         .createTable('cursors')
         .addColumn('name', 'text', (c) => c.primaryKey())

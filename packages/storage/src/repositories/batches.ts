@@ -24,7 +24,7 @@ const toDocument = (r: BatchDocumentRow): BatchDocument => ({
   createdAt: r.created_at,
 });
 
-export function batchesRepository({ db }: RepoContext): Repositories['batches'] {
+export function batchesRepository({ db, dialect }: RepoContext): Repositories['batches'] {
   return {
     async insert(b) {
       await db
@@ -47,6 +47,13 @@ export function batchesRepository({ db }: RepoContext): Repositories['batches'] 
         .where('sender_id', '=', senderId)
         .where('id', '=', id)
         .executeTakeFirst();
+      return row ? toBatch(row) : null;
+    },
+    async lock(senderId, id, mode) {
+      let q = db.selectFrom('batches').selectAll().where('sender_id', '=', senderId).where('id', '=', id);
+      // SQLite runs one writing unit at a time, so the lock is PostgreSQL's business only.
+      if (dialect === 'postgres') q = mode === 'share' ? q.forShare() : q.forUpdate();
+      const row = await q.executeTakeFirst();
       return row ? toBatch(row) : null;
     },
     async transition(id, from, to, at) {

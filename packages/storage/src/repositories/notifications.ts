@@ -70,7 +70,23 @@ export function notificationsRepository({ db, dialect }: RepoContext): Repositor
         dialect === 'postgres'
           ? sql<string>`(letter_ids::jsonb || to_jsonb(${letterId}::text))::text`
           : sql<string>`json_insert(letter_ids, '$[#]', ${letterId})`;
-      await db.updateTable('notifications').set({ letter_ids: append }).where('id', '=', id).execute();
+      const result = await db
+        .updateTable('notifications')
+        .set({ letter_ids: append })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async claim(id) {
+      const row = await db
+        .updateTable('notifications')
+        .set({ status: 'sending' })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toNotification(row) : null;
     },
     async update(id, p) {
       const set: Updateable<NotificationRow> = {};

@@ -1,6 +1,7 @@
 import type { Repositories, Webhook } from '@postkasse/core';
-import type { Updateable } from 'kysely';
+import type { ExpressionBuilder, Updateable } from 'kysely';
 import type { WebhookRow } from '../schema/delivery.js';
+import type { Database } from '../schema/index.js';
 import { type RepoContext, toBytes } from './shared.js';
 
 const toWebhook = (r: WebhookRow): Webhook => ({
@@ -18,7 +19,7 @@ const toWebhook = (r: WebhookRow): Webhook => ({
   createdAt: r.created_at,
 });
 
-export function webhooksRepository({ db }: RepoContext): Repositories['webhooks'] {
+export function webhooksRepository({ db, dialect }: RepoContext): Repositories['webhooks'] {
   return {
     async insert(h) {
       await db
@@ -63,20 +64,22 @@ export function webhooksRepository({ db }: RepoContext): Repositories['webhooks'
       await db.deleteFrom('webhooks').where('sender_id', '=', senderId).where('id', '=', id).execute();
     },
     async lease(now, leaseUntil, limit) {
+      const free = (eb: ExpressionBuilder<Database, 'webhooks'>) =>
+        eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]);
+      let due = db
+        .selectFrom('webhooks')
+        .select('id')
+        .where('status', '=', 'active')
+        .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
+        .where(free)
+        .limit(limit);
+      // Workers side by side on PostgreSQL: each takes rows the others have not locked.
+      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
       const rows = await db
         .updateTable('webhooks')
         .set({ lease_until: leaseUntil })
-        .where(
-          'id',
-          'in',
-          db
-            .selectFrom('webhooks')
-            .select('id')
-            .where('status', '=', 'active')
-            .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
-            .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-            .limit(limit),
-        )
+        .where('id', 'in', due)
+        .where(free)
         .returningAll()
         .execute();
       return rows.map(toWebhook);

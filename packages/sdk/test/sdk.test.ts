@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { people, startTestServer, type TestServer, tinyPdf } from '../../../test/harness.js';
+import { repoRoot } from '../../../test/spawn-server.js';
+import {
+  addBatchLetters,
+  cancelMessage,
+  commitBatch,
+  createBatch,
+  createPostkasseClient,
+  events,
+  type FeedEvent,
+  followEvents,
+  getMessage,
+  isPostkasseError,
+  mediaTypeFor,
+  type PostkasseClient,
+  PostkasseError,
+  recipientFromId,
+  sendLetter,
+  sendMemo,
+  uploadBatchDocument,
+  verifyReceipt,
+} from '../src/index.js';
+
+describe('the SDK against a real server', () => {
+  let server: TestServer;
+  let client: PostkasseClient;
+
+  beforeAll(async () => {
+    server = await startTestServer('sqlite');
+    const { apiKey } = await server.sender('public');
+    await server.person(people.kari);
+    await server.person(people.mette);
+    client = createPostkasseClient({ baseUrl: server.url, token: apiKey });
+  });
+  afterAll(() => server?.close());
+
+  const letter = (overrides: Record<string, unknown> = {}) => ({
+    id: randomUUID(),
+    recipient: { nationalId: people.kari },
+    subject: 'Vedtak',
+    authLevel: 'substantial' as const,
+    ...overrides,
+  });
+
+  it('sends a letter as multipart, and the same again is a replay', async () => {
+    const input = {
+      letter: letter(),
+      files: [
+        { filename: 'vedtak.pdf', mediaType: 'application/pdf', content: tinyPdf },
+        { filename: 'vedlegg.txt', mediaType: 'text/plain', content: Buffer.from('hei') },
+      ],
+    };
+    const first = await sendLetter(client, input);
+    expect(first.replayed).toBe(false);
+    expect(first.message).toMatchObject({ id: input.letter.id, status: 'DELIVERED', documentCount: 2 });
+    expect(first.message.events.map((e) => e.type)).toEqual(['ACCEPTED', 'DELIVERED']);
+    const again = await sendLetter(client, input);
+    expect(again.replayed).toBe(true);
+    expect(again.message).toEqual(first.message);
+    expect(await getMessage(client, input.letter.id)).toEqual(first.message);
+  });
+
+  it('throws problem+json answers as PostkasseError with code, status and correlation id', async () => {
+    const id = randomUUID();
+    await sendLetter(client, {
+      letter: letter({ id }),
+      files: [{ filename: 'a.pdf', mediaType: 'application/pdf', content: tinyPdf }],
+    });
+    const conflict = await sendLetter(client, {
+      letter: letter({ id, subject: 'Other' }),
+      files: [{ filename: 'a.pdf', mediaType: 'application/pdf', content: tinyPdf }],
+    }).catch((e: unknown) => e);
+    expect(isPostkasseError(conflict)).toBe(true);
+    expect(conflict).toMatchObject({ code: 'idempotency_conflict', status: 409, retryable: false });
+    expect((conflict as PostkasseError).correlationId).toMatch(/.+/);
+
+    const invalid = await sendLetter(client, {
+      letter: letter({ subject: '' }),
+      files: [{ filename: 'a.pdf', mediaType: 'application/pdf', content: tinyPdf }],
+    }).catch((e: unknown) => e);
+    expect(invalid).toMatchObject({ code: 'validation_failed', status: 400 });
+    expect((invalid as PostkasseError).errors?.[0]?.path).toContain('subject');
+
+    const unauth = await getMessage(createPostkasseClient({ baseUrl: server.url, token: 'pk_nope' }), id).catch(
+      (e: unknown) => e,
+    );
+    expect(unauth).toBeInstanceOf(PostkasseError);
+    expect((unauth as PostkasseError).status).toBe(401);
+
+    const missing = await getMessage(client, randomUUID()).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ code: 'not_found', status: 404 });
+
+    const down = await getMessage(createPostkasseClient({ baseUrl: 'http://127.0.0.1:1', token: 'x' }), id).catch(
+      (e: unknown) => e,
+    );
+    expect(down).toMatchObject({ code: 'network_error', retryable: true });
+  });
+
+  it('sends a MeMo message', async () => {
+    const xml = await readFile(join(repoRoot, 'packages/formats/fixtures/memo/MeMo_Minimum_Example.xml'));
+    const { message } = await sendMemo(client, xml);
+    expect(message).toMatchObject({ id: '8c2ea15d-61fb-4ba9-9366-42f8b194c114', status: 'DELIVERED' });
+    expect((await sendMemo(client, xml)).replayed).toBe(true);
+  });
+
+  it('cancels a scheduled letter', async () => {
+    const id = randomUUID();
+    const deliverAt = new Date(Date.now() + 86_400_000).toISOString();
+    const { message } = await sendLetter(client, {
+      letter: letter({ id, deliverAt }),
+      files: [{ filename: 'a.pdf', mediaType: 'application/pdf', content: tinyPdf }],
+    });
+    expect(message.status).toBe('SCHEDULED');
+    expect((await cancelMessage(client, id)).status).toBe('CANCELLED');
+  });
+
+  it('runs a batch: open, upload the shared document, add letters, commit', async () => {
+    const batch = await createBatch(client, { reference: 'sdk test' });
+    const doc = await uploadBatchDocument(client, batch.id, {
+      filename: 'felles.pdf',
+      mediaType: 'application/pdf',
+      content: tinyPdf,
+    });
+    const ids = [randomUUID(), randomUUID()];
+    const added = await addBatchLetters(
+      client,
+      batch.id,
+      ids.map((id) => ({
+        id,
+        recipient: { nationalId: people.kari },
+        subject: 'Årsoppgave',
+        documents: [{ documentId: doc.id, role: 'main' as const }],
+      })),
+    );
+    expect(added).toMatchObject({ accepted: 2, failed: 0 });
+    const committed = await commitBatch(client, batch.id);
+    expect(committed.status).toBe('committed');
+    expect(committed.counts.DELIVERED).toBe(2);
+    expect((await getMessage(client, ids[0] as string)).batchId).toBe(batch.id);
+  });
+
+  it('reads the event feed page by page and follows it', async () => {
+    const first = await events(client, { limit: 2 });
+    expect(first.items).toHaveLength(2);
+    const rest = await events(client, { after: first.nextCursor ?? undefined, limit: 1000 });
+    expect(rest.items.length).toBeGreaterThan(0);
+
+    const controller = new AbortController();
+    const seen: FeedEvent[] = [];
+    const following = (async () => {
+      for await (const e of followEvents(client, { pollMs: 50, limit: 3, signal: controller.signal })) {
+        seen.push(e);
+        if (seen.length === first.items.length + rest.items.length + 2) controller.abort();
+      }
+    })();
+    const id = randomUUID();
+    await sendLetter(client, {
+      letter: letter({ id }),
+      files: [{ filename: 'a.pdf', mediaType: 'application/pdf', content: tinyPdf }],
+    });
+    await following;
+    expect(seen.map((e) => e.id)).toEqual(
+      [...first.items, ...rest.items].map((e) => e.id).concat(seen.slice(-2).map((e) => e.id)),
+    );
+    expect(seen.slice(-2).map((e) => [e.messageId, e.type])).toEqual([
+      [id, 'ACCEPTED'],
+      [id, 'DELIVERED'],
+    ]);
+  });
+
+  it('verifies receipts against the JWKS and refuses a tampered one', async () => {
+    const page = await events(client, { limit: 5 });
+    const jwks = `${server.url}/.well-known/jwks.json`;
+    for (const e of page.items) {
+      const v = await verifyReceipt(e.receipt, jwks);
+      expect(v.valid, JSON.stringify(v)).toBe(true);
+      if (v.valid) expect(v.event).toMatchObject({ id: e.id, type: e.type, messageId: e.messageId });
+    }
+    const receipt = page.items[0]?.receipt as string;
+    const [h, p, s] = receipt.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+    claims.event.type = 'OPENED';
+    const forged = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`;
+    const v = await verifyReceipt(forged, jwks);
+    expect(v).toMatchObject({ valid: false, code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+    expect(v.event?.type).toBe('OPENED');
+    expect((await verifyReceipt('not.a.jws', jwks)).valid).toBe(false);
+    await expect(verifyReceipt(receipt, 'http://127.0.0.1:1/jwks.json')).rejects.toThrow();
+  });
+
+  it('maps ids and file names', () => {
+    expect(recipientFromId('974760673')).toEqual({ orgNumber: '974760673' });
+    expect(recipientFromId('12345678')).toEqual({ orgNumber: '12345678' });
+    expect(recipientFromId('2211771212')).toEqual({ nationalId: '2211771212' });
+    expect(recipientFromId('12858510129')).toEqual({ nationalId: '12858510129' });
+    expect(() => recipientFromId('123')).toThrow(/3 digits/);
+    expect(mediaTypeFor('A.PDF')).toBe('application/pdf');
+    expect(mediaTypeFor('x.exe')).toBeUndefined();
+  });
+});
