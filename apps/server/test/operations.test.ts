@@ -76,6 +76,7 @@ describe('operations endpoints and the API description', () => {
       ['get', '/api/v1/messages/{id}/memo'],
       ['post', '/api/v1/sdp/messages'],
       ['get', '/api/v1/sdp/messages/{id}/receipts'],
+      ['put', '/api/v1/mailboxes/{mailboxId}/notifications'],
     ];
     for (const [method, path] of expected) {
       const op = doc.paths[path as string]?.[method as string];
