@@ -196,6 +196,29 @@ for (const dialect of await testDialects()) {
       const traversal = await uploadBatchDocument(server, apiKey, batch.body.id, '../../etc/passwd');
       expect(traversal.status).toBe(201);
       expect(traversal.body.filename).not.toMatch(/[\\/]|\.\./);
+      const disguised = new FormData();
+      disguised.append(
+        'file',
+        new Blob([Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;')], { type: 'application/pdf' }),
+        'x.pdf',
+      );
+      const mismatch = await fetch(`${server.url}/api/v1/batches/${batch.body.id}/documents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}` },
+        body: disguised,
+      });
+      expect(mismatch.status).toBe(422);
+      expect(((await mismatch.json()) as any).errors[0].code).toBe('media_type_mismatch');
+      const doc = await uploadBatchDocument(server, apiKey, batch.body.id);
+      const twice = sharedLetter(doc.body.id, people.kari);
+      const dup = await api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/messages`, {
+        messages: [twice, twice, { ...twice, subject: 'Another letter, same id' }],
+      });
+      expect(dup.body.results.map((r: any) => r.replayed ?? r.error?.code)).toEqual([
+        false,
+        true,
+        'idempotency_conflict',
+      ]);
       const control = await uploadBatchDocument(server, apiKey, batch.body.id, 'brev\u0007.pdf');
       expect(control.status).toBe(422);
       expect(control.body.errors[0].code).toBe('invalid_filename');

@@ -211,11 +211,18 @@ export async function addSharedLetters(
     sender.kind === 'private' ? await repos.consents.activeAmong(sender.id, personIds) : new Set<string>();
 
   const prepared: Prepared[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
+  const duplicates: Array<{ id: string; index: number; hash: string }> = [];
   for (const { index, input, owner, hash } of valid) {
     const before = existing.get(input.id);
-    if (before || seen.has(input.id)) {
-      const same = before ? before.requestHash === hash : false;
+    const earlier = seen.get(input.id);
+    if (!before && earlier !== undefined) {
+      // The same id twice in one request: the same letter answers like the first; another is a conflict.
+      duplicates.push({ id: input.id, index, hash });
+      continue;
+    }
+    if (before) {
+      const same = before.requestHash === hash;
       outcomes.push(
         before && same
           ? { id: input.id, letter: before, replayed: true }
@@ -227,7 +234,7 @@ export async function addSharedLetters(
       );
       continue;
     }
-    seen.add(input.id);
+    seen.set(input.id, hash);
     const target = targets.get(`${owner.type}:${owner.id}`);
     const route = routeLetter({
       senderKind: sender.kind,
@@ -312,8 +319,21 @@ export async function addSharedLetters(
       );
     }
   }
+  for (const d of duplicates) {
+    const first = outcomes.find((o) => o.id === d.id && 'letter' in o);
+    outcomes.push(
+      first && 'letter' in first && first.letter.requestHash === d.hash
+        ? { id: d.id, letter: first.letter, replayed: true }
+        : {
+            id: d.id,
+            index: d.index,
+            error: new AppError('idempotency_conflict', `A different message with id ${d.id} was already sent`),
+          },
+    );
+  }
+  const position = (o: BulkOutcome) => ('index' in o ? o.index : (order.get(o.id) ?? 0));
   const order = new Map(inputs.map((l, i) => [l.id, i]));
-  return outcomes.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  return outcomes.sort((a, b) => position(a) - position(b));
 }
 
 /** Commits a batch: all its letters take their outcome in one transaction. */

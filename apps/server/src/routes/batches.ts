@@ -28,7 +28,7 @@ import {
   CreateBatchBody,
 } from './batches.schemas.js';
 import { bearerAuth, problems } from './common.schemas.js';
-import { letterOptions, readLetterUpload, withPathPrefix } from './letter-upload.js';
+import { letterOptions, readLetterUpload, sniffMismatch, withPathPrefix } from './letter-upload.js';
 import { presentSentMessage } from './messages.js';
 import { SentMessage } from './messages.schemas.js';
 
@@ -74,6 +74,12 @@ async function readOneFile(request: FastifyRequest, maxBytes: number) {
     const content = await part.toBuffer();
     if (part.file.truncated) throw new AppError('payload_too_large', `A document may hold at most ${maxBytes} bytes`);
     file = { filename: part.filename, mediaType: part.mimetype, content };
+    const actual = await sniffMismatch(content, part.mimetype);
+    if (actual) {
+      throw new AppError('invalid_letter', `The file is declared ${part.mimetype} but its content is ${actual}`, {
+        errors: [{ path: 'file', code: 'media_type_mismatch', message: `the content is ${actual}` }],
+      });
+    }
   }
   if (!file) {
     throw new AppError('validation_failed', 'No file part named "file"', {

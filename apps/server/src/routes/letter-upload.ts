@@ -14,7 +14,7 @@ const validateLetterJson = ajv.compile<LetterJsonType>(LetterJson);
 const FRAMING_BYTES = 1024 * 1024;
 
 /** Types a content sniffer may report for a declared type without that being a mismatch. */
-const compatible: Record<string, string[]> = {
+export const compatible: Record<string, string[]> = {
   'application/xml': ['application/xml', 'text/xml'],
   'text/xml': ['application/xml', 'text/xml'],
   'application/msword': ['application/x-cfb'],
@@ -80,6 +80,13 @@ export async function readLetterUpload(request: FastifyRequest, maxBytes: number
   return toLetterInput(json, files);
 }
 
+/** The type the content really has, when it is not the declared one (null when they agree). */
+export async function sniffMismatch(content: Uint8Array, declared: string): Promise<string | null> {
+  const sniffed = await fileTypeFromBuffer(content);
+  if (!sniffed || sniffed.mime === declared || compatible[declared]?.includes(sniffed.mime)) return null;
+  return sniffed.mime;
+}
+
 async function toLetterInput(json: LetterJsonType, files: Map<string, FilePart>): Promise<LetterInput> {
   const errors: FieldError[] = [];
   const documents: DocumentInput[] = [];
@@ -95,12 +102,12 @@ async function toLetterInput(json: LetterJsonType, files: Map<string, FilePart>)
       continue;
     }
     used.add(doc.part);
-    const sniffed = await fileTypeFromBuffer(file.content);
-    if (sniffed && sniffed.mime !== doc.mediaType && !compatible[doc.mediaType]?.includes(sniffed.mime)) {
+    const sniffed = await sniffMismatch(file.content, doc.mediaType);
+    if (sniffed) {
       errors.push({
         path: `message.documents[${i}].mediaType`,
         code: 'media_type_mismatch',
-        message: `declared ${doc.mediaType} but the content is ${sniffed.mime}`,
+        message: `declared ${doc.mediaType} but the content is ${sniffed}`,
       });
     }
     documents.push({
