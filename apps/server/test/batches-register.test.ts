@@ -126,6 +126,34 @@ for (const dialect of await testDialects()) {
       expectProblem(await api(server, apiKey, 'DELETE', `/api/v1/batches/${batch.body.id}`), 422, 'invalid_operation');
     });
 
+    it('routes letters again at commit when the register changed since they were added', async () => {
+      const batch = await api(server, apiKey, 'POST', '/api/v1/batches', {});
+      const doc = await uploadBatchDocument(server, apiKey, batch.body.id);
+      const printDetails = {
+        recipient: {
+          name: 'Ola Nordmann',
+          address: { type: 'norwegian', addressLines: ['Storgata 1'], postalCode: '0155', city: 'Oslo' },
+        },
+      };
+      const plain = sharedLetter(doc.body.id, people.ola, { subject: 'Før reservasjonen' });
+      const printable = sharedLetter(doc.body.id, people.ola, { subject: 'Med papirkopi', printDetails });
+      const added = await api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/messages`, {
+        messages: [plain, printable],
+      });
+      expect(added.body.results.map((r: any) => r.status)).toEqual(['PENDING', 'PENDING']);
+      const ola = await server.token(people.ola);
+      await api(server, ola, 'PATCH', '/api/v1/me/register', { reserved: true });
+      try {
+        const committed = await api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/commit`);
+        expect(committed.body.counts).toEqual({ REJECTED: 1, PRINT_QUEUED: 1 });
+        const rejected = await api(server, apiKey, 'GET', `/api/v1/messages/${plain.id}`);
+        expect(rejected.body).toMatchObject({ status: 'REJECTED', rejectReason: 'recipient_reserved' });
+        expect((await inbox(people.ola, olaBox)).some((l) => l.subject === 'Før reservasjonen')).toBe(false);
+      } finally {
+        await api(server, ola, 'PATCH', '/api/v1/me/register', { reserved: false });
+      }
+    });
+
     it('cancels an open batch: none of its letters is ever seen', async () => {
       const batch = await api(server, apiKey, 'POST', '/api/v1/batches', {});
       const doc = await uploadBatchDocument(server, apiKey, batch.body.id);

@@ -7,6 +7,7 @@ import type { SenderActor } from './actors.js';
 import { AppError, type FieldError, isAppError } from './errors.js';
 import type { DocumentRole, LetterInput } from './letter.js';
 import { allowedMediaTypes, checkFilename, parseRecipient, validateLetter } from './letter.js';
+import { rerouteBeforeCommit } from './lifecycle.js';
 import {
   type Batch,
   type BatchDocument,
@@ -344,6 +345,7 @@ export async function commitBatch(
 ): Promise<Batch & { counts: Record<string, number> }> {
   const batch = await requireBatch(deps, actor, id);
   if (batch.status === 'committed') return getBatch(deps, actor, id);
+  if (batch.status === 'open') await rerouteBeforeCommit(deps, batch.id, actor.sender.kind);
   const at = deps.clock.now().toISOString();
   await deps.store.write(async (repos) => {
     await repos.batches.lock(actor.sender.id, batch.id, 'update');

@@ -234,6 +234,35 @@ export async function printGaveUp(deps: Deps, letter: Letter, unread: boolean): 
   });
 }
 
+/**
+ * Before a batch commits: letters whose recipient changed since they were added (reserved,
+ * exempt, consent withdrawn …) are routed again, so the commit follows the register as it is now.
+ */
+export async function rerouteBeforeCommit(
+  deps: Deps,
+  batchId: string,
+  senderKind: 'public' | 'private',
+): Promise<number> {
+  const changed = await deps.store.read.letters.pendingNoLongerDeliverable(batchId, senderKind);
+  for (const letter of changed) {
+    const route = await routeAgain(deps, letter);
+    if (route.outcome === 'REJECTED') {
+      await finish(deps, letter, ['PENDING'], 'REJECTED', { reason: route.reason });
+    } else if (route.outcome === 'PRINT') {
+      await deps.store.write((repos) =>
+        repos.letters.transition(letter.id, ['PENDING'], { plannedStatus: 'PRINT_QUEUED', rejectReason: route.reason }),
+      );
+    } else if (route.outcome === 'HELD') {
+      const holdUntil =
+        letter.holdUntil ?? new Date(deps.clock.now().getTime() + deps.policy.defaultHoldDays * DAY_MS).toISOString();
+      await deps.store.write((repos) =>
+        repos.letters.transition(letter.id, ['PENDING'], { plannedStatus: 'HELD', holdUntil }),
+      );
+    }
+  }
+  return changed.length;
+}
+
 const cancellable: LetterStatus[] = ['SCHEDULED', 'HELD', 'PENDING'];
 
 /** The sender cancels a letter nobody has seen yet: scheduled, held, or in an open batch. */

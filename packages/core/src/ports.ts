@@ -551,6 +551,11 @@ export type Repositories = {
      * enter their inbox, and each gets its event and follow-up job. Returns how many changed.
      */
     commitBatch(batchId: string, at: string): Promise<number>;
+    /**
+     * Pending letters of a batch planned for delivery whose recipient can no longer be reached that
+     * way (reserved, exempt, deleted, mailbox frozen, or a private sender's consent withdrawn).
+     */
+    pendingNoLongerDeliverable(batchId: string, senderKind: SenderKind): Promise<Letter[]>;
     /** Cancels every pending letter of a batch, with a CANCELLED event each. */
     cancelBatch(batchId: string, at: string): Promise<number>;
     getInMailbox(mailboxId: string, id: string): Promise<Letter | null>;

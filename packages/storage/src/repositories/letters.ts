@@ -247,6 +247,35 @@ export function lettersRepository({ db, dialect }: RepoContext): Repositories['l
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
+    async pendingNoLongerDeliverable(batchId, senderKind) {
+      const rows = await db
+        .selectFrom('letters as l')
+        .leftJoin('persons as p', (j) =>
+          j.onRef('p.national_id', '=', 'l.recipient_id').on('l.recipient_type', '=', 'person'),
+        )
+        .leftJoin('mailboxes as m', 'm.id', 'l.mailbox_id')
+        .leftJoin('consents as c', (j) =>
+          j
+            .onRef('c.national_id', '=', 'l.recipient_id')
+            .onRef('c.sender_id', '=', 'l.sender_id')
+            .on('c.status', '=', 'active'),
+        )
+        .selectAll('l')
+        .where('l.batch_id', '=', batchId)
+        .where('l.status', '=', 'PENDING')
+        .where('l.planned_status', '=', 'DELIVERED')
+        .where((eb) =>
+          eb.or([
+            eb('m.status', '!=', 'active'),
+            eb('p.status', '=', 'deleted'),
+            ...(senderKind === 'public'
+              ? [eb('p.reserved', '=', 1), eb('p.exempt', '=', 1)]
+              : [eb.and([eb('l.recipient_type', '=', 'person'), eb('c.id', 'is', null)])]),
+          ]),
+        )
+        .execute();
+      return rows.map(toLetter);
+    },
     async cancelBatch(batchId, at) {
       const uuid = uuidSql(dialect);
       const atValue = dialect === 'postgres' ? sql`${at}::timestamptz` : sql`${at}`;
