@@ -107,3 +107,69 @@ describe('file names', () => {
     );
   });
 });
+
+describe('delivery options', () => {
+  const now = new Date('2026-11-23T09:00:00Z');
+  const later = (days: number) => new Date(now.getTime() + days * 86_400_000).toISOString();
+  const address = { type: 'norwegian' as const, addressLines: ['Storgata 1'], postalCode: '0155', city: 'Oslo' };
+  const check = (over: Partial<LetterInput>) => codes(() => validateLetter(letter([doc()], over), now));
+
+  it('takes dates in the future, within a year, in a sensible order', () => {
+    expect(
+      check({
+        deliverAt: later(1),
+        registrationDeadline: later(30),
+        printIfUnreadAfter: later(14),
+        printDetails: { recipient: { name: 'Ola', address }, colour: 'monochrome', undeliverable: 'shred' },
+      }),
+    ).toEqual([]);
+    expect(check({ deliverAt: later(-1) })).toEqual(['date_time_in_past']);
+    expect(check({ deliverAt: later(400) })).toEqual(['date_time_too_far']);
+    expect(check({ deliverAt: 'tomorrow' })).toEqual(['invalid_date_time']);
+    expect(check({ deliverAt: later(10), registrationDeadline: later(5) })).toEqual(['before_delivery']);
+    expect(check({ printIfUnreadAfter: later(5) })).toEqual(['missing_print_details']);
+  });
+
+  it('checks print addresses and what to do with undeliverable mail', () => {
+    const details = (over: object) => ({
+      recipient: { name: 'Ola', address },
+      colour: 'monochrome' as const,
+      undeliverable: 'shred' as const,
+      ...over,
+    });
+    expect(check({ printDetails: details({ recipient: { name: ' ', address } }) })).toEqual(['invalid_address']);
+    expect(
+      check({ printDetails: details({ recipient: { name: 'Ola', address: { ...address, postalCode: '15' } } }) }),
+    ).toEqual(['invalid_postal_code']);
+    expect(check({ printDetails: details({ undeliverable: 'return' }) })).toEqual(['missing_return_address']);
+    expect(
+      check({
+        printDetails: details({
+          recipient: {
+            name: 'Ola',
+            address: { type: 'foreign', addressLines: ['1 Main St', 'London'], country: 'GB' },
+          },
+        }),
+      }),
+    ).toEqual([]);
+  });
+
+  it('bounds notification texts and repetitions', () => {
+    expect(
+      check({ notification: { emailText: 'x'.repeat(500), smsText: 'y'.repeat(160), repetitions: [0, 7, 25] } }),
+    ).toEqual([]);
+    expect(check({ notification: { emailText: 'x'.repeat(501) } })).toEqual(['invalid_text']);
+    expect(check({ notification: { smsText: 'y'.repeat(161) } })).toEqual(['invalid_text']);
+    for (const repetitions of [[], [0, 0], [26], [1.5], Array.from({ length: 11 }, (_, i) => i)]) {
+      expect(check({ notification: { repetitions } }), JSON.stringify(repetitions)).toEqual(['invalid_repetitions']);
+    }
+  });
+
+  it('lets a notification-only message carry no documents, and no others', () => {
+    expect(codes(() => validateLetter(letter([], { notificationOnly: true }), now))).toEqual([]);
+    expect(codes(() => validateLetter(letter([doc()], { notificationOnly: true }), now))).toEqual([
+      'documents_in_notification',
+    ]);
+    expect(codes(() => validateLetter(letter([]), now))).toEqual(['missing_main_document']);
+  });
+});

@@ -226,6 +226,13 @@ export function validateLetter(
   }
   if (
     letter.deliverAt &&
+    letter.registrationDeadline &&
+    Date.parse(letter.registrationDeadline) <= Date.parse(letter.deliverAt)
+  ) {
+    errors.push({ path: 'registrationDeadline', code: 'before_delivery', message: 'must be after deliverAt' });
+  }
+  if (
+    letter.deliverAt &&
     letter.printIfUnreadAfter &&
     Date.parse(letter.printIfUnreadAfter) <= Date.parse(letter.deliverAt)
   ) {

@@ -166,6 +166,15 @@ export async function remind(deps: Deps, letterId: string): Promise<void> {
   await deps.store.write((repos) => queueNotifications(deps, repos, letter));
 }
 
+/**
+ * When the reader could first see the letter: its DELIVERED event (a held letter released today
+ * keeps its original received time as `deliveredAt`, but it is news today, not a reminder).
+ */
+async function visibleSince(deps: Deps, letter: Letter): Promise<number> {
+  const delivered = (await deps.store.read.events.listByLetter(letter.id)).find((e) => e.type === 'DELIVERED');
+  return Date.parse(delivered?.at ?? letter.deliveredAt ?? letter.createdAt);
+}
+
 /** Sends a due notification: renders it in the person's language and hands it to the notifier. */
 export async function sendNotification(deps: Deps, notificationId: string): Promise<void> {
   const current = await deps.store.read.notifications.get(notificationId);
@@ -201,7 +210,7 @@ export async function sendNotification(deps: Deps, notificationId: string): Prom
       nonSensitiveTitle: l.nonSensitiveTitle,
       link: `${base}/inbox/${n.mailboxId}/${l.id}`,
       legalNotification: l.legalNotification,
-      reminder: Date.parse(n.createdAt) - Date.parse(l.deliveredAt ?? n.createdAt) > DAY_MS / 2,
+      reminder: Date.parse(n.createdAt) - (await visibleSince(deps, l)) > DAY_MS / 2,
     });
   }
   const options = letters.length === 1 ? letters[0]?.notificationOptions : null;
