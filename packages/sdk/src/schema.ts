@@ -4108,7 +4108,10 @@ export interface paths {
         content: {
           'application/json': {
             messages: {
-              /** Format: uuid */
+              /**
+               * Format: uuid
+               * @description Chosen by the sender; the idempotency key
+               */
               id: string;
               recipient:
                 | {
@@ -4212,7 +4215,10 @@ export interface paths {
           };
           'multipart/form-data': {
             messages: {
-              /** Format: uuid */
+              /**
+               * Format: uuid
+               * @description Chosen by the sender; the idempotency key
+               */
               id: string;
               recipient:
                 | {

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { AuthLevelSchema, NullableTimestamp, Timestamp, Uuid } from './common.schemas.js';
-import { LetterOptions, LetterStatusSchema } from './messages.schemas.js';
+import { NullableTimestamp, Timestamp, Uuid } from './common.schemas.js';
+import { LetterFields, LetterStatusSchema } from './messages.schemas.js';
 
 export const BatchParams = Type.Object({ id: Uuid });
 
@@ -30,25 +30,10 @@ export const BatchDocumentSchema = Type.Object({
   sha256: Type.String(),
 });
 
-const Recipient = Type.Union([
-  Type.Object({ nationalId: Type.String({ pattern: '^[0-9]{10,11}$' }) }, { additionalProperties: false }),
-  Type.Object({ orgNumber: Type.String({ pattern: '^[0-9]{8,9}$' }) }, { additionalProperties: false }),
-]);
-
 /** A letter in a batch: its documents are the batch's shared documents, named by id. */
 export const SharedLetterJson = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
-    recipient: Recipient,
-    subject: Type.String({ minLength: 1, maxLength: 255 }),
-    nonSensitiveTitle: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-    authLevel: Type.Optional(AuthLevelSchema),
-    sensitivity: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('sensitive')])),
-    openingReceipt: Type.Optional(Type.Boolean()),
-    legalNotification: Type.Optional(Type.Boolean()),
-    mandatory: Type.Optional(Type.Boolean()),
-    senderReference: Type.Optional(Type.String({ maxLength: 255 })),
-    ...LetterOptions,
+    ...LetterFields,
     documents: Type.Array(
       Type.Object(
         {

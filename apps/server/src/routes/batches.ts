@@ -28,7 +28,7 @@ import {
   CreateBatchBody,
 } from './batches.schemas.js';
 import { bearerAuth, problems } from './common.schemas.js';
-import { letterOptions, readLetterUpload, sniffMismatch, withPathPrefix } from './letter-upload.js';
+import { letterMeta, readLetterUpload, sniffMismatch, withPathPrefix } from './letter-upload.js';
 import { presentSentMessage } from './messages.js';
 import { SentMessage } from './messages.schemas.js';
 
@@ -49,17 +49,7 @@ const presentBatch = (b: Batch & { counts: Record<string, number> }) => ({
 
 function toShared(m: Static<typeof AddLettersBody>['messages'][number]): SharedLetterInput {
   return {
-    id: m.id.toLowerCase(),
-    recipient: m.recipient,
-    subject: m.subject,
-    nonSensitiveTitle: m.nonSensitiveTitle,
-    authLevel: m.authLevel ?? 'high',
-    sensitivity: m.sensitivity ?? 'normal',
-    openingReceipt: m.openingReceipt ?? false,
-    legalNotification: m.legalNotification ?? false,
-    mandatory: m.mandatory ?? false,
-    senderReference: m.senderReference,
-    ...letterOptions(m),
+    ...letterMeta(m),
     documents: m.documents.map((d) => ({ ...d, documentId: d.documentId.toLowerCase() })),
   };
 }

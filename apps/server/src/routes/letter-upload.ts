@@ -4,7 +4,7 @@ import addFormatsModule from 'ajv-formats';
 import type { FastifyRequest } from 'fastify';
 import { fileTypeFromBuffer } from 'file-type';
 import { fieldErrors } from '../problem.js';
-import { LetterJson, type LetterJsonType } from './messages.schemas.js';
+import { type LetterFieldsType, LetterJson, type LetterJsonType } from './messages.schemas.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
@@ -128,6 +128,11 @@ async function toLetterInput(json: LetterJsonType, files: Map<string, FilePart>)
   if (errors.length > 0) {
     throw new AppError('invalid_letter', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
   }
+  return { ...letterMeta(json), documents };
+}
+
+/** A letter's JSON (without its documents) as the domain takes it, with the defaults filled in. */
+export function letterMeta(json: LetterFieldsType): Omit<LetterInput, 'documents'> {
   return {
     id: json.id.toLowerCase(),
     recipient: json.recipient,
@@ -140,7 +145,6 @@ async function toLetterInput(json: LetterJsonType, files: Map<string, FilePart>)
     mandatory: json.mandatory ?? false,
     senderReference: json.senderReference,
     ...letterOptions(json),
-    documents,
   };
 }
 

@@ -96,22 +96,26 @@ export const LetterOptions = {
   ),
 };
 
+/** What every letter's JSON holds besides its documents, whichever way it is sent. */
+export const LetterFields = {
+  id: Type.String({ format: 'uuid', description: 'Chosen by the sender; the idempotency key' }),
+  recipient: Recipient,
+  subject: Type.String({ minLength: 1, maxLength: 255 }),
+  nonSensitiveTitle: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  authLevel: Type.Optional(AuthLevelSchema),
+  sensitivity: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('sensitive')])),
+  openingReceipt: Type.Optional(Type.Boolean()),
+  legalNotification: Type.Optional(Type.Boolean()),
+  mandatory: Type.Optional(Type.Boolean()),
+  senderReference: Type.Optional(Type.String({ maxLength: 255 })),
+  ...LetterOptions,
+};
+const LetterFieldsObject = Type.Object(LetterFields);
+export type LetterFieldsType = Static<typeof LetterFieldsObject>;
+
 /** The letter's JSON in the `message` part. */
 export const LetterJson = Type.Object(
-  {
-    id: Type.String({ format: 'uuid', description: 'Chosen by the sender; the idempotency key' }),
-    recipient: Recipient,
-    subject: Type.String({ minLength: 1, maxLength: 255 }),
-    nonSensitiveTitle: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-    authLevel: Type.Optional(AuthLevelSchema),
-    sensitivity: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('sensitive')])),
-    openingReceipt: Type.Optional(Type.Boolean()),
-    legalNotification: Type.Optional(Type.Boolean()),
-    mandatory: Type.Optional(Type.Boolean()),
-    senderReference: Type.Optional(Type.String({ maxLength: 255 })),
-    ...LetterOptions,
-    documents: Type.Array(DocumentJson, { minItems: 1, maxItems: 260 }),
-  },
+  { ...LetterFields, documents: Type.Array(DocumentJson, { minItems: 1, maxItems: 260 }) },
   { additionalProperties: false },
 );
 export type LetterJsonType = Static<typeof LetterJson>;

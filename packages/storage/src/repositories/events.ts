@@ -1,5 +1,9 @@
-import type { LetterEvent, Repositories } from '@postkasse/core';
-import { sql } from 'kysely';
+import type { FeedCursor, FeedEvent, LetterEvent, Repositories } from '@postkasse/core';
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import type { Database } from '../schema/index.js';
+
+type FeedTables = Database & { e: Database['events']; l: Database['letters'] };
+
 import type { RepoContext } from './shared.js';
 
 type Row = {
@@ -23,6 +27,38 @@ const toEvent = (r: Row): LetterEvent => ({
 });
 
 export function eventsRepository({ db, dialect }: RepoContext): Repositories['events'] {
+  /**
+   * SQLite commits one transaction at a time, so `seq` order is commit order. In PostgreSQL a
+   * later `seq` can commit first; a feed therefore orders by (transaction id, seq) and shows only
+   * transactions older than every one still running, so no event is ever skipped.
+   */
+  async function readFeed(
+    filter: (eb: ExpressionBuilder<FeedTables, 'e' | 'l'>) => Expression<SqlBool>,
+    after: FeedCursor | null,
+    limit: number,
+  ): Promise<FeedEvent[]> {
+    let q = db
+      .selectFrom('events as e')
+      .innerJoin('letters as l', 'l.id', 'e.letter_id')
+      .select(['e.seq', 'e.id', 'e.letter_id', 'e.sender_id', 'e.type', 'e.at', 'e.data', 'l.external_id'])
+      .select(dialect === 'postgres' ? sql<string>`e.tx::text`.as('tx_text') : sql<string>`e.tx`.as('tx_text'))
+      .where(filter);
+    if (dialect === 'postgres') {
+      q = q.where(sql<boolean>`e.tx < pg_snapshot_xmin(pg_current_snapshot())`);
+      if (after) q = q.where(sql<boolean>`(e.tx, e.seq) > (${after.tx}::xid8, ${after.seq})`);
+      q = q.orderBy('e.tx').orderBy('e.seq');
+    } else {
+      if (after) q = q.where('e.seq', '>', after.seq);
+      q = q.orderBy('e.seq');
+    }
+    const rows = await q.limit(limit).execute();
+    return rows.map((r) => ({
+      ...toEvent(r),
+      externalId: r.external_id,
+      cursor: { tx: r.tx_text, seq: Number(r.seq) },
+    }));
+  }
+
   return {
     async append(events) {
       if (events.length === 0) return;
@@ -49,54 +85,11 @@ export function eventsRepository({ db, dialect }: RepoContext): Repositories['ev
         .execute();
       return rows.map(toEvent);
     },
-    /**
-     * SQLite commits one transaction at a time, so `seq` order is commit order. In PostgreSQL a
-     * later `seq` can commit first; the feed therefore orders by (transaction id, seq) and shows
-     * only transactions older than every one still running, so no event is ever skipped.
-     */
     async feed(senderId, after, limit) {
-      let q = db
-        .selectFrom('events as e')
-        .innerJoin('letters as l', 'l.id', 'e.letter_id')
-        .select(['e.seq', 'e.id', 'e.letter_id', 'e.sender_id', 'e.type', 'e.at', 'e.data', 'l.external_id'])
-        .select(dialect === 'postgres' ? sql<string>`e.tx::text`.as('tx_text') : sql<string>`e.tx`.as('tx_text'))
-        .where('e.sender_id', '=', senderId);
-      if (dialect === 'postgres') {
-        q = q.where(sql<boolean>`e.tx < pg_snapshot_xmin(pg_current_snapshot())`);
-        if (after) q = q.where(sql<boolean>`(e.tx, e.seq) > (${after.tx}::xid8, ${after.seq})`);
-        q = q.orderBy('e.tx').orderBy('e.seq');
-      } else {
-        if (after) q = q.where('e.seq', '>', after.seq);
-        q = q.orderBy('e.seq');
-      }
-      const rows = await q.limit(limit).execute();
-      return rows.map((r) => ({
-        ...toEvent(r),
-        externalId: r.external_id,
-        cursor: { tx: r.tx_text, seq: Number(r.seq) },
-      }));
+      return readFeed((eb) => eb('e.sender_id', '=', senderId), after, limit);
     },
     async globalFeed(after, types, limit) {
-      let q = db
-        .selectFrom('events as e')
-        .innerJoin('letters as l', 'l.id', 'e.letter_id')
-        .select(['e.seq', 'e.id', 'e.letter_id', 'e.sender_id', 'e.type', 'e.at', 'e.data', 'l.external_id'])
-        .select(dialect === 'postgres' ? sql<string>`e.tx::text`.as('tx_text') : sql<string>`e.tx`.as('tx_text'))
-        .where('e.type', 'in', types);
-      if (dialect === 'postgres') {
-        q = q.where(sql<boolean>`e.tx < pg_snapshot_xmin(pg_current_snapshot())`);
-        if (after) q = q.where(sql<boolean>`(e.tx, e.seq) > (${after.tx}::xid8, ${after.seq})`);
-        q = q.orderBy('e.tx').orderBy('e.seq');
-      } else {
-        if (after) q = q.where('e.seq', '>', after.seq);
-        q = q.orderBy('e.seq');
-      }
-      const rows = await q.limit(limit).execute();
-      return rows.map((r) => ({
-        ...toEvent(r),
-        externalId: r.external_id,
-        cursor: { tx: r.tx_text, seq: Number(r.seq) },
-      }));
+      return readFeed((eb) => eb('e.type', 'in', types), after, limit);
     },
     async latestCursor(senderId) {
       let q = db
