@@ -32,12 +32,22 @@ export type FormatIssue = {
   message: string;
 };
 
+const MAX_ISSUES = 100;
+
 export class FormatError extends Error {
   override readonly name = 'FormatError';
   readonly code: FormatErrorCode;
   readonly issues: FormatIssue[];
 
-  constructor(code: FormatErrorCode, issues: FormatIssue[]) {
+  constructor(code: FormatErrorCode, all: FormatIssue[]) {
+    // A hostile document can have millions of problems; the first hundred say enough.
+    const issues =
+      all.length > MAX_ISSUES
+        ? [
+            ...all.slice(0, MAX_ISSUES),
+            { path: '', code: 'more_issues', message: `and ${all.length - MAX_ISSUES} more problems` },
+          ]
+        : all;
     super(issues.length > 0 ? issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ') : code);
     this.code = code;
     this.issues = issues;

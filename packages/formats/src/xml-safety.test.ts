@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FormatError } from './errors.js';
 import { catchFormatError, utf8 } from './test-helpers.js';
 import { readXml } from './xml-safety.js';
 
@@ -69,5 +70,24 @@ describe('readXml', () => {
     expect(catchFormatError(() => readXml(utf8(''))).code).toBe('invalid_xml');
     expect(catchFormatError(() => readXml(utf8('hello'))).code).toBe('invalid_xml');
     expect(catchFormatError(() => readXml(utf8('<r/><r/>'))).code).toBe('invalid_xml');
+  });
+});
+
+describe('bounded work on hostile documents', () => {
+  const ns = 'https://DigitalPost.dk/MeMo-1';
+  it('refuses more elements or attributes than any letter needs', () => {
+    const many = new TextEncoder().encode(
+      `<m:Message xmlns:m="${ns}" xmlns:x="urn:x">${'<x:a/>'.repeat(25_000)}</m:Message>`,
+    );
+    expect(catchFormatError(() => readXml(many)).code).toBe('xml_too_large');
+    const attrs = Array.from({ length: 40 }, (_, i) => ` a${i}="v"`).join('');
+    const wide = new TextEncoder().encode(`<m:Message xmlns:m="${ns}"${attrs}/>`);
+    expect(catchFormatError(() => readXml(wide)).code).toBe('xml_too_large');
+  });
+  it('reports at most a hundred problems, and how many more there were', () => {
+    const issues = Array.from({ length: 5000 }, (_, i) => ({ path: `p${i}`, code: 'x', message: 'bad' }));
+    const error = new FormatError('invalid_memo', issues);
+    expect(error.issues).toHaveLength(101);
+    expect(error.issues.at(-1)).toEqual({ path: '', code: 'more_issues', message: 'and 4900 more problems' });
   });
 });

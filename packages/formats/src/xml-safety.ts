@@ -37,6 +37,10 @@ export type XmlLimits = {
   maxBytes?: number | undefined;
   /** Deepest accepted element nesting (the root is depth 1). Default 32. */
   maxDepth?: number | undefined;
+  /** Most elements in the document. Default 20,000 (a letter with 200 attachments needs ~2,000). */
+  maxElements?: number | undefined;
+  /** Most attributes on one element. Default 32. */
+  maxAttributes?: number | undefined;
 };
 
 export type ReadXmlOptions = XmlLimits & {
@@ -46,7 +50,12 @@ export type ReadXmlOptions = XmlLimits & {
   rootName?: string | undefined;
 };
 
-export const defaultXmlLimits = { maxBytes: 40 * 1024 * 1024, maxDepth: 32 } as const;
+export const defaultXmlLimits = {
+  maxBytes: 40 * 1024 * 1024,
+  maxDepth: 32,
+  maxElements: 20_000,
+  maxAttributes: 32,
+} as const;
 
 /** A character XML 1.0 cannot carry (controls, lone surrogates, U+FFFE/U+FFFF). */
 export const XML_FORBIDDEN_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
@@ -63,6 +72,9 @@ class Abort {
 export function readXml(bytes: Uint8Array, options: ReadXmlOptions = {}): XmlElement {
   const maxBytes = options.maxBytes ?? defaultXmlLimits.maxBytes;
   const maxDepth = options.maxDepth ?? defaultXmlLimits.maxDepth;
+  const maxElements = options.maxElements ?? defaultXmlLimits.maxElements;
+  const maxAttributes = options.maxAttributes ?? defaultXmlLimits.maxAttributes;
+  let elements = 0;
   if (bytes.byteLength > maxBytes) {
     throw FormatError.single('xml_too_large', '', `the document is larger than ${maxBytes} bytes`);
   }
@@ -87,9 +99,15 @@ export function readXml(bytes: Uint8Array, options: ReadXmlOptions = {}): XmlEle
   });
   parser.on('opentagstart', () => {
     depth++;
+    elements++;
     if (depth > maxDepth) fail('xml_too_deep', `elements are nested deeper than ${maxDepth}`);
+    if (elements > maxElements) fail('xml_too_large', `the document has more than ${maxElements} elements`);
   });
+
   parser.on('opentag', (tag: SaxesTagNS) => {
+    if (Object.keys(tag.attributes).length > maxAttributes) {
+      fail('xml_too_large', `an element has more than ${maxAttributes} attributes`);
+    }
     const el: XmlElement = {
       ns: tag.uri,
       name: tag.local,

@@ -43,6 +43,16 @@ describe('readZip', () => {
     expect(err.issues).toEqual([issue('liar.bin', 'zip_too_large')]);
   });
 
+  it('stops inflating a lying entry at its declared size (64 MB of zeros declared as 10 bytes)', () => {
+    // The reader must stop after 11 bytes instead of inflating all of it.
+    const zip = zipSync({ 'bomb.bin': [new Uint8Array(64 * 1024 * 1024), { level: 9 }] });
+    const [cd] = centralHeaders(zip);
+    new DataView(zip.buffer, zip.byteOffset).setUint32(cd! + 24, 10, true);
+    const err = catchFormatError(() => readZip(zip));
+    expect(err.code).toBe('zip_too_large');
+    expect(err.issues).toEqual([issue('bomb.bin', 'zip_too_large')]);
+  });
+
   it('refuses an entry that inflates to less than it declares, and a bad CRC', () => {
     const zip = zipSync({ 'short.bin': [utf8('abc'.repeat(100)), { level: 9 }] });
     const [cd] = centralHeaders(zip);
