@@ -3,7 +3,7 @@
  * child processes against a real server, the way a sender's scripts would use them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPostkasseClient, type FeedEvent, events as feedPage, getMessage } from '@postkasse/sdk';
@@ -338,6 +338,31 @@ describe('postkasse sender commands (the real CLI against a real server)', () =>
       for (const f of failures) expect((await getMessage(client, f.id)).status).toBe('DELIVERED');
     }, 120_000);
 
+    it('reads JSON lines with a byte-order mark, and no document through a link out of --documents', async () => {
+      const dir = await mkdtemp(join(work, 'bom-'));
+      await copyFile(join(work, 'vedtak.pdf'), join(dir, 'brev.pdf'));
+      await symlink('/etc/hostname', join(dir, 'leak.pdf'));
+      const input = join(dir, 'letters.jsonl');
+      await writeFile(
+        input,
+        `\uFEFF${JSON.stringify({ to: people.kari, subject: 'Med BOM', file: 'brev.pdf' })}\n${JSON.stringify({
+          to: people.kari,
+          subject: 'Lenke',
+          file: 'leak.pdf',
+        })}\n`,
+      );
+      const res = await cli('batch', 'send', input, '--json');
+      const summary = JSON.parse(res.stdout);
+      expect(summary.outcomes?.DELIVERED ?? summary.counts?.DELIVERED).toBe(1);
+      const failures = (await readFile(`${input}.failures.jsonl`, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toMatchObject({ row: 2, code: 'invalid_row' });
+      expect(failures[0].detail).toContain('inside --documents');
+    });
+
     it('refuses to resume with a state file of another version of the input', async () => {
       const dir = await mkdtemp(join(work, 'changed-'));
       await copyFile(join(work, 'vedtak.pdf'), join(dir, 'brev.pdf'));
@@ -448,6 +473,16 @@ describe('postkasse sender commands (the real CLI against a real server)', () =>
       const lie = await cli('receipts', 'verify', lying, '--json');
       expect(lie.code).toBe(1);
       expect(JSON.parse(lie.stdout).receipts[0]).toMatchObject({ valid: false, code: 'event_mismatch' });
+      // So does a time or data moved next to the receipt.
+      for (const [name, changed] of [
+        ['late.json', { ...first, at: '2020-01-01T00:00:00.000Z' }],
+        ['data.json', { ...first, data: { reason: 'recipient_has_no_mailbox' } }],
+      ] as const) {
+        await writeFile(join(work, name), JSON.stringify([changed]));
+        const moved = await cli('receipts', 'verify', join(work, name), '--json');
+        expect(moved.code, name).toBe(1);
+        expect(JSON.parse(moved.stdout).receipts[0]).toMatchObject({ valid: false, code: 'event_mismatch' });
+      }
     });
   });
 });

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, fsyncSync, writeSync } from 'node:fs';
-import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
+import { type FileHandle, open, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -55,9 +55,26 @@ async function fingerprint(path: string): Promise<{ sha256: string; lines: numbe
   return { sha256: hash.digest('hex'), lines };
 }
 
-/** A stable id for a row without one: a name-based (v5-style) UUID of the input's hash and the row. */
-export function derivedId(inputSha256: string, row: number): string {
-  const b = createHash('sha1').update(`postkasse-batch:${inputSha256}:${row}`).digest().subarray(0, 16);
+/** JSON with sorted keys, so a row's content reads the same whatever the column order. */
+function canonicalRow(fields: Fields): string {
+  return JSON.stringify(
+    Object.keys(fields)
+      .filter((k) => k !== 'id')
+      .sort()
+      .map((k) => [k, fields[k]]),
+  );
+}
+
+/**
+ * A stable id for a row without one: a name-based (v5-style) UUID of the row's content. Editing
+ * or moving other rows changes nothing for this one, so a run over an edited file sends again
+ * only the rows that changed; two identical rows without ids are one letter.
+ */
+export function derivedId(fields: Fields): string {
+  const b = createHash('sha1')
+    .update(`postkasse-batch-row:${canonicalRow(fields)}`)
+    .digest()
+    .subarray(0, 16);
   b[6] = ((b[6] as number) & 0x0f) | 0x50;
   b[8] = ((b[8] as number) & 0x3f) | 0x80;
   const h = b.toString('hex');
@@ -69,7 +86,15 @@ async function* readRows(path: string, format: 'csv' | 'jsonl'): AsyncGenerator<
   if (format === 'csv') {
     const source = createReadStream(path);
     const parser = source.pipe(
-      parse({ columns: true, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }),
+      // A row is small; a stray quote must not make the parser hold the rest of the file.
+      parse({
+        columns: true,
+        bom: true,
+        trim: true,
+        skip_empty_lines: true,
+        relax_column_count: true,
+        max_record_size: 1024 * 1024,
+      }),
     );
     source.once('error', (error) => parser.destroy(error));
     let row = 0;
@@ -82,9 +107,14 @@ async function* readRows(path: string, format: 'csv' | 'jsonl'): AsyncGenerator<
   }
   const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
   let row = 0;
-  for await (const line of lines) {
+  for await (const raw of lines) {
     row++;
+    const line = row === 1 ? raw.replace(/^\uFEFF/, '') : raw;
     if (line.trim() === '') continue;
+    if (line.length > 1024 * 1024) {
+      yield { row, fields: null, parseError: 'the line is longer than 1 MB' };
+      continue;
+    }
     try {
       const value = JSON.parse(line) as unknown;
       if (!value || typeof value !== 'object' || Array.isArray(value)) {
@@ -326,7 +356,15 @@ class DocumentCache {
       return hit;
     }
     // Kept as a Blob: every letter's form then shares the same bytes instead of copying them.
-    const loading = readDocumentFile(path, basename(path)).then(
+    // A link inside --documents may not lead outside it.
+    const loading = (async () => {
+      const [real, root] = await Promise.all([realpath(path).catch(() => path), realpath(this.root)]);
+      const inside = relative(root, real);
+      if (inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) {
+        throw new RowError('invalid_row', `${name}: documents must be inside --documents`);
+      }
+      return readDocumentFile(real, basename(path));
+    })().then(
       (f): LetterFile => ({ ...f, content: new Blob([f.content as Uint8Array<ArrayBuffer>], { type: f.mediaType }) }),
     );
     const guarded = loading.catch((error: unknown) => {
@@ -342,7 +380,8 @@ class DocumentCache {
         this.sizes.set(path, size);
         this.bytes += size;
         for (const old of this.cache.keys()) {
-          if (this.bytes <= this.maxBytes || old === path) break;
+          if (this.bytes <= this.maxBytes) break;
+          if (old === path) continue;
           this.bytes -= this.sizes.get(old) ?? 0;
           this.sizes.delete(old);
           this.cache.delete(old);
@@ -439,8 +478,11 @@ async function runBatch(client: PostkasseClient, input: string, opts: BatchOptio
     throw new CliError(
       'state_mismatch',
       `${statePath} belongs to another version of ${basename(input)} (the file changed since that run)`,
-      `rows may have moved, so resuming could skip or repeat letters; give the state of a new run with --state <file>
-      (rows that carry their own id are answered again by the API, never sent twice)`.replace(/\n\s+/g, ' '),
+      `rows may have moved, so this state cannot say which are done; start a new state with --state <file>: rows
+      already sent are answered again by the API (their ids come from their content), not sent twice`.replace(
+        /\n\s+/g,
+        ' ',
+      ),
     );
   }
   const done = previous?.rows ?? new Set<number>();
@@ -484,7 +526,8 @@ async function runBatch(client: PostkasseClient, input: string, opts: BatchOptio
   async function sendWithRetry(letter: LetterJson, files: LetterFile[]) {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await sendLetter(client, { letter, files });
+        // A server that hangs costs one attempt, not the run; the same id is safe to send again.
+        return await sendLetter(client, { letter, files, signal: AbortSignal.timeout(120_000) });
       } catch (error) {
         if (!isPostkasseError(error) || !error.retryable || attempt >= retries || stopSignal) throw error;
         await sleep(Math.min(8000, 250 * 2 ** attempt) * (0.5 + Math.random()));
@@ -495,7 +538,7 @@ async function runBatch(client: PostkasseClient, input: string, opts: BatchOptio
 
   async function processRow({ row, fields, parseError }: InputRow): Promise<void> {
     const given = fields ? text(fields.id) : undefined;
-    const id = (given ?? derivedId(sha256, row)).toLowerCase();
+    const id = (given ?? derivedId(fields ?? { unreadableRow: String(row) })).toLowerCase();
     try {
       if (!fields) throw new RowError('invalid_row', parseError ?? 'unreadable row');
       if (given && !UUID.test(given)) throw new RowError('invalid_row', `id ${JSON.stringify(given)} is not a UUID`);

@@ -8,7 +8,11 @@ import { CliError, failWith, serverUrl } from '../sdk-client.js';
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /** A receipt found in the file, with what the JSON around it claims (to be checked against it). */
-type Found = { receipt: string; where: string; claimed: { id?: unknown; type?: unknown; messageId?: unknown } };
+type Found = {
+  receipt: string;
+  where: string;
+  claimed: { id?: unknown; type?: unknown; messageId?: unknown; at?: unknown; data?: unknown };
+};
 
 /** Every `receipt` in a JSON value: an event, a sent message with events, a feed page, an array… */
 function collect(value: unknown, where: string, out: Found[], parent?: Record<string, unknown>): void {
@@ -23,7 +27,7 @@ function collect(value: unknown, where: string, out: Found[], parent?: Record<st
       receipt: obj.receipt,
       where,
       // A message's events carry no messageId of their own: it is the message's id.
-      claimed: { id: obj.id, type: obj.type, messageId: obj.messageId ?? parent?.id },
+      claimed: { id: obj.id, type: obj.type, messageId: obj.messageId ?? parent?.id, at: obj.at, data: obj.data },
     });
   }
   for (const [k, v] of Object.entries(obj)) {
@@ -82,6 +86,16 @@ type Verdict = {
 };
 
 /** A valid signature is not enough: the JSON around the receipt must say what the receipt says. */
+/** JSON with sorted keys, so equal values compare equal whatever their key order. */
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined';
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  return `{${Object.keys(value)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+    .join(',')}}`;
+}
+
 function judge(f: Found, v: ReceiptVerification): Verdict {
   const e = v.event;
   const base = {
@@ -92,9 +106,10 @@ function judge(f: Found, v: ReceiptVerification): Verdict {
     at: e?.at ?? null,
   };
   if (!v.valid) return { ...base, valid: false, code: v.code, error: v.error };
-  for (const key of ['id', 'type', 'messageId'] as const) {
+  // Everything the JSON around the receipt claims must be what the receipt signs.
+  for (const key of ['id', 'type', 'messageId', 'at', 'data'] as const) {
     const claimed = f.claimed[key];
-    if (claimed !== undefined && claimed !== v.event[key]) {
+    if (claimed !== undefined && canonical(claimed) !== canonical((v.event as Record<string, unknown>)[key])) {
       return {
         ...base,
         valid: false,
