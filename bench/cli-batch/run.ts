@@ -22,7 +22,8 @@ import { childEnv, spawnServer } from '../../test/spawn-server.js';
 import { syntheticNationalIds } from '../ingest/shared.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cliBin = join(repoRoot, 'apps', 'cli', 'bin', 'postkasse.js');
+// The launcher users get from npx (it picks the sender commands' memory settings).
+const cliBin = join(repoRoot, 'apps', 'cli', 'bin', 'postkasse');
 const rows = Number(process.env.BENCH_ROWS ?? 20_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const recipients = Number(process.env.BENCH_RECIPIENTS ?? 500);
@@ -49,7 +50,7 @@ type CliRun = { code: number; stdout: string; stderr: string; wallMs: number; pe
 function runCli(args: string[], env: Record<string, string>, interruptWhen?: () => Promise<boolean>): Promise<CliRun> {
   return new Promise((resolvePromise) => {
     const started = performance.now();
-    const child: ChildProcess = spawn(process.execPath, [cliBin, ...args], {
+    const child: ChildProcess = spawn(cliBin, args, {
       cwd: repoRoot,
       env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
