@@ -351,6 +351,19 @@ export type AuditEntry = {
 
 /** Position in a mailbox listing (newest first). */
 export type LetterCursor = { deliveredAt: string; id: string };
+/**
+ * Narrows a mailbox listing. `text` matches the non-sensitive title, and the subject only of
+ * letters the reader's login level may see; `senderIds` only letters whose sender may be shown.
+ */
+export type LetterFilter = {
+  text?: string | undefined;
+  senderIds?: string[] | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  unread?: boolean | undefined;
+  /** The levels whose content the reader may see. */
+  visibleLevels: AuthLevel[];
+};
 /** Position in a sender's event feed; opaque to clients. */
 export type FeedCursor = { tx: string; seq: number };
 /** An event as the sender's feed shows it: with its letter's external id and its position. */
@@ -559,7 +572,13 @@ export type Repositories = {
     /** Cancels every pending letter of a batch, with a CANCELLED event each. */
     cancelBatch(batchId: string, at: string): Promise<number>;
     getInMailbox(mailboxId: string, id: string): Promise<Letter | null>;
-    listInFolder(mailboxId: string, folderId: string, after: LetterCursor | null, limit: number): Promise<Letter[]>;
+    listInFolder(
+      mailboxId: string,
+      folderId: string | null,
+      after: LetterCursor | null,
+      limit: number,
+      filter?: LetterFilter,
+    ): Promise<Letter[]>;
     update(mailboxId: string, id: string, patch: LetterPatch): Promise<void>;
     /** Sets opened_at only if it was unset; true when this call was the first opening. */
     markOpened(mailboxId: string, id: string, at: string): Promise<boolean>;

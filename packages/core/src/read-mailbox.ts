@@ -7,7 +7,7 @@ import {
 } from './actors.js';
 import { recordAudit } from './audit.js';
 import { AppError } from './errors.js';
-import type { Deps, Folder, Letter, LetterCursor, Mailbox, Sender, StoredDocument } from './ports.js';
+import type { Deps, Folder, Letter, LetterCursor, LetterFilter, Mailbox, Sender, StoredDocument } from './ports.js';
 
 export type MailboxSummary = Mailbox & { role: MailboxRole };
 
@@ -73,15 +73,64 @@ export async function resolveFolder(deps: Deps, mailboxId: string, ref: string):
   return folder;
 }
 
+/** What a reader searches by; any combination. */
+export type LetterSearch = {
+  /** Words in the subject (where the login level shows it) or the non-sensitive title. */
+  text?: string | undefined;
+  /** A sender's organization number, or part of its name. */
+  sender?: string | undefined;
+  /** Delivered at or after / before (ISO dates or date-times). */
+  from?: string | undefined;
+  to?: string | undefined;
+  unread?: boolean | undefined;
+};
+
+async function searchFilter(deps: Deps, actor: PersonActor, search: LetterSearch): Promise<LetterFilter> {
+  const levels = (['substantial', 'high'] as const).filter((authLevel) => canSeeContent(actor, { authLevel }));
+  let senderIds: string[] | undefined;
+  if (search.sender) {
+    const wanted = search.sender.trim().toLocaleLowerCase('nb');
+    senderIds = (await deps.store.read.senders.list())
+      .filter((s) => s.orgNumber === wanted || s.name.toLocaleLowerCase('nb').includes(wanted))
+      .map((s) => s.id);
+  }
+  const day = (v: string | undefined, end: boolean) => {
+    if (!v) return undefined;
+    const at = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
+    if (Number.isNaN(at)) {
+      throw new AppError('validation_failed', `${end ? 'to' : 'from'} is not a date`, {
+        errors: [{ path: `query.${end ? 'to' : 'from'}`, code: 'invalid_date', message: 'YYYY-MM-DD or a date-time' }],
+      });
+    }
+    // A date alone means the whole day: `to` runs to its end.
+    return new Date(at + (end && v.length === 10 ? 86_400_000 : 0)).toISOString();
+  };
+  return {
+    text: search.text?.trim() || undefined,
+    senderIds,
+    from: day(search.from, false),
+    to: day(search.to, true),
+    unread: search.unread,
+    visibleLevels: [...levels],
+  };
+}
+
 export async function listLetters(
   deps: Deps,
   actor: PersonActor,
   mailboxId: string,
-  query: { folder: string; after: LetterCursor | null; limit: number },
+  query: { folder: string | null; after: LetterCursor | null; limit: number; search?: LetterSearch },
 ): Promise<{ items: LetterForReader[]; next: LetterCursor | null }> {
   await requireMailboxAccess(deps, actor, mailboxId);
-  const folder = await resolveFolder(deps, mailboxId, query.folder);
-  const rows = await deps.store.read.letters.listInFolder(mailboxId, folder.id, query.after, query.limit + 1);
+  const folder = query.folder === null ? null : await resolveFolder(deps, mailboxId, query.folder);
+  const filter = query.search ? await searchFilter(deps, actor, query.search) : undefined;
+  const rows = await deps.store.read.letters.listInFolder(
+    mailboxId,
+    folder?.id ?? null,
+    query.after,
+    query.limit + 1,
+    filter,
+  );
   const page = rows.slice(0, query.limit);
   const sender = senderLookup(deps);
   const items: LetterForReader[] = [];

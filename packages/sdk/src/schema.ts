@@ -923,7 +923,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Letters in a folder, newest first */
+    /**
+     * Letters in a folder, newest first; or found by q, sender, from, to, unread
+     * @description With any search parameter and no folder, every folder except the trash is searched. A letter whose level your login does not reach is found by its non-sensitive title only.
+     */
     get: {
       parameters: {
         query?: {
@@ -931,6 +934,16 @@ export interface paths {
           folder?: string;
           cursor?: string;
           limit?: number;
+          /** @description Search the subject (when your login level shows it) and the non-sensitive title */
+          q?: string;
+          /** @description A sender's organization number or part of its name */
+          sender?: string;
+          /** @description Delivered on or after (YYYY-MM-DD or date-time) */
+          from?: string;
+          /** @description Delivered on or before (YYYY-MM-DD or date-time) */
+          to?: string;
+          /** @description Only letters not yet read */
+          unread?: boolean;
         };
         header?: never;
         path: {

@@ -81,6 +81,19 @@ export const ListQuery = Type.Object({
   ),
   cursor: Type.Optional(Type.String({ maxLength: 300 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  q: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'Search the subject (when your login level shows it) and the non-sensitive title',
+    }),
+  ),
+  sender: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 100, description: "A sender's organization number or part of its name" }),
+  ),
+  from: Type.Optional(Type.String({ maxLength: 30, description: 'Delivered on or after (YYYY-MM-DD or date-time)' })),
+  to: Type.Optional(Type.String({ maxLength: 30, description: 'Delivered on or before (YYYY-MM-DD or date-time)' })),
+  unread: Type.Optional(Type.Boolean({ description: 'Only letters not yet read' })),
 });
 
 export const LetterPatchBody = Type.Object(

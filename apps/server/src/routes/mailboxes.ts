@@ -133,7 +133,10 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
-          summary: 'Letters in a folder, newest first',
+          summary: 'Letters in a folder, newest first; or found by q, sender, from, to, unread',
+          description:
+            'With any search parameter and no folder, every folder except the trash is searched. A letter ' +
+            'whose level your login does not reach is found by its non-sensitive title only.',
           security: bearerAuth,
           params: MailboxParams,
           querystring: ListQuery,
@@ -142,11 +145,13 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const actor = personOf(request);
-        const { folder = 'inbox', cursor, limit = 50 } = request.query;
+        const { folder, cursor, limit = 50, q, sender, from, to, unread } = request.query;
+        const searching = [q, sender, from, to, unread].some((v) => v !== undefined);
         const page = await listLetters(ctx.deps, actor, request.params.mailboxId, {
-          folder,
+          folder: folder ?? (searching ? null : 'inbox'),
           after: decodeCursor(cursor, isLetterCursor, 'cursor'),
           limit,
+          ...(searching ? { search: { text: q, sender, from, to, unread } } : {}),
         });
         return { items: page.items.map(presentSummary), nextCursor: page.next ? encodeCursor(page.next) : null };
       },

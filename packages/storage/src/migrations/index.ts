@@ -6,6 +6,7 @@ import { clientKeys } from './003-client-keys.js';
 import { deliveryRules } from './004-delivery-rules.js';
 import { letterExtras } from './005-letter-extras.js';
 import { notifications } from './006-notifications.js';
+import { letterSearch } from './007-letter-search.js';
 
 /** Numbered migrations, one list for both dialects; a step differs by dialect only where it must. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -16,6 +17,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '004-delivery-rules': deliveryRules(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '005-letter-extras': letterExtras(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '006-notifications': notifications(dialect) as { up(db: Kysely<unknown>): Promise<void> },
+    '007-letter-search': letterSearch(dialect) as { up(db: Kysely<unknown>): Promise<void> },
   };
   return { getMigrations: async () => steps };
 }

@@ -77,6 +77,8 @@ const toRow = (l: Letter) => ({
   planned_status: l.plannedStatus,
   extras: l.extras ? toBytes(l.extras) : null,
   notification_options: l.notificationOptions ? JSON.stringify(l.notificationOptions) : null,
+  search_subject: l.subject.toLocaleLowerCase('nb'),
+  search_title: l.nonSensitiveTitle?.toLocaleLowerCase('nb') ?? null,
 });
 
 /** A random UUID computed by the database, for rows a statement creates in bulk. */
@@ -315,12 +317,33 @@ export function lettersRepository({ db, dialect }: RepoContext): Repositories['l
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
-    async listInFolder(mailboxId, folderId, after, limit) {
-      let q = db
-        .selectFrom('letters')
-        .selectAll()
-        .where('mailbox_id', '=', mailboxId)
-        .where('folder_id', '=', folderId);
+    async listInFolder(mailboxId, folderId, after, limit, filter) {
+      let q = db.selectFrom('letters').selectAll().where('mailbox_id', '=', mailboxId);
+      // No folder: every letter the reader has, except the trash.
+      q = folderId
+        ? q.where('folder_id', '=', folderId)
+        : q.where('delivered_at', 'is not', null).where('trashed_at', 'is', null);
+      if (filter) {
+        const levels = filter.visibleLevels.length > 0 ? filter.visibleLevels : ['none'];
+        if (filter.text) {
+          const pattern = `%${filter.text.toLocaleLowerCase('nb').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+          q = q.where((eb) =>
+            eb.or([
+              sql<boolean>`search_title like ${pattern} escape '\\'`,
+              eb.and([eb('auth_level', 'in', levels), sql<boolean>`search_subject like ${pattern} escape '\\'`]),
+            ]),
+          );
+        }
+        if (filter.senderIds) {
+          const ids = filter.senderIds.length > 0 ? filter.senderIds : ['none'];
+          q = q
+            .where('sender_id', 'in', ids)
+            .where((eb) => eb.or([eb('sensitivity', '=', 'normal'), eb('auth_level', 'in', levels)]));
+        }
+        if (filter.from) q = q.where('delivered_at', '>=', filter.from);
+        if (filter.to) q = q.where('delivered_at', '<', filter.to);
+        if (filter.unread) q = q.where('read_at', 'is', null);
+      }
       if (after) {
         q = q.where((eb) => eb(eb.refTuple('delivered_at', 'id'), '<', eb.tuple(after.deliveredAt, after.id)));
       }

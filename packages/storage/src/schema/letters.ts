@@ -38,4 +38,7 @@ export type LetterRow = {
   extras: Buffer | null;
   /** JSON: the sender's notification texts and repetitions. */
   notification_options: string | null;
+  /** Lower-cased subject and non-sensitive title, for search. */
+  search_subject: string | null;
+  search_title: string | null;
 };
