@@ -15,6 +15,7 @@ import { batchRoutes } from './routes/batches.js';
 import { ProblemSchema } from './routes/common.schemas.js';
 import { formatRoutes } from './routes/formats.js';
 import { healthRoutes } from './routes/health.js';
+import { liveRoutes } from './routes/live.js';
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { messageRoutes } from './routes/messages.js';
 import { devOutboxRoutes, letterLinkRoutes, memberNotificationRoutes } from './routes/notifications.js';
@@ -100,6 +101,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(webhookRoutes(ctx), { prefix: '/api/v1' });
   await app.register(formatRoutes(ctx), { prefix: '/api/v1' });
   await app.register(memberNotificationRoutes(ctx), { prefix: '/api/v1' });
+  await app.register(liveRoutes(ctx), { prefix: '/api/v1' });
   await app.register(letterLinkRoutes(ctx));
   if (ctx.config.notifications.devOutbox) await app.register(devOutboxRoutes(ctx));
   return app;

@@ -37,6 +37,8 @@ export type Config = {
   };
   /** How often the background worker looks for due jobs and webhooks; 0 turns it off. */
   workerIntervalMs: number;
+  /** How often open mailbox views are told what changed (server-sent events). */
+  livePollMs: number;
   notifications: {
     /** SMTP server for e-mail (smtp://user:pass@host:port or smtps://…); null: the dev outbox only. */
     smtpUrl: string | null;
@@ -133,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       allowLocalHttpWebhooks: env.NODE_ENV !== 'production',
     },
     workerIntervalMs: parseInteger('POSTKASSE_WORKER_INTERVAL_MS', env.POSTKASSE_WORKER_INTERVAL_MS, 1000, 0, 3600_000),
+    livePollMs: parseInteger('POSTKASSE_LIVE_POLL_MS', env.POSTKASSE_LIVE_POLL_MS, 500, 50, 60_000),
     notifications: {
       smtpUrl: env.POSTKASSE_SMTP_URL || null,
       mailFrom: env.POSTKASSE_MAIL_FROM ?? 'Postkasse <no-reply@postkasse.invalid>',

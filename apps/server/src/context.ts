@@ -15,6 +15,7 @@ import {
 } from '@postkasse/crypto';
 import { openFsBlobStore, openPostgresStore, openSqliteStore } from '@postkasse/storage';
 import type { Config } from './config.js';
+import { createLiveHub, type LiveHub } from './live.js';
 import { createNotifier } from './notifier.js';
 import { createOidcClient, type OidcClient } from './oidc-client.js';
 import { spoolPrintProvider } from './print-spool.js';
@@ -37,6 +38,8 @@ export type AppContext = {
   cookieSecret: string;
   /** Due jobs and webhook deliveries in the background. */
   worker: Worker;
+  /** Live mailbox changes for open views (server-sent events). */
+  live: LiveHub;
   close(): Promise<void>;
 };
 
@@ -105,6 +108,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   };
   const platformKey = await loadPlatformKey(join(config.dataDir, 'keys', 'platform-signing.jwk'));
   const worker = createWorker({ deps, platformKey, config });
+  const live = createLiveHub(deps, config.livePollMs);
   return {
     config,
     deps,
@@ -115,7 +119,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     platformKey,
     cookieSecret,
     worker,
+    live,
     close: async () => {
+      live.stop();
       await worker.stop();
       notifier.close();
       await store.close();

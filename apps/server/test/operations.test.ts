@@ -77,6 +77,7 @@ describe('operations endpoints and the API description', () => {
       ['post', '/api/v1/sdp/messages'],
       ['get', '/api/v1/sdp/messages/{id}/receipts'],
       ['put', '/api/v1/mailboxes/{mailboxId}/notifications'],
+      ['get', '/api/v1/mailboxes/{mailboxId}/changes'],
     ];
     for (const [method, path] of expected) {
       const op = doc.paths[path as string]?.[method as string];

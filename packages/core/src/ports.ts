@@ -367,7 +367,7 @@ export type LetterFilter = {
 /** Position in a sender's event feed; opaque to clients. */
 export type FeedCursor = { tx: string; seq: number };
 /** An event as the sender's feed shows it: with its letter's external id and its position. */
-export type FeedEvent = LetterEvent & { cursor: FeedCursor; externalId: string };
+export type FeedEvent = LetterEvent & { cursor: FeedCursor; externalId: string; mailboxId: string | null };
 
 export type NewEvent = {
   id: string;
@@ -446,6 +446,12 @@ export type Repositories = {
   audit: {
     append(entry: AuditEntry): Promise<void>;
     listByMailbox(mailboxId: string, limit: number): Promise<AuditEntry[]>;
+    /** Every mailbox's entries after a position, in commit order: what changed, for live views. */
+    changesAfter(
+      after: FeedCursor | null,
+      limit: number,
+    ): Promise<Array<{ mailboxId: string; action: string; letterId: string | null; cursor: FeedCursor }>>;
+    latestCursor(): Promise<FeedCursor | null>;
   };
   senders: {
     insert(sender: Sender): Promise<void>;
@@ -601,6 +607,7 @@ export type Repositories = {
     latestCursor(senderId: string): Promise<FeedCursor | null>;
     /** Every sender's events of these types, in commit order (for the platform's own readers). */
     globalFeed(after: FeedCursor | null, types: LetterEventType[], limit: number): Promise<FeedEvent[]>;
+    latestGlobalCursor(): Promise<FeedCursor | null>;
   };
 };
 

@@ -40,7 +40,17 @@ export function eventsRepository({ db, dialect }: RepoContext): Repositories['ev
     let q = db
       .selectFrom('events as e')
       .innerJoin('letters as l', 'l.id', 'e.letter_id')
-      .select(['e.seq', 'e.id', 'e.letter_id', 'e.sender_id', 'e.type', 'e.at', 'e.data', 'l.external_id'])
+      .select([
+        'e.seq',
+        'e.id',
+        'e.letter_id',
+        'e.sender_id',
+        'e.type',
+        'e.at',
+        'e.data',
+        'l.external_id',
+        'l.mailbox_id',
+      ])
       .select(dialect === 'postgres' ? sql<string>`e.tx::text`.as('tx_text') : sql<string>`e.tx`.as('tx_text'))
       .where(filter);
     if (dialect === 'postgres') {
@@ -55,6 +65,7 @@ export function eventsRepository({ db, dialect }: RepoContext): Repositories['ev
     return rows.map((r) => ({
       ...toEvent(r),
       externalId: r.external_id,
+      mailboxId: r.mailbox_id,
       cursor: { tx: r.tx_text, seq: Number(r.seq) },
     }));
   }
@@ -90,6 +101,21 @@ export function eventsRepository({ db, dialect }: RepoContext): Repositories['ev
     },
     async globalFeed(after, types, limit) {
       return readFeed((eb) => eb('e.type', 'in', types), after, limit);
+    },
+    async latestGlobalCursor() {
+      let q = db
+        .selectFrom('events as e')
+        .select(['e.seq'])
+        .select(dialect === 'postgres' ? sql<string>`e.tx::text`.as('tx_text') : sql<string>`e.tx`.as('tx_text'));
+      q =
+        dialect === 'postgres'
+          ? q
+              .where(sql<boolean>`e.tx < pg_snapshot_xmin(pg_current_snapshot())`)
+              .orderBy('e.tx', 'desc')
+              .orderBy('e.seq', 'desc')
+          : q.orderBy('e.seq', 'desc');
+      const row = await q.limit(1).executeTakeFirst();
+      return row ? { tx: row.tx_text, seq: Number(row.seq) } : null;
     },
     async latestCursor(senderId) {
       let q = db

@@ -10,4 +10,6 @@ export type AuditRow = {
   letter_id: string | null;
   details: string;
   at: string;
+  /** The writing transaction (PostgreSQL xid8; '0' in SQLite), for reading in commit order. */
+  tx: import('kysely').Generated<string>;
 };
