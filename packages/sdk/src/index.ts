@@ -313,13 +313,19 @@ export async function* followEvents(
 ): AsyncGenerator<FeedEvent, void, undefined> {
   const limit = options.limit ?? 100;
   let after = options.after;
+  let failures = 0;
   while (!options.signal?.aborted) {
     let page: EventPage;
     try {
       page = await events(client, { after, limit, ...(options.signal ? { signal: options.signal } : {}) });
+      failures = 0;
     } catch (error) {
       if (options.signal?.aborted) return;
-      throw error;
+      // A follower runs for days: a network blip or a restarting server is waited out.
+      if (!isPostkasseError(error) || !error.retryable) throw error;
+      failures++;
+      await sleep(Math.min(30_000, 1000 * 2 ** Math.min(failures, 5)), options.signal);
+      continue;
     }
     for (const e of page.items) {
       yield e;

@@ -172,6 +172,32 @@ describe('the SDK against a real server', () => {
     ]);
   });
 
+  it('keeps following the feed through a network failure, and stops on a refusal', async () => {
+    const { apiKey } = await server.sender('public');
+    const steady = createPostkasseClient({ baseUrl: server.url, token: apiKey });
+    await sendLetter(steady, {
+      letter: { id: randomUUID(), recipient: { nationalId: people.kari }, subject: 'Etter et brudd' },
+      files: [{ filename: 'brev.pdf', mediaType: 'application/pdf', content: tinyPdf }],
+    });
+    let calls = 0;
+    const flaky = createPostkasseClient({
+      baseUrl: server.url,
+      token: apiKey,
+      // The first request meets a network failure (the outside world: faked here).
+      fetch: (request) => (++calls === 1 ? Promise.reject(new TypeError('fetch failed')) : fetch(request)),
+    });
+    const controller = new AbortController();
+    const seen: string[] = [];
+    for await (const e of followEvents(flaky, { pollMs: 50, signal: controller.signal })) {
+      seen.push(e.type);
+      if (seen.length === 2) controller.abort();
+    }
+    expect(seen).toEqual(['ACCEPTED', 'DELIVERED']);
+    expect(calls).toBeGreaterThanOrEqual(2);
+    const refused = createPostkasseClient({ baseUrl: server.url, token: 'pk_not-a-key' });
+    await expect(followEvents(refused, { pollMs: 50 }).next()).rejects.toMatchObject({ code: 'invalid_token' });
+  });
+
   it('verifies receipts against the JWKS and refuses a tampered one', async () => {
     const page = await events(client, { limit: 5 });
     const jwks = `${server.url}/.well-known/jwks.json`;

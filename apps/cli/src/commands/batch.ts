@@ -552,17 +552,19 @@ async function runBatch(client: PostkasseClient, input: string, opts: BatchOptio
       tally.sent++;
       state.append(`${row}\t${id}\t${status}`);
     } catch (error) {
-      if (isPostkasseError(error) && error.retryable) {
-        // Not done: a resumed run sends it again with the same id.
+      // A temporary fault, or one we do not know (a proxy's HTML page …): not done, so a resumed
+      // run sends it again with the same id, which the API answers without sending twice.
+      const unknown = !isPostkasseError(error) && !(error instanceof RowError);
+      if ((isPostkasseError(error) && error.retryable) || unknown) {
         if (stopSignal) {
           unfinished++;
           return;
         }
         fail(row, id, fields, {
-          code: error.code,
-          detail: error.detail,
+          code: isPostkasseError(error) ? error.code : 'unexpected_error',
+          detail: isPostkasseError(error) ? error.detail : error instanceof Error ? error.message : String(error),
           retryable: true,
-          ...(error.correlationId ? { correlationId: error.correlationId } : {}),
+          ...(isPostkasseError(error) && error.correlationId ? { correlationId: error.correlationId } : {}),
         });
         counts.failed = (counts.failed ?? 0) + 1;
         tally.failed++;
@@ -576,9 +578,7 @@ async function runBatch(client: PostkasseClient, input: string, opts: BatchOptio
               ...(error.errors ? { errors: error.errors } : {}),
               ...(error.correlationId ? { correlationId: error.correlationId } : {}),
             }
-          : error instanceof RowError
-            ? { code: error.code, detail: error.message }
-            : { code: 'unexpected_error', detail: error instanceof Error ? error.message : String(error) };
+          : { code: (error as RowError).code, detail: (error as RowError).message };
       fail(row, id, fields, { ...problem, retryable: false });
       state.append(`${row}\t${id}\tfailed:${problem.code.replace(/[^A-Za-z_]/g, '_')}`);
       counts.failed = (counts.failed ?? 0) + 1;
