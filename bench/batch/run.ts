@@ -18,8 +18,9 @@ import { fileURLToPath } from 'node:url';
 import { type Letter, registerPerson } from '@postkasse/core';
 import { createContext, loadConfig } from '@postkasse/server';
 import { openPostgresStore, openSqliteStore } from '@postkasse/storage';
-import pg from 'pg';
 import { samplePdf } from '../../apps/cli/src/sample-pdf.js';
+import { letterRecord } from '../../test/letter-record.js';
+import { createTestDatabase } from '../../test/postgres.js';
 import { freePort } from '../../test/spawn-server.js';
 import { syntheticNationalIds } from '../ingest/shared.js';
 
@@ -31,26 +32,11 @@ const recipients = Number(process.env.BENCH_RECIPIENTS ?? 2_000);
 const perRequest = 1_000;
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 2);
 const dialects = (process.env.BENCH_DIALECTS ?? 'sqlite').split(',') as Dialect[];
-const adminUrl = process.env.POSTKASSE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const log = (m: string) => process.stderr.write(`[bench:batch] ${m}\n`);
 
+/** SQLite needs nothing; PostgreSQL a fresh database, dropped afterwards. */
 async function database(dialect: Dialect): Promise<{ url: string | null; drop(): Promise<void> }> {
-  if (dialect === 'sqlite') return { url: null, drop: async () => undefined };
-  const name = `pk_bench_batch_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = adminUrl.replace(/\/[^/]*$/, `/${name}`);
-  return {
-    url,
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+  return dialect === 'sqlite' ? { url: null, drop: async () => undefined } : createTestDatabase();
 }
 
 async function peakRss(pid: number): Promise<number> {
@@ -200,42 +186,23 @@ async function runBaseline(dialect: Dialect, people: string[]) {
     for (let from = 0; from < letters; from += perRequest) {
       const rows: Letter[] = [];
       for (let i = from; i < Math.min(letters, from + perRequest); i++) {
-        rows.push({
-          id: randomUUID(),
-          senderId,
-          externalId: randomUUID(),
-          requestHash: 'x'.repeat(64),
-          recipientType: 'person',
-          recipientId: people[i % people.length] ?? '',
-          mailboxId,
-          status: 'DELIVERED',
-          rejectReason: null,
-          subject: `Årsoppgave 2026 nr. ${i}`,
-          nonSensitiveTitle: 'Brev fra Skatteetaten',
-          authLevel: 'substantial',
-          sensitivity: 'normal',
-          openingReceipt: false,
-          legalNotification: false,
-          mandatory: false,
-          senderReference: `case-${i}`,
-          createdAt: at,
-          deliveredAt: at,
-          openedAt: null,
-          folderId,
-          readAt: null,
-          trashedAt: null,
-          restoreFolderId: null,
-          documentCount: 1,
-          totalBytes: 30_000,
-          deliverAt: null,
-          holdUntil: null,
-          printDetails: null,
-          printIfUnreadAfter: null,
-          batchId: null,
-          plannedStatus: null,
-          extras: null,
-          notificationOptions: null,
-        });
+        rows.push(
+          letterRecord({
+            senderId,
+            recipientId: people[i % people.length] ?? '',
+            mailboxId,
+            requestHash: 'x'.repeat(64),
+            subject: `Årsoppgave 2026 nr. ${i}`,
+            nonSensitiveTitle: 'Brev fra Skatteetaten',
+            authLevel: 'substantial',
+            senderReference: `case-${i}`,
+            createdAt: at,
+            deliveredAt: at,
+            folderId,
+            documentCount: 1,
+            totalBytes: 30_000,
+          }),
+        );
       }
       await store.write(async (r) => {
         await r.letters.insertManyIfAbsent(rows);

@@ -18,14 +18,14 @@ import { fileURLToPath } from 'node:url';
 import { createSender, type Letter, renderEmail } from '@postkasse/core';
 import { createContext, loadConfig } from '@postkasse/server';
 import nodemailer from 'nodemailer';
-import pg from 'pg';
+import { letterRecord } from '../../test/letter-record.js';
+import { createTestDatabase } from '../../test/postgres.js';
 import { syntheticNationalIds } from '../ingest/shared.js';
 
 type Dialect = 'sqlite' | 'postgres';
 const here = dirname(fileURLToPath(import.meta.url));
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 const dialects = (process.env.BENCH_DIALECTS ?? 'sqlite').split(',') as Dialect[];
-const adminUrl = process.env.POSTKASSE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const log = (m: string) => process.stderr.write(`[bench:notify] ${m}\n`);
 
 function startSink(): Promise<{ child: ChildProcess; port: number }> {
@@ -46,22 +46,9 @@ function ask(child: ChildProcess, type: 'count' | 'reset'): Promise<number> {
   });
 }
 
-async function database(dialect: Dialect) {
-  if (dialect === 'sqlite') return { url: null as string | null, drop: async () => undefined };
-  const name = `pk_bench_notify_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  return {
-    url: adminUrl.replace(/\/[^/]*$/, `/${name}`) as string | null,
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+/** SQLite needs nothing; PostgreSQL a fresh database, dropped afterwards. */
+async function database(dialect: Dialect): Promise<{ url: string | null; drop(): Promise<void> }> {
+  return dialect === 'sqlite' ? { url: null, drop: async () => undefined } : createTestDatabase();
 }
 
 async function runPipeline(dialect: Dialect, n: number, sink: { child: ChildProcess; port: number }) {
@@ -120,42 +107,19 @@ async function runPipeline(dialect: Dialect, n: number, sink: { child: ChildProc
             wrappedKey: Buffer.alloc(61),
             createdAt: now,
           });
-          letters.push({
-            id: randomUUID(),
-            senderId: sender.id,
-            externalId: randomUUID(),
-            requestHash: 'x',
-            recipientType: 'person',
-            recipientId: nationalId,
-            mailboxId,
-            status: 'DELIVERED',
-            rejectReason: null,
-            subject: 'Skattemelding',
-            nonSensitiveTitle: 'Skattemelding for 2026',
-            authLevel: 'substantial',
-            sensitivity: 'normal',
-            openingReceipt: false,
-            legalNotification: false,
-            mandatory: false,
-            senderReference: null,
-            createdAt: now,
-            deliveredAt: now,
-            openedAt: null,
-            folderId: null,
-            readAt: null,
-            trashedAt: null,
-            restoreFolderId: null,
-            documentCount: 0,
-            totalBytes: 0,
-            deliverAt: null,
-            holdUntil: null,
-            printDetails: null,
-            printIfUnreadAfter: null,
-            batchId: null,
-            plannedStatus: null,
-            extras: null,
-            notificationOptions: null,
-          });
+          letters.push(
+            letterRecord({
+              senderId: sender.id,
+              recipientId: nationalId,
+              mailboxId,
+              requestHash: 'x',
+              subject: 'Skattemelding',
+              nonSensitiveTitle: 'Skattemelding for 2026',
+              authLevel: 'substantial',
+              createdAt: now,
+              deliveredAt: now,
+            }),
+          );
         }
         await repos.letters.insertManyIfAbsent(letters);
         await repos.events.append(

@@ -4,20 +4,11 @@
  */
 import type { PersonActor, SenderActor } from './actors.js';
 import { AppError } from './errors.js';
+import { heldReleaseJob } from './jobs.js';
 import { parseNationalId } from './parties.js';
-import type { Consent, ConsentSource, Deps, NewJob, Repositories, Sender } from './ports.js';
+import type { Consent, ConsentSource, Deps, Repositories, Sender } from './ports.js';
 
 export type ConsentView = Consent & { sender: Pick<Sender, 'id' | 'name' | 'orgNumber'> };
-
-function releaseJob(deps: Deps, nationalId: string, senderId: string): NewJob {
-  return {
-    id: deps.ids.uuid(),
-    kind: 'held.release',
-    ref: `person:${nationalId}`,
-    payload: { recipientType: 'person', recipientId: nationalId, senderId },
-    runAt: deps.clock.now().toISOString(),
-  };
-}
 
 async function privateSenderByOrgNumber(deps: Deps, orgNumber: string): Promise<Sender> {
   const sender = await deps.store.read.senders.findByOrgNumber(orgNumber);
@@ -54,7 +45,7 @@ async function record(
     updatedAt: now,
   };
   await repos.consents.upsert(consent);
-  if (active) await repos.jobs.enqueue([releaseJob(deps, nationalId, sender.id)]);
+  if (active) await repos.jobs.enqueue([heldReleaseJob(deps, { type: 'person', id: nationalId }, sender.id)]);
   return consent;
 }
 

@@ -2,7 +2,22 @@
  * The job runner: takes due jobs from the durable job table, runs them, and retries failures
  * with exponential backoff until a job gives up (dead, with a hook so the sender can be told).
  */
-import type { Deps, Job, JobKind } from './ports.js';
+import type { Deps, Job, JobKind, MailboxOwnerType, NewJob } from './ports.js';
+
+/** Letters held for a recipient are looked at again (after a mailbox opened or a consent was given). */
+export function heldReleaseJob(
+  deps: Pick<Deps, 'ids' | 'clock'>,
+  recipient: { type: MailboxOwnerType; id: string },
+  senderId: string | null = null,
+): NewJob {
+  return {
+    id: deps.ids.uuid(),
+    kind: 'held.release',
+    ref: `${recipient.type}:${recipient.id}`,
+    payload: { recipientType: recipient.type, recipientId: recipient.id, ...(senderId ? { senderId } : {}) },
+    runAt: deps.clock.now().toISOString(),
+  };
+}
 
 export type JobHandlers = {
   run(deps: Deps, job: Job): Promise<void>;

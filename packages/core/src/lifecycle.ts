@@ -4,6 +4,7 @@
  * request, and each changes the letter only from the status it expects, so running a step twice
  * (a job is at least once) changes nothing the second time.
  */
+
 import type { SenderActor } from './actors.js';
 import { AppError } from './errors.js';
 import type { LetterEventType } from './events.js';
@@ -20,8 +21,7 @@ import {
 } from './ports.js';
 import { type Route, routeLetter } from './routing.js';
 import { recipientState } from './send-letter.js';
-
-const DAY_MS = 24 * 3600_000;
+import { DAY_MS } from './time.js';
 
 /** A failure that retrying cannot fix. */
 export class PermanentJobError extends Error {

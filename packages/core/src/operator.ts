@@ -1,5 +1,6 @@
 /** What the operator of a deployment does: registers senders, credentials, persons, organizations. */
 import { AppError } from './errors.js';
+import { heldReleaseJob } from './jobs.js';
 import { parseNationalId, parseOrgNumber } from './parties.js';
 import type {
   ApiKey,
@@ -7,7 +8,6 @@ import type {
   Folder,
   Mailbox,
   MailboxOwnerType,
-  NewJob,
   Person,
   PostalAddress,
   Randomness,
@@ -109,17 +109,6 @@ async function openMailbox(
   return { mailbox, folders: [folder('inbox', 'Inbox'), folder('archive', 'Archive'), folder('trash', 'Trash')] };
 }
 
-/** Letters held for this recipient are looked at again as soon as the mailbox is open. */
-function releaseJob(deps: Deps, ownerType: MailboxOwnerType, ownerId: string): NewJob {
-  return {
-    id: deps.ids.uuid(),
-    kind: 'held.release',
-    ref: `${ownerType}:${ownerId}`,
-    payload: { recipientType: ownerType, recipientId: ownerId },
-    runAt: deps.clock.now().toISOString(),
-  };
-}
-
 /** Opens the mailbox of a person already in the register (on their first login). */
 export async function registerPersonMailbox(deps: Deps, person: Person): Promise<Mailbox> {
   const { mailbox, folders } = await openMailbox(deps, 'person', person.nationalId, person.name);
@@ -127,7 +116,7 @@ export async function registerPersonMailbox(deps: Deps, person: Person): Promise
     if (await repos.mailboxes.findByOwner('person', person.nationalId)) return;
     await repos.mailboxes.insert(mailbox);
     for (const f of folders) await repos.folders.insert(f);
-    await repos.jobs.enqueue([releaseJob(deps, 'person', person.nationalId)]);
+    await repos.jobs.enqueue([heldReleaseJob(deps, { type: 'person', id: person.nationalId })]);
   });
   return (await deps.store.read.mailboxes.findByOwner('person', person.nationalId)) ?? mailbox;
 }
@@ -186,7 +175,7 @@ export async function registerPerson(
     if (opened) {
       await repos.mailboxes.insert(opened.mailbox);
       for (const f of opened.folders) await repos.folders.insert(f);
-      await repos.jobs.enqueue([releaseJob(deps, 'person', parsed.nationalId)]);
+      await repos.jobs.enqueue([heldReleaseJob(deps, { type: 'person', id: parsed.nationalId })]);
     }
   });
   return { person, mailbox: opened?.mailbox ?? null };
@@ -209,7 +198,7 @@ export async function registerOrganization(
     }
     await repos.mailboxes.insert(mailbox);
     for (const f of folders) await repos.folders.insert(f);
-    await repos.jobs.enqueue([releaseJob(deps, 'organization', input.orgNumber)]);
+    await repos.jobs.enqueue([heldReleaseJob(deps, { type: 'organization', id: input.orgNumber })]);
   });
   return { mailbox };
 }

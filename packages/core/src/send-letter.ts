@@ -18,6 +18,7 @@ import {
   type StoredDocument,
 } from './ports.js';
 import { type RecipientState, type Route, routeLetter } from './routing.js';
+import { DAY_MS } from './time.js';
 
 /** The letter and its events (what the sender is told; the feed adds their order). */
 export type SendResult = { letter: Letter; events: Array<Omit<LetterEvent, 'seq'>>; replayed: boolean };
@@ -88,8 +89,6 @@ async function replay(deps: Deps, existing: Letter, requestHash: string): Promis
   const events = await deps.store.read.events.listByLetter(existing.id);
   return { letter: existing, events, replayed: true };
 }
-
-const DAY_MS = 24 * 3600_000;
 
 /** A letter's routing decision turned into its state, events and follow-up jobs. */
 export type LetterPlan = {

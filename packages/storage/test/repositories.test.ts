@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Letter, Mailbox, Store } from '@postkasse/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { letterRecord } from '../../../test/letter-record.js';
 import { createTestDatabase, testDialects } from '../../../test/postgres.js';
 import { openPostgresStore, openSqliteStore } from '../src/index.js';
 
@@ -61,43 +62,20 @@ describe.each(dialects)('repositories (%s)', (dialect) => {
     await cleanup();
   });
 
-  const letter = (over: Partial<Letter> = {}): Letter => ({
-    id: randomUUID(),
-    senderId,
-    externalId: randomUUID(),
-    requestHash: 'h',
-    recipientType: 'person',
-    recipientId: '12858510129',
-    mailboxId: mailbox.id,
-    status: 'DELIVERED',
-    rejectReason: null,
-    subject: 'Subject',
-    nonSensitiveTitle: null,
-    authLevel: 'high',
-    sensitivity: 'normal',
-    openingReceipt: true,
-    legalNotification: false,
-    mandatory: false,
-    senderReference: null,
-    createdAt: now(),
-    deliveredAt: now(),
-    openedAt: null,
-    folderId: inboxId,
-    readAt: null,
-    trashedAt: null,
-    restoreFolderId: null,
-    documentCount: 1,
-    totalBytes: 10,
-    deliverAt: null,
-    holdUntil: null,
-    printDetails: null,
-    printIfUnreadAfter: null,
-    batchId: null,
-    plannedStatus: null,
-    extras: null,
-    notificationOptions: null,
-    ...over,
-  });
+  const letter = (over: Partial<Letter> = {}): Letter =>
+    letterRecord({
+      senderId,
+      recipientId: '12858510129',
+      mailboxId: mailbox.id,
+      subject: 'Subject',
+      openingReceipt: true,
+      createdAt: now(),
+      deliveredAt: now(),
+      folderId: inboxId,
+      documentCount: 1,
+      totalBytes: 10,
+      ...over,
+    });
 
   it('reads back what it wrote, with types intact', async () => {
     const l = letter({ legalNotification: true, senderReference: 'ref' });
@@ -240,42 +218,8 @@ describe.runIf(dialects.includes('postgres'))('the PostgreSQL event feed under c
         });
         await r.folders.insert({ id: folderId, mailboxId, kind: 'inbox', name: 'Inbox', createdAt: now() });
       });
-      const mk = (): Letter => ({
-        id: randomUUID(),
-        senderId,
-        externalId: randomUUID(),
-        requestHash: 'h',
-        recipientType: 'person',
-        recipientId: '12858510129',
-        mailboxId,
-        status: 'DELIVERED',
-        rejectReason: null,
-        subject: 's',
-        nonSensitiveTitle: null,
-        authLevel: 'high',
-        sensitivity: 'normal',
-        openingReceipt: false,
-        legalNotification: false,
-        mandatory: false,
-        senderReference: null,
-        createdAt: now(),
-        deliveredAt: now(),
-        openedAt: null,
-        folderId,
-        readAt: null,
-        trashedAt: null,
-        restoreFolderId: null,
-        documentCount: 0,
-        totalBytes: 0,
-        deliverAt: null,
-        holdUntil: null,
-        printDetails: null,
-        printIfUnreadAfter: null,
-        batchId: null,
-        plannedStatus: null,
-        extras: null,
-        notificationOptions: null,
-      });
+      const mk = (): Letter =>
+        letterRecord({ senderId, recipientId: '12858510129', mailboxId, subject: 's', folderId, createdAt: now() });
       const slow = mk();
       const fast = mk();
       let release!: () => void;

@@ -17,6 +17,7 @@ import { createReadStream, fsyncSync, writeSync } from 'node:fs';
 import { type FileHandle, open, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
+import { canonicalJson } from '@postkasse/core';
 import {
   isPostkasseError,
   type LetterFile,
@@ -55,16 +56,6 @@ async function fingerprint(path: string): Promise<{ sha256: string; lines: numbe
   return { sha256: hash.digest('hex'), lines };
 }
 
-/** JSON with sorted keys, so a row's content reads the same whatever the column order. */
-function canonicalRow(fields: Fields): string {
-  return JSON.stringify(
-    Object.keys(fields)
-      .filter((k) => k !== 'id')
-      .sort()
-      .map((k) => [k, fields[k]]),
-  );
-}
-
 /**
  * A stable id for a row without one: a name-based (v5-style) UUID of the row's content. Editing
  * or moving other rows changes nothing for this one, so a run over an edited file sends again
@@ -72,7 +63,7 @@ function canonicalRow(fields: Fields): string {
  */
 export function derivedId(fields: Fields): string {
   const b = createHash('sha1')
-    .update(`postkasse-batch-row:${canonicalRow(fields)}`)
+    .update(`postkasse-batch-row:${canonicalJson({ ...fields, id: undefined })}`)
     .digest()
     .subarray(0, 16);
   b[6] = ((b[6] as number) & 0x0f) | 0x50;

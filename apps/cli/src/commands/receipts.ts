@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { canonicalJson } from '@postkasse/core';
 import { type ReceiptVerification, verifyReceipt } from '@postkasse/sdk';
 import type { Command } from 'commander';
 import type { JSONWebKeySet } from 'jose';
@@ -86,16 +87,6 @@ type Verdict = {
 };
 
 /** A valid signature is not enough: the JSON around the receipt must say what the receipt says. */
-/** JSON with sorted keys, so equal values compare equal whatever their key order. */
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined';
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  return `{${Object.keys(value)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-    .join(',')}}`;
-}
-
 function judge(f: Found, v: ReceiptVerification): Verdict {
   const e = v.event;
   const base = {
@@ -109,7 +100,7 @@ function judge(f: Found, v: ReceiptVerification): Verdict {
   // Everything the JSON around the receipt claims must be what the receipt signs.
   for (const key of ['id', 'type', 'messageId', 'at', 'data'] as const) {
     const claimed = f.claimed[key];
-    if (claimed !== undefined && canonical(claimed) !== canonical((v.event as Record<string, unknown>)[key])) {
+    if (claimed !== undefined && canonicalJson(claimed) !== canonicalJson((v.event as Record<string, unknown>)[key])) {
       return {
         ...base,
         valid: false,

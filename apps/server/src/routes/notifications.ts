@@ -3,15 +3,12 @@
  * (/inbox/...), members' choice to be notified, and the dev outbox page (never in production).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { resolveSession, setMemberNotify } from '@postkasse/core';
+import { escapeHtml, resolveSession, setMemberNotify } from '@postkasse/core';
 import { Type } from '@sinclair/typebox';
 import { personOf, requirePerson, SESSION_COOKIE } from '../authenticate.js';
 import type { AppContext } from '../context.js';
 import { loginUrl } from './auth.js';
 import { bearerAuth, problems, Uuid } from './common.schemas.js';
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 /**
  * The links in notifications. A visitor without a session logs in first (at the letter's level

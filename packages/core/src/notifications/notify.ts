@@ -8,14 +8,15 @@
  * The planner reads DELIVERED events from the event log with a cursor of its own, so nothing is
  * written per letter on the way in, and a crash loses nothing: the log is the outbox.
  */
+
 import type { LetterEventType } from '../events.js';
 import type { Deps, Job, Letter, NewEvent, Notification, NotificationChannel, Person, Repositories } from '../ports.js';
 import { contactIsFresh } from '../register.js';
+import { DAY_MS } from '../time.js';
 import { dueTime } from './schedule.js';
 import { type NotifiedLetter, renderEmail, renderSms, templateLanguage } from './templates.js';
 
 const PLANNER = 'notifications';
-const DAY_MS = 24 * 3600_000;
 const channels: NotificationChannel[] = ['email', 'sms'];
 
 function event(deps: Deps, letter: Letter, type: LetterEventType, data: Record<string, unknown>): NewEvent {
@@ -119,6 +120,9 @@ export function repetitionDays(letter: Letter): number[] {
 /** Reads new DELIVERED events and queues their notifications and reminders; returns how many letters. */
 export async function planNotifications(deps: Deps, options: { limit?: number } = {}): Promise<number> {
   const now = deps.clock.now();
+  // The worker asks every second: with nothing new, a read answers without writing a lease.
+  const peek = await deps.store.read.events.globalFeed(await deps.store.read.cursors.get(PLANNER), ['DELIVERED'], 1);
+  if (peek.length === 0) return 0;
   const leased = await deps.store.write((repos) =>
     repos.cursors.lease(PLANNER, now.toISOString(), new Date(now.getTime() + 60_000).toISOString()),
   );

@@ -3,6 +3,7 @@
  * subject (which may be sensitive): only who sent it (unless the letter is sensitive), its
  * non-sensitive title, and a link that opens it after login.
  */
+import { escapeHtml } from '../html.js';
 import type { OutgoingEmail, OutgoingSms } from '../ports.js';
 
 export const notificationLanguages = ['nb', 'da', 'en'] as const;
@@ -88,9 +89,6 @@ const texts: Record<NotificationLanguage, Texts> = {
     smsMany: (n, link) => `You have ${n} new letters in your digital mailbox. Log in to read: ${link}`,
   },
 };
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 /** At most this many letters are listed; the count says how many there are. */
 const MAX_LISTED = 10;

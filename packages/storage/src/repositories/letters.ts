@@ -87,6 +87,10 @@ const uuidSql = (dialect: RepoContext['dialect']) =>
     ? sql`gen_random_uuid()::text`
     : sql`lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))`;
 
+/** A timestamp parameter in a statement that builds rows from a SELECT (PostgreSQL wants its type). */
+const timestampSql = (dialect: RepoContext['dialect'], at: string) =>
+  dialect === 'postgres' ? sql`${at}::timestamptz` : sql`${at}`;
+
 /** An ISO-8601 UTC text of a timestamp column, for JSON built in SQL. */
 const isoSql = (dialect: RepoContext['dialect'], column: string) =>
   dialect === 'postgres'
@@ -181,7 +185,7 @@ export function lettersRepository({ db, dialect }: RepoContext): Repositories['l
     async commitBatch(batchId, at) {
       const pending = db.selectFrom('letters').where('batch_id', '=', batchId).where('status', '=', 'PENDING');
       const uuid = uuidSql(dialect);
-      const atValue = dialect === 'postgres' ? sql`${at}::timestamptz` : sql`${at}`;
+      const atValue = timestampSql(dialect, at);
       const data = sql<string>`case planned_status
         when 'HELD' then '{"until":"' || ${isoSql(dialect, 'hold_until')} || '"}'
         when 'PRINT_QUEUED' then '{"reason":"' || reject_reason || '"}'
@@ -280,7 +284,7 @@ export function lettersRepository({ db, dialect }: RepoContext): Repositories['l
     },
     async cancelBatch(batchId, at) {
       const uuid = uuidSql(dialect);
-      const atValue = dialect === 'postgres' ? sql`${at}::timestamptz` : sql`${at}`;
+      const atValue = timestampSql(dialect, at);
       await db
         .insertInto('events')
         .columns(['id', 'letter_id', 'sender_id', 'type', 'at', 'data'])
