@@ -36,6 +36,8 @@ export function letterRecord(over: Partial<Letter> & Pick<Letter, 'senderId' | '
     plannedStatus: null,
     extras: null,
     notificationOptions: null,
+    replyBy: null,
+    actions: null,
     ...over,
   };
 }

@@ -18,11 +18,12 @@ import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { messageRoutes } from './routes/messages.js';
-import { devOutboxRoutes, letterLinkRoutes, memberNotificationRoutes } from './routes/notifications.js';
+import { devOutboxRoutes, memberNotificationRoutes } from './routes/notifications.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { personRegisterRoutes, senderRegisterRoutes } from './routes/register.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { mountTestProvider } from './test-idp/provider.js';
+import { webRoutes } from './web.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -102,7 +103,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(formatRoutes(ctx), { prefix: '/api/v1' });
   await app.register(memberNotificationRoutes(ctx), { prefix: '/api/v1' });
   await app.register(liveRoutes(ctx), { prefix: '/api/v1' });
-  await app.register(letterLinkRoutes(ctx));
+  await app.register(webRoutes(ctx));
   if (ctx.config.notifications.devOutbox) await app.register(devOutboxRoutes(ctx));
   return app;
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { checkQuietHours, letterLimits } from '@postkasse/core';
 
 /** Everything the server reads from its environment, in one place (documented in the README). */
@@ -7,6 +8,8 @@ export type Config = {
   port: number;
   publicUrl: string;
   dataDir: string;
+  /** The built web inbox (apps/web/dist): index.html and assets/. */
+  webDir: string;
   databaseUrl: string | null;
   masterKey: string | null;
   masterKeyFile: string;
@@ -115,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port,
     publicUrl,
     dataDir,
+    webDir: resolve(env.POSTKASSE_WEB_DIR ?? fileURLToPath(new URL('../../web/dist', import.meta.url))),
     databaseUrl: env.DATABASE_URL || null,
     masterKey: env.POSTKASSE_MASTER_KEY || null,
     masterKeyFile: resolve(dataDir, 'keys', 'master.key'),

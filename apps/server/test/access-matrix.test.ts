@@ -89,6 +89,7 @@ const personMailbox = {
   'GET messages':             [R200, R200, R200,   N404,   N404,    N404,     N404,    T401, T401, T401],
   'GET message':              [R200, R200, R200,   N404,   N404,    N404,     N404,    T401, T401, T401],
   'GET document content':     [R200, R200, R200,   N404,   N404,    N404,     N404,    T401, T401, T401],
+  'GET action calendar':      [R200, R200, R200,   N404,   N404,    N404,     N404,    T401, T401, T401],
   'PATCH message read':       [R200, F403, R200,   N404,   N404,    N404,     N404,    T401, T401, T401],
   'PATCH message folderId':   [R200, F403, R200,   N404,   N404,    N404,     N404,    T401, T401, T401],
   'DELETE message':           [R204, F403, F403,   N404,   N404,    N404,     N404,    T401, T401, T401],
@@ -113,6 +114,7 @@ const orgMailbox: Record<MailboxEndpoint, Cells> = {
   'GET messages':             [N404, N404, N404,   N404,   R200,    R200,     N404,    T401, T401, T401],
   'GET message':              [N404, N404, N404,   N404,   R200,    R200,     N404,    T401, T401, T401],
   'GET document content':     [N404, N404, N404,   N404,   R200,    R200,     N404,    T401, T401, T401],
+  'GET action calendar':      [N404, N404, N404,   N404,   R200,    R200,     N404,    T401, T401, T401],
   'PATCH message read':       [N404, N404, N404,   N404,   R200,    F403,     N404,    T401, T401, T401],
   'PATCH message folderId':   [N404, N404, N404,   N404,   R200,    F403,     N404,    T401, T401, T401],
   'DELETE message':           [N404, N404, N404,   N404,   R204,    F403,     N404,    T401, T401, T401],
@@ -276,6 +278,12 @@ describe.each(dialects)('access matrix (%s)', (dialect) => {
       call: (i) => ({ method: 'GET', path: `${letter(i)}/documents/${i.documentId}/content` }),
       audit: 'document.read',
       returns: (res) => Buffer.isBuffer(res.body) && Buffer.compare(res.body, tinyPdf) === 0,
+    },
+    'GET action calendar': {
+      call: (i) => ({ method: 'GET', path: `${letter(i)}/actions/0/calendar` }),
+      audit: 'action.calendar',
+      returns: (res) =>
+        res.type.startsWith('text/calendar') && Buffer.isBuffer(res.body) && res.body.includes('BEGIN:VCALENDAR'),
     },
     'PATCH message read': {
       prepare: async (i) => {
@@ -548,7 +556,11 @@ describe.each(dialects)('access matrix (%s)', (dialect) => {
           after.actorRole === role &&
           after.details.grantId === grantIdOf(endpoint.audit, actor, i, res) &&
           after.letterId ===
-            (endpoint.audit.startsWith('letter.') || endpoint.audit === 'document.read' ? i.letterId : null);
+            (endpoint.audit.startsWith('letter.') ||
+            endpoint.audit === 'document.read' ||
+            endpoint.audit === 'action.calendar'
+              ? i.letterId
+              : null);
         if (!recorded) notes.push(`audit ${JSON.stringify(after)}`);
       } else if (!success && after?.id !== before?.id) {
         notes.push(`refusal audited as ${after?.action}`);
@@ -638,7 +650,9 @@ describe.each(dialects)('access matrix (%s)', (dialect) => {
 
     // A letter in each mailbox, and a folder of one's own in each.
     const setUp = async (kind: 'person' | 'org', mailboxId: string, token: string, apiKey: string, to: object) => {
-      const message = letterJson({ recipient: to, subject: `Letter to the ${kind} mailbox` });
+      const day = new Date(Date.now() + 7 * 24 * 3600_000).toISOString().slice(0, 10);
+      const appointment = { type: 'appointment', label: 'Meeting', start: `${day}T09:00:00Z`, end: `${day}T10:00:00Z` };
+      const message = letterJson({ recipient: to, subject: `Letter to the ${kind} mailbox`, actions: [appointment] });
       const sent = await sendLetterHttp(server, apiKey, message);
       expect(sent.body.status).toBe('DELIVERED');
       const list = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages`);

@@ -3,6 +3,7 @@ import type { Deps, Repositories } from './ports.js';
 
 export type AuditAction =
   | 'document.read'
+  | 'action.calendar'
   | 'letter.update'
   | 'letter.trash'
   | 'letter.restore'

@@ -5,8 +5,8 @@
  */
 import type { SenderActor } from './actors.js';
 import { AppError, type FieldError, isAppError } from './errors.js';
-import type { DocumentRole, LetterInput } from './letter.js';
-import { allowedMediaTypes, checkFilename, parseRecipient, validateLetter } from './letter.js';
+import type { DocumentRole, LetterAction, LetterInput } from './letter.js';
+import { allowedMediaTypes, checkFilename, parseRecipient, resolveActions, validateLetter } from './letter.js';
 import { rerouteBeforeCommit } from './lifecycle.js';
 import {
   type Batch,
@@ -27,6 +27,7 @@ import {
   planEvents,
   planJobs,
   planLetter,
+  sealActions,
 } from './send-letter.js';
 
 export const maxLettersPerRequest = 1000;
@@ -146,7 +147,13 @@ export async function addSharedLetters(
   }
 
   const outcomes: BulkOutcome[] = [];
-  const valid: Array<{ index: number; input: SharedLetterInput; owner: ReturnType<typeof ownerOf>; hash: string }> = [];
+  const valid: Array<{
+    index: number;
+    input: SharedLetterInput;
+    owner: ReturnType<typeof ownerOf>;
+    hash: string;
+    actions: LetterAction[];
+  }> = [];
   inputs.forEach((input, index) => {
     try {
       checkSenderOptions(sender, input);
@@ -160,8 +167,14 @@ export async function addSharedLetters(
         });
       }
       const docs = input.documents.map((d) => shared.get(d.documentId) as BatchDocument);
+      // An action's `document` names one of the letter's batch documents by id.
+      const partOf = (documentId: string) => {
+        const i = input.documents.findIndex((d) => d.documentId === documentId.toLowerCase());
+        return i >= 0 ? `documents[${i}]` : documentId;
+      };
       const asInput: LetterInput = {
         ...input,
+        actions: input.actions?.map((a) => (a.document === undefined ? a : { ...a, document: partOf(a.document) })),
         documents: input.documents.map((d, i) => ({
           part: `documents[${i}]`,
           role: d.role,
@@ -182,7 +195,7 @@ export async function addSharedLetters(
         asInput,
         docs.map((d) => d.sha256),
       );
-      valid.push({ index, input, owner, hash });
+      valid.push({ index, input, owner, hash, actions: resolveActions(asInput.actions ?? [], asInput.documents) });
     } catch (error) {
       if (!isAppError(error)) throw error;
       outcomes.push({ id: input.id, error, index });
@@ -214,7 +227,7 @@ export async function addSharedLetters(
   const prepared: Prepared[] = [];
   const seen = new Map<string, string>();
   const duplicates: Array<{ id: string; index: number; hash: string }> = [];
-  for (const { index, input, owner, hash } of valid) {
+  for (const { index, input, owner, hash, actions } of valid) {
     const before = existing.get(input.id);
     const earlier = seen.get(input.id);
     if (!before && earlier !== undefined) {
@@ -258,6 +271,7 @@ export async function addSharedLetters(
       documentCount: docs.length,
       totalBytes: docs.reduce((n, d) => n + d.size, 0),
     });
+    letter.actions = await sealActions(deps, letterId, actions);
     const keyholder = plan.keyholder;
     const documents: StoredDocument[] = [];
     if (keyholder) {

@@ -29,4 +29,5 @@ export * from './sender-queries.js';
 export * from './sessions.js';
 export * from './sweep-blobs.js';
 export * from './time.js';
+export * from './web-paths.js';
 export * from './webhooks.js';

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from './errors.js';
-import { checkFilename, type DocumentInput, type LetterInput, validateLetter } from './letter.js';
+import {
+  checkFilename,
+  type DocumentInput,
+  type LetterActionInput,
+  type LetterInput,
+  resolveActions,
+  validateLetter,
+} from './letter.js';
 
 const doc = (over: Partial<DocumentInput> = {}): DocumentInput => ({
   part: 'main',
@@ -171,5 +178,95 @@ describe('delivery options', () => {
       'documents_in_notification',
     ]);
     expect(codes(() => validateLetter(letter([]), now))).toEqual(['missing_main_document']);
+  });
+});
+
+describe('actions and reply-by', () => {
+  const now = new Date('2030-01-01T00:00:00Z');
+  const docs = [doc(), doc({ part: 'inv', role: 'attachment', filename: 'inv.txt', mediaType: 'text/plain' })];
+  const paths = (over: Partial<LetterInput>) => {
+    try {
+      validateLetter(letter(docs, over), now);
+    } catch (error) {
+      return ((error as AppError).errors ?? []).map((e) => `${e.path} ${e.code}`);
+    }
+    return [];
+  };
+  const pay: LetterActionInput = {
+    type: 'pay',
+    label: 'Betal',
+    amount: '1250.50',
+    currency: 'NOK',
+    dueDate: '2030-02-28',
+    document: 'main',
+  };
+  const appointment: LetterActionInput = {
+    type: 'appointment',
+    label: 'Time',
+    start: '2030-01-10T10:00:00+01:00',
+    end: '2030-01-10T10:30:00+01:00',
+    place: 'Legekontoret',
+    document: 'inv',
+  };
+
+  it('accepts every action type with its fields, and a reply-by date ahead', () => {
+    const links = (['selfService', 'sign', 'register'] as const).map((type) => ({
+      type,
+      label: type,
+      url: 'https://example.no/x',
+    }));
+    const plain = (['confirm', 'prepare', 'information'] as const).map((type) => ({ type, label: type }));
+    expect(paths({ replyBy: '2030-01-15T12:00:00Z', actions: [pay, appointment, ...links, ...plain] })).toEqual([]);
+  });
+
+  it('refuses bad actions with a path to each problem', () => {
+    expect(
+      paths({
+        replyBy: '2029-12-31T00:00:00Z',
+        actions: [
+          { ...pay, amount: '0.00', currency: 'nok', dueDate: '2030-02-30', document: 'nope' },
+          { ...appointment, end: '2030-01-10T09:00:00+01:00', amount: '1' },
+          { type: 'sign', label: ' ' },
+          { type: 'information', label: 'Les', url: 'http://example.no' },
+          { type: 'information', label: 'Les', url: 'https://user:pw@example.no' },
+          { ...pay, amount: undefined, currency: undefined, dueDate: undefined },
+        ],
+      }),
+    ).toEqual([
+      'replyBy date_time_in_past',
+      'actions[0].document unknown_document',
+      'actions[0].amount invalid_amount',
+      'actions[0].currency invalid_currency',
+      'actions[0].dueDate invalid_date',
+      'actions[1].amount field_not_allowed',
+      'actions[1].end end_before_start',
+      'actions[2].label invalid_label',
+      'actions[2].url missing_url',
+      'actions[3].url insecure_url',
+      'actions[4].url invalid_url',
+      'actions[5].amount required',
+      'actions[5].currency required',
+      'actions[5].dueDate required',
+    ]);
+    expect(paths({ actions: Array.from({ length: 21 }, () => ({ type: 'confirm' as const, label: 'Ok' })) })).toEqual([
+      'actions too_many_actions',
+    ]);
+    expect(paths({ deliverAt: '2030-01-20T00:00:00Z', replyBy: '2030-01-10T00:00:00Z' })).toEqual([
+      'replyBy before_delivery',
+    ]);
+  });
+
+  it('keeps actions with their document by position and times in UTC', () => {
+    expect(resolveActions([pay, appointment], docs)).toEqual([
+      { type: 'pay', label: 'Betal', amount: '1250.50', currency: 'NOK', dueDate: '2030-02-28', documentIndex: 0 },
+      {
+        type: 'appointment',
+        label: 'Time',
+        start: '2030-01-10T09:00:00.000Z',
+        end: '2030-01-10T09:30:00.000Z',
+        place: 'Legekontoret',
+        documentIndex: 1,
+      },
+    ]);
   });
 });

@@ -8,6 +8,49 @@ export type Sensitivity = 'normal' | 'sensitive';
 
 export type RecipientInput = { nationalId: string } | { orgNumber: string };
 
+/** What a letter may ask its reader to do (MeMo's action codes in brackets, see formats). */
+export const actionTypes = [
+  'pay',
+  'appointment',
+  'selfService',
+  'sign',
+  'confirm',
+  'register',
+  'prepare',
+  'information',
+] as const;
+export type ActionType = (typeof actionTypes)[number];
+
+/**
+ * An action as a sender hands it in. Flat, as on the wire: which fields apply depends on the type
+ * (pay: amount, currency, dueDate, creditorAccount, paymentReference; appointment: start, end,
+ * place). `document` names the part of the document it belongs to.
+ */
+export type LetterActionInput = {
+  type: ActionType;
+  label: string;
+  url?: string | undefined;
+  document?: string | undefined;
+  /** A decimal with at most two decimals, more than 0 ("1250.00"). */
+  amount?: string | undefined;
+  /** ISO 4217 (three capital letters). */
+  currency?: string | undefined;
+  /** YYYY-MM-DD. */
+  dueDate?: string | undefined;
+  creditorAccount?: string | undefined;
+  /** E.g. a Norwegian KID. */
+  paymentReference?: string | undefined;
+  start?: string | undefined;
+  end?: string | undefined;
+  place?: string | undefined;
+};
+
+/**
+ * An action as kept with the letter (sealed, it is content): `document` resolved to the position
+ * of its document, appointment times as ISO-8601 UTC.
+ */
+export type LetterAction = Omit<LetterActionInput, 'document'> & { documentIndex?: number | undefined };
+
 /** A document as a sender hands it in: metadata plus its bytes. */
 export type DocumentInput = {
   part: string;
@@ -48,6 +91,10 @@ export type LetterInput = {
   extras?: Record<string, unknown> | undefined;
   /** How the recipient is told: text overrides and repetitions (days after delivery). */
   notification?: NotificationOptions | undefined;
+  /** The sender wants an answer by then (ISO date-time in the future). */
+  replyBy?: string | undefined;
+  /** What the reader is asked to do: pay, book, sign … (at most 20). */
+  actions?: LetterActionInput[] | undefined;
   documents: DocumentInput[];
 };
 
@@ -57,6 +104,15 @@ export const letterLimits = {
   maxLetterBytes: 30 * 1024 * 1024,
   maxSubjectLength: 255,
   maxFilenameLength: 255,
+} as const;
+
+export const actionLimits = {
+  maxActions: 20,
+  maxLabel: 100,
+  maxUrl: 2000,
+  maxPlace: 200,
+  maxCreditorAccount: 34,
+  maxPaymentReference: 35,
 } as const;
 
 /**
@@ -202,6 +258,162 @@ function checkNotification(errors: FieldError[], n: NotificationOptions): void {
   }
 }
 
+/** Null when `value` is a link a reader may be sent to: absolute https, a host, no credentials. */
+export function checkHttpsUrl(value: string): { code: string; message: string } | null {
+  if (value.length > actionLimits.maxUrl) {
+    return { code: 'too_long', message: `at most ${actionLimits.maxUrl} characters` };
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return { code: 'invalid_url', message: 'not an absolute URL' };
+  }
+  if (url.protocol !== 'https:') return { code: 'insecure_url', message: 'must be an https URL' };
+  if (url.username !== '' || url.password !== '') {
+    return { code: 'invalid_url', message: 'may not carry a user name or password' };
+  }
+  if (url.hostname === '') return { code: 'invalid_url', message: 'has no host' };
+  return null;
+}
+
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+const AMOUNT = /^\d{1,15}(\.\d{1,2})?$/;
+
+/** A calendar date, YYYY-MM-DD, that exists. */
+function isCalendarDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+const parseDateTime = (value: string): number => (DATE_TIME.test(value) ? Date.parse(value) : Number.NaN);
+
+/** The fields only some action types have, by the type they belong to. */
+const typedFields = {
+  amount: 'pay',
+  currency: 'pay',
+  dueDate: 'pay',
+  creditorAccount: 'pay',
+  paymentReference: 'pay',
+  start: 'appointment',
+  end: 'appointment',
+  place: 'appointment',
+} as const satisfies Partial<Record<keyof LetterActionInput, ActionType>>;
+
+/** Action types that are nothing without a link. */
+const needsUrl = new Set<ActionType>(['selfService', 'sign', 'register']);
+
+function checkText(errors: FieldError[], path: string, value: string | undefined, max: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'string' || value.trim() === '' || value.length > max) {
+    errors.push({ path, code: 'invalid_text', message: `1 to ${max} characters` });
+  }
+}
+
+function checkAction(errors: FieldError[], action: LetterActionInput, at: string, documents: DocumentInput[]): void {
+  if (!(actionTypes as readonly string[]).includes(action.type)) {
+    errors.push({ path: `${at}.type`, code: 'invalid_action_type', message: `one of ${actionTypes.join(', ')}` });
+    return;
+  }
+  if (typeof action.label !== 'string' || action.label.trim() === '' || action.label.length > actionLimits.maxLabel) {
+    errors.push({ path: `${at}.label`, code: 'invalid_label', message: `1 to ${actionLimits.maxLabel} characters` });
+  }
+  if (action.url !== undefined) {
+    const bad = checkHttpsUrl(action.url);
+    if (bad) errors.push({ path: `${at}.url`, ...bad });
+  } else if (needsUrl.has(action.type)) {
+    errors.push({ path: `${at}.url`, code: 'missing_url', message: `a ${action.type} action needs a link` });
+  }
+  if (action.document !== undefined) {
+    const doc = documents.find((d) => d.part === action.document);
+    if (!doc) {
+      errors.push({ path: `${at}.document`, code: 'unknown_document', message: 'names no document of this letter' });
+    } else if (doc.role === 'technical') {
+      errors.push({
+        path: `${at}.document`,
+        code: 'technical_document',
+        message: 'technical documents have no actions',
+      });
+    }
+  }
+  for (const [field, type] of Object.entries(typedFields)) {
+    if (action[field as keyof typeof typedFields] !== undefined && action.type !== type) {
+      errors.push({ path: `${at}.${field}`, code: 'field_not_allowed', message: `only ${type} actions have ${field}` });
+    }
+  }
+  if (action.type === 'pay') {
+    if (action.amount === undefined) {
+      errors.push({ path: `${at}.amount`, code: 'required', message: 'a pay action needs an amount' });
+    } else if (typeof action.amount !== 'string' || !AMOUNT.test(action.amount)) {
+      errors.push({ path: `${at}.amount`, code: 'invalid_amount', message: 'a decimal with at most 2 decimals' });
+    } else if (!/[1-9]/.test(action.amount)) {
+      errors.push({ path: `${at}.amount`, code: 'invalid_amount', message: 'must be more than 0' });
+    }
+    if (action.currency === undefined) {
+      errors.push({ path: `${at}.currency`, code: 'required', message: 'a pay action needs a currency' });
+    } else if (typeof action.currency !== 'string' || !/^[A-Z]{3}$/.test(action.currency)) {
+      errors.push({ path: `${at}.currency`, code: 'invalid_currency', message: 'an ISO 4217 code such as NOK' });
+    }
+    if (action.dueDate === undefined) {
+      errors.push({ path: `${at}.dueDate`, code: 'required', message: 'a pay action needs a due date' });
+    } else if (typeof action.dueDate !== 'string' || !isCalendarDate(action.dueDate)) {
+      errors.push({ path: `${at}.dueDate`, code: 'invalid_date', message: 'a date, YYYY-MM-DD' });
+    }
+    checkText(errors, `${at}.creditorAccount`, action.creditorAccount, actionLimits.maxCreditorAccount);
+    checkText(errors, `${at}.paymentReference`, action.paymentReference, actionLimits.maxPaymentReference);
+  }
+  if (action.type === 'appointment') {
+    const times = (['start', 'end'] as const).map((field) => {
+      const value = action[field];
+      if (value === undefined) {
+        errors.push({ path: `${at}.${field}`, code: 'required', message: `an appointment needs its ${field}` });
+        return Number.NaN;
+      }
+      const t = typeof value === 'string' ? parseDateTime(value) : Number.NaN;
+      if (Number.isNaN(t)) {
+        errors.push({ path: `${at}.${field}`, code: 'invalid_date_time', message: 'not an ISO 8601 date-time' });
+      }
+      return t;
+    });
+    const [start = Number.NaN, end = Number.NaN] = times;
+    if (!Number.isNaN(start) && !Number.isNaN(end) && end <= start) {
+      errors.push({ path: `${at}.end`, code: 'end_before_start', message: 'must be after start' });
+    }
+    checkText(errors, `${at}.place`, action.place, actionLimits.maxPlace);
+  }
+}
+
+function checkActions(errors: FieldError[], letter: LetterInput): void {
+  const actions = letter.actions;
+  if (actions === undefined) return;
+  if (!Array.isArray(actions) || actions.length > actionLimits.maxActions) {
+    errors.push({
+      path: 'actions',
+      code: 'too_many_actions',
+      message: `at most ${actionLimits.maxActions} actions`,
+    });
+    return;
+  }
+  actions.forEach((action, i) => {
+    checkAction(errors, action, `actions[${i}]`, letter.documents);
+  });
+}
+
+/**
+ * The actions as kept with the letter: `document` becomes the position of the document it names,
+ * appointment times ISO-8601 UTC. Call after validateLetter.
+ */
+export function resolveActions(actions: LetterActionInput[], documents: Array<Pick<DocumentInput, 'part'>>) {
+  return actions.map(({ document, ...action }): LetterAction => {
+    const out: LetterAction = { ...action };
+    if (out.start !== undefined) out.start = new Date(out.start).toISOString();
+    if (out.end !== undefined) out.end = new Date(out.end).toISOString();
+    if (document !== undefined) out.documentIndex = documents.findIndex((d) => d.part === document);
+    return out;
+  });
+}
+
 /**
  * Checks the domain rules of a letter (the wire format's schema checks shapes). Collects every
  * problem rather than stopping at the first, so a sender's developer fixes them in one go.
@@ -215,6 +427,8 @@ export function validateLetter(
   checkFuture(errors, 'deliverAt', letter.deliverAt, now);
   checkFuture(errors, 'registrationDeadline', letter.registrationDeadline, now);
   checkFuture(errors, 'printIfUnreadAfter', letter.printIfUnreadAfter, now);
+  checkFuture(errors, 'replyBy', letter.replyBy, now);
+  checkActions(errors, letter);
   if (letter.printDetails) checkPrintDetails(errors, letter.printDetails);
   if (letter.notification) checkNotification(errors, letter.notification);
   if (letter.printIfUnreadAfter && !letter.printDetails) {
@@ -241,6 +455,9 @@ export function validateLetter(
       code: 'before_delivery',
       message: 'must be after deliverAt',
     });
+  }
+  if (letter.deliverAt && letter.replyBy && Date.parse(letter.replyBy) <= Date.parse(letter.deliverAt)) {
+    errors.push({ path: 'replyBy', code: 'before_delivery', message: 'must be after deliverAt' });
   }
   const mains = letter.documents.filter((d) => d.role === 'main');
   if (letter.notificationOnly) {

@@ -272,6 +272,10 @@ export type Letter = {
   /** Sealed JSON of what the letter's wire format carried beyond this model (see LetterInput.extras). */
   extras: Uint8Array | null;
   notificationOptions: NotificationOptions | null;
+  /** The sender wants an answer by then (not content: shown at any login level). */
+  replyBy: string | null;
+  /** Sealed JSON of the letter's actions (LetterAction[]): content, never kept in plain text. */
+  actions: Uint8Array | null;
 };
 
 export type StoredDocument = {

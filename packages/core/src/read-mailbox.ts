@@ -7,7 +7,9 @@ import {
 } from './actors.js';
 import { recordAudit } from './audit.js';
 import { AppError } from './errors.js';
+import type { LetterAction } from './letter.js';
 import type { Deps, Folder, Letter, LetterCursor, LetterFilter, Mailbox, Sender, StoredDocument } from './ports.js';
+import { openActions } from './send-letter.js';
 
 export type MailboxSummary = Mailbox & { role: MailboxRole };
 
@@ -31,13 +33,26 @@ export async function listMyMailboxes(deps: Deps, actor: PersonActor): Promise<M
   return out;
 }
 
+/** An action as a reader sees it: its position, and the id of the document it belongs to. */
+export type ReaderAction = Omit<LetterAction, 'documentIndex'> & { index: number; documentId?: string | undefined };
+
 /** A letter as a reader sees it: `restricted` when the login level is too low for its content. */
 export type LetterForReader = {
   letter: Letter;
   sender: Pick<Sender, 'id' | 'name' | 'orgNumber'> | null;
   restricted: boolean;
   documents: StoredDocument[];
+  /** The letter's actions; none when restricted (they are content), and none in listings. */
+  actions: ReaderAction[];
 };
+
+/** The letter's actions with their positions, and their documents named by id. */
+async function readerActions(deps: Deps, letter: Letter, documents: StoredDocument[]): Promise<ReaderAction[]> {
+  return (await openActions(deps, letter)).map(({ documentIndex, ...action }, index) => {
+    const documentId = documents.find((d) => d.ordinal === documentIndex)?.id;
+    return { ...action, index, ...(documentId ? { documentId } : {}) };
+  });
+}
 
 function senderLookup(deps: Deps) {
   const cache = new Map<string, Sender | null>();
@@ -52,6 +67,7 @@ function presentForReader(
   letter: Letter,
   sender: Sender | null,
   documents: StoredDocument[],
+  actions: ReaderAction[] = [],
 ): LetterForReader {
   const restricted = !canSeeContent(actor, letter);
   const showSender = !restricted || letter.sensitivity === 'normal';
@@ -60,6 +76,7 @@ function presentForReader(
     sender: showSender && sender ? { id: sender.id, name: sender.name, orgNumber: sender.orgNumber } : null,
     restricted,
     documents: restricted ? [] : documents,
+    actions: restricted ? [] : actions,
   };
 }
 
@@ -158,7 +175,34 @@ export async function getLetter(
   const letter = await requireLetter(deps, mailboxId, letterId);
   const documents = await deps.store.read.documents.listByLetter(letter.id);
   const sender = await deps.store.read.senders.get(letter.senderId);
-  return presentForReader(actor, letter, sender, documents);
+  // Actions are content: opened only for a reader whose level shows it.
+  const actions = canSeeContent(actor, letter) ? await readerActions(deps, letter, documents) : [];
+  return presentForReader(actor, letter, sender, documents, actions);
+}
+
+/**
+ * One appointment of a letter, for its calendar file. The same rules as reading a document: the
+ * login level must reach the letter's, and the read is recorded in the mailbox's audit log. A
+ * position that is not an appointment is not found.
+ */
+export async function readAppointment(
+  deps: Deps,
+  actor: PersonActor,
+  mailboxId: string,
+  letterId: string,
+  index: number,
+): Promise<{ letter: Letter; sender: Pick<Sender, 'id' | 'name' | 'orgNumber'> | null; action: ReaderAction }> {
+  const access = await requireMailboxAccess(deps, actor, mailboxId);
+  const letter = await requireLetter(deps, mailboxId, letterId);
+  requireContentLevel(actor, letter);
+  const documents = await deps.store.read.documents.listByLetter(letter.id);
+  const action = (await readerActions(deps, letter, documents))[index];
+  if (action?.type !== 'appointment') throw new AppError('not_found', 'No such appointment');
+  const sender = await deps.store.read.senders.get(letter.senderId);
+  await deps.store.write((repos) =>
+    recordAudit(deps, repos, actor, access, 'action.calendar', letter.id, { actionIndex: index }),
+  );
+  return { letter, sender: sender ? { id: sender.id, name: sender.name, orgNumber: sender.orgNumber } : null, action };
 }
 
 /**

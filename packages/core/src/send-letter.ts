@@ -2,7 +2,7 @@ import type { SenderActor } from './actors.js';
 import { canonicalJson } from './canonical.js';
 import { AppError } from './errors.js';
 import type { LetterEvent } from './events.js';
-import { type LetterInput, parseRecipient, validateLetter } from './letter.js';
+import { type LetterAction, type LetterInput, parseRecipient, resolveActions, validateLetter } from './letter.js';
 import type { PartyId } from './parties.js';
 import {
   type Batch,
@@ -29,7 +29,9 @@ export function letterRequestHash(
   input: LetterInput,
   digests: string[] = input.documents.map((d) => deps.hasher.sha256Hex(d.content)),
 ): string {
-  const { documents, ...meta } = input;
+  const { documents, actions, ...rest } = input;
+  // No actions and an empty list are the same letter (and hash as letters did before actions).
+  const meta = actions && actions.length > 0 ? { ...rest, actions } : rest;
   const docs = documents.map(({ content: _content, ...d }, i) => ({ ...d, sha256: digests[i] }));
   return deps.hasher.sha256Hex(canonicalJson({ ...meta, documents: docs }));
 }
@@ -252,7 +254,26 @@ export function letterRecord(
     plannedStatus: plan.plannedStatus,
     extras: null,
     notificationOptions: input.notification ?? null,
+    replyBy: toIso(input.replyBy),
+    actions: null,
   };
+}
+
+/** Seals a letter's actions for keeping: they are content (amounts, links, places). */
+export async function sealActions(
+  deps: Pick<Deps, 'vault'>,
+  letterId: string,
+  actions: LetterAction[],
+): Promise<Uint8Array | null> {
+  if (actions.length === 0) return null;
+  return deps.vault.sealSecret(`letter-actions:${letterId}`, Buffer.from(JSON.stringify(actions), 'utf8'));
+}
+
+/** A letter's actions, opened (none when it has none). */
+export async function openActions(deps: Pick<Deps, 'vault'>, letter: Letter): Promise<LetterAction[]> {
+  if (!letter.actions) return [];
+  const json = Buffer.from(await deps.vault.openSecret(`letter-actions:${letter.id}`, letter.actions)).toString('utf8');
+  return JSON.parse(json) as LetterAction[];
 }
 
 export function planEvents(deps: Pick<Deps, 'ids'>, letter: Letter, plan: LetterPlan, at: string): NewEvent[] {
@@ -355,6 +376,7 @@ export async function sendLetter(
       Buffer.from(JSON.stringify(input.extras), 'utf8'),
     );
   }
+  letter.actions = await sealActions(deps, letterId, resolveActions(input.actions ?? [], input.documents));
   const events = planEvents(deps, letter, plan, now);
   const jobs = planJobs(deps, letter, plan);
 

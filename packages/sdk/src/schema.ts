@@ -996,6 +996,8 @@ export interface paths {
                 mandatory: boolean;
                 documentCount: number;
                 trashedAt: string | null;
+                /** @description The sender wants an answer by then */
+                replyBy: string | null;
               }[];
               /** @description Pass as `cursor`/`after` to continue; null when there is nothing more yet */
               nextCursor: string | null;
@@ -1102,6 +1104,8 @@ export interface paths {
               mandatory: boolean;
               documentCount: number;
               trashedAt: string | null;
+              /** @description The sender wants an answer by then */
+              replyBy: string | null;
               /** @description When restricted: log in here at the level the letter needs; it returns to the letter */
               loginUrl?: string;
               openedAt: string | null;
@@ -1117,6 +1121,55 @@ export interface paths {
                 mediaType: string;
                 language: string | null;
                 size: number;
+              }[];
+              /** @description What the letter asks of its reader; empty when restricted (they are content) */
+              actions: {
+                /** @description Its position; an appointment is offered at …/actions/{index}/calendar */
+                index: number;
+                /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
+                type:
+                  | 'pay'
+                  | 'appointment'
+                  | 'selfService'
+                  | 'sign'
+                  | 'confirm'
+                  | 'register'
+                  | 'prepare'
+                  | 'information';
+                /** @description What the reader sees, e.g. "Betal" */
+                label: string;
+                /** @description An absolute https link; required for selfService, sign and register */
+                url?: string;
+                /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
+                amount?: string;
+                /** @description pay: ISO 4217, e.g. NOK */
+                currency?: string;
+                /**
+                 * Format: date
+                 * @description pay: YYYY-MM-DD
+                 */
+                dueDate?: string;
+                /** @description pay: account to pay to */
+                creditorAccount?: string;
+                /** @description pay: e.g. a KID number */
+                paymentReference?: string;
+                /**
+                 * Format: date-time
+                 * @description appointment: when it starts
+                 */
+                start?: string;
+                /**
+                 * Format: date-time
+                 * @description appointment: when it ends (after start)
+                 */
+                end?: string;
+                /** @description appointment: where */
+                place?: string;
+                /**
+                 * Format: uuid
+                 * @description The document it belongs to
+                 */
+                documentId?: string;
               }[];
             };
           };
@@ -1277,6 +1330,8 @@ export interface paths {
               mandatory: boolean;
               documentCount: number;
               trashedAt: string | null;
+              /** @description The sender wants an answer by then */
+              replyBy: string | null;
               /** @description When restricted: log in here at the level the letter needs; it returns to the letter */
               loginUrl?: string;
               openedAt: string | null;
@@ -1292,6 +1347,55 @@ export interface paths {
                 mediaType: string;
                 language: string | null;
                 size: number;
+              }[];
+              /** @description What the letter asks of its reader; empty when restricted (they are content) */
+              actions: {
+                /** @description Its position; an appointment is offered at …/actions/{index}/calendar */
+                index: number;
+                /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
+                type:
+                  | 'pay'
+                  | 'appointment'
+                  | 'selfService'
+                  | 'sign'
+                  | 'confirm'
+                  | 'register'
+                  | 'prepare'
+                  | 'information';
+                /** @description What the reader sees, e.g. "Betal" */
+                label: string;
+                /** @description An absolute https link; required for selfService, sign and register */
+                url?: string;
+                /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
+                amount?: string;
+                /** @description pay: ISO 4217, e.g. NOK */
+                currency?: string;
+                /**
+                 * Format: date
+                 * @description pay: YYYY-MM-DD
+                 */
+                dueDate?: string;
+                /** @description pay: account to pay to */
+                creditorAccount?: string;
+                /** @description pay: e.g. a KID number */
+                paymentReference?: string;
+                /**
+                 * Format: date-time
+                 * @description appointment: when it starts
+                 */
+                start?: string;
+                /**
+                 * Format: date-time
+                 * @description appointment: when it ends (after start)
+                 */
+                end?: string;
+                /** @description appointment: where */
+                place?: string;
+                /**
+                 * Format: uuid
+                 * @description The document it belongs to
+                 */
+                documentId?: string;
               }[];
             };
           };
@@ -1421,6 +1525,88 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/mailboxes/{mailboxId}/messages/{messageId}/actions/{index}/calendar': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An appointment of a letter as a calendar file (text/calendar)
+     * @description Only for actions of type appointment; read like a document (the login level must reach the letter's, and the read is recorded in the mailbox's audit log).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A UUID */
+          mailboxId: string;
+          /** @description A UUID */
+          messageId: string;
+          /** @description The action's position in `actions` */
+          index: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description An iCalendar (RFC 5545) file with one event */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/calendar': string;
+          };
+        };
+        /** @description application/problem+json */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/calendar': components['schemas']['Problem'];
+          };
+        };
+        /** @description application/problem+json */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/calendar': components['schemas']['Problem'];
+          };
+        };
+        /** @description application/problem+json */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/calendar': components['schemas']['Problem'];
+          };
+        };
+        /** @description application/problem+json */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/calendar': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/mailboxes/{mailboxId}/messages/{messageId}/restore': {
     parameters: {
       query?: never;
@@ -1486,6 +1672,8 @@ export interface paths {
               mandatory: boolean;
               documentCount: number;
               trashedAt: string | null;
+              /** @description The sender wants an answer by then */
+              replyBy: string | null;
               /** @description When restricted: log in here at the level the letter needs; it returns to the letter */
               loginUrl?: string;
               openedAt: string | null;
@@ -1501,6 +1689,55 @@ export interface paths {
                 mediaType: string;
                 language: string | null;
                 size: number;
+              }[];
+              /** @description What the letter asks of its reader; empty when restricted (they are content) */
+              actions: {
+                /** @description Its position; an appointment is offered at …/actions/{index}/calendar */
+                index: number;
+                /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
+                type:
+                  | 'pay'
+                  | 'appointment'
+                  | 'selfService'
+                  | 'sign'
+                  | 'confirm'
+                  | 'register'
+                  | 'prepare'
+                  | 'information';
+                /** @description What the reader sees, e.g. "Betal" */
+                label: string;
+                /** @description An absolute https link; required for selfService, sign and register */
+                url?: string;
+                /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
+                amount?: string;
+                /** @description pay: ISO 4217, e.g. NOK */
+                currency?: string;
+                /**
+                 * Format: date
+                 * @description pay: YYYY-MM-DD
+                 */
+                dueDate?: string;
+                /** @description pay: account to pay to */
+                creditorAccount?: string;
+                /** @description pay: e.g. a KID number */
+                paymentReference?: string;
+                /**
+                 * Format: date-time
+                 * @description appointment: when it starts
+                 */
+                start?: string;
+                /**
+                 * Format: date-time
+                 * @description appointment: when it ends (after start)
+                 */
+                end?: string;
+                /** @description appointment: where */
+                place?: string;
+                /**
+                 * Format: uuid
+                 * @description The document it belongs to
+                 */
+                documentId?: string;
               }[];
             };
           };
@@ -4202,6 +4439,55 @@ export interface paths {
               };
               /**
                * Format: date-time
+               * @description The sender wants an answer by then (in the future)
+               */
+              replyBy?: string;
+              /** @description What the reader is asked to do: pay, book an appointment, follow a link, sign … */
+              actions?: {
+                /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
+                type:
+                  | 'pay'
+                  | 'appointment'
+                  | 'selfService'
+                  | 'sign'
+                  | 'confirm'
+                  | 'register'
+                  | 'prepare'
+                  | 'information';
+                /** @description What the reader sees, e.g. "Betal" */
+                label: string;
+                /** @description An absolute https link; required for selfService, sign and register */
+                url?: string;
+                /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
+                amount?: string;
+                /** @description pay: ISO 4217, e.g. NOK */
+                currency?: string;
+                /**
+                 * Format: date
+                 * @description pay: YYYY-MM-DD
+                 */
+                dueDate?: string;
+                /** @description pay: account to pay to */
+                creditorAccount?: string;
+                /** @description pay: e.g. a KID number */
+                paymentReference?: string;
+                /**
+                 * Format: date-time
+                 * @description appointment: when it starts
+                 */
+                start?: string;
+                /**
+                 * Format: date-time
+                 * @description appointment: when it ends (after start)
+                 */
+                end?: string;
+                /** @description appointment: where */
+                place?: string;
+                /** @description The document the action belongs to: its `part` (multipart), or its `documentId` (a batch letter in JSON) */
+                document?: string;
+              }[];
+              /**
+               * Format: date-time
                * @description Print a delivered letter nobody opened by then
                */
               printIfUnreadAfter?: string;
@@ -4307,6 +4593,55 @@ export interface paths {
                  */
                 undeliverable?: 'shred' | 'return';
               };
+              /**
+               * Format: date-time
+               * @description The sender wants an answer by then (in the future)
+               */
+              replyBy?: string;
+              /** @description What the reader is asked to do: pay, book an appointment, follow a link, sign … */
+              actions?: {
+                /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
+                type:
+                  | 'pay'
+                  | 'appointment'
+                  | 'selfService'
+                  | 'sign'
+                  | 'confirm'
+                  | 'register'
+                  | 'prepare'
+                  | 'information';
+                /** @description What the reader sees, e.g. "Betal" */
+                label: string;
+                /** @description An absolute https link; required for selfService, sign and register */
+                url?: string;
+                /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
+                amount?: string;
+                /** @description pay: ISO 4217, e.g. NOK */
+                currency?: string;
+                /**
+                 * Format: date
+                 * @description pay: YYYY-MM-DD
+                 */
+                dueDate?: string;
+                /** @description pay: account to pay to */
+                creditorAccount?: string;
+                /** @description pay: e.g. a KID number */
+                paymentReference?: string;
+                /**
+                 * Format: date-time
+                 * @description appointment: when it starts
+                 */
+                start?: string;
+                /**
+                 * Format: date-time
+                 * @description appointment: when it ends (after start)
+                 */
+                end?: string;
+                /** @description appointment: where */
+                place?: string;
+                /** @description The document the action belongs to: its `part` (multipart), or its `documentId` (a batch letter in JSON) */
+                document?: string;
+              }[];
               /**
                * Format: date-time
                * @description Print a delivered letter nobody opened by then

@@ -152,7 +152,13 @@ export function letterMeta(json: LetterFieldsType): Omit<LetterInput, 'documents
 export function letterOptions(
   json: Pick<
     LetterJsonType,
-    'deliverAt' | 'registrationDeadline' | 'printDetails' | 'printIfUnreadAfter' | 'notification'
+    | 'deliverAt'
+    | 'registrationDeadline'
+    | 'printDetails'
+    | 'printIfUnreadAfter'
+    | 'notification'
+    | 'replyBy'
+    | 'actions'
   >,
 ) {
   const p = json.printDetails;
@@ -161,6 +167,8 @@ export function letterOptions(
     registrationDeadline: json.registrationDeadline,
     printIfUnreadAfter: json.printIfUnreadAfter,
     notification: json.notification,
+    replyBy: json.replyBy,
+    actions: json.actions && json.actions.length > 0 ? json.actions : undefined,
     printDetails: p
       ? {
           recipient: p.recipient,
@@ -169,7 +177,16 @@ export function letterOptions(
           undeliverable: p.undeliverable ?? 'shred',
         }
       : undefined,
-  } as Pick<LetterInput, 'deliverAt' | 'registrationDeadline' | 'printDetails' | 'printIfUnreadAfter' | 'notification'>;
+  } as Pick<
+    LetterInput,
+    | 'deliverAt'
+    | 'registrationDeadline'
+    | 'printDetails'
+    | 'printIfUnreadAfter'
+    | 'notification'
+    | 'replyBy'
+    | 'actions'
+  >;
 }
 
 /**

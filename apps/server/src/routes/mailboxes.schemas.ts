@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { AuthLevelSchema, NullableTimestamp, Page, Timestamp, Uuid } from './common.schemas.js';
+import { ActionFields } from './messages.schemas.js';
 
 export const MailboxSchema = Type.Object({
   id: Uuid,
@@ -40,6 +41,19 @@ const DocumentSchema = Type.Object({
   size: Type.Integer(),
 });
 
+/** An action as the reader sees it: its position, and the document it belongs to by id. */
+export const ReaderActionSchema = Type.Object(
+  {
+    index: Type.Integer({
+      minimum: 0,
+      description: 'Its position; an appointment is offered at …/actions/{index}/calendar',
+    }),
+    ...ActionFields,
+    documentId: Type.Optional(Type.String({ format: 'uuid', description: 'The document it belongs to' })),
+  },
+  { additionalProperties: false },
+);
+
 const letterFields = {
   id: Uuid,
   sender: SenderRef,
@@ -55,6 +69,7 @@ const letterFields = {
   mandatory: Type.Boolean(),
   documentCount: Type.Integer(),
   trashedAt: NullableTimestamp,
+  replyBy: Type.Union([Timestamp, Type.Null()], { description: 'The sender wants an answer by then' }),
 };
 
 export const LetterSummary = Type.Object(letterFields);
@@ -67,12 +82,20 @@ export const LetterDetail = Type.Object({
   ),
   openedAt: NullableTimestamp,
   documents: Type.Array(DocumentSchema),
+  actions: Type.Array(ReaderActionSchema, {
+    description: 'What the letter asks of its reader; empty when restricted (they are content)',
+  }),
 });
 export const LetterPage = Page(LetterSummary);
 
 export const MailboxParams = Type.Object({ mailboxId: Uuid });
 export const LetterParams = Type.Object({ mailboxId: Uuid, messageId: Uuid });
 export const DocumentParams = Type.Object({ mailboxId: Uuid, messageId: Uuid, documentId: Uuid });
+export const ActionParams = Type.Object({
+  mailboxId: Uuid,
+  messageId: Uuid,
+  index: Type.Integer({ minimum: 0, maximum: 999, description: "The action's position in `actions`" }),
+});
 export const FolderParams = Type.Object({ mailboxId: Uuid, folderId: Uuid });
 
 export const ListQuery = Type.Object({

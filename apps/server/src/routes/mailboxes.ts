@@ -11,20 +11,24 @@ import {
   listMyMailboxes,
   maskNationalId,
   openDocument,
+  readAppointment,
   renameFolder,
   restoreLetter,
   trashLetter,
   updateLetter,
+  webPaths,
 } from '@postkasse/core';
 import { Type } from '@sinclair/typebox';
 import contentDisposition from 'content-disposition';
 import type { FastifyReply } from 'fastify';
+import { createEvent, type EventAttributes } from 'ics';
 import { personOf, requirePerson } from '../authenticate.js';
 import type { AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { loginUrl } from './auth.js';
 import { bearerAuth, problems } from './common.schemas.js';
 import {
+  ActionParams,
   ContentQuery,
   DocumentParams,
   FolderBody,
@@ -56,18 +60,18 @@ function presentSummary(view: LetterForReader) {
     mandatory: letter.mandatory,
     documentCount: letter.documentCount,
     trashedAt: letter.trashedAt,
+    replyBy: letter.replyBy,
   };
 }
 
 /** Where the web app shows a letter; step-up logins return there. */
-export const webLetterPath = (mailboxId: string, letterId: string) => `/mailboxes/${mailboxId}/letters/${letterId}`;
 
 function presentDetail(view: LetterForReader) {
   const { letter } = view;
   return {
     ...presentSummary(view),
     ...(view.restricted && letter.mailboxId
-      ? { loginUrl: loginUrl(letter.authLevel, webLetterPath(letter.mailboxId, letter.id)) }
+      ? { loginUrl: loginUrl(letter.authLevel, webPaths.letter(letter.mailboxId, letter.id)) }
       : {}),
     openedAt: view.letter.openedAt,
     documents: view.documents.map((d) => ({
@@ -79,6 +83,33 @@ function presentDetail(view: LetterForReader) {
       language: d.language,
       size: d.size,
     })),
+    actions: view.actions,
+  };
+}
+
+/** A calendar file's name from the appointment's label: letters, digits, blanks, dots and dashes. */
+function calendarFilename(label: string): string {
+  const base = label
+    .normalize('NFC')
+    .replace(/[^\p{L}\p{N} ._-]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^\.+|\.+$/g, '')
+    .slice(0, 60)
+    .trim();
+  return `${base || 'appointment'}.ics`;
+}
+
+/** Step-up: a refusal for a too low login level says where to log in, coming back to the letter. */
+function withLoginUrl(mailboxId: string, messageId: string) {
+  return (error: unknown): never => {
+    if (error instanceof AppError && error.code === 'auth_level_too_low') {
+      const level = error.extra?.requiredAuthLevel === 'substantial' ? 'substantial' : 'high';
+      throw new AppError('auth_level_too_low', error.message, {
+        extra: { ...error.extra, loginUrl: loginUrl(level, webPaths.letter(mailboxId, messageId)) },
+      });
+    }
+    throw error;
   };
 }
 
@@ -195,16 +226,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         const actor = personOf(request);
         const { mailboxId, messageId, documentId } = request.params;
         const { document, content } = await openDocument(ctx.deps, actor, mailboxId, messageId, documentId).catch(
-          (error: unknown) => {
-            // Step-up: say where to log in at the level the letter needs, coming back to it.
-            if (error instanceof AppError && error.code === 'auth_level_too_low') {
-              const level = error.extra?.requiredAuthLevel === 'substantial' ? 'substantial' : 'high';
-              throw new AppError('auth_level_too_low', error.message, {
-                extra: { ...error.extra, loginUrl: loginUrl(level, webLetterPath(mailboxId, messageId)) },
-              });
-            }
-            throw error;
-          },
+          withLoginUrl(mailboxId, messageId),
         );
         const inline = inlineTypes.has(document.mediaType) && request.query.download !== true;
         reply
@@ -225,6 +247,58 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         }
         // A Buffer is sent as is; the schema above only describes it for the OpenAPI document.
         return (reply as FastifyReply).send(Buffer.from(content.buffer, content.byteOffset, content.byteLength));
+      },
+    );
+
+    app.get(
+      '/mailboxes/:mailboxId/messages/:messageId/actions/:index/calendar',
+      {
+        schema: {
+          tags,
+          summary: 'An appointment of a letter as a calendar file (text/calendar)',
+          description:
+            'Only for actions of type appointment; read like a document (the login level must reach the ' +
+            "letter's, and the read is recorded in the mailbox's audit log).",
+          security: bearerAuth,
+          params: ActionParams,
+          produces: ['text/calendar'],
+          response: {
+            200: Type.String({ description: 'An iCalendar (RFC 5545) file with one event' }),
+            ...problems(400, 401, 403, 404),
+          },
+        },
+      },
+      async (request, reply) => {
+        const actor = personOf(request);
+        const { mailboxId, messageId, index } = request.params;
+        const { letter, sender, action } = await readAppointment(ctx.deps, actor, mailboxId, messageId, index).catch(
+          withLoginUrl(mailboxId, messageId),
+        );
+        const title = action.label.trim() || letter.subject;
+        const event: EventAttributes = {
+          uid: `${letter.id}-${index}@postkasse`,
+          productId: 'postkasse',
+          method: 'PUBLISH',
+          title,
+          start: Date.parse(action.start ?? ''),
+          startInputType: 'utc',
+          startOutputType: 'utc',
+          end: Date.parse(action.end ?? ''),
+          endInputType: 'utc',
+          endOutputType: 'utc',
+          ...(action.place ? { location: action.place } : {}),
+          ...(sender ? { description: `${sender.name}${action.url ? `\n${action.url}` : ''}` } : {}),
+        };
+        // The library checks URLs by its own rules; a link it does not take stays in the description.
+        let { error, value } = createEvent(action.url ? { ...event, url: action.url } : event);
+        if (error && action.url) ({ error, value } = createEvent(event));
+        if (error || !value) throw new AppError('internal_error', 'The calendar file could not be made');
+        return (reply as FastifyReply)
+          .header('content-type', 'text/calendar; charset=utf-8')
+          .header('content-disposition', contentDisposition(calendarFilename(title), { type: 'attachment' }))
+          .header('cache-control', 'private, no-store')
+          .header('x-content-type-options', 'nosniff')
+          .send(value);
       },
     );
 

@@ -60,6 +60,61 @@ export const PrintDetailsSchema = Type.Object(
   { additionalProperties: false, description: 'Lets the letter go on paper when it cannot be delivered digitally' },
 );
 
+export const ActionTypeSchema = Type.Union(
+  [
+    Type.Literal('pay'),
+    Type.Literal('appointment'),
+    Type.Literal('selfService'),
+    Type.Literal('sign'),
+    Type.Literal('confirm'),
+    Type.Literal('register'),
+    Type.Literal('prepare'),
+    Type.Literal('information'),
+  ],
+  { description: 'pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file)' },
+);
+
+/** Fields every action has, and those of pay and appointment actions, as senders send them. */
+export const ActionFields = {
+  type: ActionTypeSchema,
+  label: Type.String({ minLength: 1, maxLength: 100, description: 'What the reader sees, e.g. "Betal"' }),
+  url: Type.Optional(
+    Type.String({
+      maxLength: 2000,
+      pattern: '^https://',
+      description: 'An absolute https link; required for selfService, sign and register',
+    }),
+  ),
+  amount: Type.Optional(
+    Type.String({
+      pattern: '^[0-9]{1,15}(\\.[0-9]{1,2})?$',
+      description: 'pay: a decimal with at most two decimals, more than 0, e.g. "1250.00"',
+    }),
+  ),
+  currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', description: 'pay: ISO 4217, e.g. NOK' })),
+  dueDate: Type.Optional(Type.String({ format: 'date', description: 'pay: YYYY-MM-DD' })),
+  creditorAccount: Type.Optional(Type.String({ minLength: 1, maxLength: 34, description: 'pay: account to pay to' })),
+  paymentReference: Type.Optional(Type.String({ minLength: 1, maxLength: 35, description: 'pay: e.g. a KID number' })),
+  start: Type.Optional(Type.String({ format: 'date-time', description: 'appointment: when it starts' })),
+  end: Type.Optional(Type.String({ format: 'date-time', description: 'appointment: when it ends (after start)' })),
+  place: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'appointment: where' })),
+};
+
+const ActionJson = Type.Object(
+  {
+    ...ActionFields,
+    document: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description:
+          'The document the action belongs to: its `part` (multipart), or its `documentId` (a batch letter in JSON)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** Options every letter may carry, whatever format brought it (the multipart JSON, a batch). */
 export const LetterOptions = {
   deliverAt: Type.Optional(
@@ -72,6 +127,15 @@ export const LetterOptions = {
     }),
   ),
   printDetails: Type.Optional(PrintDetailsSchema),
+  replyBy: Type.Optional(
+    Type.String({ format: 'date-time', description: 'The sender wants an answer by then (in the future)' }),
+  ),
+  actions: Type.Optional(
+    Type.Array(ActionJson, {
+      maxItems: 20,
+      description: 'What the reader is asked to do: pay, book an appointment, follow a link, sign …',
+    }),
+  ),
   printIfUnreadAfter: Type.Optional(
     Type.String({ format: 'date-time', description: 'Print a delivered letter nobody opened by then' }),
   ),

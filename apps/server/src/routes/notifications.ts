@@ -1,45 +1,13 @@
 /**
- * What notifications point at and where they can be seen: the letter links they carry
- * (/inbox/...), members' choice to be notified, and the dev outbox page (never in production).
+ * Members' choice to be notified, and the dev outbox page where notifications can be seen (never
+ * in production). The letter links they carry (/inbox/...) are the web inbox's pages (web.ts).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { escapeHtml, resolveSession, setMemberNotify } from '@postkasse/core';
+import { escapeHtml, setMemberNotify } from '@postkasse/core';
 import { Type } from '@sinclair/typebox';
-import { personOf, requirePerson, SESSION_COOKIE } from '../authenticate.js';
+import { personOf, requirePerson } from '../authenticate.js';
 import type { AppContext } from '../context.js';
-import { loginUrl } from './auth.js';
 import { bearerAuth, problems, Uuid } from './common.schemas.js';
-
-/**
- * The links in notifications. A visitor without a session logs in first (at the letter's level
- * the login page asks for) and comes back; with a session, the letter opens. Until the web inbox
- * serves these paths itself, "opens" means the letter's resource in the recipient API.
- */
-export function letterLinkRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    const params = Type.Object({ mailboxId: Uuid, letterId: Type.Optional(Uuid) });
-    const open = async (
-      request: {
-        url: string;
-        cookies: Record<string, string | undefined>;
-        params: { mailboxId: string; letterId?: string };
-      },
-      reply: import('fastify').FastifyReply,
-    ) => {
-      const cookie = request.cookies[SESSION_COOKIE];
-      const session = cookie ? await resolveSession(ctx.deps, cookie) : null;
-      const path = request.url.split('?')[0] ?? '/';
-      if (!session) return reply.redirect(loginUrl('substantial', path), 303);
-      const { mailboxId, letterId } = request.params;
-      return reply.redirect(
-        letterId ? `/api/v1/mailboxes/${mailboxId}/messages/${letterId}` : `/api/v1/mailboxes/${mailboxId}/messages`,
-        303,
-      );
-    };
-    app.get('/inbox/:mailboxId', { schema: { hide: true, params } }, open);
-    app.get('/inbox/:mailboxId/:letterId', { schema: { hide: true, params } }, open);
-  };
-}
 
 /** A member of an organization's mailbox chooses whether to be notified of its new letters. */
 export function memberNotificationRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {

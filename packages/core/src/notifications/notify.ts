@@ -13,6 +13,7 @@ import type { LetterEventType } from '../events.js';
 import type { Deps, Job, Letter, NewEvent, Notification, NotificationChannel, Person, Repositories } from '../ports.js';
 import { contactIsFresh } from '../register.js';
 import { DAY_MS } from '../time.js';
+import { webPaths } from '../web-paths.js';
 import { dueTime } from './schedule.js';
 import { type NotifiedLetter, renderEmail, renderSms, templateLanguage } from './templates.js';
 
@@ -212,13 +213,13 @@ export async function sendNotification(deps: Deps, notificationId: string): Prom
     told.push({
       senderName: l.sensitivity === 'sensitive' ? null : (senders.get(l.senderId) ?? null),
       nonSensitiveTitle: l.nonSensitiveTitle,
-      link: `${base}/inbox/${n.mailboxId}/${l.id}`,
+      link: `${base}${webPaths.letter(n.mailboxId, l.id)}`,
       legalNotification: l.legalNotification,
       reminder: Date.parse(n.createdAt) - (await visibleSince(deps, l)) > DAY_MS / 2,
     });
   }
   const options = letters.length === 1 ? letters[0]?.notificationOptions : null;
-  const inboxLink = `${base}/inbox/${n.mailboxId}`;
+  const inboxLink = `${base}${webPaths.mailbox(n.mailboxId)}`;
   if (n.channel === 'email') {
     await deps.notifier.sendEmail({
       to,

@@ -19,10 +19,23 @@
  *   renditions) become 'attachment'; additional documents' files 'attachment'; technical
  *   documents' files 'technical'. Title = the MeMo document's label. `extras.documents` records
  *   which parts came from which MeMo document, with its id and actions, to regroup on export.
+ * - replyBy: replyByDateTime (also kept in extras, with `reply`, for export).
+ * - actions: each Action of the main and additional documents becomes a letter action on the
+ *   document's first part, in document order (the Actions stay in `extras.documents` for export):
+ *   AFTALE → appointment (startDateTime/endDateTime, else the Reservation's, which also gives the
+ *   place); SELVBETJENING → selfService, UNDERSKRIV → sign, TILMELDING → register (each with its
+ *   EntryPoint url); BEKRAEFT → confirm; FORBEREDELSE → prepare; INFORMATION → information.
+ *   BETALING → information: MeMo carries no amount, currency or due date, so the letter cannot
+ *   offer a payment; the label and link still show. An action that lacks what its type needs (an
+ *   AFTALE without a time range that runs forwards, a link action without EntryPoint) becomes
+ *   information too. Labels longer than the letter model's 100 characters are shortened (…), a
+ *   blank label is named after the action code; places longer than 200 characters likewise.
+ *   The core's rules still apply (at most 20 actions, links of at most 2000 characters).
  * - A message without a body (NEMSMS) maps to a letter without documents and
  *   `extras.notificationOnly: true`; the core's validateLetter refuses such a letter, so callers
  *   must treat it as a notification, not as a letter.
  */
+import { actionLimits, type LetterActionInput } from '@postkasse/core';
 import { FormatError } from '../errors.js';
 import { fromBase64, type MappedLetter, startOfDayUtc, toBase64 } from '../letter.js';
 import type {
@@ -97,6 +110,7 @@ export function memoToLetter(msg: MemoMessage): MemoLetter {
 
   const documents: MappedLetter['documents'] = [];
   const groups: MemoDocumentGroup[] = [];
+  const actions: LetterActionInput[] = [];
   const addDocument = (doc: MemoDocument, kind: MemoDocumentGroup['kind']) => {
     const group: MemoDocumentGroup = { kind, parts: [], actions: doc.actions };
     if (doc.documentID !== undefined) group.documentID = doc.documentID;
@@ -113,6 +127,10 @@ export function memoToLetter(msg: MemoMessage): MemoLetter {
         content: fromBase64(file.content),
       });
     });
+    const part = group.parts[0];
+    if (kind !== 'technical' && part !== undefined) {
+      for (const action of doc.actions) actions.push(letterAction(action, part));
+    }
     groups.push(group);
   };
   if (msg.body) {
@@ -135,6 +153,8 @@ export function memoToLetter(msg: MemoMessage): MemoLetter {
     documents,
     deliverAt: h.doNotDeliverUntilDate === undefined ? undefined : startOfDayUtc(h.doNotDeliverUntilDate),
   };
+  if (h.replyByDateTime !== undefined) letter.replyBy = h.replyByDateTime;
+  if (actions.length > 0) letter.actions = actions;
 
   const { recipientID: _id, idType: _type, ...recipientRest } = recipient;
   const extras: MemoExtras = {
@@ -161,6 +181,57 @@ export function memoToLetter(msg: MemoMessage): MemoLetter {
   if (msg.memoSchVersion !== undefined) extras.memoSchVersion = msg.memoSchVersion;
   if (msg.body) extras.createdDateTime = msg.body.createdDateTime;
   return { letter, extras };
+}
+
+/** What a blank MeMo action label is replaced by. */
+const codeLabels: Record<MemoAction['actionCode'], string> = {
+  AFTALE: 'Aftale',
+  BEKRAEFT: 'Bekræft',
+  BETALING: 'Betaling',
+  FORBEREDELSE: 'Forberedelse',
+  INFORMATION: 'Information',
+  SELVBETJENING: 'Selvbetjening',
+  TILMELDING: 'Tilmelding',
+  UNDERSKRIV: 'Underskriv',
+};
+
+/** At most `max` characters (code points, so no surrogate pair is split), shortened with "…". */
+function shorten(text: string, max: number): string {
+  const chars = Array.from(text.trim());
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** One MeMo Action as a letter action on the document part `part` (see the decisions above). */
+export function letterAction(action: MemoAction, part: string): LetterActionInput {
+  const label = shorten(action.label, actionLimits.maxLabel) || codeLabels[action.actionCode];
+  const url = action.entryPoint?.url;
+  const base = { label, ...(url !== undefined ? { url } : {}), document: part };
+  const information = { type: 'information' as const, ...base };
+  switch (action.actionCode) {
+    case 'AFTALE': {
+      const r = action.reservation;
+      const [start, end] =
+        action.startDateTime !== undefined && action.endDateTime !== undefined
+          ? [action.startDateTime, action.endDateTime]
+          : [r?.startDateTime, r?.endDateTime];
+      if (start === undefined || end === undefined || !(Date.parse(end) > Date.parse(start))) return information;
+      const place = r ? shorten(r.location, actionLimits.maxPlace) : '';
+      return { type: 'appointment', ...base, start, end, ...(place ? { place } : {}) };
+    }
+    case 'SELVBETJENING':
+      return url !== undefined ? { type: 'selfService', ...base } : information;
+    case 'UNDERSKRIV':
+      return url !== undefined ? { type: 'sign', ...base } : information;
+    case 'TILMELDING':
+      return url !== undefined ? { type: 'register', ...base } : information;
+    case 'BEKRAEFT':
+      return { type: 'confirm', ...base };
+    case 'FORBEREDELSE':
+      return { type: 'prepare', ...base };
+    default:
+      // BETALING (no amount in MeMo) and INFORMATION.
+      return information;
+  }
 }
 
 /** Rebuilds a MeMo message from a letter and the extras of memoToLetter (or a sender at least). */

@@ -8,6 +8,7 @@ import { letterExtras } from './005-letter-extras.js';
 import { notifications } from './006-notifications.js';
 import { letterSearch } from './007-letter-search.js';
 import { auditOrder } from './008-audit-order.js';
+import { letterActions } from './009-letter-actions.js';
 
 /** Numbered migrations, one list for both dialects; a step differs by dialect only where it must. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -20,6 +21,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '006-notifications': notifications(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '007-letter-search': letterSearch(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '008-audit-order': auditOrder(dialect) as { up(db: Kysely<unknown>): Promise<void> },
+    '009-letter-actions': letterActions(dialect) as { up(db: Kysely<unknown>): Promise<void> },
   };
   return { getMigrations: async () => steps };
 }

@@ -40,6 +40,8 @@ const toLetter = (r: LetterRow): Letter => ({
   notificationOptions: r.notification_options
     ? (JSON.parse(r.notification_options) as Letter['notificationOptions'])
     : null,
+  replyBy: r.reply_by,
+  actions: r.actions,
 });
 
 const toRow = (l: Letter) => ({
@@ -79,6 +81,8 @@ const toRow = (l: Letter) => ({
   notification_options: l.notificationOptions ? JSON.stringify(l.notificationOptions) : null,
   search_subject: l.subject.toLocaleLowerCase('nb'),
   search_title: l.nonSensitiveTitle?.toLocaleLowerCase('nb') ?? null,
+  reply_by: l.replyBy,
+  actions: l.actions ? toBytes(l.actions) : null,
 });
 
 /** A random UUID computed by the database, for rows a statement creates in bulk. */
@@ -110,7 +114,7 @@ export function lettersRepository({ db, dialect }: RepoContext): Repositories['l
     },
     async insertManyIfAbsent(letters) {
       const inserted = new Set<string>();
-      // 36 columns a row: 200 rows stay below SQLite's limit of 32,766 parameters a statement.
+      // 38 columns a row: 200 rows stay below SQLite's limit of 32,766 parameters a statement.
       for (let i = 0; i < letters.length; i += 200) {
         const rows = await db
           .insertInto('letters')

@@ -41,4 +41,8 @@ export type LetterRow = {
   /** Lower-cased subject and non-sensitive title, for search. */
   search_subject: string | null;
   search_title: string | null;
+  /** When the sender wants an answer. */
+  reply_by: string | null;
+  /** Sealed JSON: the letter's actions (content). */
+  actions: Buffer | null;
 };

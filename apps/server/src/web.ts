@@ -1,0 +1,80 @@
+/**
+ * The web inbox (apps/web, built by `npm run build`): its hashed assets under /assets/ (cached for
+ * good), and index.html for every path the app owns: /, /inbox/{mailbox}[/{letter}] (the links in
+ * notifications), /settings. The app shows the login itself when there is no session. Pages get a
+ * strict Content-Security-Policy: only this origin's scripts, no framing.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import type { AppContext } from './context.js';
+import { Uuid } from './routes/common.schemas.js';
+import { messagePage } from './test-idp/pages.js';
+
+export const WEB_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  // pdf.js and React set element styles; no style sheet comes from elsewhere.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export function webRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const dir = ctx.config.webDir;
+    const index = await readFile(join(dir, 'index.html'), 'utf8').catch(() => null);
+    if (index) {
+      await app.register(fastifyStatic, {
+        root: join(dir, 'assets'),
+        prefix: '/assets/',
+        decorateReply: false,
+        index: false,
+        immutable: true,
+        maxAge: '365d',
+        wildcard: true,
+      });
+    } else {
+      app.log.warn({ webDir: dir }, 'the web inbox is not built (npm run build); / answers a notice');
+    }
+
+    const page = async (_request: unknown, reply: FastifyReply) => {
+      reply
+        .header('cache-control', 'no-store')
+        .header('content-security-policy', WEB_CSP)
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'same-origin')
+        .header('x-frame-options', 'DENY');
+      if (!index) {
+        return reply
+          .code(503)
+          .type('text/html; charset=utf-8')
+          .send(
+            messagePage(
+              'The web inbox is not built',
+              'Run npm run build (npm start does it), or set POSTKASSE_WEB_DIR to a built apps/web/dist.',
+            ),
+          );
+      }
+      return reply.type('text/html; charset=utf-8').send(index);
+    };
+    const hidden = { schema: { hide: true } };
+    app.get('/', hidden, page);
+    app.get('/settings', hidden, page);
+    app.get('/inbox/:mailboxId', { schema: { hide: true, params: Type.Object({ mailboxId: Uuid }) } }, page);
+    app.get(
+      '/inbox/:mailboxId/:letterId',
+      { schema: { hide: true, params: Type.Object({ mailboxId: Uuid, letterId: Uuid }) } },
+      page,
+    );
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The session decides what shows: the login page without one, the mailbox with one. Routes:
+ * /inbox/{mailbox}[?folder&q…] the list, /inbox/{mailbox}/{letter} a letter (the links in
+ * notifications), /settings. Everything loads through the SDK; nothing is kept in the browser but
+ * the language choice.
+ */
+import { getSession, listMailboxes, type Mailbox } from '@postkasse/sdk/recipient';
+import { useQuery } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
+import { Redirect, Route, Switch } from 'wouter';
+import { client, isUnauthenticated, setCsrfToken } from '../api.js';
+import { useI18n } from '../i18n/index.js';
+import { MailboxPage } from '../inbox/MailboxPage.js';
+import { LoginPage } from '../login/LoginPage.js';
+import { Layout } from './Layout.js';
+import { ErrorNotice, Loading } from './states.js';
+
+// Reading a letter pulls in pdf.js; settings are seldom used: neither is part of the first view.
+const LetterPage = lazy(() => import('../letter/LetterPage.js').then((m) => ({ default: m.LetterPage })));
+const SettingsPage = lazy(() => import('../settings/SettingsPage.js').then((m) => ({ default: m.SettingsPage })));
+
+export function useSession() {
+  return useQuery({
+    queryKey: ['session'],
+    queryFn: async () => {
+      const session = await getSession(client);
+      setCsrfToken(session.csrfToken);
+      return session;
+    },
+    retry: false,
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+}
+
+export function useMailboxes() {
+  return useQuery({ queryKey: ['mailboxes'], queryFn: () => listMailboxes(client) });
+}
+
+/** The mailbox to open first: the person's own, else the first they can read. */
+export function homeMailbox(mailboxes: readonly Mailbox[]): Mailbox | undefined {
+  return mailboxes.find((m) => m.role === 'owner') ?? mailboxes[0];
+}
+
+export function App() {
+  const session = useSession();
+  if (session.isPending) return <Loading />;
+  if (session.isError) {
+    if (isUnauthenticated(session.error)) return <LoginPage />;
+    return (
+      <main className="page-center">
+        <ErrorNotice error={session.error} onRetry={() => void session.refetch()} />
+      </main>
+    );
+  }
+  return (
+    <Layout session={session.data}>
+      <Suspense fallback={<Loading />}>
+        <Switch>
+          <Route path="/">
+            <Home />
+          </Route>
+          <Route path="/inbox/:mailboxId/:letterId">
+            {(params) => <LetterPage mailboxId={params.mailboxId} letterId={params.letterId} />}
+          </Route>
+          <Route path="/inbox/:mailboxId">{(params) => <MailboxPage mailboxId={params.mailboxId} />}</Route>
+          <Route path="/settings">
+            <SettingsPage />
+          </Route>
+          <Route>
+            <NotFound />
+          </Route>
+        </Switch>
+      </Suspense>
+    </Layout>
+  );
+}
+
+function Home() {
+  const mailboxes = useMailboxes();
+  if (mailboxes.isPending) return <Loading />;
+  if (mailboxes.isError) return <ErrorNotice error={mailboxes.error} onRetry={() => void mailboxes.refetch()} />;
+  const home = homeMailbox(mailboxes.data);
+  return home ? <Redirect to={`/inbox/${home.id}`} replace /> : <NotFound />;
+}
+
+function NotFound() {
+  const { t } = useI18n();
+  return (
+    <div className="content">
+      <h1>{t('error.notFound')}</h1>
+    </div>
+  );
+}

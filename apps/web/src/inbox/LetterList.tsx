@@ -1,0 +1,144 @@
+/**
+ * The letters of a folder or a search, newest first, 100 at a time: more are read as the person
+ * scrolls near the end (or presses "Show more"), so thousands of letters open as fast as ten.
+ * Each row renders once (memoized), so reading the next page costs only its own rows.
+ */
+import {
+  type LetterPage,
+  type LetterSummary,
+  type ListQuery,
+  listLetters,
+  type Mailbox,
+} from '@postkasse/sdk/recipient';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { memo, useEffect, useRef } from 'react';
+import { Link } from 'wouter';
+import { client } from '../api.js';
+import { Empty, ErrorNotice, Loading } from '../app/states.js';
+import { useI18n } from '../i18n/index.js';
+
+const PAGE = 100;
+let firstListRendered = false;
+
+export function useLetterPages(mailboxId: string, query: ListQuery) {
+  return useInfiniteQuery({
+    queryKey: ['letters', mailboxId, query],
+    queryFn: ({ pageParam, signal }) =>
+      listLetters(client, mailboxId, { ...query, limit: PAGE, ...(pageParam ? { cursor: pageParam } : {}) }, signal),
+    initialPageParam: '',
+    getNextPageParam: (last: LetterPage) => last.nextCursor ?? undefined,
+  });
+}
+
+export function LetterList({
+  mailbox,
+  query,
+  emptyText,
+  labelledBy,
+}: {
+  mailbox: Mailbox;
+  query: ListQuery;
+  emptyText: string;
+  labelledBy: string;
+}) {
+  const { t, number } = useI18n();
+  const pages = useLetterPages(mailbox.id, query);
+  const sentinel = useRef<HTMLDivElement>(null);
+  const letters = pages.data?.pages.flatMap((p) => p.items) ?? [];
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = pages;
+
+  // Read the next page when the end of the list comes within a screen (one observer per list).
+  const more = useRef({ hasNextPage, isFetchingNextPage, fetchNextPage });
+  more.current = { hasNextPage, isFetchingNextPage, fetchNextPage };
+  const listShown = letters.length > 0;
+  useEffect(() => {
+    const element = sentinel.current;
+    if (!element || !listShown) return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        const m = more.current;
+        if (entries.some((e) => e.isIntersecting) && m.hasNextPage && !m.isFetchingNextPage) void m.fetchNextPage();
+      },
+      { rootMargin: '800px 0px' },
+    );
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [listShown]);
+  // A page that arrived while the end was already in view: keep going until the screen is full.
+  useEffect(() => {
+    const element = sentinel.current;
+    if (!element || !hasNextPage || isFetchingNextPage) return;
+    if (element.getBoundingClientRect().top < window.innerHeight + 800) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+
+  useEffect(() => {
+    // For measuring: the moment the first list of a visit is on screen.
+    if (listShown && !firstListRendered) {
+      firstListRendered = true;
+      performance.mark('postkasse:list-rendered');
+    }
+  }, [listShown]);
+
+  if (pages.isPending) return <Loading />;
+  if (pages.isError && !pages.data) return <ErrorNotice error={pages.error} onRetry={() => void pages.refetch()} />;
+  if (letters.length === 0) return <Empty>{emptyText}</Empty>;
+
+  return (
+    <>
+      <ul className="letters" aria-labelledby={labelledBy}>
+        {letters.map((letter) => (
+          <LetterRow key={letter.id} mailboxId={mailbox.id} letter={letter} />
+        ))}
+      </ul>
+      <div ref={sentinel} className="list-end">
+        {hasNextPage ? (
+          <button
+            type="button"
+            className="button button-quiet"
+            disabled={isFetchingNextPage}
+            onClick={() => void fetchNextPage()}
+          >
+            {isFetchingNextPage ? t('list.loadingMore') : t('list.loadMore')}
+          </button>
+        ) : letters.length > PAGE ? (
+          <p className="muted">{t('list.all', { count: number(letters.length) })}</p>
+        ) : null}
+        {pages.isFetchNextPageError ? <ErrorNotice error={pages.error} onRetry={() => void fetchNextPage()} /> : null}
+      </div>
+    </>
+  );
+}
+
+/** One row; memoized, so reading the next page renders only the new rows. */
+const LetterRow = memo(function LetterRow({ mailboxId, letter }: { mailboxId: string; letter: LetterSummary }) {
+  const { t, date } = useI18n();
+  const title = letter.subject ?? letter.nonSensitiveTitle ?? t('letter.noSubject');
+  const sender = letter.sender?.name ?? t('list.hiddenSender');
+  return (
+    <li className={letter.read ? 'letter' : 'letter unread'}>
+      <Link href={`/inbox/${mailboxId}/${letter.id}`} className="letter-link">
+        <span className="letter-sender">
+          {letter.read ? null : <span className="unread-dot" aria-hidden="true" />}
+          {letter.read ? null : <span className="visually-hidden">{t('list.unread')}: </span>}
+          {sender}
+        </span>
+        <span className="letter-subject">
+          {letter.restricted ? (
+            <span className="lock" role="img" aria-label={t('list.restricted')}>
+              🔒
+            </span>
+          ) : null}
+          {title}
+        </span>
+        <span className="letter-meta">
+          <time dateTime={letter.receivedAt}>{date(letter.receivedAt)}</time>
+          {letter.replyBy ? (
+            <span className="badge badge-deadline">{t('badge.replyBy', { date: date(letter.replyBy) })}</span>
+          ) : null}
+          {letter.legalNotification ? <span className="badge badge-legal">{t('badge.legal')}</span> : null}
+          {letter.mandatory ? <span className="badge">{t('badge.mandatory')}</span> : null}
+        </span>
+      </Link>
+    </li>
+  );
+});

@@ -1,0 +1,89 @@
+/**
+ * A PDF drawn by pdf.js: every page as a canvas sized to the column (sharp on high-density
+ * screens), with pdf.js's text layer over it so the text can be selected, found and read by
+ * screen readers. Loaded only when a letter is opened. Printing prints these pages.
+ */
+import * as pdfjs from 'pdfjs-dist';
+import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
+import { useEffect, useRef, useState } from 'react';
+import { Loading } from '../app/states.js';
+import { useI18n } from '../i18n/index.js';
+
+pdfjs.GlobalWorkerOptions.workerSrc = workerUrl;
+
+const MAX_PAGES = 100;
+
+export function PdfView({ url, name }: { url: string; name: string }) {
+  const { t } = useI18n();
+  const container = useRef<HTMLDivElement>(null);
+  const [state, setState] = useState<{ status: 'loading' | 'ready' | 'failed'; pages: number }>({
+    status: 'loading',
+    pages: 0,
+  });
+
+  useEffect(() => {
+    const element = container.current;
+    if (!element) return;
+    let cancelled = false;
+    let task: pdfjs.PDFDocumentLoadingTask | undefined;
+    (async () => {
+      const response = await fetch(url, { credentials: 'same-origin' });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const data = new Uint8Array(await response.arrayBuffer());
+      task = pdfjs.getDocument({ data, useSystemFonts: true });
+      const pdf = await task.promise;
+      const count = Math.min(pdf.numPages, MAX_PAGES);
+      const width = Math.max(280, element.clientWidth);
+      const ratio = window.devicePixelRatio || 1;
+      for (let n = 1; n <= count && !cancelled; n++) {
+        const page = await pdf.getPage(n);
+        const base = page.getViewport({ scale: 1 });
+        const viewport = page.getViewport({ scale: width / base.width });
+        const wrapper = document.createElement('div');
+        wrapper.className = 'pdf-page';
+        wrapper.style.width = `${Math.floor(viewport.width)}px`;
+        wrapper.style.height = `${Math.floor(viewport.height)}px`;
+        wrapper.style.setProperty('--scale-factor', String(viewport.scale));
+        wrapper.style.setProperty('--total-scale-factor', String(viewport.scale));
+        const canvas = document.createElement('canvas');
+        canvas.width = Math.floor(viewport.width * ratio);
+        canvas.height = Math.floor(viewport.height * ratio);
+        canvas.setAttribute('role', 'img');
+        canvas.setAttribute('aria-label', t('letter.page', { page: n, pages: pdf.numPages }));
+        const textLayer = document.createElement('div');
+        textLayer.className = 'textLayer';
+        wrapper.append(canvas, textLayer);
+        element.append(wrapper);
+        await page.render({
+          canvas,
+          viewport,
+          ...(ratio !== 1 ? { transform: [ratio, 0, 0, ratio, 0, 0] } : {}),
+        }).promise;
+        await new pdfjs.TextLayer({ textContentSource: page.streamTextContent(), container: textLayer, viewport })
+          .render()
+          .catch(() => undefined);
+        if (n === 1 && !cancelled) setState({ status: 'ready', pages: pdf.numPages });
+      }
+      if (!cancelled) element.dataset.rendered = String(count);
+    })().catch(() => {
+      if (!cancelled) setState({ status: 'failed', pages: 0 });
+    });
+    return () => {
+      cancelled = true;
+      void task?.destroy();
+      element.replaceChildren();
+    };
+  }, [url, t]);
+
+  return (
+    <div className="pdf">
+      {state.status === 'loading' ? <Loading label={t('letter.pdfLoading')} /> : null}
+      {state.status === 'failed' ? (
+        <p className="notice" role="alert">
+          {t('letter.pdfFailed')}
+        </p>
+      ) : null}
+      <div ref={container} className="pdf-pages printable" data-name={name} />
+    </div>
+  );
+}

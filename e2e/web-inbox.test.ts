@@ -1,0 +1,453 @@
+/**
+ * The citizen's web inbox in a real browser (Debian's Chromium through playwright-core), against a
+ * real server on SQLite serving the built app: logging in through the test identity provider,
+ * live arrival, reading (pdf.js), download, move, trash and restore, step-up, actions, folders,
+ * search, read access for a delegate, settings, languages, keyboard use; axe-core at WCAG 2.1 AA
+ * on every kind of page; screenshots at phone and desktop widths under e2e/screenshots/.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { samplePdf } from '../apps/cli/src/sample-pdf.js';
+import { api, letterJson, people, sendLetterHttp, startTestServer, type TestServer } from '../test/harness.js';
+import {
+  browserAvailable,
+  desktop,
+  expectAccessible,
+  identityProvider,
+  launch,
+  login,
+  newPage,
+  phone,
+  screenshot,
+} from './browser.js';
+
+/** The page's DOM, inside evaluate() callbacks (this module is type-checked for Node). */
+declare const document: any;
+
+const run = browserAvailable();
+const DAY = 24 * 3600_000;
+
+describe.skipIf(!run)('the web inbox in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let kari: BrowserContext;
+  let page: Page;
+  let problems: string[];
+  let apiKey: string;
+  let kariBox: string;
+  let pdf: Buffer;
+  /** The letter ids the sender chose, by subject. */
+  const sent = new Map<string, string>();
+
+  async function send(subject: string, extra: Record<string, unknown> = {}) {
+    const message = letterJson({
+      subject,
+      nonSensitiveTitle: 'Brev fra kommunen',
+      documents: [{ part: 'main', role: 'main', filename: 'vedtak.pdf', mediaType: 'application/pdf', title: subject }],
+      ...extra,
+    });
+    const res = await sendLetterHttp(server, apiKey, message, [
+      { name: 'main', content: pdf, type: 'application/pdf' },
+    ]);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    sent.set(subject, message.id);
+    return res.body;
+  }
+
+  /** The reader's view of a letter through the API (the truth the page must show). */
+  async function apiLetter(subject: string) {
+    const token = await server.token(people.kari, 'high');
+    const list = await api(
+      server,
+      token,
+      'GET',
+      `/api/v1/mailboxes/${kariBox}/messages?q=${encodeURIComponent(subject)}`,
+    );
+    const trash = await api(server, token, 'GET', `/api/v1/mailboxes/${kariBox}/messages?folder=trash`);
+    const found = [...list.body.items, ...trash.body.items].find((l: { subject: string }) => l.subject === subject);
+    if (!found) throw new Error(`no letter ${subject}`);
+    return (await api(server, token, 'GET', `/api/v1/mailboxes/${kariBox}/messages/${found.id}`)).body;
+  }
+
+  const row = (p: Page, subject: string) => p.locator('.letters .letter', { hasText: subject });
+
+  beforeAll(async () => {
+    server = await startTestServer('sqlite');
+    kariBox = (await server.person(people.kari, 'Kari Nordmann')).mailboxId;
+    await server.person(people.ola, 'Ola Nordmann');
+    ({ apiKey } = await server.sender('public', '974000008'));
+    pdf = await samplePdf({ title: 'Vedtak om bostøtte', reference: '2026/4711' });
+    browser = await launch();
+    kari = await browser.newContext({ viewport: desktop, locale: 'en-GB', acceptDownloads: true });
+    ({ page, problems } = await newPage(kari));
+  });
+
+  // A failing step leaves a picture of the page behind (in the temp dir, not the repository).
+  beforeEach(({ task }) => {
+    onTestFailed(async () => {
+      const file = join(tmpdir(), `postkasse-e2e-failed-${task.name.replace(/\W+/g, '-').slice(0, 60)}.png`);
+      await page?.screenshot({ path: file }).catch(() => undefined);
+      console.error(`screenshot of the failed step: ${file} (at ${page?.url()})`);
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('the login page is accessible and leads by keyboard through the test provider to an empty inbox', async () => {
+    await page.goto(`${server.url}/`);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Log in to your digital mailbox');
+    await expectAccessible(page, 'login page');
+
+    // Keyboard only: Tab to the login link, Enter.
+    let focused = '';
+    for (let i = 0; i < 10 && focused !== 'Log in'; i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+    }
+    expect(focused).toBe('Log in');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/test-idp\//);
+    await expectAccessible(page, 'test identity provider');
+    await identityProvider(page, people.kari, 'substantial');
+
+    await page.waitForURL(`${server.url}/inbox/${kariBox}`);
+    await page.getByText('There are no letters here.').waitFor();
+  });
+
+  it('a letter sent through the sender API while the page is open appears without reload, unread', async () => {
+    const before = Date.now();
+    await send('Vedtak om bostøtte', { replyBy: new Date(Date.now() + 14 * DAY).toISOString() });
+    await row(page, 'Vedtak om bostøtte').waitFor({ timeout: 10_000 });
+    console.log(`live arrival shown ${Date.now() - before} ms after the sender's request started`);
+
+    await expect(row(page, 'Vedtak om bostøtte').getAttribute('class')).resolves.toContain('unread');
+    await expect(row(page, 'Vedtak om bostøtte').textContent()).resolves.toContain('Unread');
+    await expect(row(page, 'Vedtak om bostøtte').textContent()).resolves.toMatch(/Reply by \d{1,2} \w{3} \d{4}/);
+    await page.getByRole('navigation', { name: 'Folders' }).getByText('1 unread').waitFor();
+    await page.getByRole('status').filter({ hasText: 'A new letter has arrived.' }).waitFor();
+    await expectAccessible(page, 'inbox');
+    await screenshot(page, 'inbox-desktop');
+  });
+
+  it('opens the letter: pdf.js draws it, it is marked read and opened, and downloads byte-identical', async () => {
+    await row(page, 'Vedtak om bostøtte').getByRole('link').click();
+    await page.getByRole('heading', { level: 1, name: 'Vedtak om bostøtte' }).waitFor();
+    await page.locator('.pdf-pages[data-rendered]').waitFor({ timeout: 15_000 });
+    // Drawn, not blank: the canvas has dark pixels, and the text layer carries the letter's words.
+    const ink = await page.evaluate(() => {
+      const canvas = document.querySelector('.pdf-page canvas') as any;
+      const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+      let dark = 0;
+      for (let i = 0; i < data.length; i += 4) if ((data[i] ?? 255) < 128) dark++;
+      return dark;
+    });
+    expect(ink).toBeGreaterThan(1000);
+    await expect(page.locator('.textLayer').first().textContent()).resolves.toContain('Vi viser til din henvendelse');
+    await expect(page.getByRole('img', { name: /^Page 1 of \d+$/ }).count()).resolves.toBe(1);
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('group', { name: 'Letter actions' }).getByRole('link', { name: 'Download' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('vedtak.pdf');
+    expect(Buffer.compare(await readFile((await download.path()) as string), pdf)).toBe(0);
+
+    const letter = await apiLetter('Vedtak om bostøtte');
+    expect(letter.read).toBe(true);
+    expect(letter.openedAt).toEqual(expect.any(String));
+    await expectAccessible(page, 'letter');
+    await screenshot(page, 'letter-desktop');
+  });
+
+  it('moves the letter to the archive, deletes it and restores it from the trash', async () => {
+    await page.getByLabel('Move to').selectOption({ label: 'Archive' });
+    await page.getByRole('button', { name: 'Move', exact: true }).click();
+    await page.getByText('The letter was moved to Archive.').waitFor();
+    const archived = await apiLetter('Vedtak om bostøtte');
+    const token = await server.token(people.kari);
+    const folders = (await api(server, token, 'GET', `/api/v1/mailboxes/${kariBox}/folders`)).body.items as Array<{
+      id: string;
+      kind: string;
+    }>;
+    expect(archived.folderId).toBe(folders.find((f) => f.kind === 'archive')?.id);
+
+    await page.getByRole('navigation', { name: 'Folders' }).getByRole('link', { name: 'Archive' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Archive' }).waitFor();
+    await row(page, 'Vedtak om bostøtte').getByRole('link').click();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('The letter was moved to the trash.').waitFor();
+    expect((await apiLetter('Vedtak om bostøtte')).trashedAt).toEqual(expect.any(String));
+
+    await page.getByRole('navigation', { name: 'Folders' }).getByRole('link', { name: 'Trash' }).click();
+    await row(page, 'Vedtak om bostøtte').getByRole('link').click();
+    await page.getByText('This letter is in the trash.').waitFor();
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await page.getByText('The letter was restored.').waitFor();
+    const restored = await apiLetter('Vedtak om bostøtte');
+    expect(restored.trashedAt).toBeNull();
+    expect(restored.folderId).toBe(archived.folderId);
+  });
+
+  it('a change made in another tab shows in this one within a second, without reload', async () => {
+    await page.goto(`${server.url}/inbox/${kariBox}?folder=archive`);
+    await expect(row(page, 'Vedtak om bostøtte').getAttribute('class')).resolves.not.toContain('unread');
+    const { page: other } = await newPage(kari);
+    await other.goto(`${server.url}/inbox/${kariBox}/${(await apiLetter('Vedtak om bostøtte')).id}`);
+    await other.getByRole('button', { name: 'Mark as unread' }).click();
+    const before = Date.now();
+    await page.locator('.letters .letter.unread', { hasText: 'Vedtak om bostøtte' }).waitFor({ timeout: 10_000 });
+    console.log(`another tab's change shown after ${Date.now() - before} ms`);
+    await other.close();
+  });
+
+  it('steps up from substantial to high for a letter that needs it, and comes back to it', async () => {
+    await send('Skattemelding 2026', { authLevel: 'high', nonSensitiveTitle: 'Brev fra Skatteetaten' });
+    await page.goto(`${server.url}/inbox/${kariBox}`);
+    const locked = row(page, 'Brev fra Skatteetaten');
+    await locked.waitFor();
+    await expect(locked.getByRole('img', { name: 'Needs a higher security level' }).count()).resolves.toBe(1);
+    await expect(locked.textContent()).resolves.not.toContain('Skattemelding');
+    await locked.getByRole('link').click();
+    await page.getByRole('heading', { name: 'Log in at a higher security level to read this letter' }).waitFor();
+    await expect(page.locator('.pdf-pages').count()).resolves.toBe(0);
+    await page.getByRole('link', { name: 'Log in at a higher level' }).click();
+    await identityProvider(page, people.kari, 'high');
+    await page.getByRole('heading', { level: 1, name: 'Skattemelding 2026' }).waitFor();
+    await page.locator('.pdf-pages[data-rendered]').waitFor({ timeout: 15_000 });
+  });
+
+  it('shows actions as buttons: pay, an appointment as an .ics file, a self-service link', async () => {
+    const start = new Date(Date.now() + 20 * DAY);
+    start.setUTCHours(8, 0, 0, 0);
+    await send('Tilbud om barnehageplass', {
+      actions: [
+        {
+          type: 'pay',
+          label: 'Betal foreldrebetaling',
+          amount: '1250.00',
+          currency: 'NOK',
+          dueDate: new Date(Date.now() + 30 * DAY).toISOString().slice(0, 10),
+          creditorAccount: '12345678903',
+          paymentReference: '1234567890128',
+          url: 'https://betal.example.no/faktura/1',
+        },
+        {
+          type: 'appointment',
+          label: 'Oppstartsamtale',
+          start: start.toISOString(),
+          end: new Date(start.getTime() + 3600_000).toISOString(),
+          place: 'Solsikken barnehage',
+        },
+        { type: 'selfService', label: 'Svar på tilbudet', url: 'https://minside.example.no/svar' },
+      ],
+    });
+    await page.goto(`${server.url}/inbox/${kariBox}`);
+    await row(page, 'Tilbud om barnehageplass').getByRole('link').click();
+    const actions = page.getByRole('region', { name: 'What you can do' });
+    const pay = actions.getByRole('link', { name: /Pay NOK\s?1,250\.00/ });
+    await expect(pay.getAttribute('href')).resolves.toBe('https://betal.example.no/faktura/1');
+    await expect(pay.getAttribute('rel')).resolves.toContain('noopener');
+    const selfService = actions.getByRole('link', { name: /Svar på tilbudet/ });
+    await expect(selfService.getAttribute('href')).resolves.toBe('https://minside.example.no/svar');
+    const [ics] = await Promise.all([
+      page.waitForEvent('download'),
+      actions.getByRole('link', { name: 'Add to calendar' }).click(),
+    ]);
+    expect(ics.suggestedFilename()).toMatch(/\.ics$/);
+    const calendar = await readFile((await ics.path()) as string, 'utf8');
+    expect(calendar).toContain('BEGIN:VCALENDAR');
+    expect(calendar).toContain('Oppstartsamtale');
+    await expectAccessible(page, 'letter with actions');
+  });
+
+  it('creates, renames and deletes a folder', async () => {
+    await page.goto(`${server.url}/inbox/${kariBox}`);
+    const nav = page.getByRole('navigation', { name: 'Folders' });
+    await nav.getByRole('button', { name: '+ New folder' }).click();
+    await nav.getByLabel('Folder name').fill('Skatt');
+    await nav.getByRole('button', { name: 'Create' }).click();
+    await nav.getByRole('link', { name: 'Skatt' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Skatt' }).waitFor();
+    await page.getByRole('button', { name: 'Rename folder' }).click();
+    await page.getByRole('main').getByLabel('Folder name').fill('Skatt og avgift');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Skatt og avgift' }).waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete folder' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Inbox' }).waitFor();
+    await expect(nav.getByRole('link', { name: /Skatt/ }).count()).resolves.toBe(0);
+  });
+
+  it('searches by words, sender and date', async () => {
+    await page.goto(`${server.url}/inbox/${kariBox}`);
+    await page.getByRole('searchbox', { name: 'Search in subject and title' }).fill('BOSTØTTE');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Search results' }).waitFor();
+    await row(page, 'Vedtak om bostøtte').waitFor(); // found in the archive: a search spans the folders
+    await expect(page.locator('.letters .letter').count()).resolves.toBe(1);
+
+    await page.getByRole('button', { name: 'Clear search' }).click();
+    await page.getByRole('button', { name: 'More search options' }).click();
+    await page.getByLabel('Sender').fill('974000008');
+    const tomorrow = new Date(Date.now() + DAY).toISOString().slice(0, 10);
+    await page.getByLabel('From date').fill(tomorrow);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText('No letters match your search.').waitFor();
+    await page.getByLabel('From date').fill('');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await row(page, 'Tilbud om barnehageplass').waitFor();
+  });
+
+  it('settings: read access given to Ola shows him the mailbox, revoked it is gone at once', async () => {
+    await page.goto(`${server.url}/settings`);
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+    await page.getByText('Nobody else has access to your mailbox.').waitFor();
+    await expectAccessible(page, 'settings');
+    await page.getByLabel('National identity number of the person').fill(people.ola);
+    await page.getByRole('button', { name: 'Give access' }).click();
+    await page.getByText('Access given.').waitFor();
+    await page.getByText(`${people.ola}: Read letters`).waitFor();
+
+    // Ola logs in on his own device and switches to Kari's mailbox.
+    const olaContext = await browser.newContext({ viewport: desktop, locale: 'en-GB' });
+    const { page: ola, problems: olaProblems } = await newPage(olaContext);
+    await ola.goto(`${server.url}/`);
+    await login(ola, people.ola, 'high');
+    await ola.getByRole('heading', { level: 1, name: 'Inbox' }).waitFor();
+    await ola.getByLabel('Mailbox').selectOption({ label: 'Kari Nordmann (Read access)' });
+    await row(ola, 'Tilbud om barnehageplass').waitFor();
+    await row(ola, 'Tilbud om barnehageplass').getByRole('link').click();
+    await ola.getByRole('heading', { level: 1, name: 'Tilbud om barnehageplass' }).waitFor();
+    // A reader may read, not delete or move.
+    await expect(ola.getByRole('button', { name: 'Delete' }).count()).resolves.toBe(0);
+    await expect(ola.getByLabel('Move to').count()).resolves.toBe(0);
+
+    await page.getByRole('button', { name: `Revoke ${people.ola}` }).click();
+    await page.getByText('Access revoked.').waitFor();
+    await page.getByText('Nobody else has access to your mailbox.').waitFor();
+    const before = Date.now();
+    await ola.getByText('Your access to that mailbox has ended.').waitFor({ timeout: 10_000 });
+    console.log(`revocation reached the delegate's open page after ${Date.now() - before} ms`);
+    await ola.waitForURL((url) => !url.pathname.includes(kariBox));
+    await expect(ola.getByLabel('Mailbox').count()).resolves.toBe(0); // only his own is left
+    expect(olaProblems).toEqual([]);
+    await olaContext.close();
+  });
+
+  it('saves the notification e-mail and mobile to the register', async () => {
+    await page.goto(`${server.url}/settings`);
+    await page.getByLabel('E-mail address').fill('kari.nordmann@example.org');
+    await page.getByLabel('Mobile number').fill('+4791234567');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+    const record = await api(server, await server.token(people.kari), 'GET', '/api/v1/me/register');
+    expect(record.body.contact).toMatchObject({ email: 'kari.nordmann@example.org', mobile: '+4791234567' });
+  });
+
+  it('switches language: Norwegian and Danish texts, dates in their formats, kept across pages', async () => {
+    await page.goto(`${server.url}/inbox/${kariBox}`);
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('nb');
+    await page.getByRole('heading', { level: 1, name: 'Innboks' }).waitFor();
+    await expect(page.locator('html').getAttribute('lang')).resolves.toBe('nb');
+    const nbDate = await row(page, 'Tilbud om barnehageplass').locator('time').textContent();
+    expect(nbDate).toMatch(/^\d{1,2}\. \p{L}+\.? \d{4}$/u);
+    await page.goto(`${server.url}/settings`);
+    await page.getByRole('heading', { level: 1, name: 'Innstillinger' }).waitFor();
+    await page.getByRole('combobox', { name: 'Språk' }).selectOption('da');
+    await page.getByRole('heading', { level: 1, name: 'Indstillinger' }).waitFor();
+    await page.getByRole('link', { name: 'Indstillinger' }).waitFor();
+    await page.getByRole('combobox', { name: 'Sprog' }).selectOption('en');
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+  });
+
+  it('works by keyboard: skip link, the list, opening a letter', async () => {
+    await page.goto(`${server.url}/inbox/${kariBox}`);
+    await row(page, 'Tilbud om barnehageplass').waitFor();
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    let focused = '';
+    for (let i = 0; i < 40 && !focused.includes('Tilbud om barnehageplass'); i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    }
+    expect(focused).toContain('Tilbud om barnehageplass');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Tilbud om barnehageplass' }).waitFor();
+    // Focus moved to the new page's heading, and every control is reachable by Tab.
+    await expect(page.evaluate(() => document.activeElement?.tagName)).resolves.toBe('H1');
+    const reached = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      reached.add(await page.evaluate(() => document.activeElement?.textContent?.trim() ?? ''));
+    }
+    for (const name of ['Mark as unread', 'Move', 'Delete', 'Download', 'Print', 'Add to calendar']) {
+      expect(
+        [...reached].some((text) => text.startsWith(name)),
+        name,
+      ).toBe(true);
+    }
+  });
+
+  it('at phone width: accessible, and screenshots of the inbox and a letter', async () => {
+    const { page: mobile, problems: mobileProblems } = await newPage(kari);
+    await mobile.setViewportSize(phone);
+    await mobile.goto(`${server.url}/inbox/${kariBox}`);
+    await row(mobile, 'Tilbud om barnehageplass').waitFor();
+    await expectAccessible(mobile, 'inbox at phone width');
+    // Nothing wider than the screen.
+    await expect(mobile.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(phone.width);
+    await screenshot(mobile, 'inbox-phone');
+    await row(mobile, 'Tilbud om barnehageplass').getByRole('link').click();
+    await mobile.locator('.pdf-pages[data-rendered]').waitFor({ timeout: 15_000 });
+    await expect(mobile.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(phone.width);
+    await expectAccessible(mobile, 'letter at phone width');
+    await screenshot(mobile, 'letter-phone');
+    expect(mobileProblems).toEqual([]);
+    await mobile.close();
+  });
+
+  it('a notification link opens the login first, then the letter', async () => {
+    const letter = await apiLetter('Vedtak om bostøtte');
+    const fresh = await browser.newContext({ viewport: phone, locale: 'nb-NO' });
+    const { page: visitor } = await newPage(fresh);
+    await visitor.goto(`${server.url}/inbox/${kariBox}/${letter.id}`);
+    await visitor.getByRole('heading', { level: 1, name: 'Logg inn i din digitale postkasse' }).waitFor();
+    await login(visitor, people.kari);
+    expect(new URL(visitor.url()).pathname).toBe(`/inbox/${kariBox}/${letter.id}`);
+    await visitor.getByRole('heading', { level: 1, name: 'Vedtak om bostøtte' }).waitFor();
+    await fresh.close();
+  });
+
+  it('logging out ends the session: the login page, also for the pages that were open', async () => {
+    await page.goto(`${server.url}/inbox/${kariBox}`);
+    const { page: other } = await newPage(kari);
+    await other.goto(`${server.url}/settings`);
+    await other.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+    await page.getByRole('button', { name: /^Log out/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Log in to your digital mailbox' }).waitFor();
+    // The other tab finds out at its next request to the server.
+    await other.getByRole('link', { name: 'Settings' }).click();
+    await other.getByLabel('E-mail address').fill('x@example.org');
+    await other.getByRole('button', { name: 'Save', exact: true }).click();
+    await other.getByRole('heading', { level: 1, name: 'Log in to your digital mailbox' }).waitFor();
+    await other.close();
+  });
+
+  it("another person's letter link shows a plain not-found, and no page broke along the way", async () => {
+    const { page: ola } = await newPage(await browser.newContext({ viewport: desktop, locale: 'en-GB' }));
+    await ola.goto(`${server.url}/inbox/${kariBox}/${randomUUID()}`);
+    await login(ola, people.ola);
+    // Ola has no access to Kari's mailbox: he is sent to his own, told why.
+    await ola.getByText('Your access to that mailbox has ended.').waitFor();
+    await ola.waitForURL((url) => !url.pathname.includes(kariBox));
+    expect(problems).toEqual([]);
+  });
+});
