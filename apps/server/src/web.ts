@@ -16,7 +16,8 @@ import { messagePage } from './test-idp/pages.js';
 
 export const WEB_CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  // wasm: pdf.js's decoders for scanned letters (JBIG2, JPEG 2000).
+  "script-src 'self' 'wasm-unsafe-eval'",
   // pdf.js and React set element styles; no style sheet comes from elsewhere.
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
@@ -29,11 +30,19 @@ export const WEB_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** For the app's scripts and data: nothing but this origin, as in a worker's own scope. */
+const ASSET_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'";
+
 export function webRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     const dir = ctx.config.webDir;
     const index = await readFile(join(dir, 'index.html'), 'utf8').catch(() => null);
     if (index) {
+      // Scripts (the pdf.js worker among them: workers take their policy from their own answer)
+      // get a policy too, so the code that parses letters' PDFs may not reach anywhere else.
+      const setHeaders = (reply: FastifyReply) => {
+        reply.header('content-security-policy', ASSET_CSP).header('x-content-type-options', 'nosniff');
+      };
       await app.register(fastifyStatic, {
         root: join(dir, 'assets'),
         prefix: '/assets/',
@@ -42,6 +51,17 @@ export function webRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         immutable: true,
         maxAge: '365d',
         wildcard: true,
+        setHeaders,
+      });
+      // pdf.js's decoders, character maps, fonts and colour profiles (not hashed: cached a day).
+      await app.register(fastifyStatic, {
+        root: join(dir, 'pdfjs'),
+        prefix: '/pdfjs/',
+        decorateReply: false,
+        index: false,
+        maxAge: '1d',
+        wildcard: true,
+        setHeaders,
       });
     } else {
       app.log.warn({ webDir: dir }, 'the web inbox is not built (npm run build); / answers a notice');

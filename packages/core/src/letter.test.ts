@@ -256,6 +256,22 @@ describe('actions and reply-by', () => {
     ]);
   });
 
+  it('refuses control characters and line breaks, which could break out of a calendar line', () => {
+    expect(
+      paths({
+        actions: [
+          { ...appointment, label: 'Time\rURL:http://phish.example' },
+          { ...appointment, place: 'Kontoret\nATTENDEE:mailto:x@evil.example' },
+          { type: 'information', label: 'Les', url: 'https://example.no/\tjavascript:x' },
+        ],
+      }),
+    ).toEqual([
+      'actions[0].label control_character',
+      'actions[1].place control_character',
+      'actions[2].url invalid_url',
+    ]);
+  });
+
   it('keeps actions with their document by position and times in UTC', () => {
     expect(resolveActions([pay, appointment], docs)).toEqual([
       { type: 'pay', label: 'Betal', amount: '1250.50', currency: 'NOK', dueDate: '2030-02-28', documentIndex: 0 },

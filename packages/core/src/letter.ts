@@ -263,6 +263,8 @@ export function checkHttpsUrl(value: string): { code: string; message: string } 
   if (value.length > actionLimits.maxUrl) {
     return { code: 'too_long', message: `at most ${actionLimits.maxUrl} characters` };
   }
+  // new URL() would drop tabs and line breaks silently; the stored value must be what was checked.
+  if (CONTROL.test(value)) return { code: 'invalid_url', message: 'may not contain control characters' };
   let url: URL;
   try {
     url = new URL(value);
@@ -304,10 +306,16 @@ const typedFields = {
 /** Action types that are nothing without a link. */
 const needsUrl = new Set<ActionType>(['selfService', 'sign', 'register']);
 
+/** Control characters would let a text break out of the line it is written on (e.g. in an .ics file). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: they are what is refused
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 function checkText(errors: FieldError[], path: string, value: string | undefined, max: number): void {
   if (value === undefined) return;
   if (typeof value !== 'string' || value.trim() === '' || value.length > max) {
     errors.push({ path, code: 'invalid_text', message: `1 to ${max} characters` });
+  } else if (CONTROL.test(value)) {
+    errors.push({ path, code: 'control_character', message: 'may not contain control characters or line breaks' });
   }
 }
 
@@ -318,6 +326,8 @@ function checkAction(errors: FieldError[], action: LetterActionInput, at: string
   }
   if (typeof action.label !== 'string' || action.label.trim() === '' || action.label.length > actionLimits.maxLabel) {
     errors.push({ path: `${at}.label`, code: 'invalid_label', message: `1 to ${actionLimits.maxLabel} characters` });
+  } else if (CONTROL.test(action.label)) {
+    errors.push({ path: `${at}.label`, code: 'control_character', message: 'may not contain control characters' });
   }
   if (action.url !== undefined) {
     const bad = checkHttpsUrl(action.url);

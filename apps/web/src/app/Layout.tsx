@@ -1,15 +1,29 @@
 /** The page frame: skip link, banner with mailbox switcher, language, settings and logout. */
-import { logout, type Mailbox, type Session } from '@postkasse/sdk/recipient';
+import { changeOwnRecord, logout, type Mailbox, type Session } from '@postkasse/sdk/recipient';
 import { useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useId } from 'react';
 import { Link, useLocation } from 'wouter';
-import { client } from '../api.js';
+import { client, errorKey } from '../api.js';
 import { isLanguage, type Language, languageNames, languages, type Translate, useI18n } from '../i18n/index.js';
 import { useMailboxes } from './App.js';
+import { useAnnounce } from './states.js';
 
 export function mailboxLabel(mailbox: Mailbox, t: Translate): string {
-  const who = mailbox.name ?? mailbox.ownerId;
-  return mailbox.role === 'owner' ? `${who} (${t('role.owner')})` : `${who} (${t(`role.${mailbox.role}`)})`;
+  const role = t(`role.${mailbox.role}`);
+  // The owner's own id is not masked by the server; it is never shown on screen.
+  if (!mailbox.name) return mailbox.role === 'owner' ? role : `${mailbox.ownerId} (${role})`;
+  return `${mailbox.name} (${role})`;
+}
+
+/** The language chosen in the app is saved to the register too, so notifications use it. */
+export function useSaveLanguage() {
+  const { t } = useI18n();
+  const announce = useAnnounce();
+  return (language: Language) =>
+    changeOwnRecord(client, { language }).then(
+      () => announce(t('settings.saved')),
+      (error: unknown) => announce(t(errorKey(error))),
+    );
 }
 
 /** The mailbox id in the current path, if any. */
@@ -18,7 +32,7 @@ export function currentMailboxId(location: string): string | undefined {
   return match?.[1];
 }
 
-export function LanguagePicker({ id }: { id?: string }) {
+export function LanguagePicker({ id, onChosen }: { id?: string; onChosen?: (language: Language) => void }) {
   const { t, language, setLanguage } = useI18n();
   const fallbackId = useId();
   const selectId = id ?? fallbackId;
@@ -29,7 +43,9 @@ export function LanguagePicker({ id }: { id?: string }) {
         id={selectId}
         value={language}
         onChange={(event) => {
-          if (isLanguage(event.target.value)) setLanguage(event.target.value as Language);
+          if (!isLanguage(event.target.value)) return;
+          setLanguage(event.target.value);
+          onChosen?.(event.target.value);
         }}
       >
         {languages.map((l) => (
@@ -49,6 +65,7 @@ export function Layout({ session, children }: { session: Session; children: Reac
   const queryClient = useQueryClient();
   const mailboxId = currentMailboxId(location);
   const switcherId = useId();
+  const saveLanguage = useSaveLanguage();
 
   const onLogout = async () => {
     try {
@@ -80,7 +97,12 @@ export function Layout({ session, children }: { session: Session; children: Reac
                 value={mailboxId ?? ''}
                 onChange={(event) => navigate(`/inbox/${event.target.value}`)}
               >
-                {mailboxId && !mailboxes.data.some((m) => m.id === mailboxId) ? <option value={mailboxId} /> : null}
+                {/* Outside a mailbox (settings) nothing is chosen, so every mailbox can be. */}
+                {!mailboxId || !mailboxes.data.some((m) => m.id === mailboxId) ? (
+                  <option value={mailboxId ?? ''} disabled>
+                    {t('app.chooseMailbox')}
+                  </option>
+                ) : null}
                 {mailboxes.data.map((m) => (
                   <option key={m.id} value={m.id}>
                     {mailboxLabel(m, t)}
@@ -89,7 +111,7 @@ export function Layout({ session, children }: { session: Session; children: Reac
               </select>
             </span>
           ) : null}
-          <LanguagePicker />
+          <LanguagePicker onChosen={(language) => void saveLanguage(language)} />
           <Link href="/settings" className="nav-link" aria-current={location === '/settings' ? 'page' : undefined}>
             {t('app.settings')}
           </Link>

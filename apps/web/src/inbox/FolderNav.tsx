@@ -44,7 +44,9 @@ export function FolderNav({ mailbox, currentFolderId }: { mailbox: Mailbox; curr
               {folder.unread > 0 && folder.kind !== 'trash' ? (
                 <span className="count">
                   <span aria-hidden="true">{folder.unread}</span>
-                  <span className="visually-hidden">{t('folder.unreadCount', { count: folder.unread })}</span>
+                  <span className="visually-hidden">
+                    {folder.unread === 1 ? t('folder.unreadCount1') : t('folder.unreadCount', { count: folder.unread })}
+                  </span>
                 </span>
               ) : null}
             </Link>

@@ -45,11 +45,16 @@ export function LetterList({
   const pages = useLetterPages(mailbox.id, query);
   const sentinel = useRef<HTMLDivElement>(null);
   const letters = pages.data?.pages.flatMap((p) => p.items) ?? [];
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = pages;
+  const { hasNextPage, isFetchingNextPage, isFetching, isFetchNextPageError } = pages;
+  // Never cancel a refresh the live stream asked for (its result would be lost).
+  const fetchNextPage = pages.fetchNextPage;
+  const readMore = () => void fetchNextPage({ cancelRefetch: false });
+  // After a failed page, only the person's "Try again" reads again (no loop against a failing server).
+  const canReadMore = hasNextPage && !isFetching && !isFetchNextPageError;
 
   // Read the next page when the end of the list comes within a screen (one observer per list).
-  const more = useRef({ hasNextPage, isFetchingNextPage, fetchNextPage });
-  more.current = { hasNextPage, isFetchingNextPage, fetchNextPage };
+  const more = useRef({ canReadMore, readMore });
+  more.current = { canReadMore, readMore };
   const listShown = letters.length > 0;
   useEffect(() => {
     const element = sentinel.current;
@@ -57,7 +62,7 @@ export function LetterList({
     const observer = new IntersectionObserver(
       (entries) => {
         const m = more.current;
-        if (entries.some((e) => e.isIntersecting) && m.hasNextPage && !m.isFetchingNextPage) void m.fetchNextPage();
+        if (entries.some((e) => e.isIntersecting) && m.canReadMore) m.readMore();
       },
       { rootMargin: '800px 0px' },
     );
@@ -67,9 +72,9 @@ export function LetterList({
   // A page that arrived while the end was already in view: keep going until the screen is full.
   useEffect(() => {
     const element = sentinel.current;
-    if (!element || !hasNextPage || isFetchingNextPage) return;
-    if (element.getBoundingClientRect().top < window.innerHeight + 800) void fetchNextPage();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+    if (!element || !canReadMore) return;
+    if (element.getBoundingClientRect().top < window.innerHeight + 800) more.current.readMore();
+  }, [canReadMore]);
 
   useEffect(() => {
     // For measuring: the moment the first list of a visit is on screen.
@@ -95,15 +100,18 @@ export function LetterList({
           <button
             type="button"
             className="button button-quiet"
-            disabled={isFetchingNextPage}
-            onClick={() => void fetchNextPage()}
+            // aria-disabled, not disabled: a focused button that gets disabled loses the focus.
+            aria-disabled={isFetchingNextPage}
+            onClick={() => {
+              if (!isFetchingNextPage) readMore();
+            }}
           >
             {isFetchingNextPage ? t('list.loadingMore') : t('list.loadMore')}
           </button>
         ) : letters.length > PAGE ? (
           <p className="muted">{t('list.all', { count: number(letters.length) })}</p>
         ) : null}
-        {pages.isFetchNextPageError ? <ErrorNotice error={pages.error} onRetry={() => void fetchNextPage()} /> : null}
+        {isFetchNextPageError ? <ErrorNotice error={pages.error} onRetry={readMore} /> : null}
       </div>
     </>
   );

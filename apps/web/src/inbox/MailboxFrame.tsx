@@ -27,8 +27,7 @@ export function MailboxFrame({
   const mailbox = mailboxes.data?.find((m) => m.id === mailboxId);
 
   useLiveChanges(mailbox ? mailboxId : undefined, {
-    onArrived: () => announce(t('app.newLetter')),
-    onEnded: () => announce(t('app.accessEnded')),
+    onArrived: (count) => announce(count === 1 ? t('app.newLetter') : t('list.newLetters', { count })),
   });
 
   // Access ended (or never was): go to the person's own mailbox and say why.
@@ -42,7 +41,8 @@ export function MailboxFrame({
   }, [lost, home, navigate, announce, t]);
 
   if (mailboxes.isPending) return <Loading />;
-  if (mailboxes.isError) return <ErrorNotice error={mailboxes.error} onRetry={() => void mailboxes.refetch()} />;
+  if (mailboxes.isError && !mailboxes.data)
+    return <ErrorNotice error={mailboxes.error} onRetry={() => void mailboxes.refetch()} />;
   if (!mailbox) return <Loading />;
   return (
     <div className="mailbox">

@@ -27,7 +27,7 @@ export function DocumentView({
       </Suspense>
     );
   } else if (/^image\/(png|jpeg|gif|webp)$/.test(document.mediaType)) {
-    body = <img className="document-image" src={url} alt={name} />;
+    body = <img className="document-image printable" src={url} alt={name} />;
   } else if (document.mediaType.startsWith('text/plain')) {
     body = <TextView url={url} />;
   } else {
@@ -56,5 +56,5 @@ function TextView({ url }: { url: string }) {
   }, [url]);
   if (failed) return <p className="notice">{t('letter.pdfFailed')}</p>;
   if (text === null) return <Loading />;
-  return <pre className="document-text">{text}</pre>;
+  return <pre className="document-text printable">{text}</pre>;
 }

@@ -3,6 +3,15 @@ import { calendarUrl, type Letter, type LetterAction } from '@postkasse/sdk/reci
 import { client } from '../api.js';
 import { useI18n } from '../i18n/index.js';
 
+function isHttps(url: string | undefined): url is string {
+  if (!url) return false;
+  try {
+    return new URL(url).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 export function LetterActions({ mailboxId, letter }: { mailboxId: string; letter: Letter }) {
   const { t } = useI18n();
   if (letter.actions.length === 0) return null;
@@ -22,7 +31,8 @@ export function LetterActions({ mailboxId, letter }: { mailboxId: string; letter
 
 function Action({ mailboxId, letterId, action }: { mailboxId: string; letterId: string; action: LetterAction }) {
   const { t, money, day, dateTime } = useI18n();
-  const external = action.url ? (
+  // The server accepts only https links; the page checks again before making one.
+  const external = isHttps(action.url) ? (
     <a className="button button-primary" href={action.url} target="_blank" rel="noopener noreferrer">
       {action.type === 'pay' && action.amount && action.currency
         ? t('letter.pay', { amount: money(action.amount, action.currency) })

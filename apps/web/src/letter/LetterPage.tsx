@@ -26,13 +26,13 @@ export function LetterPage({ mailboxId, letterId }: { mailboxId: string; letterI
       {(mailbox) =>
         letter.isPending ? (
           <Loading />
-        ) : letter.isError ? (
+        ) : letter.isError && !letter.data ? (
           <>
             <BackLink mailboxId={mailboxId} />
             <ErrorNotice error={letter.error} onRetry={() => void letter.refetch()} />
           </>
         ) : (
-          <LetterView key={letter.data.id} mailbox={mailbox} letter={letter.data} />
+          <LetterView key={letter.data!.id} mailbox={mailbox} letter={letter.data!} />
         )
       }
     </MailboxFrame>
@@ -72,9 +72,11 @@ function LetterView({ mailbox, letter }: { mailbox: Mailbox; letter: Letter }) {
   const attachments = letter.documents.filter((d) => d.role === 'attachment');
   const [shown, setShown] = useState<LetterDocument | undefined>(main);
   const title = letter.subject ?? letter.nonSensitiveTitle ?? t('letter.noSubject');
+  // The tab title stays in the browser's history: never a sensitive letter's subject.
+  const tabTitle = letter.sensitivity === 'sensitive' ? (letter.nonSensitiveTitle ?? t('letter.document')) : title;
   useEffect(() => {
-    document.title = `${title} – ${t('app.name')}`;
-  }, [title, t]);
+    document.title = `${tabTitle} – ${t('app.name')}`;
+  }, [tabTitle, t]);
 
   return (
     <article className="letter-view" aria-labelledby="letter-title">

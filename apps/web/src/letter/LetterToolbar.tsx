@@ -29,8 +29,10 @@ export function LetterToolbar({
   const failed = change.error ?? trash.error ?? restore.error;
   const organize = canOrganize(mailbox.role);
 
+  // The choice, while it is still a place to move to; else the first one.
+  const chosen = targets.some((f) => f.id === target) ? target : (targets[0]?.id ?? '');
   const move = () => {
-    const folder = targets.find((f) => f.id === (target || targets[0]?.id));
+    const folder = targets.find((f) => f.id === chosen);
     if (!folder) return;
     change.mutate(
       { folderId: folder.id },
@@ -48,7 +50,7 @@ export function LetterToolbar({
           onClick={() =>
             change.mutate(
               { read: !letter.read },
-              { onSuccess: () => announce(letter.read ? t('letter.markUnread') : t('letter.markRead')) },
+              { onSuccess: () => announce(letter.read ? t('letter.markedUnread') : t('letter.markedRead')) },
             )
           }
         >
@@ -58,7 +60,7 @@ export function LetterToolbar({
       {organize && !letter.trashedAt && targets.length > 0 ? (
         <span className="row">
           <label htmlFor={selectId}>{t('letter.moveTo')}</label>
-          <select id={selectId} value={target || targets[0]?.id} onChange={(e) => setTarget(e.target.value)}>
+          <select id={selectId} value={chosen} onChange={(e) => setTarget(e.target.value)}>
             {targets.map((f) => (
               <option key={f.id} value={f.id}>
                 {folderName(f, t)}

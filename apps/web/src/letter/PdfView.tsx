@@ -11,31 +11,42 @@ import { useI18n } from '../i18n/index.js';
 
 pdfjs.GlobalWorkerOptions.workerSrc = workerUrl;
 
+/** The data pdf.js reads when a PDF needs it (served from dist/pdfjs, see vite.config.ts). */
+const dataUrls = {
+  wasmUrl: '/pdfjs/wasm/',
+  cMapUrl: '/pdfjs/cmaps/',
+  standardFontDataUrl: '/pdfjs/standard_fonts/',
+  iccUrl: '/pdfjs/iccs/',
+};
+
 const MAX_PAGES = 100;
+
+type State = { status: 'loading' | 'ready' | 'failed'; pages: number };
 
 export function PdfView({ url, name }: { url: string; name: string }) {
   const { t } = useI18n();
   const container = useRef<HTMLDivElement>(null);
-  const [state, setState] = useState<{ status: 'loading' | 'ready' | 'failed'; pages: number }>({
-    status: 'loading',
-    pages: 0,
-  });
+  const [state, setState] = useState<State>({ status: 'loading', pages: 0 });
+  // Page labels follow the language without drawing the document again.
+  const label = useRef(t);
+  label.current = t;
 
   useEffect(() => {
     const element = container.current;
     if (!element) return;
-    let cancelled = false;
+    const abort = new AbortController();
     let task: pdfjs.PDFDocumentLoadingTask | undefined;
     (async () => {
-      const response = await fetch(url, { credentials: 'same-origin' });
+      const response = await fetch(url, { credentials: 'same-origin', signal: abort.signal });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const data = new Uint8Array(await response.arrayBuffer());
-      task = pdfjs.getDocument({ data, useSystemFonts: true });
+      if (abort.signal.aborted) return;
+      task = pdfjs.getDocument({ data, useSystemFonts: true, ...dataUrls });
       const pdf = await task.promise;
       const count = Math.min(pdf.numPages, MAX_PAGES);
       const width = Math.max(280, element.clientWidth);
       const ratio = window.devicePixelRatio || 1;
-      for (let n = 1; n <= count && !cancelled; n++) {
+      for (let n = 1; n <= count && !abort.signal.aborted; n++) {
         const page = await pdf.getPage(n);
         const base = page.getViewport({ scale: 1 });
         const viewport = page.getViewport({ scale: width / base.width });
@@ -49,7 +60,8 @@ export function PdfView({ url, name }: { url: string; name: string }) {
         canvas.width = Math.floor(viewport.width * ratio);
         canvas.height = Math.floor(viewport.height * ratio);
         canvas.setAttribute('role', 'img');
-        canvas.setAttribute('aria-label', t('letter.page', { page: n, pages: pdf.numPages }));
+        canvas.dataset.page = String(n);
+        canvas.setAttribute('aria-label', label.current('letter.page', { page: n, pages: pdf.numPages }));
         const textLayer = document.createElement('div');
         textLayer.className = 'textLayer';
         wrapper.append(canvas, textLayer);
@@ -62,18 +74,25 @@ export function PdfView({ url, name }: { url: string; name: string }) {
         await new pdfjs.TextLayer({ textContentSource: page.streamTextContent(), container: textLayer, viewport })
           .render()
           .catch(() => undefined);
-        if (n === 1 && !cancelled) setState({ status: 'ready', pages: pdf.numPages });
+        if (n === 1 && !abort.signal.aborted) setState({ status: 'ready', pages: pdf.numPages });
       }
-      if (!cancelled) element.dataset.rendered = String(count);
+      if (!abort.signal.aborted) element.dataset.rendered = String(count);
     })().catch(() => {
-      if (!cancelled) setState({ status: 'failed', pages: 0 });
+      if (!abort.signal.aborted) setState({ status: 'failed', pages: 0 });
     });
     return () => {
-      cancelled = true;
+      abort.abort();
       void task?.destroy();
       element.replaceChildren();
+      delete element.dataset.rendered;
     };
-  }, [url, t]);
+  }, [url]);
+
+  useEffect(() => {
+    for (const canvas of container.current?.querySelectorAll<HTMLCanvasElement>('canvas[data-page]') ?? []) {
+      canvas.setAttribute('aria-label', t('letter.page', { page: Number(canvas.dataset.page), pages: state.pages }));
+    }
+  }, [t, state.pages]);
 
   return (
     <div className="pdf">
@@ -84,6 +103,9 @@ export function PdfView({ url, name }: { url: string; name: string }) {
         </p>
       ) : null}
       <div ref={container} className="pdf-pages printable" data-name={name} />
+      {state.pages > MAX_PAGES ? (
+        <p className="notice">{t('letter.morePages', { shown: MAX_PAGES, pages: state.pages })}</p>
+      ) : null}
     </div>
   );
 }

@@ -17,9 +17,9 @@ import { Link } from 'wouter';
 import { client, errorKey } from '../api.js';
 import { useMailboxes } from '../app/App.js';
 import { useFocusOnChange } from '../app/focus.js';
-import { mailboxLabel } from '../app/Layout.js';
+import { mailboxLabel, useSaveLanguage } from '../app/Layout.js';
 import { ErrorNotice, Loading, useAnnounce } from '../app/states.js';
-import { isLanguage, type Language, languageNames, languages, useI18n } from '../i18n/index.js';
+import { isLanguage, languageNames, languages, useI18n } from '../i18n/index.js';
 
 export function SettingsPage() {
   const { t } = useI18n();
@@ -122,8 +122,7 @@ function ContactSection() {
 function LanguageSection() {
   const { t, language, setLanguage } = useI18n();
   const id = useId();
-  const announce = useAnnounce();
-  const save = useMutation({ mutationFn: (next: Language) => changeOwnRecord(client, { language: next }) });
+  const saveLanguage = useSaveLanguage();
   return (
     <section aria-labelledby={`${id}-title`} className="card">
       <h2 id={`${id}-title`}>{t('settings.language')}</h2>
@@ -142,7 +141,7 @@ function LanguageSection() {
               onChange={(e) => {
                 if (!isLanguage(e.target.value)) return;
                 setLanguage(e.target.value);
-                save.mutate(e.target.value, { onSuccess: () => announce(t('settings.saved')) });
+                void saveLanguage(e.target.value);
               }}
             />{' '}
             {languageNames[l]}
@@ -172,7 +171,7 @@ function GrantsSection() {
   const grant = useMutation({
     mutationFn: () =>
       grantAccess(client, own?.id ?? '', {
-        granteeNationalId: grantee.replace(/\s/g, ''),
+        granteeNationalId: grantee.replace(/[\s-]/g, ''),
         scope,
         ...(until ? { validUntil: new Date(`${until}T23:59:59`).toISOString() } : {}),
       }),
@@ -244,7 +243,7 @@ function GrantsSection() {
                 inputMode="numeric"
                 autoComplete="off"
                 required
-                pattern="[0-9 ]{10,13}"
+                pattern="[0-9 \-]{10,13}"
                 value={grantee}
                 onChange={(e) => setGrantee(e.target.value)}
               />
