@@ -19,8 +19,7 @@
  *   BENCH_LETTERS=20000 BENCH_LOADS=7 npx tsx bench/web-inbox/run.ts
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +30,6 @@ import { letterRecord } from '../../test/letter-record.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const webRoot = join(repoRoot, 'apps', 'web');
-const webDist = join(webRoot, 'dist');
 const bigId = '12858510129';
 const baseId = '03917210194';
 const bigCount = Number(process.env.BENCH_LETTERS ?? 5_000);
@@ -67,15 +65,6 @@ const initScript = `(() => {
 // ---------------------------------------------------------------------------------------------
 // The web app
 
-/** React's development build carries its warnings; the production build does not. */
-async function isDevelopmentBuild(dir: string): Promise<boolean> {
-  const html = await readFile(join(dir, 'index.html'), 'utf8');
-  for (const [, src] of html.matchAll(/<script[^>]+src="\/?([^"]+)"/g)) {
-    if (src && (await readFile(join(dir, src), 'utf8').catch(() => '')).includes('cannot be a child of')) return true;
-  }
-  return false;
-}
-
 async function buildWeb(outDir?: string): Promise<void> {
   const { build } = await import('vite');
   // Vite bundles React's development build unless NODE_ENV says production.
@@ -95,24 +84,14 @@ async function buildWeb(outDir?: string): Promise<void> {
 }
 
 /**
- * The directory the server serves: a copy of apps/web/dist (built first when missing). A copy,
- * because other runs rebuild apps/web/dist (vitest's global setup does) and would take the hashed
- * assets away from under a running server. When that build is React's development build (what a
- * build under vitest, NODE_ENV=test, produces) a production build is made into the copy instead.
+ * The directory the server serves: a production build of the current apps/web made for this run
+ * in its own directory (about a second), so the figures are of the code as it is, and other runs
+ * rebuilding apps/web/dist cannot take the hashed assets away from under the running server.
  */
 async function webDir(tmp: string): Promise<{ dir: string; note: string }> {
   const dir = join(tmp, 'web');
-  if (!existsSync(join(webDist, 'index.html'))) {
-    log('apps/web/dist/index.html is missing: building the web app');
-    await buildWeb();
-  }
-  await cp(webDist, dir, { recursive: true });
-  if (await isDevelopmentBuild(dir)) {
-    log('apps/web/dist holds a React development build (built with NODE_ENV=test?): building production into a copy');
-    await buildWeb(dir);
-    return { dir, note: 'production build made by the bench (apps/web/dist held a development build)' };
-  }
-  return { dir, note: 'copy of apps/web/dist' };
+  await buildWeb(dir);
+  return { dir, note: 'production build of apps/web made for this run' };
 }
 
 // ---------------------------------------------------------------------------------------------

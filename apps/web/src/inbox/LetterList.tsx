@@ -52,28 +52,26 @@ export function LetterList({
   // After a failed page, only the person's "Try again" reads again (no loop against a failing server).
   const canReadMore = hasNextPage && !isFetching && !isFetchNextPageError;
 
-  // Read the next page when the end of the list comes within a screen (one observer per list).
-  const more = useRef({ canReadMore, readMore });
-  more.current = { canReadMore, readMore };
+  // Read the next page when the end of the list comes within a screen. A new observer each time
+  // reading becomes possible reports at once whether the end is (still) near, so a long scroll
+  // keeps loading without waiting for the end to leave the screen and come back.
+  const more = useRef(readMore);
+  more.current = readMore;
   const listShown = letters.length > 0;
   useEffect(() => {
     const element = sentinel.current;
-    if (!element || !listShown) return;
+    if (!element || !canReadMore) return;
     const observer = new IntersectionObserver(
       (entries) => {
-        const m = more.current;
-        if (entries.some((e) => e.isIntersecting) && m.canReadMore) m.readMore();
+        if (entries.some((e) => e.isIntersecting)) {
+          observer.disconnect();
+          more.current();
+        }
       },
       { rootMargin: '800px 0px' },
     );
     observer.observe(element);
     return () => observer.disconnect();
-  }, [listShown]);
-  // A page that arrived while the end was already in view: keep going until the screen is full.
-  useEffect(() => {
-    const element = sentinel.current;
-    if (!element || !canReadMore) return;
-    if (element.getBoundingClientRect().top < window.innerHeight + 800) more.current.readMore();
   }, [canReadMore]);
 
   useEffect(() => {
