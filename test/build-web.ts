@@ -1,17 +1,37 @@
 /**
- * Vitest global setup: builds the web inbox (apps/web → apps/web/dist, about a second) so the
- * server under test serves the same production build a user gets from `npm start`.
+ * Builds the web inbox the way users get it (production), for the tests and benchmarks; as
+ * vitest's global setup, into apps/web/dist, so the server under test serves what `npm start` does.
  */
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 
-export default async function setup(): Promise<void> {
+export const webRoot = fileURLToPath(new URL('../apps/web', import.meta.url));
+
+/** A production build of apps/web (about a second), into `outDir` (default apps/web/dist). */
+export async function buildWebApp(options: { outDir?: string; manifest?: boolean } = {}): Promise<void> {
   // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
   const nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
   try {
-    await build({ root: fileURLToPath(new URL('../apps/web', import.meta.url)), mode: 'production', logLevel: 'warn' });
+    await build({
+      root: webRoot,
+      mode: 'production',
+      logLevel: 'warn',
+      ...(options.outDir || options.manifest
+        ? {
+            build: {
+              ...(options.outDir ? { outDir: options.outDir, emptyOutDir: true } : {}),
+              manifest: options.manifest ?? false,
+            },
+          }
+        : {}),
+    });
   } finally {
-    process.env.NODE_ENV = nodeEnv;
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
   }
+}
+
+export default async function setup(): Promise<void> {
+  await buildWebApp();
 }

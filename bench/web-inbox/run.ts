@@ -21,15 +21,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { completeLogin, createSender, type Letter, type NewEvent, type Sender } from '@postkasse/core';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { buildWebApp } from '../../test/build-web.js';
 import { startTestServer, type TestServer, testOrgNumbers } from '../../test/harness.js';
 import { letterRecord } from '../../test/letter-record.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const webRoot = join(repoRoot, 'apps', 'web');
 const bigId = '12858510129';
 const baseId = '03917210194';
 const bigCount = Number(process.env.BENCH_LETTERS ?? 5_000);
@@ -65,24 +63,6 @@ const initScript = `(() => {
 // ---------------------------------------------------------------------------------------------
 // The web app
 
-async function buildWeb(outDir?: string): Promise<void> {
-  const { build } = await import('vite');
-  // Vite bundles React's development build unless NODE_ENV says production.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({
-      root: webRoot,
-      logLevel: 'warn',
-      mode: 'production',
-      ...(outDir ? { build: { outDir, emptyOutDir: true } } : {}),
-    });
-  } finally {
-    if (nodeEnv === undefined) delete process.env.NODE_ENV;
-    else process.env.NODE_ENV = nodeEnv;
-  }
-}
-
 /**
  * The directory the server serves: a production build of the current apps/web made for this run
  * in its own directory (about a second), so the figures are of the code as it is, and other runs
@@ -90,7 +70,7 @@ async function buildWeb(outDir?: string): Promise<void> {
  */
 async function webDir(tmp: string): Promise<{ dir: string; note: string }> {
   const dir = join(tmp, 'web');
-  await buildWeb(dir);
+  await buildWebApp({ outDir: dir });
   return { dir, note: 'production build of apps/web made for this run' };
 }
 

@@ -9,12 +9,10 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWebApp } from '../../../test/build-web.js';
 
-const webRoot = fileURLToPath(new URL('..', import.meta.url));
 const budgetBytes = 200 * 1024;
 
 type ManifestChunk = {
@@ -33,20 +31,8 @@ let outDir = '';
 
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'postkasse-web-bundle-'));
-  // Vitest sets NODE_ENV=test, and Vite then bundles React's development build (about 70% more):
-  // measure what users get, the production build.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({
-      root: webRoot,
-      mode: 'production',
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true, manifest: true },
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
+  // The production build, as users get it (vitest's NODE_ENV=test would bundle React's development build).
+  await buildWebApp({ outDir, manifest: true });
 }, 60_000);
 
 afterAll(async () => {

@@ -148,19 +148,18 @@ export function letterMeta(json: LetterFieldsType): Omit<LetterInput, 'documents
   };
 }
 
+/** The options every letter may carry, whatever format brought it. */
+type OptionKey =
+  | 'deliverAt'
+  | 'registrationDeadline'
+  | 'printDetails'
+  | 'printIfUnreadAfter'
+  | 'notification'
+  | 'replyBy'
+  | 'actions';
+
 /** The delivery options of a letter's JSON, with the print details' defaults filled in. */
-export function letterOptions(
-  json: Pick<
-    LetterJsonType,
-    | 'deliverAt'
-    | 'registrationDeadline'
-    | 'printDetails'
-    | 'printIfUnreadAfter'
-    | 'notification'
-    | 'replyBy'
-    | 'actions'
-  >,
-) {
+export function letterOptions(json: Pick<LetterJsonType, OptionKey>) {
   const p = json.printDetails;
   return {
     deliverAt: json.deliverAt,
@@ -177,16 +176,7 @@ export function letterOptions(
           undeliverable: p.undeliverable ?? 'shred',
         }
       : undefined,
-  } as Pick<
-    LetterInput,
-    | 'deliverAt'
-    | 'registrationDeadline'
-    | 'printDetails'
-    | 'printIfUnreadAfter'
-    | 'notification'
-    | 'replyBy'
-    | 'actions'
-  >;
+  } as Pick<LetterInput, OptionKey>;
 }
 
 /**
