@@ -426,6 +426,31 @@ describe.skipIf(!run)('the web inbox in Chromium', () => {
     await fresh.close();
   });
 
+  it('prints the letter, and says in plain words when the server cannot be reached', async () => {
+    await page.goto(`${server.url}/inbox/${kariBox}`);
+    await row(page, 'Tilbud om barnehageplass').getByRole('link').click();
+    await page.locator('.pdf-pages[data-rendered]').waitFor({ timeout: 15_000 });
+    await page.evaluate(() => {
+      const w = globalThis as unknown as { print: () => void; printed: number };
+      w.printed = 0;
+      w.print = () => {
+        w.printed++;
+      };
+    });
+    await page.getByRole('button', { name: 'Print' }).click();
+    await expect(page.evaluate(() => (globalThis as unknown as { printed: number }).printed)).resolves.toBe(1);
+
+    // The network fails: a clear message and a way to try again, never the server's or browser's words.
+    await page.route('**/api/v1/mailboxes/*/messages?**', (route) => route.abort('connectionrefused'));
+    await page.goto(`${server.url}/inbox/${kariBox}?folder=archive`);
+    const alert = page.getByRole('alert');
+    await alert.getByText('No connection to Postkasse. Check your network and try again.').waitFor({ timeout: 15_000 });
+    await expect(alert.textContent()).resolves.not.toMatch(/fetch|ERR_|TypeError|500/i);
+    await page.unroute('**/api/v1/mailboxes/*/messages?**');
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await row(page, 'Vedtak om bostøtte').waitFor();
+  });
+
   it('logging out ends the session: the login page, also for the pages that were open', async () => {
     await page.goto(`${server.url}/inbox/${kariBox}`);
     const { page: other } = await newPage(kari);
