@@ -190,6 +190,8 @@ describe.skipIf(!run)('the web inbox in Chromium', () => {
     await page.getByText('This letter is in the trash.').waitFor();
     await page.getByRole('button', { name: 'Restore' }).click();
     await page.getByText('The letter was restored.').waitFor();
+    // Focus stays in the letter's toolbar, not back at the start of the page.
+    await expect(page.evaluate(() => Boolean(document.activeElement?.closest('fieldset.toolbar')))).resolves.toBe(true);
     const restored = await apiLetter('Vedtak om bostøtte');
     expect(restored.trashedAt).toBeNull();
     expect(restored.folderId).toBe(archived.folderId);
@@ -273,6 +275,7 @@ describe.skipIf(!run)('the web inbox in Chromium', () => {
     await nav.getByRole('button', { name: '+ New folder' }).click();
     await nav.getByLabel('Folder name').fill('Skatt');
     await nav.getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('+ New folder');
     await nav.getByRole('link', { name: 'Skatt' }).click();
     await page.getByRole('heading', { level: 1, name: 'Skatt' }).waitFor();
     await page.getByRole('button', { name: 'Rename folder' }).click();

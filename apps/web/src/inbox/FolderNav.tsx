@@ -1,8 +1,9 @@
 /** The folder list (with unread counts) and creating a folder. */
 import type { Mailbox } from '@postkasse/sdk/recipient';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { errorKey } from '../api.js';
+import { useFocusNext } from '../app/focus.js';
 import { useAnnounce } from '../app/states.js';
 import { useI18n } from '../i18n/index.js';
 import { canOrganize, folderName } from './capabilities.js';
@@ -16,6 +17,12 @@ export function FolderNav({ mailbox, currentFolderId }: { mailbox: Mailbox; curr
   const [adding, setAdding] = useState(false);
   const [name, setName] = useState('');
   const inputId = useId();
+  const newButton = useRef<HTMLButtonElement>(null);
+  const focusNewButton = useFocusNext(newButton);
+  const close = () => {
+    setAdding(false);
+    focusNewButton();
+  };
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -24,7 +31,7 @@ export function FolderNav({ mailbox, currentFolderId }: { mailbox: Mailbox; curr
     create.mutate(trimmed, {
       onSuccess: () => {
         setName('');
-        setAdding(false);
+        close();
         announce(t('settings.saved'));
       },
     });
@@ -75,13 +82,13 @@ export function FolderNav({ mailbox, currentFolderId }: { mailbox: Mailbox; curr
               <button type="submit" className="button" disabled={create.isPending}>
                 {t('folder.create')}
               </button>
-              <button type="button" className="button button-quiet" onClick={() => setAdding(false)}>
+              <button type="button" className="button button-quiet" onClick={close}>
                 {t('folder.cancel')}
               </button>
             </div>
           </form>
         ) : (
-          <button type="button" className="button button-quiet" onClick={() => setAdding(true)}>
+          <button ref={newButton} type="button" className="button button-quiet" onClick={() => setAdding(true)}>
             + {t('folder.new')}
           </button>
         )

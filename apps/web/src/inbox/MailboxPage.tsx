@@ -3,7 +3,7 @@ import type { Folder, Mailbox } from '@postkasse/sdk/recipient';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useLocation, useSearch } from 'wouter';
 import { errorKey } from '../api.js';
-import { useFocusOnChange } from '../app/focus.js';
+import { useFocusNext, useFocusOnChange } from '../app/focus.js';
 import { useAnnounce } from '../app/states.js';
 import { useI18n } from '../i18n/index.js';
 import { canDelete, canOrganize, findFolder, folderName } from './capabilities.js';
@@ -67,6 +67,12 @@ function FolderTools({ mailbox, folder }: { mailbox: Mailbox; folder: Folder }) 
   const [renaming, setRenaming] = useState(false);
   const [name, setName] = useState(folder.name);
   const inputId = useId();
+  const renameButton = useRef<HTMLButtonElement>(null);
+  const focusRename = useFocusNext(renameButton);
+  const close = () => {
+    setRenaming(false);
+    focusRename();
+  };
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -76,7 +82,7 @@ function FolderTools({ mailbox, folder }: { mailbox: Mailbox; folder: Folder }) 
       { folderId: folder.id, name: trimmed },
       {
         onSuccess: () => {
-          setRenaming(false);
+          close();
           announce(t('settings.saved'));
         },
       },
@@ -98,12 +104,12 @@ function FolderTools({ mailbox, folder }: { mailbox: Mailbox; folder: Folder }) 
           <button type="submit" className="button" disabled={rename.isPending}>
             {t('folder.save')}
           </button>
-          <button type="button" className="button button-quiet" onClick={() => setRenaming(false)}>
+          <button type="button" className="button button-quiet" onClick={close}>
             {t('folder.cancel')}
           </button>
         </form>
       ) : canOrganize(mailbox.role) ? (
-        <button type="button" className="button button-quiet" onClick={() => setRenaming(true)}>
+        <button ref={renameButton} type="button" className="button button-quiet" onClick={() => setRenaming(true)}>
           {t('folder.rename')}
         </button>
       ) : null}

@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { client } from '../api.js';
 import { useSession } from '../app/App.js';
-import { useFocusOnChange } from '../app/focus.js';
+import { useFocusNext, useFocusOnChange } from '../app/focus.js';
 import { ErrorNotice, Loading } from '../app/states.js';
 import { useI18n } from '../i18n/index.js';
 import { canOrganize, findFolder, folderName } from '../inbox/capabilities.js';
@@ -71,6 +71,9 @@ function LetterView({ mailbox, letter }: { mailbox: Mailbox; letter: Letter }) {
   const main = letter.documents.find((d) => d.role === 'main');
   const attachments = letter.documents.filter((d) => d.role === 'attachment');
   const [shown, setShown] = useState<LetterDocument | undefined>(main);
+  // "Show" on an attachment takes the person to the document it shows.
+  const documentArea = useRef<HTMLDivElement>(null);
+  const focusDocument = useFocusNext(documentArea);
   const title = letter.subject ?? letter.nonSensitiveTitle ?? t('letter.noSubject');
   // The tab title stays in the browser's history: never a sensitive letter's subject.
   const tabTitle = letter.sensitivity === 'sensitive' ? (letter.nonSensitiveTitle ?? t('letter.document')) : title;
@@ -108,7 +111,11 @@ function LetterView({ mailbox, letter }: { mailbox: Mailbox; letter: Letter }) {
         <>
           <LetterToolbar mailbox={mailbox} letter={letter} shown={shown} />
           <LetterActions mailboxId={mailbox.id} letter={letter} />
-          {shown ? <DocumentView key={shown.id} mailboxId={mailbox.id} letterId={letter.id} document={shown} /> : null}
+          <div ref={documentArea} tabIndex={-1} className="document-area">
+            {shown ? (
+              <DocumentView key={shown.id} mailboxId={mailbox.id} letterId={letter.id} document={shown} />
+            ) : null}
+          </div>
           {attachments.length > 0 ? (
             <section className="attachments" aria-labelledby="attachments-title">
               <h2 id="attachments-title">{t('letter.attachments')}</h2>
@@ -118,7 +125,14 @@ function LetterView({ mailbox, letter }: { mailbox: Mailbox; letter: Letter }) {
                     <span className="attachment-name">{d.title ?? d.filename}</span>
                     <span className="row">
                       {d.id !== shown?.id ? (
-                        <button type="button" className="button button-quiet" onClick={() => setShown(d)}>
+                        <button
+                          type="button"
+                          className="button button-quiet"
+                          onClick={() => {
+                            setShown(d);
+                            focusDocument();
+                          }}
+                        >
                           {t('letter.view')}
                           <span className="visually-hidden"> {d.title ?? d.filename}</span>
                         </button>

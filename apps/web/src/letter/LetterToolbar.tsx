@@ -1,6 +1,6 @@
 /** Mark unread, move, delete or restore, download and print the letter shown. */
 import { documentUrl, type Letter, type LetterDocument, type Mailbox } from '@postkasse/sdk/recipient';
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { useLocation } from 'wouter';
 import { client, errorKey } from '../api.js';
 import { useAnnounce } from '../app/states.js';
@@ -28,6 +28,12 @@ export function LetterToolbar({
   const selectId = useId();
   const failed = change.error ?? trash.error ?? restore.error;
   const organize = canOrganize(mailbox.role);
+  // After a restore the Restore button is gone: focus goes to the first control in its place.
+  const toolbar = useRef<HTMLFieldSetElement>(null);
+  const [restored, setRestored] = useState(0);
+  useEffect(() => {
+    if (restored > 0) toolbar.current?.querySelector<HTMLElement>('button, a, select')?.focus();
+  }, [restored]);
 
   // The choice, while it is still a place to move to; else the first one.
   const chosen = targets.some((f) => f.id === target) ? target : (targets[0]?.id ?? '');
@@ -41,7 +47,7 @@ export function LetterToolbar({
   };
 
   return (
-    <fieldset className="toolbar">
+    <fieldset className="toolbar" ref={toolbar}>
       <legend className="visually-hidden">{t('letter.toolbar')}</legend>
       {organize && !letter.trashedAt ? (
         <button
@@ -94,7 +100,14 @@ export function LetterToolbar({
           type="button"
           className="button"
           disabled={restore.isPending}
-          onClick={() => restore.mutate(undefined, { onSuccess: () => announce(t('letter.restored')) })}
+          onClick={() =>
+            restore.mutate(undefined, {
+              onSuccess: () => {
+                announce(t('letter.restored'));
+                setRestored((n) => n + 1);
+              },
+            })
+          }
         >
           {t('letter.restore')}
         </button>
