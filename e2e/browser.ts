@@ -39,7 +39,7 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-/** Problems a page showed: uncaught errors, console errors (other than expected 401s), CSP. */
+/** Problems a page showed: uncaught script errors and Content-Security-Policy violations. */
 export function watch(page: Page): string[] {
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));

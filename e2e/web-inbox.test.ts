@@ -469,7 +469,7 @@ describe.skipIf(!run)('the web inbox in Chromium', () => {
     await other.close();
   });
 
-  it("another person's letter link shows a plain not-found, and no page broke along the way", async () => {
+  it("another person's letter link sends the visitor to their own mailbox with a notice, and no page broke along the way", async () => {
     const { page: ola } = await newPage(await browser.newContext({ viewport: desktop, locale: 'en-GB' }));
     await ola.goto(`${server.url}/inbox/${kariBox}/${randomUUID()}`);
     await login(ola, people.ola);

@@ -83,7 +83,13 @@ function richLetter(over: Record<string, unknown> = {}) {
   };
 }
 
-async function calendar(server: TestServer, token: string, mailboxId: string, letterId: string, index: number) {
+async function calendar(
+  server: TestServer,
+  token: string,
+  mailboxId: string,
+  letterId: string,
+  index: number | string,
+) {
   const res = await fetch(
     `${server.url}/api/v1/mailboxes/${mailboxId}/messages/${letterId}/actions/${index}/calendar`,
     { headers: { authorization: `Bearer ${token}` } },
@@ -227,6 +233,12 @@ describe.each(dialects)('reply-by dates and actions (%s)', (dialect) => {
     expectProblem(foreign, 404, 'not_found');
     expect({ ...foreign.body, correlationId: null }).toEqual({ ...missing.body, correlationId: null });
     expectProblem(await calendar(server, high, kariBox, randomUUID(), 1), 404, 'not_found');
+  });
+
+  it('refuses an action index that is not a small whole number', async () => {
+    for (const index of ['abc', '-1', '1000', '1.5', '1e2x']) {
+      expectProblem(await calendar(server, high, kariBox, letterId, index), 400, 'validation_failed');
+    }
   });
 
   it('keeps the actions sealed: the stored letter holds no plaintext of them', async () => {

@@ -1,4 +1,4 @@
-import { type RefObject, useEffect, useState } from 'react';
+import { type RefObject, useEffect, useRef, useState } from 'react';
 
 /**
  * After navigating inside the app, move focus to the new page's heading (tabIndex -1), so a
@@ -20,13 +20,15 @@ let navigated = false;
 
 /**
  * When a control a keyboard user just used goes away (a form closes, a button is replaced), focus
- * moves to `ref` instead of falling back to the start of the page: call the returned function
- * right before the change; the focus moves once the element is there.
+ * moves to what `target` finds instead of falling back to the start of the page: call the
+ * returned function with the change; the focus moves once the page shows the result.
  */
-export function useFocusNext(ref: RefObject<HTMLElement | null>): () => void {
+export function useFocusNext(target: () => HTMLElement | null | undefined): () => void {
   const [request, setRequest] = useState(0);
+  const find = useRef(target);
+  find.current = target;
   useEffect(() => {
-    if (request > 0) ref.current?.focus();
-  }, [request, ref]);
+    if (request > 0) find.current()?.focus();
+  }, [request]);
   return () => setRequest((n) => n + 1);
 }

@@ -18,7 +18,7 @@ export function FolderNav({ mailbox, currentFolderId }: { mailbox: Mailbox; curr
   const [name, setName] = useState('');
   const inputId = useId();
   const newButton = useRef<HTMLButtonElement>(null);
-  const focusNewButton = useFocusNext(newButton);
+  const focusNewButton = useFocusNext(() => newButton.current);
   const close = () => {
     setAdding(false);
     focusNewButton();

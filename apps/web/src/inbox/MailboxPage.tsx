@@ -68,7 +68,7 @@ function FolderTools({ mailbox, folder }: { mailbox: Mailbox; folder: Folder }) 
   const [name, setName] = useState(folder.name);
   const inputId = useId();
   const renameButton = useRef<HTMLButtonElement>(null);
-  const focusRename = useFocusNext(renameButton);
+  const focusRename = useFocusNext(() => renameButton.current);
   const close = () => {
     setRenaming(false);
     focusRename();

@@ -73,7 +73,7 @@ function LetterView({ mailbox, letter }: { mailbox: Mailbox; letter: Letter }) {
   const [shown, setShown] = useState<LetterDocument | undefined>(main);
   // "Show" on an attachment takes the person to the document it shows.
   const documentArea = useRef<HTMLDivElement>(null);
-  const focusDocument = useFocusNext(documentArea);
+  const focusDocument = useFocusNext(() => documentArea.current);
   const title = letter.subject ?? letter.nonSensitiveTitle ?? t('letter.noSubject');
   // The tab title stays in the browser's history: never a sensitive letter's subject.
   const tabTitle = letter.sensitivity === 'sensitive' ? (letter.nonSensitiveTitle ?? t('letter.document')) : title;

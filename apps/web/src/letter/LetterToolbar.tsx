@@ -1,8 +1,9 @@
 /** Mark unread, move, delete or restore, download and print the letter shown. */
 import { documentUrl, type Letter, type LetterDocument, type Mailbox } from '@postkasse/sdk/recipient';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { useLocation } from 'wouter';
 import { client, errorKey } from '../api.js';
+import { useFocusNext } from '../app/focus.js';
 import { useAnnounce } from '../app/states.js';
 import { useI18n } from '../i18n/index.js';
 import { canDelete, canOrganize, folderName } from '../inbox/capabilities.js';
@@ -30,10 +31,7 @@ export function LetterToolbar({
   const organize = canOrganize(mailbox.role);
   // After a restore the Restore button is gone: focus goes to the first control in its place.
   const toolbar = useRef<HTMLFieldSetElement>(null);
-  const [restored, setRestored] = useState(0);
-  useEffect(() => {
-    if (restored > 0) toolbar.current?.querySelector<HTMLElement>('button, a, select')?.focus();
-  }, [restored]);
+  const focusToolbar = useFocusNext(() => toolbar.current?.querySelector<HTMLElement>('button, a, select'));
 
   // The choice, while it is still a place to move to; else the first one.
   const chosen = targets.some((f) => f.id === target) ? target : (targets[0]?.id ?? '');
@@ -104,7 +102,7 @@ export function LetterToolbar({
             restore.mutate(undefined, {
               onSuccess: () => {
                 announce(t('letter.restored'));
-                setRestored((n) => n + 1);
+                focusToolbar();
               },
             })
           }

@@ -70,6 +70,24 @@ export function eventsRepository({ db, dialect }: RepoContext): Repositories['ev
     }));
   }
 
+  /** The newest event a reader may see (in PostgreSQL: of committed transactions only), for one sender or all. */
+  async function latestVisible(senderId?: string): Promise<{ tx: string; seq: number } | null> {
+    let q = db
+      .selectFrom('events as e')
+      .select(['e.seq'])
+      .select(dialect === 'postgres' ? sql<string>`e.tx::text`.as('tx_text') : sql<string>`e.tx`.as('tx_text'));
+    if (senderId !== undefined) q = q.where('e.sender_id', '=', senderId);
+    q =
+      dialect === 'postgres'
+        ? q
+            .where(sql<boolean>`e.tx < pg_snapshot_xmin(pg_current_snapshot())`)
+            .orderBy('e.tx', 'desc')
+            .orderBy('e.seq', 'desc')
+        : q.orderBy('e.seq', 'desc');
+    const row = await q.limit(1).executeTakeFirst();
+    return row ? { tx: row.tx_text, seq: Number(row.seq) } : null;
+  }
+
   return {
     async append(events) {
       if (events.length === 0) return;
@@ -103,35 +121,10 @@ export function eventsRepository({ db, dialect }: RepoContext): Repositories['ev
       return readFeed((eb) => eb('e.type', 'in', types), after, limit);
     },
     async latestGlobalCursor() {
-      let q = db
-        .selectFrom('events as e')
-        .select(['e.seq'])
-        .select(dialect === 'postgres' ? sql<string>`e.tx::text`.as('tx_text') : sql<string>`e.tx`.as('tx_text'));
-      q =
-        dialect === 'postgres'
-          ? q
-              .where(sql<boolean>`e.tx < pg_snapshot_xmin(pg_current_snapshot())`)
-              .orderBy('e.tx', 'desc')
-              .orderBy('e.seq', 'desc')
-          : q.orderBy('e.seq', 'desc');
-      const row = await q.limit(1).executeTakeFirst();
-      return row ? { tx: row.tx_text, seq: Number(row.seq) } : null;
+      return latestVisible();
     },
     async latestCursor(senderId) {
-      let q = db
-        .selectFrom('events as e')
-        .select(['e.seq'])
-        .select(dialect === 'postgres' ? sql<string>`e.tx::text`.as('tx_text') : sql<string>`e.tx`.as('tx_text'))
-        .where('e.sender_id', '=', senderId);
-      q =
-        dialect === 'postgres'
-          ? q
-              .where(sql<boolean>`e.tx < pg_snapshot_xmin(pg_current_snapshot())`)
-              .orderBy('e.tx', 'desc')
-              .orderBy('e.seq', 'desc')
-          : q.orderBy('e.seq', 'desc');
-      const row = await q.limit(1).executeTakeFirst();
-      return row ? { tx: row.tx_text, seq: Number(row.seq) } : null;
+      return latestVisible(senderId);
     },
   };
 }
