@@ -105,6 +105,16 @@ export async function startTestServer(
   };
 }
 
+/**
+ * Every blob the server keeps, in the database or as a file, sorted: what a test compares to see
+ * that a request stored no document (or exactly one).
+ */
+export async function storedBlobs(server: TestServer): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of server.ctx.deps.blobs.listOlderThan(new Date(Date.now() + 3600_000))) keys.push(key);
+  return keys.sort();
+}
+
 /** A clock the test moves by hand, for everything that falls due later. */
 export function testClock(start: Date = new Date()) {
   let t = start.getTime();

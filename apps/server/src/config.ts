@@ -14,6 +14,8 @@ export type Config = {
   masterKey: string | null;
   masterKeyFile: string;
   blobDir: string;
+  /** Blobs up to this size are kept in the database, larger ones as files under blobDir; 0: all files. */
+  blobInlineMaxBytes: number;
   logLevel: string;
   maxLetterBytes: number;
   /** The OpenID Connect provider people log in with (ID-porten, MitID broker, or the embedded one). */
@@ -123,6 +125,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     masterKey: env.POSTKASSE_MASTER_KEY || null,
     masterKeyFile: resolve(dataDir, 'keys', 'master.key'),
     blobDir: resolve(dataDir, 'blobs'),
+    blobInlineMaxBytes: parseInteger(
+      'POSTKASSE_BLOB_INLINE_MAX_BYTES',
+      env.POSTKASSE_BLOB_INLINE_MAX_BYTES,
+      256 * 1024,
+      0,
+      16 * 1024 * 1024,
+    ),
     logLevel: env.LOG_LEVEL ?? 'info',
     maxLetterBytes: letterLimits.maxLetterBytes,
     oidc: {

@@ -4,7 +4,6 @@
  * letter, when. Ed25519 signatures are deterministic, so the same event always has the same receipt.
  */
 import type { FeedEvent, LetterEvent } from '@postkasse/core';
-import { SignJWT } from 'jose';
 import type { AppContext } from './context.js';
 
 export const RECEIPT_TYPE = 'postkasse-receipt+jwt';
@@ -14,20 +13,22 @@ export type ReceiptSubject = Pick<LetterEvent, 'id' | 'type' | 'at' | 'data'> & 
   senderId: string;
 };
 
-export function signReceipt(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: ReceiptSubject): Promise<string> {
-  const at = Math.floor(Date.parse(e.at) / 1000);
-  return new SignJWT({ event: { id: e.id, type: e.type, at: e.at, messageId: e.messageId, data: e.data } })
-    .setProtectedHeader({ alg: 'EdDSA', kid: ctx.platformKey.kid, typ: RECEIPT_TYPE })
-    .setIssuer(ctx.config.publicUrl)
-    .setSubject(e.messageId)
-    .setAudience(e.senderId)
-    .setJti(e.id)
-    .setIssuedAt(at)
-    .sign(ctx.platformKey.privateKey);
+export function signReceipt(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: ReceiptSubject): string {
+  return ctx.platformKey.signCompact(
+    { typ: RECEIPT_TYPE },
+    {
+      event: { id: e.id, type: e.type, at: e.at, messageId: e.messageId, data: e.data },
+      iss: ctx.config.publicUrl,
+      sub: e.messageId,
+      aud: e.senderId,
+      jti: e.id,
+      iat: Math.floor(Date.parse(e.at) / 1000),
+    },
+  );
 }
 
 /** A feed event as senders see it, in the feed and in webhook posts. */
 export async function presentFeedEvent(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: FeedEvent) {
-  const receipt = await signReceipt(ctx, { ...e, messageId: e.externalId });
+  const receipt = signReceipt(ctx, { ...e, messageId: e.externalId });
   return { id: e.id, messageId: e.externalId, type: e.type, at: e.at, data: e.data, receipt };
 }

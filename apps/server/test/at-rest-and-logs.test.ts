@@ -27,7 +27,9 @@ describe('letters at rest (sqlite: database file, WAL and blobs in the data dir)
     const { mailboxId } = await server.person(people.kari);
     const marker = `KONFIDENSIELT-${randomUUID()}`;
     const pdf = Buffer.from(`%PDF-1.4\n% ${marker}\n${'helseopplysninger '.repeat(200)}\n%%EOF\n`);
-    const attachment = Buffer.from(`${marker} vedlegg ${'diagnose '.repeat(100)}`);
+    // The attachment is larger than the database keeps inline (256 KiB), so it becomes a file:
+    // both places a document's bytes can be are looked at.
+    const attachment = Buffer.from(`${marker} vedlegg ${'diagnose '.repeat(40_000)}`);
     const message = letterJson({
       documents: [
         { part: 'main', role: 'main', filename: 'vedtak.pdf', mediaType: 'application/pdf' },
@@ -41,7 +43,13 @@ describe('letters at rest (sqlite: database file, WAL and blobs in the data dir)
     expect(sent.status).toBe(201);
 
     const files = await filesUnder(server.dataDir);
-    expect(files.some((f) => f.includes(`${join('blobs', '')}`))).toBe(true);
+    expect(files.filter((f) => f.includes(`${join('blobs', '')}`))).toHaveLength(1);
+    const inline = await server.ctx.deps.store.read.blobContents.listOlderThan(
+      new Date(Date.now() + 60_000).toISOString(),
+      null,
+      10,
+    );
+    expect(inline).toHaveLength(1);
     for (const file of files) {
       const bytes = await readFile(file);
       expect(bytes.includes(Buffer.from(marker)), file).toBe(false);

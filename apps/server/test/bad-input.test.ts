@@ -4,9 +4,7 @@
  * the recipient's mailbox, no blob file).
  */
 import { randomUUID } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
@@ -17,6 +15,7 @@ import {
   type Part,
   people,
   startTestServer,
+  storedBlobs,
   type TestServer,
   tinyPdf,
 } from '../../../test/harness.js';
@@ -68,14 +67,6 @@ function expectFieldError(res: Res, path: string, code?: string): void {
   );
 }
 
-async function blobFiles(dataDir: string): Promise<string[]> {
-  const entries = await readdir(join(dataDir, 'blobs'), { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
-}
-
 function pdfDoc(part: string, role = 'main', filename = `${part}.pdf`) {
   return { part, role, filename, mediaType: 'application/pdf', title: part };
 }
@@ -120,7 +111,7 @@ describe.each(dialects)('bad input is refused clearly and stores nothing (%s)', 
     const inbox = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages?limit=200`);
     expect(folders.status).toBe(200);
     expect(inbox.status).toBe(200);
-    return { blobs: await blobFiles(server.dataDir), folders: folders.body.items, inbox: inbox.body.items };
+    return { blobs: await storedBlobs(server), folders: folders.body.items, inbox: inbox.body.items };
   }
 
   type Snapshot = Awaited<ReturnType<typeof snapshot>>;

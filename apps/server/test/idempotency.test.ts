@@ -4,8 +4,6 @@
  * mailbox organisation end to end: folders, read state, trash and restore.
  */
 import { randomUUID } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
@@ -16,6 +14,7 @@ import {
   people,
   sendLetterHttp,
   startTestServer,
+  storedBlobs,
   type TestServer,
   tinyPdf,
 } from '../../../test/harness.js';
@@ -24,14 +23,6 @@ import { testDialects } from '../../../test/postgres.js';
 const dialects = await testDialects();
 
 type Res = HttpAnswer;
-
-async function blobFiles(dataDir: string): Promise<string[]> {
-  const entries = await readdir(join(dataDir, 'blobs'), { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
-}
 
 /** A second, different valid PDF. */
 const otherPdf = Buffer.from(tinyPdf.toString('latin1').replace('595 842', '612 792'), 'latin1');
@@ -106,7 +97,7 @@ describe.each(dialects)('idempotent sending (%s)', (dialect) => {
   }
 
   it('answers the same letter sent twice the same, and stores it once', async () => {
-    const blobsBefore = await blobFiles(server.dataDir);
+    const blobsBefore = await storedBlobs(server);
     const message = letterJson({ subject: 'Sent twice' });
     const first = await sendLetterHttp(server, apiKey, message);
     const second = await sendLetterHttp(server, apiKey, message);
@@ -122,7 +113,7 @@ describe.each(dialects)('idempotent sending (%s)', (dialect) => {
     expect(second.headers.get('location')).toBe(first.headers.get('location'));
 
     expect((await inbox()).filter((i) => i.subject === 'Sent twice')).toHaveLength(1);
-    expect(await blobFiles(server.dataDir)).toHaveLength(blobsBefore.length + 1);
+    expect(await storedBlobs(server)).toHaveLength(blobsBefore.length + 1);
     expect((await feed(apiKey)).filter((e) => e.messageId === message.id).map((e) => e.type)).toEqual([
       'ACCEPTED',
       'DELIVERED',
@@ -152,7 +143,7 @@ describe.each(dialects)('idempotent sending (%s)', (dialect) => {
 
   it('stores a letter sent 20 times concurrently once, with one set of blobs and events', async () => {
     const { apiKey: key } = await newSender();
-    const blobsBefore = await blobFiles(server.dataDir);
+    const blobsBefore = await storedBlobs(server);
     const message = letterJson({ subject: 'Sent 20 times at once', ...twoDocuments });
     const answers = await Promise.all(Array.from({ length: 20 }, () => sendLetterHttp(server, key, message, twoParts)));
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(201));
@@ -168,7 +159,7 @@ describe.each(dialects)('idempotent sending (%s)', (dialect) => {
       `${message.id}:ACCEPTED`,
       `${message.id}:DELIVERED`,
     ]);
-    const blobsAfter = await blobFiles(server.dataDir);
+    const blobsAfter = await storedBlobs(server);
     expect(blobsAfter).toHaveLength(blobsBefore.length + 2);
     const got = await status(message.id, key);
     expect(got.body).toMatchObject({ documentCount: 2 });
@@ -177,7 +168,7 @@ describe.each(dialects)('idempotent sending (%s)', (dialect) => {
 
   it('lets exactly one of 20 concurrent different letters under one id win; the rest are conflicts', async () => {
     const { apiKey: key } = await newSender();
-    const blobsBefore = await blobFiles(server.dataDir);
+    const blobsBefore = await storedBlobs(server);
     const id = randomUUID();
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) => sendLetterHttp(server, key, letterJson({ id, subject: `Variant ${i}` }))),
@@ -189,14 +180,14 @@ describe.each(dialects)('idempotent sending (%s)', (dialect) => {
     }
     const subjects = (await inbox()).filter((i) => i.subject.startsWith('Variant ')).map((i) => i.subject);
     expect(subjects).toEqual([won[0]!.body.subject]);
-    expect(await blobFiles(server.dataDir)).toHaveLength(blobsBefore.length + 1);
+    expect(await storedBlobs(server)).toHaveLength(blobsBefore.length + 1);
   });
 
   it('refuses the same id with another subject with 409 and keeps the first letter', async () => {
     const message = letterJson({ subject: 'Original subject' });
     const first = await sendLetterHttp(server, apiKey, message);
     expect(first.status).toBe(201);
-    const blobsBefore = await blobFiles(server.dataDir);
+    const blobsBefore = await storedBlobs(server);
     const other = await sendLetterHttp(server, apiKey, { ...message, subject: 'Changed subject' });
     expectProblem(other, 409, 'idempotency_conflict');
     expect(other.headers.get('idempotent-replayed')).toBeNull();
@@ -205,13 +196,13 @@ describe.each(dialects)('idempotent sending (%s)', (dialect) => {
     const subjects = (await inbox()).map((i) => i.subject);
     expect(subjects.filter((s) => s === 'Original subject')).toHaveLength(1);
     expect(subjects).not.toContain('Changed subject');
-    expect(await blobFiles(server.dataDir)).toEqual(blobsBefore);
+    expect(await storedBlobs(server)).toEqual(blobsBefore);
   });
 
   it('refuses the same id with other document bytes or another file name with 409', async () => {
     const message = letterJson({ subject: 'Original bytes' });
     expect((await sendLetterHttp(server, apiKey, message)).status).toBe(201);
-    const blobsBefore = await blobFiles(server.dataDir);
+    const blobsBefore = await storedBlobs(server);
     const otherBytes = await sendLetterHttp(server, apiKey, message, [
       { name: 'main', content: otherPdf, type: 'application/pdf' },
     ]);
@@ -221,7 +212,7 @@ describe.each(dialects)('idempotent sending (%s)', (dialect) => {
       documents: [{ part: 'main', role: 'main', filename: 'other.pdf', mediaType: 'application/pdf', title: 'Vedtak' }],
     };
     expectProblem(await sendLetterHttp(server, apiKey, renamed), 409, 'idempotency_conflict');
-    expect(await blobFiles(server.dataDir)).toEqual(blobsBefore);
+    expect(await storedBlobs(server)).toEqual(blobsBefore);
 
     const letter = (await inbox()).find((i) => i.subject === 'Original bytes')!;
     const detail = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${letter.id}`);
@@ -238,7 +229,7 @@ describe.each(dialects)('idempotent sending (%s)', (dialect) => {
   it('keeps the same id from two different senders as two independent letters', async () => {
     const a = await newSender();
     const b = await newSender();
-    const blobsBefore = await blobFiles(server.dataDir);
+    const blobsBefore = await storedBlobs(server);
     const id = randomUUID();
     const fromA = await sendLetterHttp(server, a.apiKey, letterJson({ id, subject: 'From sender A' }));
     const fromB = await sendLetterHttp(server, b.apiKey, letterJson({ id, subject: 'From sender B' }));
@@ -256,7 +247,7 @@ describe.each(dialects)('idempotent sending (%s)', (dialect) => {
       'From sender A',
       'From sender B',
     ]);
-    expect(await blobFiles(server.dataDir)).toHaveLength(blobsBefore.length + 2);
+    expect(await storedBlobs(server)).toHaveLength(blobsBefore.length + 2);
     expect((await feed(a.apiKey)).map((e) => e.type)).toEqual(['ACCEPTED', 'DELIVERED']);
     expect((await feed(b.apiKey)).map((e) => e.type)).toEqual(['ACCEPTED', 'DELIVERED']);
   });

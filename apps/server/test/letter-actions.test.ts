@@ -16,6 +16,7 @@ import {
   people,
   sendLetterHttp,
   startTestServer,
+  storedBlobs,
   type TestServer,
   tinyPdf,
 } from '../../../test/harness.js';
@@ -337,13 +338,13 @@ describe.each(dialects)('reply-by dates and actions (%s)', (dialect) => {
   ];
 
   it.each(bad)('refuses %s with a clear problem and stores nothing', async (_name, over, status, code, path) => {
-    const blobsBefore = (await filesUnder(join(server.dataDir, 'blobs')).catch(() => [])).length;
+    const blobsBefore = (await storedBlobs(server)).length;
     const message = letterJson(over);
     const res = await sendLetterHttp(server, apiKey, message);
     expectProblem(res, status, code);
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
     expect(await stored(message.id)).toBe(404);
-    expect((await filesUnder(join(server.dataDir, 'blobs')).catch(() => [])).length).toBe(blobsBefore);
+    expect((await storedBlobs(server)).length).toBe(blobsBefore);
   });
 
   it('answers the same letter again, and 409 for the same id with other actions', async () => {

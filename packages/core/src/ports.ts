@@ -562,6 +562,8 @@ export type Repositories = {
     insertIfAbsent(letter: Letter): Promise<boolean>;
     /** Inserts many; those whose external id the sender already used are skipped. Returns the inserted ids. */
     insertManyIfAbsent(letters: Letter[]): Promise<Set<string>>;
+    /** The letters with these ids that exist, in no particular order. */
+    getMany(ids: string[]): Promise<Letter[]>;
     findManyByExternalIds(senderId: string, externalIds: string[]): Promise<Letter[]>;
     findByExternalId(senderId: string, externalId: string): Promise<Letter | null>;
     get(id: string): Promise<Letter | null>;
@@ -593,6 +595,18 @@ export type Repositories = {
     /** Sets opened_at only if it was unset; true when this call was the first opening. */
     markOpened(mailboxId: string, id: string, at: string): Promise<boolean>;
     moveAll(mailboxId: string, fromFolderId: string, toFolderId: string): Promise<void>;
+  };
+  /**
+   * Small blobs kept in the database itself, next to the rows that point at them (see the
+   * database blob store in packages/storage); keys are the blob store's keys.
+   */
+  blobContents: {
+    /** False when the key is already taken (nothing is written). */
+    insert(key: string, data: Uint8Array, createdAt: string): Promise<boolean>;
+    get(key: string): Promise<Uint8Array | null>;
+    delete(key: string): Promise<void>;
+    /** Keys of blobs written before `olderThan`, in key order after `afterKey`, at most `limit`. */
+    listOlderThan(olderThan: string, afterKey: string | null, limit: number): Promise<string[]>;
   };
   documents: {
     insertMany(documents: StoredDocument[]): Promise<void>;

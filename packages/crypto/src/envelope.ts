@@ -3,7 +3,8 @@
  * and is bound to its purpose by additional authenticated data, so a ciphertext moved to
  * another row (another document, another mailbox) fails to open.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { secureRandomBytes } from './random-pool.js';
 
 const VERSION = 1;
 const IV_BYTES = 12;
@@ -12,7 +13,7 @@ export const KEY_BYTES = 32;
 
 export function seal(key: Uint8Array, plaintext: Uint8Array, aad: string): Buffer {
   if (key.byteLength !== KEY_BYTES) throw new Error('AES-256 needs a 32-byte key');
-  const iv = randomBytes(IV_BYTES);
+  const iv = secureRandomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = cipher.update(plaintext);
@@ -40,7 +41,7 @@ export function open(key: Uint8Array, sealed: Uint8Array, aad: string): Buffer {
  */
 export async function sealOffThread(key: Uint8Array, plaintext: Uint8Array, aad: string): Promise<Buffer> {
   if (key.byteLength !== KEY_BYTES) throw new Error('AES-256 needs a 32-byte key');
-  const iv = randomBytes(IV_BYTES);
+  const iv = secureRandomBytes(IV_BYTES);
   const cryptoKey = await globalThis.crypto.subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt']);
   const body = await globalThis.crypto.subtle.encrypt(
     { name: 'AES-GCM', iv, additionalData: Buffer.from(aad, 'utf8'), tagLength: TAG_BYTES * 8 },

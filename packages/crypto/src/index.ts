@@ -1,5 +1,6 @@
 export * from './envelope.js';
 export * from './master-key.js';
 export * from './platform-key.js';
+export { secureRandomBytes } from './random-pool.js';
 export * from './test-issuer.js';
 export * from './vault.js';

@@ -1,3 +1,4 @@
+export { type DatabaseBlobStoreOptions, databaseBlobStore } from './database-blob-store.js';
 export { openFsBlobStore } from './fs-blob-store.js';
 export { migrateToLatest } from './migrate.js';
 export { openPostgresStore } from './postgres-store.js';

@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import { migrateToLatest } from './migrate.js';
 import { createRepositories } from './repositories/index.js';
 import type { Database } from './schema/index.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 
 type Unit = {
   work: (repos: Repositories) => Promise<unknown>;
@@ -49,6 +50,9 @@ function openConnection(file: string, readonly: boolean): SQLite.Database {
     // FULL's guarantee (an acknowledged commit survives power loss) without blocking the server.
     conn.pragma('synchronous = NORMAL');
     conn.pragma('foreign_keys = ON');
+    // The checkpointer thread keeps the WAL short; the writer checkpoints itself only when that
+    // falls far behind (about 40 MB of log), so a commit almost never copies pages itself.
+    conn.pragma('wal_autocheckpoint = 10000');
   }
   return conn;
 }
@@ -98,7 +102,8 @@ function walSyncer(walFile: string) {
  */
 export async function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Promise<Store> {
   const maxBatch = options.maxBatch ?? 200;
-  const writer = new Kysely<Database>({ dialect: new SqliteDialect({ database: openConnection(file, false) }) });
+  const writerConnection = openConnection(file, false);
+  const writer = new Kysely<Database>({ dialect: new SqliteDialect({ database: writerConnection }) });
   await migrateToLatest(writer, 'sqlite');
   const reader = new Kysely<Database>({ dialect: new SqliteDialect({ database: openConnection(file, true) }) });
   const readRepos = createRepositories({ db: reader, dialect: 'sqlite' });
@@ -113,26 +118,44 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
   const writeRepos = createRepositories({ db: writer, dialect: 'sqlite' });
 
   const wal = walSyncer(`${file}-wal`);
+  const checkpointer = startCheckpointer(file, {
+    onError: (message) => process.emitWarning(`SQLite checkpoint failed: ${message}`),
+  });
+
+  // The transaction's own statements go straight to the connection (prepared once): they run
+  // for every unit of work, and only this loop uses the writer between its awaits.
+  const tx = {
+    begin: writerConnection.prepare('begin immediate'),
+    savepoint: writerConnection.prepare('savepoint unit'),
+    release: writerConnection.prepare('release savepoint unit'),
+    rollbackUnit: writerConnection.prepare('rollback to savepoint unit'),
+    commit: writerConnection.prepare('commit'),
+    rollback: writerConnection.prepare('rollback'),
+  };
 
   async function runBatch(units: Unit[]): Promise<void> {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      await sql`begin immediate`.execute(writer);
+      tx.begin.run();
       for (const unit of units) {
-        await sql`savepoint unit`.execute(writer);
+        tx.savepoint.run();
         try {
           const value = await unit.work(writeRepos);
-          await sql`release savepoint unit`.execute(writer);
+          tx.release.run();
           outcomes.push({ ok: true, value });
         } catch (error) {
-          await sql`rollback to savepoint unit`.execute(writer);
-          await sql`release savepoint unit`.execute(writer);
+          tx.rollbackUnit.run();
+          tx.release.run();
           outcomes.push({ ok: false, error });
         }
       }
-      await sql`commit`.execute(writer);
+      tx.commit.run();
     } catch (error) {
-      await sql`rollback`.execute(writer).catch(() => undefined);
+      try {
+        if (writerConnection.inTransaction) tx.rollback.run();
+      } catch {
+        // the transaction is gone already
+      }
       for (const unit of units) unit.reject(error);
       return;
     }
@@ -182,6 +205,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
       while (running || queue.length > 0) await new Promise((r) => setTimeout(r, 5));
       await wal.sync();
       await wal.close();
+      await checkpointer.close();
       await reader.destroy();
       await writer.destroy();
     },

@@ -35,15 +35,13 @@ export async function presentSentMessage(ctx: AppContext, letter: Letter, events
     batchId: letter.batchId,
     openedAt: receiptAllowed ? letter.openedAt : null,
     documentCount: letter.documentCount,
-    events: await Promise.all(
-      events.map(async (e) => ({
-        id: e.id,
-        type: e.type,
-        at: e.at,
-        data: e.data,
-        receipt: await signReceipt(ctx, { ...e, messageId: letter.externalId }),
-      })),
-    ),
+    events: events.map((e) => ({
+      id: e.id,
+      type: e.type,
+      at: e.at,
+      data: e.data,
+      receipt: signReceipt(ctx, { ...e, messageId: letter.externalId }),
+    })),
   };
 }
 

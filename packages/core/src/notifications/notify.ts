@@ -31,6 +31,36 @@ function event(deps: Deps, letter: Letter, type: LetterEventType, data: Record<s
   };
 }
 
+/**
+ * The repositories of one unit of work with the mailboxes, persons and members it reads kept for
+ * the unit: a page of letters mostly goes to few mailboxes, and the planner changes none of them.
+ */
+function withPageCache(repos: Repositories): Repositories {
+  const memo = <T>(cache: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> => {
+    let hit = cache.get(key);
+    if (!hit) {
+      hit = read();
+      cache.set(key, hit);
+    }
+    return hit;
+  };
+  const mailboxes = new Map<string, ReturnType<Repositories['mailboxes']['get']>>();
+  const persons = new Map<string, ReturnType<Repositories['persons']['findByNationalId']>>();
+  const members = new Map<string, ReturnType<Repositories['members']['list']>>();
+  return {
+    ...repos,
+    mailboxes: { ...repos.mailboxes, get: (id) => memo(mailboxes, id, () => repos.mailboxes.get(id)) },
+    persons: {
+      ...repos.persons,
+      findByNationalId: (id) => memo(persons, id, () => repos.persons.findByNationalId(id)),
+    },
+    members: {
+      ...repos.members,
+      list: (type, id) => memo(members, `${type}:${id}`, () => repos.members.list(type, id)),
+    },
+  };
+}
+
 /** Who reads a mailbox and wants to be told: its owner, or the organization's members who asked. */
 async function recipientsOf(repos: Repositories, mailboxId: string): Promise<string[]> {
   const mailbox = await repos.mailboxes.get(mailboxId);
@@ -134,9 +164,11 @@ export async function planNotifications(deps: Deps, options: { limit?: number } 
     const events = await deps.store.read.events.globalFeed(after, ['DELIVERED'], options.limit ?? 200);
     if (events.length === 0) return 0;
     // One unit of work for the whole page: the notifications, the reminders and the cursor.
-    await deps.store.write(async (repos) => {
+    await deps.store.write(async (unit) => {
+      const repos = withPageCache(unit);
+      const letters = new Map((await repos.letters.getMany(events.map((e) => e.letterId))).map((l) => [l.id, l]));
       for (const e of events) {
-        const letter = await repos.letters.get(e.letterId);
+        const letter = letters.get(e.letterId);
         if (letter?.status !== 'DELIVERED' || !letter.deliveredAt) continue;
         const days = repetitionDays(letter);
         if (days.includes(0)) await queueNotifications(deps, repos, letter, new Date(e.at));

@@ -9,6 +9,7 @@ import { notifications } from './006-notifications.js';
 import { letterSearch } from './007-letter-search.js';
 import { auditOrder } from './008-audit-order.js';
 import { letterActions } from './009-letter-actions.js';
+import { blobContents } from './010-blob-contents.js';
 
 /** Numbered migrations, one list for both dialects; a step differs by dialect only where it must. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -22,6 +23,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '007-letter-search': letterSearch(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '008-audit-order': auditOrder(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '009-letter-actions': letterActions(dialect) as { up(db: Kysely<unknown>): Promise<void> },
+    '010-blob-contents': blobContents(dialect) as { up(db: Kysely<unknown>): Promise<void> },
   };
   return { getMigrations: async () => steps };
 }

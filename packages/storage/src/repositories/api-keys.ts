@@ -1,5 +1,6 @@
 import type { ApiKey, Repositories, Sender } from '@postkasse/core';
 import type { ApiKeyRow } from '../schema/api-keys.js';
+import { prepared } from './prepared.js';
 import type { RepoContext } from './shared.js';
 
 const toKey = (r: ApiKeyRow): ApiKey => ({
@@ -14,7 +15,24 @@ const toKey = (r: ApiKeyRow): ApiKey => ({
   revokedAt: r.revoked_at,
 });
 
-export function apiKeysRepository({ db }: RepoContext): Repositories['apiKeys'] {
+// Read for every request a sender makes (see prepared.ts).
+const keyWithSender = prepared((db, $) =>
+  db
+    .selectFrom('api_keys as k')
+    .innerJoin('senders as s', 's.id', 'k.sender_id')
+    .selectAll('k')
+    .select([
+      's.org_number as s_org_number',
+      's.name as s_name',
+      's.kind as s_kind',
+      's.status as s_status',
+      's.created_at as s_created_at',
+    ])
+    .where('k.key_hash', '=', $('keyHash')),
+);
+
+export function apiKeysRepository(ctx: RepoContext): Repositories['apiKeys'] {
+  const { db } = ctx;
   return {
     async insert(k) {
       await db
@@ -33,19 +51,7 @@ export function apiKeysRepository({ db }: RepoContext): Repositories['apiKeys'] 
         .execute();
     },
     async findWithSender(keyHash) {
-      const row = await db
-        .selectFrom('api_keys as k')
-        .innerJoin('senders as s', 's.id', 'k.sender_id')
-        .selectAll('k')
-        .select([
-          's.org_number as s_org_number',
-          's.name as s_name',
-          's.kind as s_kind',
-          's.status as s_status',
-          's.created_at as s_created_at',
-        ])
-        .where('k.key_hash', '=', keyHash)
-        .executeTakeFirst();
+      const [row] = (await keyWithSender.execute(ctx, { keyHash })).rows;
       if (!row) return null;
       return {
         key: toKey(row),

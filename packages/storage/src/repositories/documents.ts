@@ -1,5 +1,6 @@
 import type { Repositories, StoredDocument } from '@postkasse/core';
 import type { DocumentRow } from '../schema/documents.js';
+import { prepared, rowPlaceholders } from './prepared.js';
 import { type RepoContext, toBytes } from './shared.js';
 
 const toDocument = (r: DocumentRow): StoredDocument => ({
@@ -18,30 +19,37 @@ const toDocument = (r: DocumentRow): StoredDocument => ({
   contentId: r.content_id ?? r.id,
 });
 
-export function documentsRepository({ db }: RepoContext): Repositories['documents'] {
+/** Letters with up to this many documents insert them with a prepared statement. */
+const PREPARED_ROWS = 8;
+const insertDocuments = prepared((db, $, count, columns) =>
+  db.insertInto('documents').values(rowPlaceholders($, count, columns) as never),
+);
+
+export function documentsRepository(ctx: RepoContext): Repositories['documents'] {
+  const { db } = ctx;
   return {
     async insertMany(docs) {
       if (docs.length === 0) return;
-      await db
-        .insertInto('documents')
-        .values(
-          docs.map((d) => ({
-            id: d.id,
-            letter_id: d.letterId,
-            ordinal: d.ordinal,
-            role: d.role,
-            title: d.title,
-            filename: d.filename,
-            media_type: d.mediaType,
-            language: d.language,
-            size: d.size,
-            sha256: d.sha256,
-            blob_key: d.blobKey,
-            wrapped_key: toBytes(d.wrappedKey),
-            content_id: d.contentId === d.id ? null : d.contentId,
-          })),
-        )
-        .execute();
+      const rows = docs.map((d) => ({
+        id: d.id,
+        letter_id: d.letterId,
+        ordinal: d.ordinal,
+        role: d.role,
+        title: d.title,
+        filename: d.filename,
+        media_type: d.mediaType,
+        language: d.language,
+        size: d.size,
+        sha256: d.sha256,
+        blob_key: d.blobKey,
+        wrapped_key: toBytes(d.wrappedKey),
+        content_id: d.contentId === d.id ? null : d.contentId,
+      }));
+      if (rows.length <= PREPARED_ROWS) {
+        await insertDocuments.executeRows(ctx, rows);
+        return;
+      }
+      await db.insertInto('documents').values(rows).execute();
     },
     async listByLetter(letterId) {
       const rows = await db

@@ -4,6 +4,7 @@ import type { Database } from '../schema/index.js';
 
 type FeedTables = Database & { e: Database['events']; l: Database['letters'] };
 
+import { prepared, rowPlaceholders } from './prepared.js';
 import type { RepoContext } from './shared.js';
 
 type Row = {
@@ -26,7 +27,14 @@ const toEvent = (r: Row): LetterEvent => ({
   data: JSON.parse(r.data) as Record<string, unknown>,
 });
 
-export function eventsRepository({ db, dialect }: RepoContext): Repositories['events'] {
+/** Up to this many events a statement (a letter's own few) are inserted with a prepared statement. */
+const PREPARED_ROWS = 8;
+const insertEvents = prepared((db, $, count, columns) =>
+  db.insertInto('events').values(rowPlaceholders($, count, columns) as never),
+);
+
+export function eventsRepository(ctx: RepoContext): Repositories['events'] {
+  const { db, dialect } = ctx;
   /**
    * SQLite commits one transaction at a time, so `seq` order is commit order. In PostgreSQL a
    * later `seq` can commit first; a feed therefore orders by (transaction id, seq) and shows only
@@ -91,19 +99,16 @@ export function eventsRepository({ db, dialect }: RepoContext): Repositories['ev
   return {
     async append(events) {
       if (events.length === 0) return;
-      await db
-        .insertInto('events')
-        .values(
-          events.map((e) => ({
-            id: e.id,
-            letter_id: e.letterId,
-            sender_id: e.senderId,
-            type: e.type,
-            at: e.at,
-            data: JSON.stringify(e.data),
-          })),
-        )
-        .execute();
+      const rows = events.map((e) => ({
+        id: e.id,
+        letter_id: e.letterId,
+        sender_id: e.senderId,
+        type: e.type,
+        at: e.at,
+        data: JSON.stringify(e.data),
+      }));
+      if (rows.length <= PREPARED_ROWS) await insertEvents.executeRows(ctx, rows);
+      else await db.insertInto('events').values(rows).execute();
     },
     async listByLetter(letterId) {
       const rows = await db

@@ -2,6 +2,7 @@ import type { Repositories } from '@postkasse/core';
 import { apiKeysRepository } from './api-keys.js';
 import { auditRepository } from './audit.js';
 import { batchesRepository } from './batches.js';
+import { blobContentsRepository } from './blob-contents.js';
 import { clientKeysRepository } from './client-keys.js';
 import { consentsRepository } from './consents.js';
 import { documentsRepository } from './documents.js';
@@ -27,6 +28,7 @@ export function createRepositories(ctx: RepoContext): Repositories {
     mailboxes: mailboxesRepository(ctx),
     folders: foldersRepository(ctx),
     letters: lettersRepository(ctx),
+    blobContents: blobContentsRepository(ctx),
     documents: documentsRepository(ctx),
     events: eventsRepository(ctx),
     sessions: sessionsRepository(ctx),

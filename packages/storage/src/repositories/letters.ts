@@ -1,6 +1,7 @@
 import type { Letter, Repositories } from '@postkasse/core';
 import { sql, type Updateable } from 'kysely';
 import type { LetterRow } from '../schema/letters.js';
+import { type Placeholder, prepared } from './prepared.js';
 import { bool, type RepoContext, toBytes } from './shared.js';
 
 const toLetter = (r: LetterRow): Letter => ({
@@ -85,6 +86,25 @@ const toRow = (l: Letter) => ({
   actions: l.actions ? toBytes(l.actions) : null,
 });
 
+const placeholders = ($: Placeholder, columns: string[]) => Object.fromEntries(columns.map((c) => [c, $(c)]));
+
+// The statements every letter sent runs, compiled once (see prepared.ts).
+const insertLetter = prepared((db, $, _shape, columns) =>
+  db
+    .insertInto('letters')
+    .values(placeholders($, columns) as never)
+    .onConflict((oc) => oc.columns(['sender_id', 'external_id']).doNothing())
+    .returning('id'),
+);
+const letterByExternalId = prepared((db, $) =>
+  db
+    .selectFrom('letters')
+    .selectAll()
+    .where('sender_id', '=', $('senderId'))
+    .where('external_id', '=', $('externalId')),
+);
+const letterById = prepared((db, $) => db.selectFrom('letters').selectAll().where('id', '=', $('id')));
+
 /** A random UUID computed by the database, for rows a statement creates in bulk. */
 const uuidSql = (dialect: RepoContext['dialect']) =>
   dialect === 'postgres'
@@ -101,16 +121,12 @@ const isoSql = (dialect: RepoContext['dialect'], column: string) =>
     ? sql`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
     : sql.ref(column);
 
-export function lettersRepository({ db, dialect }: RepoContext): Repositories['letters'] {
+export function lettersRepository(ctx: RepoContext): Repositories['letters'] {
+  const { db, dialect } = ctx;
   return {
     async insertIfAbsent(l) {
-      const inserted = await db
-        .insertInto('letters')
-        .values(toRow(l))
-        .onConflict((oc) => oc.columns(['sender_id', 'external_id']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      return inserted !== undefined;
+      const { rows } = await insertLetter.execute(ctx, toRow(l));
+      return rows.length > 0;
     },
     async insertManyIfAbsent(letters) {
       const inserted = new Set<string>();
@@ -137,12 +153,7 @@ export function lettersRepository({ db, dialect }: RepoContext): Repositories['l
       return rows.map(toLetter);
     },
     async findByExternalId(senderId, externalId) {
-      const row = await db
-        .selectFrom('letters')
-        .selectAll()
-        .where('sender_id', '=', senderId)
-        .where('external_id', '=', externalId)
-        .executeTakeFirst();
+      const [row] = (await letterByExternalId.execute(ctx, { senderId, externalId })).rows;
       return row ? toLetter(row) : null;
     },
     async getInMailbox(mailboxId, id) {
@@ -156,8 +167,21 @@ export function lettersRepository({ db, dialect }: RepoContext): Repositories['l
       return row ? toLetter(row) : null;
     },
     async get(id) {
-      const row = await db.selectFrom('letters').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = (await letterById.execute(ctx, { id })).rows;
       return row ? toLetter(row) : null;
+    },
+    async getMany(ids) {
+      const letters: Letter[] = [];
+      // At most 500 ids a statement: well within both databases' limits on parameters.
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = await db
+          .selectFrom('letters')
+          .selectAll()
+          .where('id', 'in', ids.slice(i, i + 500))
+          .execute();
+        for (const row of rows) letters.push(toLetter(row));
+      }
+      return letters;
     },
     async transition(id, from, patch) {
       const set: Updateable<LetterRow> = {};

@@ -1,5 +1,6 @@
 import type { Mailbox, Repositories } from '@postkasse/core';
 import type { MailboxRow } from '../schema/mailboxes.js';
+import { prepared } from './prepared.js';
 import { type RepoContext, toBytes } from './shared.js';
 
 const toMailbox = (r: MailboxRow): Mailbox => ({
@@ -12,21 +13,27 @@ const toMailbox = (r: MailboxRow): Mailbox => ({
   createdAt: r.created_at,
 });
 
-export function mailboxesRepository({ db, dialect }: RepoContext): Repositories['mailboxes'] {
+// Read for every letter sent (see prepared.ts).
+const deliveryTarget = prepared((db, $) =>
+  db
+    .selectFrom('mailboxes as m')
+    .innerJoin('folders as f', (join) => join.onRef('f.mailbox_id', '=', 'm.id').on('f.kind', '=', 'inbox'))
+    .selectAll('m')
+    .select('f.id as inbox_id')
+    .where('m.owner_type', '=', $('ownerType'))
+    .where('m.owner_id', '=', $('ownerId')),
+);
+const mailboxById = prepared((db, $) => db.selectFrom('mailboxes').selectAll().where('id', '=', $('id')));
+
+export function mailboxesRepository(ctx: RepoContext): Repositories['mailboxes'] {
+  const { db, dialect } = ctx;
   return {
     async lock(id) {
       if (dialect === 'postgres')
         await db.selectFrom('mailboxes').select('id').where('id', '=', id).forUpdate().execute();
     },
     async findDeliveryTarget(ownerType, ownerId) {
-      const row = await db
-        .selectFrom('mailboxes as m')
-        .innerJoin('folders as f', (join) => join.onRef('f.mailbox_id', '=', 'm.id').on('f.kind', '=', 'inbox'))
-        .selectAll('m')
-        .select('f.id as inbox_id')
-        .where('m.owner_type', '=', ownerType)
-        .where('m.owner_id', '=', ownerId)
-        .executeTakeFirst();
+      const [row] = (await deliveryTarget.execute(ctx, { ownerType, ownerId })).rows;
       return row ? { mailbox: toMailbox(row), inboxId: row.inbox_id } : null;
     },
     async findDeliveryTargets(ownerType, ownerIds) {
@@ -56,7 +63,7 @@ export function mailboxesRepository({ db, dialect }: RepoContext): Repositories[
         .execute();
     },
     async get(id) {
-      const row = await db.selectFrom('mailboxes').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = (await mailboxById.execute(ctx, { id })).rows;
       return row ? toMailbox(row) : null;
     },
     async findByOwner(ownerType, ownerId) {

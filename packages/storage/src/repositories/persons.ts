@@ -1,6 +1,7 @@
 import type { Person, Repositories } from '@postkasse/core';
 import type { Updateable } from 'kysely';
 import type { PersonRow } from '../schema/persons.js';
+import { prepared } from './prepared.js';
 import { bool, type RepoContext } from './shared.js';
 
 const toPerson = (r: PersonRow): Person => ({
@@ -25,7 +26,12 @@ const toPerson = (r: PersonRow): Person => ({
   updatedAt: r.updated_at,
 });
 
-export function personsRepository({ db }: RepoContext): Repositories['persons'] {
+const personByNationalId = prepared((db, $) =>
+  db.selectFrom('persons').selectAll().where('national_id', '=', $('nationalId')),
+);
+
+export function personsRepository(ctx: RepoContext): Repositories['persons'] {
+  const { db } = ctx;
   return {
     async insert(p) {
       await db
@@ -54,7 +60,7 @@ export function personsRepository({ db }: RepoContext): Repositories['persons'] 
         .execute();
     },
     async findByNationalId(nationalId) {
-      const row = await db.selectFrom('persons').selectAll().where('national_id', '=', nationalId).executeTakeFirst();
+      const [row] = (await personByNationalId.execute(ctx, { nationalId })).rows;
       return row ? toPerson(row) : null;
     },
     async findMany(nationalIds) {

@@ -1,5 +1,6 @@
 import type { ApiKeyRow } from './api-keys.js';
 import type { AuditRow } from './audit.js';
+import type { BlobContentRow } from './blob-contents.js';
 import type { ClientKeyRow, UsedAssertionRow } from './client-keys.js';
 import type { BatchDocumentRow, BatchRow, ConsentRow, JobRow, WebhookFailureRow, WebhookRow } from './delivery.js';
 import type { DocumentRow } from './documents.js';
@@ -38,6 +39,7 @@ export type Database = {
   notifications: NotificationRow;
   cursors: CursorRow;
   dev_outbox: DevOutboxRow;
+  blob_contents: BlobContentRow;
 };
 
 export type Dialect = 'sqlite' | 'postgres';

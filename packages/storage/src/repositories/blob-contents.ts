@@ -1,0 +1,39 @@
+import type { Repositories } from '@postkasse/core';
+import { prepared } from './prepared.js';
+import { type RepoContext, toBytes } from './shared.js';
+
+const insertBlob = prepared((db, $) =>
+  db
+    .insertInto('blob_contents')
+    .values({ key: $('key'), created_at: $('created_at'), data: $('data') })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .returning('key'),
+);
+const blobByKey = prepared((db, $) => db.selectFrom('blob_contents').select('data').where('key', '=', $('key')));
+
+export function blobContentsRepository(ctx: RepoContext): Repositories['blobContents'] {
+  const { db } = ctx;
+  return {
+    async insert(key, data, createdAt) {
+      const { rows } = await insertBlob.execute(ctx, { key, created_at: createdAt, data: toBytes(data) });
+      return rows.length > 0;
+    },
+    async get(key) {
+      const [row] = (await blobByKey.execute(ctx, { key })).rows;
+      return row ? row.data : null;
+    },
+    async delete(key) {
+      await db.deleteFrom('blob_contents').where('key', '=', key).execute();
+    },
+    async listOlderThan(olderThan, afterKey, limit) {
+      let query = db
+        .selectFrom('blob_contents')
+        .select('key')
+        .where('created_at', '<', olderThan)
+        .orderBy('key')
+        .limit(limit);
+      if (afterKey !== null) query = query.where('key', '>', afterKey);
+      return (await query.execute()).map((r) => r.key);
+    },
+  };
+}
