@@ -1,10 +1,12 @@
 /**
  * The baseline, a child process of run.ts: what the storage path alone costs. The same documents
  * are encrypted with the real vault (AES-256-GCM content key per document, wrapped by a mailbox
- * key that the master key wraps), written to the real file blob store (file + directory fsync)
- * and recorded with one row each in a database of the kind the server uses, one transaction per
- * row: SQLite in WAL mode with synchronous=FULL, or PostgreSQL through a pool of the server's
- * size. No HTTP, no multipart, no validation, no domain code.
+ * key that the master key wraps) and stored as the server stores them by default: on SQLite a
+ * sealed document up to 256 KiB as a row of a blob table in the database, anything larger (and
+ * every document on PostgreSQL) in the real file blob store (file + directory fsync); then one
+ * row per letter. One transaction
+ * per letter: SQLite in WAL mode with synchronous=FULL, or PostgreSQL through a pool of the
+ * server's size. No HTTP, no multipart, no validation, no domain code.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -23,13 +25,16 @@ export type BaselineConfig = {
   letters: number;
   warmup: number;
   concurrency: number;
+  /** Sealed documents up to this size go into the database (the server's default for the dialect). */
+  inlineMaxBytes: number;
   /** Connections to PostgreSQL; the server's pool has 10. */
   poolSize: number;
   pdfDir: string;
 };
 
 type Row = [string, string, string, string, Buffer, number, string, string];
-type Insert = (row: Row) => Promise<void>;
+/** Stores one letter's row, with its sealed document when that is kept in the database. */
+type Insert = (row: Row, blob: { key: string; data: Buffer } | null) => Promise<void>;
 
 const columns = 'id, mailbox_id, document_id, blob_key, wrapped_key, size, sha256, created_at';
 
@@ -44,11 +49,17 @@ async function openDatabase(
     db.exec(`create table letters (id text primary key, mailbox_id text not null, document_id text not null,
       blob_key text not null unique, wrapped_key blob not null, size integer not null, sha256 text not null,
       created_at text not null)`);
+    db.exec('create table blob_contents (key text primary key, created_at text not null, data blob not null)');
     const statement = db.prepare(`insert into letters (${columns}) values (?, ?, ?, ?, ?, ?, ?, ?)`);
+    const blobStatement = db.prepare('insert into blob_contents (key, created_at, data) values (?, ?, ?)');
+    // One transaction, so one commit (and one fsync of the WAL) for each letter.
+    const store = db.transaction((row: Row, blob: { key: string; data: Buffer } | null) => {
+      if (blob) blobStatement.run(blob.key, row[7], blob.data);
+      statement.run(...row);
+    });
     return {
-      // Outside an explicit transaction every statement is its own transaction: one commit each.
-      insert: async (row) => {
-        statement.run(...row);
+      insert: async (row, blob) => {
+        store(row, blob);
       },
       count: async () => (db.prepare('select count(*) as n from letters').get() as { n: number }).n,
       close: async () => {
@@ -61,10 +72,29 @@ async function openDatabase(
   await db.query(`create table letters (id text primary key, mailbox_id text not null, document_id text not null,
     blob_key text not null unique, wrapped_key bytea not null, size bigint not null, sha256 text not null,
     created_at timestamptz not null)`);
+  await db.query(
+    'create table blob_contents (key text primary key, created_at timestamptz not null, data bytea not null)',
+  );
   const text = `insert into letters (${columns}) values ($1, $2, $3, $4, $5, $6, $7, $8)`;
+  const blobText = 'insert into blob_contents (key, created_at, data) values ($1, $2, $3)';
   return {
-    insert: async (row) => {
-      await db.query({ name: 'insert-letter', text, values: row });
+    insert: async (row, blob) => {
+      if (!blob) {
+        await db.query({ name: 'insert-letter', text, values: row });
+        return;
+      }
+      const client = await db.connect();
+      try {
+        await client.query('begin');
+        await client.query({ name: 'insert-blob', text: blobText, values: [blob.key, row[7], blob.data] });
+        await client.query({ name: 'insert-letter', text, values: row });
+        await client.query('commit');
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
     },
     count: async () => Number((await db.query('select count(*) as n from letters')).rows[0].n),
     close: () => db.end(),
@@ -92,18 +122,22 @@ async function main(): Promise<void> {
     const documentId = randomUUID();
     const sealed = await vault.seal(mailbox, documentId, content);
     const blobKey = randomUUID();
-    await blobs.put(blobKey, sealed.ciphertext);
+    const inline = sealed.ciphertext.byteLength <= config.inlineMaxBytes;
+    if (!inline) await blobs.put(blobKey, sealed.ciphertext);
     const sha256 = createHash('sha256').update(content).digest('hex');
-    await db.insert([
-      randomUUID(),
-      mailbox.id,
-      documentId,
-      blobKey,
-      Buffer.from(sealed.wrappedKey),
-      content.byteLength,
-      sha256,
-      new Date().toISOString(),
-    ]);
+    await db.insert(
+      [
+        randomUUID(),
+        mailbox.id,
+        documentId,
+        blobKey,
+        Buffer.from(sealed.wrappedKey),
+        content.byteLength,
+        sha256,
+        new Date().toISOString(),
+      ],
+      inline ? { key: blobKey, data: Buffer.from(sealed.ciphertext) } : null,
+    );
     return performance.now() - started;
   }
 

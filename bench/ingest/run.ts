@@ -5,7 +5,7 @@
  *   npm run bench:ingest -- [--letters 10000] [--concurrency 32] [--dialect sqlite|postgres|both]
  *
  * For each dialect: a fresh temp data dir (and for PostgreSQL a fresh database), a sender and
- * persons made with the admin CLI, the server started as `node apps/cli/bin/postkasse.js serve`
+ * persons made with the admin CLI, the server started as `apps/cli/bin/postkasse serve` (the launcher users run)
  * on a free port, a warm-up, then N letters from a separate client process (client.ts) with the
  * given concurrency. The server's peak RSS is its VmHWM from /proc, plus VmRSS sampled during
  * the load. The baseline (baseline.ts) runs in a process of its own on the same kind of storage.
@@ -42,6 +42,8 @@ import { type ChildMessage, type Dialect, type PhaseResult, syntheticNationalIds
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cliBin = join(repoRoot, 'apps', 'cli', 'bin', 'postkasse.js');
+// The server runs through the launcher users get (it picks the server's memory settings).
+const launcher = join(repoRoot, 'apps', 'cli', 'bin', 'postkasse');
 const MB = 1024 * 1024;
 const targets = { lettersPerSecond: 1000, ratio: 0.5, rssBytes: 300 * MB };
 
@@ -367,9 +369,15 @@ async function startServer(options: Options, env: NodeJS.ProcessEnv) {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const server = track(
-      spawn(process.execPath, [...flags, cliBin, 'serve'], {
+      spawn(launcher, ['serve'], {
         cwd: repoRoot,
-        env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+        // Extra node flags reach the server through NODE_OPTIONS: the launcher picks its own.
+        env: {
+          ...env,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          ...(flags.length > 0 ? { NODE_OPTIONS: flags.join(' ') } : {}),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );
@@ -524,6 +532,8 @@ async function runBaselinePhase(options: Options, dialect: Dialect, pdfDir: stri
     letters: options.letters,
     warmup: options.warmup,
     concurrency: options.concurrency,
+    // As the server stores them by default (POSTKASSE_BLOB_INLINE_MAX_BYTES).
+    inlineMaxBytes: dialect === 'sqlite' ? 256 * 1024 : 0,
     poolSize: 10,
     pdfDir,
   };

@@ -14,7 +14,11 @@ export type Config = {
   masterKey: string | null;
   masterKeyFile: string;
   blobDir: string;
-  /** Blobs up to this size are kept in the database, larger ones as files under blobDir; 0: all files. */
+  /**
+   * Blobs up to this size are kept in the database, larger ones as files under blobDir; 0: all
+   * files. On by default with SQLite (one process: a letter's bytes commit with its rows); off by
+   * default with PostgreSQL, where the documents belong in the shared file or object store.
+   */
   blobInlineMaxBytes: number;
   logLevel: string;
   maxLetterBytes: number;
@@ -128,7 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     blobInlineMaxBytes: parseInteger(
       'POSTKASSE_BLOB_INLINE_MAX_BYTES',
       env.POSTKASSE_BLOB_INLINE_MAX_BYTES,
-      256 * 1024,
+      env.DATABASE_URL ? 0 : 256 * 1024,
       0,
       16 * 1024 * 1024,
     ),

@@ -5,7 +5,6 @@
  * citizen would receive.
  */
 import type { Notifier, OutgoingEmail, OutgoingSms, Store } from '@postkasse/core';
-import nodemailer from 'nodemailer';
 import type { Config } from './config.js';
 
 type Ids = { uuid(): string };
@@ -24,12 +23,21 @@ export function smtpMailer(url: string, from: string) {
   ] as const) {
     if (!pooled.searchParams.has(k)) pooled.searchParams.set(k, v);
   }
-  const transport = nodemailer.createTransport(pooled.toString(), { from });
+  // nodemailer loads with the first e-mail, so a server that sends none does not carry it.
+  let transport: Promise<ReturnType<typeof import('nodemailer').createTransport>> | null = null;
+  const open = () => {
+    transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport(pooled.toString(), { from }),
+    );
+    return transport;
+  };
   return {
     async send(m: OutgoingEmail) {
-      await transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text, html: m.html });
+      await (await open()).sendMail({ from, to: m.to, subject: m.subject, text: m.text, html: m.html });
     },
-    close: () => transport.close(),
+    close: () => {
+      void transport?.then((t) => t.close());
+    },
   };
 }
 

@@ -7,7 +7,6 @@
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PostalAddress, PrintJob, PrintProvider } from '@postkasse/core';
-import PDFDocument from 'pdfkit';
 
 export function addressLines(name: string, address: PostalAddress): string[] {
   return address.type === 'norwegian'
@@ -15,7 +14,9 @@ export function addressLines(name: string, address: PostalAddress): string[] {
     : [name, ...address.addressLines, address.country.toUpperCase()];
 }
 
-function addressSheet(job: PrintJob): Promise<Buffer> {
+// pdfkit (with its fonts) loads with the first print job: most servers print seldom or never.
+async function addressSheet(job: PrintJob): Promise<Buffer> {
+  const { default: PDFDocument } = await import('pdfkit');
   return new Promise((resolve, reject) => {
     const doc = new PDFDocument({ size: 'A4', margin: 56, info: { Title: `Address sheet ${job.letterId}` } });
     const chunks: Buffer[] = [];

@@ -1,6 +1,6 @@
 import type { Repositories, Store } from '@postkasse/core';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { migrateToLatest } from './migrate.js';
 import { createRepositories } from './repositories/index.js';
 import type { Database } from './schema/index.js';
@@ -9,20 +9,22 @@ const TIMESTAMPTZ = 1184;
 const INT8 = 20;
 
 /** Timestamps come back as ISO-8601 text, as in SQLite; bigints as numbers (ids stay < 2^53). */
-const types = {
+const typesOf = (driver: typeof pg) => ({
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === TIMESTAMPTZ) return (v: string) => new Date(v).toISOString();
     if (oid === INT8) return (v: string) => Number(v);
-    return pg.types.getTypeParser(oid, format);
+    return driver.types.getTypeParser(oid, format);
   },
-};
+});
 
 /** PostgreSQL: a connection pool; every unit of work is its own transaction. */
 export async function openPostgresStore(
   connectionString: string,
   options: { poolSize?: number; onConnectionError?: (error: Error) => void } = {},
 ): Promise<Store> {
-  const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, types });
+  // The driver loads only when PostgreSQL is used: the embedded default never needs it.
+  const { default: driver } = await import('pg');
+  const pool = new driver.Pool({ connectionString, max: options.poolSize ?? 10, types: typesOf(driver) });
   // An idle connection the server closes (a restart, a failover, an administrator) must not take
   // the process down: pg drops that client and the next query opens a fresh one.
   pool.on('error', (error) => options.onConnectionError?.(error));

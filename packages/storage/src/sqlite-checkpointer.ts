@@ -11,6 +11,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('synchronous = NORMAL');
+db.pragma('cache_size = -512');
 const timer = setInterval(() => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
@@ -41,6 +42,8 @@ export function startCheckpointer(
   const worker = new Worker(workerSource, {
     eval: true,
     workerData: { file, driver, intervalMs: options.intervalMs ?? 100 },
+    // It holds a few objects: a small heap keeps the thread's memory small too.
+    resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
   });
   worker.unref();
   let lastError: string | null = null;

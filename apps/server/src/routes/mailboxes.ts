@@ -21,7 +21,7 @@ import {
 import { Type } from '@sinclair/typebox';
 import contentDisposition from 'content-disposition';
 import type { FastifyReply } from 'fastify';
-import { createEvent, type EventAttributes } from 'ics';
+import type { EventAttributes } from 'ics';
 import { personOf, requirePerson } from '../authenticate.js';
 import type { AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -290,6 +290,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           ...(sender ? { description: `${sender.name}${action.url ? `\n${action.url}` : ''}` } : {}),
         };
         // The library checks URLs by its own rules; a link it does not take stays in the description.
+        const { createEvent } = await import('ics');
         let { error, value } = createEvent(action.url ? { ...event, url: action.url } : event);
         if (error && action.url) ({ error, value } = createEvent(event));
         if (error || !value) throw new AppError('internal_error', 'The calendar file could not be made');

@@ -15,6 +15,9 @@ export function blobContents(dialect: Dialect) {
         db,
       );
       await sql`create index blob_contents_created on blob_contents (created_at)`.execute(db);
+      // Sealed bytes do not compress: PostgreSQL need not try (TOAST without compression).
+      if (dialect === 'postgres')
+        await sql`alter table blob_contents alter column data set storage external`.execute(db);
     },
     async down(db: Kysely<unknown>) {
       await sql`drop table blob_contents`.execute(db);

@@ -50,12 +50,12 @@ export function prepared<R>(build: Build<R>) {
     throw new Error(`prepared query: no value for parameter ${name}`);
   };
   return {
-    execute(ctx: RepoContext, args: Record<string, unknown>): Promise<QueryResult<R>> {
+    async execute(ctx: RepoContext, args: Record<string, unknown>): Promise<QueryResult<R>> {
       const t = template(ctx, 1, () => Object.keys(args));
       return run(ctx, t, (name) => (name in args ? args[name] : missing(name)));
     },
     /** A multi-row insert of `rows` (at least one), prepared once per number of rows. */
-    executeRows(ctx: RepoContext, rows: Array<Record<string, unknown>>): Promise<QueryResult<R>> {
+    async executeRows(ctx: RepoContext, rows: Array<Record<string, unknown>>): Promise<QueryResult<R>> {
       const t = template(ctx, rows.length, () => Object.keys(rows[0] ?? {}));
       return run(ctx, t, (name) => {
         const colon = name.indexOf(':');
