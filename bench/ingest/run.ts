@@ -368,18 +368,21 @@ async function startServer(options: Options, env: NodeJS.ProcessEnv) {
   }
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
+    // As users run it, through the launcher (extra node flags reach it through NODE_OPTIONS); a
+    // profiled run starts node itself, as --cpu-prof is not allowed in NODE_OPTIONS.
+    const serverEnv = { ...env, PORT: String(port), HOST: '127.0.0.1' };
     const server = track(
-      spawn(launcher, ['serve'], {
-        cwd: repoRoot,
-        // Extra node flags reach the server through NODE_OPTIONS: the launcher picks its own.
-        env: {
-          ...env,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          ...(flags.length > 0 ? { NODE_OPTIONS: flags.join(' ') } : {}),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
+      options.cpuProfDir
+        ? spawn(process.execPath, [...flags, cliBin, 'serve'], {
+            cwd: repoRoot,
+            env: serverEnv,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          })
+        : spawn(launcher, ['serve'], {
+            cwd: repoRoot,
+            env: { ...serverEnv, ...(flags.length > 0 ? { NODE_OPTIONS: flags.join(' ') } : {}) },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          }),
     );
     const output = tail(server);
     const url = `http://127.0.0.1:${port}`;
