@@ -29,10 +29,11 @@ parentPort.on('message', () => {
 export type Checkpointer = { close(): Promise<void> };
 
 /**
- * Keeps the WAL short off the event loop. SQLite's own automatic checkpoint runs inside the commit
- * that crosses its threshold, on the writer's thread: it copies megabytes into the database file
- * and fsyncs it while every request waits. With this running, the writer's automatic checkpoint
- * stays as a safety net at a much higher threshold (see openSqliteStore).
+ * Checkpoints off the event loop. SQLite's own automatic checkpoint runs inside the commit that
+ * crosses its threshold, on the writer's thread: it copies megabytes into the database file and
+ * fsyncs it while every request waits. With this running, the writer's automatic checkpoint
+ * stays, at a much higher threshold (see openSqliteStore), to let the log start over: it then
+ * finds nearly every page copied already.
  */
 export function startCheckpointer(
   file: string,

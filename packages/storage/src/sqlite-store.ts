@@ -50,8 +50,10 @@ function openConnection(file: string, readonly: boolean): SQLite.Database {
     // FULL's guarantee (an acknowledged commit survives power loss) without blocking the server.
     conn.pragma('synchronous = NORMAL');
     conn.pragma('foreign_keys = ON');
-    // The checkpointer thread keeps the WAL short; the writer checkpoints itself only when that
-    // falls far behind (about 40 MB of log), so a commit almost never copies pages itself.
+    // The checkpointer thread copies committed pages into the database file off the event loop.
+    // Under a steady load its PASSIVE checkpoints never find the log idle enough to start it
+    // over, so the log grows to this threshold (about 40 MB); the writer's own checkpoint then
+    // finds nearly every page copied already, fsyncs and lets the log start over.
     conn.pragma('wal_autocheckpoint = 10000');
   }
   return conn;
