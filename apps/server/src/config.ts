@@ -16,8 +16,9 @@ export type Config = {
   blobDir: string;
   /**
    * Blobs up to this size are kept in the database, larger ones as files under blobDir; 0: all
-   * files. On by default with SQLite (one process: a letter's bytes commit with its rows); off by
-   * default with PostgreSQL, where the documents belong in the shared file or object store.
+   * files. On by default with SQLite (a document's row shares the group commit and its one log
+   * sync with the letters written at the same time); off by default with PostgreSQL, where the
+   * documents belong in the shared file or object store.
    */
   blobInlineMaxBytes: number;
   logLevel: string;

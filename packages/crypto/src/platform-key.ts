@@ -15,8 +15,8 @@ export type PlatformKey = {
   kid: string;
   /**
    * A compact JWS (RFC 7515) of `payload` with `alg: EdDSA` and this key's `kid` in the protected
-   * header, signed synchronously with node's Ed25519. It is what jose's SignJWT produces, at a
-   * quarter of the cost: jose goes through WebCrypto, whose every signature is a thread-pool job.
+   * header, signed synchronously with node's Ed25519. It is what jose's SignJWT produces, at about
+   * a third of the cost: jose goes through WebCrypto, whose every signature is a thread-pool job.
    * Receipts are signed for every event a sender sees, so this is on the hot path of sending.
    */
   signCompact(header: Record<string, unknown>, payload: Record<string, unknown>): string;

@@ -7,9 +7,9 @@ import { secureRandomBytes } from './random-pool.js';
 const mailboxAad = (mailboxId: string) => `postkasse:mailbox-key:${mailboxId}`;
 const contentKeyAad = (documentId: string) => `postkasse:content-key:${documentId}`;
 const documentAad = (documentId: string) => `postkasse:document:${documentId}`;
+const secretAad = (purpose: string) => `postkasse:secret:${purpose}`;
 /** Documents up to this size are encrypted on the calling thread (AES-GCM runs at GB/s). */
 const ON_THREAD_MAX_BYTES = 256 * 1024;
-const secretAad = (purpose: string) => `postkasse:secret:${purpose}`;
 
 /**
  * The vault: mailbox keys wrapped by the master key, one random content key per document

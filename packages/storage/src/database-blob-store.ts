@@ -3,7 +3,6 @@ import type { BlobStore, Store } from '@postkasse/core';
 export type DatabaseBlobStoreOptions = {
   /** Blobs up to this many bytes are kept in the database; larger ones go to `files`. */
   inlineMaxBytes: number;
-  now?: () => Date;
 };
 
 /**
@@ -16,11 +15,10 @@ export type DatabaseBlobStoreOptions = {
  * that points at them commits, so a crash leaves at most an unreferenced blob for the sweep.
  */
 export function databaseBlobStore(store: Store, files: BlobStore, options: DatabaseBlobStoreOptions): BlobStore {
-  const now = options.now ?? (() => new Date());
   return {
     async put(key, data) {
       if (data.byteLength > options.inlineMaxBytes) return files.put(key, data);
-      const inserted = await store.write((repos) => repos.blobContents.insert(key, data, now().toISOString()));
+      const inserted = await store.write((repos) => repos.blobContents.insert(key, data, new Date().toISOString()));
       if (!inserted) throw new Error(`blob ${key} exists already`);
     },
     async get(key) {

@@ -94,6 +94,58 @@ describe.each(dialects)('repositories (%s)', (dialect) => {
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
+  it('reads many letters by id at once, over more than one statement, and skips unknown ids', async () => {
+    const made = Array.from({ length: 520 }, () => letter({}));
+    await store.write(async (r) => {
+      for (const l of made) await r.letters.insertIfAbsent(l);
+    });
+    const unknown = randomUUID();
+    const found = await store.read.letters.getMany([unknown, ...made.map((l) => l.id)]);
+    expect(found.map((l) => l.id).sort()).toEqual(made.map((l) => l.id).sort());
+    expect(found.find((l) => l.id === made[7]?.id)).toEqual(made[7]);
+    expect(await store.read.letters.getMany([])).toEqual([]);
+  });
+
+  it("stores a letter's few events and documents, and many, the same way", async () => {
+    for (const count of [1, 3, 8, 9, 30]) {
+      const l = letter({});
+      const events = Array.from({ length: count }, (_, i) => ({
+        id: randomUUID(),
+        letterId: l.id,
+        senderId,
+        type: 'NOTIFIED' as const,
+        at: now(i),
+        data: { n: i },
+      }));
+      const documents = Array.from({ length: count }, (_, i) => ({
+        id: randomUUID(),
+        letterId: l.id,
+        ordinal: i,
+        role: (i === 0 ? 'main' : 'attachment') as 'main' | 'attachment',
+        title: null,
+        filename: `d${i}.pdf`,
+        mediaType: 'application/pdf',
+        language: null,
+        size: i,
+        sha256: 'x',
+        blobKey: randomUUID(),
+        wrappedKey: Buffer.from([i]),
+        contentId: randomUUID(),
+      }));
+      await store.write(async (r) => {
+        await r.letters.insertIfAbsent(l);
+        await r.events.append(events);
+        await r.documents.insertMany(documents);
+      });
+      const storedEvents = await store.read.events.listByLetter(l.id);
+      expect(storedEvents.map((e) => e.data)).toEqual(events.map((e) => e.data));
+      const storedDocuments = await store.read.documents.listByLetter(l.id);
+      expect(storedDocuments.map((d) => [d.id, d.filename, d.contentId, Buffer.from(d.wrappedKey)])).toEqual(
+        documents.map((d) => [d.id, d.filename, d.contentId, d.wrappedKey]),
+      );
+    }
+  });
+
   it('pages a folder newest first across equal timestamps', async () => {
     const box = randomUUID();
     const folder = randomUUID();

@@ -18,7 +18,7 @@ import { readLetterUpload, withPathPrefix } from './letter-upload.js';
 import { EventPage, EventQuery, MessageIdParams, SendMessageBody, SentMessage } from './messages.schemas.js';
 
 /** One of the sender's letters with its events, each with its signed receipt. */
-export async function presentSentMessage(ctx: AppContext, letter: Letter, events: Array<Omit<LetterEvent, 'seq'>>) {
+export function presentSentMessage(ctx: AppContext, letter: Letter, events: Array<Omit<LetterEvent, 'seq'>>) {
   const receiptAllowed = letter.openingReceipt || letter.legalNotification;
   return {
     id: letter.externalId,
@@ -86,7 +86,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         });
         if (result.replayed) reply.header('idempotent-replayed', 'true');
         reply.header('location', `/api/v1/messages/${result.letter.externalId}`);
-        return reply.code(201).send(await presentSentMessage(ctx, result.letter, result.events));
+        return reply.code(201).send(presentSentMessage(ctx, result.letter, result.events));
       },
     );
 

@@ -1,6 +1,6 @@
 import type { Repositories, StoredDocument } from '@postkasse/core';
 import type { DocumentRow } from '../schema/documents.js';
-import { prepared, rowPlaceholders } from './prepared.js';
+import { preparedInsert } from './prepared.js';
 import { type RepoContext, toBytes } from './shared.js';
 
 const toDocument = (r: DocumentRow): StoredDocument => ({
@@ -19,17 +19,12 @@ const toDocument = (r: DocumentRow): StoredDocument => ({
   contentId: r.content_id ?? r.id,
 });
 
-/** Letters with up to this many documents insert them with a prepared statement. */
-const PREPARED_ROWS = 8;
-const insertDocuments = prepared((db, $, count, columns) =>
-  db.insertInto('documents').values(rowPlaceholders($, count, columns) as never),
-);
+const insertDocuments = preparedInsert('documents');
 
 export function documentsRepository(ctx: RepoContext): Repositories['documents'] {
   const { db } = ctx;
   return {
     async insertMany(docs) {
-      if (docs.length === 0) return;
       const rows = docs.map((d) => ({
         id: d.id,
         letter_id: d.letterId,
@@ -45,11 +40,7 @@ export function documentsRepository(ctx: RepoContext): Repositories['documents']
         wrapped_key: toBytes(d.wrappedKey),
         content_id: d.contentId === d.id ? null : d.contentId,
       }));
-      if (rows.length <= PREPARED_ROWS) {
-        await insertDocuments.executeRows(ctx, rows);
-        return;
-      }
-      await db.insertInto('documents').values(rows).execute();
+      await insertDocuments(ctx, rows);
     },
     async listByLetter(letterId) {
       const rows = await db

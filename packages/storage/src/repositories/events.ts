@@ -2,9 +2,10 @@ import type { FeedCursor, FeedEvent, LetterEvent, Repositories } from '@postkass
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { Database } from '../schema/index.js';
 
+import { preparedInsert } from './prepared.js';
+
 type FeedTables = Database & { e: Database['events']; l: Database['letters'] };
 
-import { prepared, rowPlaceholders } from './prepared.js';
 import type { RepoContext } from './shared.js';
 
 type Row = {
@@ -27,11 +28,7 @@ const toEvent = (r: Row): LetterEvent => ({
   data: JSON.parse(r.data) as Record<string, unknown>,
 });
 
-/** Up to this many events a statement (a letter's own few) are inserted with a prepared statement. */
-const PREPARED_ROWS = 8;
-const insertEvents = prepared((db, $, count, columns) =>
-  db.insertInto('events').values(rowPlaceholders($, count, columns) as never),
-);
+const insertEvents = preparedInsert('events');
 
 export function eventsRepository(ctx: RepoContext): Repositories['events'] {
   const { db, dialect } = ctx;
@@ -98,7 +95,6 @@ export function eventsRepository(ctx: RepoContext): Repositories['events'] {
 
   return {
     async append(events) {
-      if (events.length === 0) return;
       const rows = events.map((e) => ({
         id: e.id,
         letter_id: e.letterId,
@@ -107,8 +103,7 @@ export function eventsRepository(ctx: RepoContext): Repositories['events'] {
         at: e.at,
         data: JSON.stringify(e.data),
       }));
-      if (rows.length <= PREPARED_ROWS) await insertEvents.executeRows(ctx, rows);
-      else await db.insertInto('events').values(rows).execute();
+      await insertEvents(ctx, rows);
     },
     async listByLetter(letterId) {
       const rows = await db

@@ -1,7 +1,7 @@
 import type { Letter, Repositories } from '@postkasse/core';
 import { sql, type Updateable } from 'kysely';
 import type { LetterRow } from '../schema/letters.js';
-import { type Placeholder, prepared } from './prepared.js';
+import { prepared, rowPlaceholders } from './prepared.js';
 import { bool, type RepoContext, toBytes } from './shared.js';
 
 const toLetter = (r: LetterRow): Letter => ({
@@ -86,13 +86,11 @@ const toRow = (l: Letter) => ({
   actions: l.actions ? toBytes(l.actions) : null,
 });
 
-const placeholders = ($: Placeholder, columns: string[]) => Object.fromEntries(columns.map((c) => [c, $(c)]));
-
 // The statements every letter sent runs, compiled once (see prepared.ts).
-const insertLetter = prepared((db, $, _shape, columns) =>
+const insertLetter = prepared((db, $, count, columns) =>
   db
     .insertInto('letters')
-    .values(placeholders($, columns) as never)
+    .values(rowPlaceholders($, count, columns) as never)
     .onConflict((oc) => oc.columns(['sender_id', 'external_id']).doNothing())
     .returning('id'),
 );
@@ -125,7 +123,7 @@ export function lettersRepository(ctx: RepoContext): Repositories['letters'] {
   const { db, dialect } = ctx;
   return {
     async insertIfAbsent(l) {
-      const { rows } = await insertLetter.execute(ctx, toRow(l));
+      const { rows } = await insertLetter.executeRows(ctx, [toRow(l)]);
       return rows.length > 0;
     },
     async insertManyIfAbsent(letters) {

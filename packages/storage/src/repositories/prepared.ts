@@ -7,12 +7,31 @@ const sentinel = (name: string) => `${PREFIX}${name}`;
 
 type Slot = { name: string } | { value: unknown };
 type Template = Pick<CompiledQuery, 'sql' | 'query' | 'queryId'> & { slots: Slot[] };
-export type Placeholder = (name: string) => never;
+type Placeholder = (name: string) => never;
 type Build<R> = (db: Db, $: Placeholder, shape: number, columns: string[]) => Compilable<R>;
 
 /** `count` rows of placeholders named `<row>:<column>`, for a multi-row insert. */
 export function rowPlaceholders($: Placeholder, count: number, columns: string[]): Array<Record<string, never>> {
   return Array.from({ length: count }, (_, i) => Object.fromEntries(columns.map((c) => [c, $(`${i}:${c}`)])));
+}
+
+/**
+ * A multi-row insert into `table`, prepared for up to `maxRows` rows (a letter's own few
+ * documents or events) and run as ordinary Kysely beyond that (a shape seldom seen twice).
+ */
+export function preparedInsert(table: 'documents' | 'events', maxRows = 8) {
+  const statement = prepared((db, $, count, columns) =>
+    db.insertInto(table).values(rowPlaceholders($, count, columns) as never),
+  );
+  return async (ctx: RepoContext, rows: Array<Record<string, unknown>>): Promise<void> => {
+    if (rows.length === 0) return;
+    if (rows.length <= maxRows) await statement.executeRows(ctx, rows);
+    else
+      await ctx.db
+        .insertInto(table)
+        .values(rows as never)
+        .execute();
+  };
 }
 
 /**

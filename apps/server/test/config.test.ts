@@ -1,0 +1,28 @@
+import { loadConfig } from '@postkasse/server';
+import { describe, expect, it } from 'vitest';
+
+describe('configuration: where documents are kept', () => {
+  const base = { POSTKASSE_DATA_DIR: '/tmp/pk-config-test' };
+
+  it('keeps documents up to 256 KiB in the database with SQLite, and every one as a file with PostgreSQL', () => {
+    expect(loadConfig(base).blobInlineMaxBytes).toBe(256 * 1024);
+    expect(loadConfig({ ...base, DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x' }).blobInlineMaxBytes).toBe(0);
+  });
+
+  it('takes a limit of its own, 0 for files only, on either database', () => {
+    expect(loadConfig({ ...base, POSTKASSE_BLOB_INLINE_MAX_BYTES: '0' }).blobInlineMaxBytes).toBe(0);
+    expect(
+      loadConfig({
+        ...base,
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x',
+        POSTKASSE_BLOB_INLINE_MAX_BYTES: '65536',
+      }).blobInlineMaxBytes,
+    ).toBe(65536);
+  });
+
+  it.each(['-1', '1.5', 'many', String(16 * 1024 * 1024 + 1)])('refuses %s with the variable named', (value) => {
+    expect(() => loadConfig({ ...base, POSTKASSE_BLOB_INLINE_MAX_BYTES: value })).toThrow(
+      /POSTKASSE_BLOB_INLINE_MAX_BYTES must be an integer 0-16777216/,
+    );
+  });
+});
