@@ -634,15 +634,41 @@ export type Repositories = {
  * together (group commit), each isolated by a savepoint. A unit must only touch the repositories
  * it is handed, and resolves only after its data is durably committed.
  */
+/** A new letter with what is stored with it, in one unit of work. */
+export type NewLetterUnit = {
+  letter: Letter;
+  documents: StoredDocument[];
+  events: NewEvent[];
+  jobs: NewJob[];
+  /** Sealed documents kept as database rows (see BlobStore.rowMaxBytes), stored with the letter. */
+  blobs: BlobRow[];
+};
+export type BlobRow = { key: string; data: Uint8Array };
+
 export type Store = {
   readonly dialect: 'sqlite' | 'postgres';
   read: Repositories;
   write<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * The units of work every letter sent runs. They only insert and read nothing first, so a
+   * store can run them wherever its writer is (SQLite: on a writer thread, off the event loop).
+   */
+  insert: {
+    /** The letter with its documents, events and jobs; false, with nothing stored, when the sender used its id already. */
+    letter(unit: NewLetterUnit): Promise<boolean>;
+    /** A blob kept in the database; false when its key exists already. */
+    blob(key: string, data: Uint8Array, createdAt: string): Promise<boolean>;
+  };
   ping(): Promise<void>;
   close(): Promise<void>;
 };
 
 export type BlobStore = {
+  /**
+   * Blobs up to this size are kept as database rows, so they can be stored in the unit of work
+   * of the rows that point at them (NewLetterUnit.blobs) instead of being put first. Absent: none.
+   */
+  readonly rowMaxBytes?: number;
   put(key: string, data: Uint8Array): Promise<void>;
   get(key: string): Promise<Uint8Array>;
   delete(key: string): Promise<void>;

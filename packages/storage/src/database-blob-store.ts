@@ -16,9 +16,10 @@ export type DatabaseBlobStoreOptions = {
  */
 export function databaseBlobStore(store: Store, files: BlobStore, options: DatabaseBlobStoreOptions): BlobStore {
   return {
+    rowMaxBytes: options.inlineMaxBytes,
     async put(key, data) {
       if (data.byteLength > options.inlineMaxBytes) return files.put(key, data);
-      const inserted = await store.write((repos) => repos.blobContents.insert(key, data, new Date().toISOString()));
+      const inserted = await store.insert.blob(key, data, new Date().toISOString());
       if (!inserted) throw new Error(`blob ${key} exists already`);
     },
     async get(key) {

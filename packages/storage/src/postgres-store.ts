@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type pg from 'pg';
 import { migrateToLatest } from './migrate.js';
 import { createRepositories } from './repositories/index.js';
+import { blobUnit, letterUnit, runGuarded } from './repositories/units.js';
 import type { Database } from './schema/index.js';
 
 const TIMESTAMPTZ = 1184;
@@ -36,6 +37,11 @@ export async function openPostgresStore(
     read: readRepos,
     write<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
       return db.transaction().execute((trx) => work(createRepositories({ db: trx, dialect: 'postgres' })));
+    },
+    insert: {
+      letter: (unit) =>
+        db.transaction().execute((trx) => runGuarded(trx, letterUnit({ db: trx, dialect: 'postgres' }, unit))),
+      blob: (key, data, createdAt) => runGuarded(db, blobUnit({ db, dialect: 'postgres' }, key, data, createdAt)),
     },
     async ping() {
       await sql`select 1`.execute(db);

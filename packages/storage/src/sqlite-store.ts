@@ -1,11 +1,12 @@
 import { open } from 'node:fs/promises';
-import type { Repositories, Store } from '@postkasse/core';
+import type { NewLetterUnit, Repositories, Store } from '@postkasse/core';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { migrateToLatest } from './migrate.js';
 import { createRepositories } from './repositories/index.js';
+import { blobUnit, type GuardedUnit, letterUnit, runGuarded } from './repositories/units.js';
 import type { Database } from './schema/index.js';
-import { startCheckpointer } from './sqlite-checkpointer.js';
+import { SqliteThreadReadDialect, startSqliteThread } from './sqlite-thread.js';
 
 type Unit = {
   work: (repos: Repositories) => Promise<unknown>;
@@ -16,6 +17,12 @@ type Unit = {
 export type SqliteStoreOptions = {
   /** At most this many units of work share one commit. */
   maxBatch?: number;
+  /**
+   * Run the reads, and the inserts of new letters and blobs with their commits and fsyncs, on a
+   * thread of their own (the default). Without it everything runs on the event loop: the writes
+   * on its writer connection, the reads on a read-only connection.
+   */
+  thread?: boolean;
 };
 
 /**
@@ -39,7 +46,7 @@ function cachePreparedStatements(conn: SQLite.Database, max = 500): void {
   }) as typeof conn.prepare;
 }
 
-function openConnection(file: string, readonly: boolean): SQLite.Database {
+function openConnection(file: string, readonly: boolean, autocheckpoint = true): SQLite.Database {
   const conn = new SQLite(file, { readonly, fileMustExist: readonly });
   cachePreparedStatements(conn);
   conn.pragma('busy_timeout = 10000');
@@ -50,11 +57,9 @@ function openConnection(file: string, readonly: boolean): SQLite.Database {
     // FULL's guarantee (an acknowledged commit survives power loss) without blocking the server.
     conn.pragma('synchronous = NORMAL');
     conn.pragma('foreign_keys = ON');
-    // The checkpointer thread copies committed pages into the database file off the event loop.
-    // Under a steady load its PASSIVE checkpoints never find the log idle enough to start it
-    // over, so the log grows to this threshold (about 40 MB); the writer's own checkpoint then
-    // finds nearly every page copied already, fsyncs and lets the log start over.
-    conn.pragma('wal_autocheckpoint = 10000');
+    // With a writer thread, SQLite's automatic checkpoint (copying megabytes into the database
+    // file and fsyncing it inside a commit) runs only there, never on the event loop.
+    if (!autocheckpoint) conn.pragma('wal_autocheckpoint = 0');
   }
   return conn;
 }
@@ -97,17 +102,40 @@ function walSyncer(walFile: string) {
 }
 
 /**
- * SQLite in WAL mode with one writer connection and one reader connection. Writes are
- * group-committed: units of work that arrive while a commit is in progress are run together in
- * the next transaction, each inside its own savepoint, so one failing unit rolls back alone and
- * many letters share one fsync.
+ * SQLite in WAL mode: a thread with a connection of its own for the reads and for the inserts
+ * every letter sent runs (units described as data: see sqlite-thread.ts), and a writer
+ * connection on the event loop for every other unit of work. Writes are group-committed on both
+ * writers: units of work that arrive while a commit is in progress are run together in the next
+ * transaction, each inside its own savepoint, so one failing unit rolls back alone and many
+ * letters share one fsync. The two writers take turns (the event loop's asks the thread to pause
+ * between batches), so neither ever waits on SQLite's lock.
  */
 export async function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Promise<Store> {
   const maxBatch = options.maxBatch ?? 200;
-  const writerConnection = openConnection(file, false);
+  const useThread = options.thread ?? true;
+  const writerConnection = openConnection(file, false, !useThread);
   const writer = new Kysely<Database>({ dialect: new SqliteDialect({ database: writerConnection }) });
   await migrateToLatest(writer, 'sqlite');
-  const reader = new Kysely<Database>({ dialect: new SqliteDialect({ database: openConnection(file, true) }) });
+  // The writer's own automatic checkpoint stays as a safety net at 10,000 pages (about 40 MB):
+  // under a steady load PASSIVE checkpoints cannot let the log start over, and this one then
+  // finds nearly every page copied already.
+  const thread = useThread ? startSqliteThread(file, { maxBatch, autocheckpointPages: 10_000 }) : null;
+  // Reads get a thread of their own, which also runs PASSIVE checkpoints: a read never waits
+  // for a batch of writes, and a commit seldom has pages left to copy into the database file.
+  const readerThread = useThread
+    ? startSqliteThread(file, {
+        maxBatch,
+        readonly: true,
+        cacheKib: 2048,
+        checkpointMs: 100,
+        onWarning: (message) => process.emitWarning(message),
+      })
+    : null;
+  const reader = new Kysely<Database>({
+    dialect: readerThread
+      ? new SqliteThreadReadDialect(readerThread)
+      : new SqliteDialect({ database: openConnection(file, true) }),
+  });
   const readRepos = createRepositories({ db: reader, dialect: 'sqlite' });
 
   const queue: Unit[] = [];
@@ -120,9 +148,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
   const writeRepos = createRepositories({ db: writer, dialect: 'sqlite' });
 
   const wal = walSyncer(`${file}-wal`);
-  const checkpointer = startCheckpointer(file, {
-    onError: (message) => process.emitWarning(`SQLite checkpoint failed: ${message}`),
-  });
+  const writeCtx = { db: writer, dialect: 'sqlite' as const };
 
   // The transaction's own statements go straight to the connection (prepared once): they run
   // for every unit of work, and only this loop uses the writer between its awaits.
@@ -137,6 +163,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
 
   async function runBatch(units: Unit[]): Promise<void> {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    await thread?.pause();
     try {
       tx.begin.run();
       for (const unit of units) {
@@ -160,6 +187,8 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
       }
       for (const unit of units) unit.reject(error);
       return;
+    } finally {
+      thread?.resume();
     }
     // The next batch may run while this one's WAL frames are being synced.
     void wal.sync().then(
@@ -188,16 +217,28 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
     }
   }
 
+  function write<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    if (closed) return Promise.reject(new Error('the store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      // Let the requests already in flight join this commit before it starts.
+      if (!running) setImmediate(() => void drain());
+    });
+  }
+
+  /** A guarded unit: on the writer thread, or as an ordinary unit of work without one. */
+  function runUnit(unit: GuardedUnit): Promise<boolean> {
+    if (closed) return Promise.reject(new Error('the store is closed'));
+    return thread ? thread.run(unit) : write(() => runGuarded(writer, unit));
+  }
+
   return {
     dialect: 'sqlite',
     read: readRepos,
-    write<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
-      if (closed) return Promise.reject(new Error('the store is closed'));
-      return new Promise<T>((resolve, reject) => {
-        queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
-        // Let the requests already in flight join this commit before it starts.
-        if (!running) setImmediate(() => void drain());
-      });
+    write,
+    insert: {
+      letter: (unit: NewLetterUnit) => runUnit(letterUnit(writeCtx, unit)),
+      blob: (key: string, data: Uint8Array, createdAt: string) => runUnit(blobUnit(writeCtx, key, data, createdAt)),
     },
     async ping() {
       await sql`select 1`.execute(reader);
@@ -205,9 +246,10 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
     async close() {
       closed = true;
       while (running || queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+      await thread?.close();
+      await readerThread?.close();
       await wal.sync();
       await wal.close();
-      await checkpointer.close();
       await reader.destroy();
       await writer.destroy();
     },

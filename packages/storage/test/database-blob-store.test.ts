@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BlobStore, Store } from '@postkasse/core';
@@ -90,29 +90,5 @@ describe.each(dialects)('the database blob store (%s)', (dialect) => {
     const added = all.filter((k) => !existing.has(k)).sort();
     expect(added).toEqual([...fresh, fileKey].sort());
     expect((await listed(before)).filter((k) => !existing.has(k))).toEqual([]);
-  });
-});
-
-describe('the SQLite checkpointer', () => {
-  it('copies committed pages into the database file off the writer, and lets the store close', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pk-ckpt-'));
-    try {
-      const file = join(dir, 'db.sqlite');
-      const store = await openSqliteStore(file);
-      const sizeBefore = (await stat(file)).size;
-      for (let i = 0; i < 40; i++) {
-        await store.write((r) => r.blobContents.insert(randomUUID(), randomBytes(32 * 1024), new Date().toISOString()));
-      }
-      // Far below the writer's own threshold (10,000 pages): only the checkpointer moves pages.
-      let size = sizeBefore;
-      for (let i = 0; i < 50 && size < sizeBefore + 40 * 32 * 1024; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        size = (await stat(file)).size;
-      }
-      expect(size).toBeGreaterThanOrEqual(sizeBefore + 40 * 32 * 1024);
-      await store.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });

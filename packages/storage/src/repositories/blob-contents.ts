@@ -9,13 +9,26 @@ const insertBlob = prepared((db, $) =>
     .onConflict((oc) => oc.column('key').doNothing())
     .returning('key'),
 );
+const insertBlobRow = prepared((db, $) =>
+  db.insertInto('blob_contents').values({ key: $('key'), created_at: $('created_at'), data: $('data') }),
+);
 const blobByKey = prepared((db, $) => db.selectFrom('blob_contents').select('data').where('key', '=', $('key')));
+
+/** The insert of a blob unless its key exists (then it returns no row), compiled. */
+export function blobInsertStatement(ctx: RepoContext, key: string, data: Uint8Array, createdAt: string) {
+  return insertBlob.compile(ctx, { key, created_at: createdAt, data: toBytes(data) });
+}
+
+/** The insert of a blob that belongs to a new row (its key is new: taken, it fails), compiled. */
+export function blobRowStatement(ctx: RepoContext, key: string, data: Uint8Array, createdAt: string) {
+  return insertBlobRow.compile(ctx, { key, created_at: createdAt, data: toBytes(data) });
+}
 
 export function blobContentsRepository(ctx: RepoContext): Repositories['blobContents'] {
   const { db } = ctx;
   return {
     async insert(key, data, createdAt) {
-      const { rows } = await insertBlob.execute(ctx, { key, created_at: createdAt, data: toBytes(data) });
+      const { rows } = await ctx.db.executeQuery(blobInsertStatement(ctx, key, data, createdAt));
       return rows.length > 0;
     },
     async get(key) {

@@ -1,7 +1,8 @@
 import type { Repositories, StoredDocument } from '@postkasse/core';
+import type { CompiledQuery } from 'kysely';
 import type { DocumentRow } from '../schema/documents.js';
 import { preparedInsert } from './prepared.js';
-import { type RepoContext, toBytes } from './shared.js';
+import { type RepoContext, runStatement, toBytes } from './shared.js';
 
 const toDocument = (r: DocumentRow): StoredDocument => ({
   id: r.id,
@@ -21,26 +22,33 @@ const toDocument = (r: DocumentRow): StoredDocument => ({
 
 const insertDocuments = preparedInsert('documents');
 
+/** The insert of a letter's documents, compiled (null for none). */
+export function documentsInsertStatement(ctx: RepoContext, docs: StoredDocument[]): CompiledQuery | null {
+  return insertDocuments(
+    ctx,
+    docs.map((d) => ({
+      id: d.id,
+      letter_id: d.letterId,
+      ordinal: d.ordinal,
+      role: d.role,
+      title: d.title,
+      filename: d.filename,
+      media_type: d.mediaType,
+      language: d.language,
+      size: d.size,
+      sha256: d.sha256,
+      blob_key: d.blobKey,
+      wrapped_key: toBytes(d.wrappedKey),
+      content_id: d.contentId === d.id ? null : d.contentId,
+    })),
+  );
+}
+
 export function documentsRepository(ctx: RepoContext): Repositories['documents'] {
   const { db } = ctx;
   return {
     async insertMany(docs) {
-      const rows = docs.map((d) => ({
-        id: d.id,
-        letter_id: d.letterId,
-        ordinal: d.ordinal,
-        role: d.role,
-        title: d.title,
-        filename: d.filename,
-        media_type: d.mediaType,
-        language: d.language,
-        size: d.size,
-        sha256: d.sha256,
-        blob_key: d.blobKey,
-        wrapped_key: toBytes(d.wrappedKey),
-        content_id: d.contentId === d.id ? null : d.contentId,
-      }));
-      await insertDocuments(ctx, rows);
+      await runStatement(ctx, documentsInsertStatement(ctx, docs));
     },
     async listByLetter(letterId) {
       const rows = await db

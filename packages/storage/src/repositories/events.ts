@@ -1,12 +1,12 @@
-import type { FeedCursor, FeedEvent, LetterEvent, Repositories } from '@postkasse/core';
-import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import type { FeedCursor, FeedEvent, LetterEvent, NewEvent, Repositories } from '@postkasse/core';
+import { type CompiledQuery, type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { Database } from '../schema/index.js';
 
 import { preparedInsert } from './prepared.js';
 
 type FeedTables = Database & { e: Database['events']; l: Database['letters'] };
 
-import type { RepoContext } from './shared.js';
+import { type RepoContext, runStatement } from './shared.js';
 
 type Row = {
   seq: number | string;
@@ -29,6 +29,21 @@ const toEvent = (r: Row): LetterEvent => ({
 });
 
 const insertEvents = preparedInsert('events');
+
+/** The insert of events, compiled (null for none). */
+export function eventsInsertStatement(ctx: RepoContext, events: NewEvent[]): CompiledQuery | null {
+  return insertEvents(
+    ctx,
+    events.map((e) => ({
+      id: e.id,
+      letter_id: e.letterId,
+      sender_id: e.senderId,
+      type: e.type,
+      at: e.at,
+      data: JSON.stringify(e.data),
+    })),
+  );
+}
 
 export function eventsRepository(ctx: RepoContext): Repositories['events'] {
   const { db, dialect } = ctx;
@@ -95,15 +110,7 @@ export function eventsRepository(ctx: RepoContext): Repositories['events'] {
 
   return {
     async append(events) {
-      const rows = events.map((e) => ({
-        id: e.id,
-        letter_id: e.letterId,
-        sender_id: e.senderId,
-        type: e.type,
-        at: e.at,
-        data: JSON.stringify(e.data),
-      }));
-      await insertEvents(ctx, rows);
+      await runStatement(ctx, eventsInsertStatement(ctx, events));
     },
     async listByLetter(letterId) {
       const rows = await db

@@ -1,6 +1,7 @@
-import type { Job, Repositories } from '@postkasse/core';
+import type { Job, NewJob, Repositories } from '@postkasse/core';
+import type { CompiledQuery } from 'kysely';
 import type { JobRow } from '../schema/delivery.js';
-import type { RepoContext } from './shared.js';
+import { type RepoContext, runStatement } from './shared.js';
 
 const toJob = (r: JobRow): Job => ({
   id: r.id,
@@ -15,33 +16,39 @@ const toJob = (r: JobRow): Job => ({
   createdAt: r.created_at,
 });
 
+/** The insert of new jobs, compiled (null for none). */
+export function jobsInsertStatement({ db }: RepoContext, jobs: NewJob[]): CompiledQuery | null {
+  if (jobs.length === 0) return null;
+  const now = new Date().toISOString();
+  return db
+    .insertInto('jobs')
+    .values(
+      jobs.map((j) => ({
+        id: j.id,
+        kind: j.kind,
+        ref: j.ref,
+        payload: JSON.stringify(j.payload),
+        run_at: j.runAt,
+        status: 'pending',
+        attempts: 0,
+        locked_until: null,
+        last_error: null,
+        created_at: now,
+      })),
+    )
+    .compile();
+}
+
 /**
  * The durable job table. A job is pending until a worker leases it (running, until
  * `locked_until`); done jobs are deleted, jobs that gave up stay as dead for the operator. A
  * worker that dies leaves its lease to run out, and the job is taken again (at least once).
  */
-export function jobsRepository({ db, dialect }: RepoContext): Repositories['jobs'] {
+export function jobsRepository(ctx: RepoContext): Repositories['jobs'] {
+  const { db, dialect } = ctx;
   return {
     async enqueue(jobs) {
-      if (jobs.length === 0) return;
-      const now = new Date().toISOString();
-      await db
-        .insertInto('jobs')
-        .values(
-          jobs.map((j) => ({
-            id: j.id,
-            kind: j.kind,
-            ref: j.ref,
-            payload: JSON.stringify(j.payload),
-            run_at: j.runAt,
-            status: 'pending',
-            attempts: 0,
-            locked_until: null,
-            last_error: null,
-            created_at: now,
-          })),
-        )
-        .execute();
+      await runStatement(ctx, jobsInsertStatement(ctx, jobs));
     },
     async claimDue(now, limit, lockedUntil) {
       let due = db

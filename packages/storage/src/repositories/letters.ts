@@ -94,6 +94,11 @@ const insertLetter = prepared((db, $, count, columns) =>
     .onConflict((oc) => oc.columns(['sender_id', 'external_id']).doNothing())
     .returning('id'),
 );
+/** The insert of a new letter unless the sender used its id already (then it returns no row), compiled. */
+export function letterInsertStatement(ctx: RepoContext, l: Letter) {
+  return insertLetter.compileRows(ctx, [toRow(l)]);
+}
+
 const letterByExternalId = prepared((db, $) =>
   db
     .selectFrom('letters')
@@ -123,7 +128,7 @@ export function lettersRepository(ctx: RepoContext): Repositories['letters'] {
   const { db, dialect } = ctx;
   return {
     async insertIfAbsent(l) {
-      const { rows } = await insertLetter.executeRows(ctx, [toRow(l)]);
+      const { rows } = await ctx.db.executeQuery(letterInsertStatement(ctx, l));
       return rows.length > 0;
     },
     async insertManyIfAbsent(letters) {

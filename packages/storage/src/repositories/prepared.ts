@@ -17,20 +17,20 @@ export function rowPlaceholders($: Placeholder, count: number, columns: string[]
 
 /**
  * A multi-row insert into `table`, prepared for up to `maxRows` rows (a letter's own few
- * documents or events) and run as ordinary Kysely beyond that (a shape seldom seen twice).
+ * documents or events) and compiled by ordinary Kysely beyond that (a shape seldom seen twice).
+ * Answers the compiled statement (null for no rows), to run now or in a unit of work elsewhere.
  */
 export function preparedInsert(table: 'documents' | 'events', maxRows = 8) {
   const statement = prepared((db, $, count, columns) =>
     db.insertInto(table).values(rowPlaceholders($, count, columns) as never),
   );
-  return async (ctx: RepoContext, rows: Array<Record<string, unknown>>): Promise<void> => {
-    if (rows.length === 0) return;
-    if (rows.length <= maxRows) await statement.executeRows(ctx, rows);
-    else
-      await ctx.db
-        .insertInto(table)
-        .values(rows as never)
-        .execute();
+  return (ctx: RepoContext, rows: Array<Record<string, unknown>>): CompiledQuery | null => {
+    if (rows.length === 0) return null;
+    if (rows.length <= maxRows) return statement.compileRows(ctx, rows);
+    return ctx.db
+      .insertInto(table)
+      .values(rows as never)
+      .compile();
   };
 }
 
@@ -61,27 +61,39 @@ export function prepared<R>(build: Build<R>) {
     }
     return t;
   }
-  function run(ctx: RepoContext, t: Template, value: (name: string) => unknown): Promise<QueryResult<R>> {
+  function bind(t: Template, value: (name: string) => unknown): CompiledQuery<R> {
     const parameters = t.slots.map((slot) => ('value' in slot ? slot.value : value(slot.name)));
-    return ctx.db.executeQuery<R>({ sql: t.sql, query: t.query, queryId: t.queryId, parameters });
+    return { sql: t.sql, query: t.query, queryId: t.queryId, parameters } as CompiledQuery<R>;
   }
   const missing = (name: string) => {
     throw new Error(`prepared query: no value for parameter ${name}`);
   };
-  return {
-    async execute(ctx: RepoContext, args: Record<string, unknown>): Promise<QueryResult<R>> {
-      const t = template(ctx, 1, () => Object.keys(args));
-      return run(ctx, t, (name) => (name in args ? args[name] : missing(name)));
-    },
-    /** A multi-row insert of `rows` (at least one), prepared once per number of rows. */
-    async executeRows(ctx: RepoContext, rows: Array<Record<string, unknown>>): Promise<QueryResult<R>> {
-      const t = template(ctx, rows.length, () => Object.keys(rows[0] ?? {}));
-      return run(ctx, t, (name) => {
+  const compile = (ctx: RepoContext, args: Record<string, unknown>): CompiledQuery<R> =>
+    bind(
+      template(ctx, 1, () => Object.keys(args)),
+      (name) => (name in args ? args[name] : missing(name)),
+    );
+  const compileRows = (ctx: RepoContext, rows: Array<Record<string, unknown>>): CompiledQuery<R> =>
+    bind(
+      template(ctx, rows.length, () => Object.keys(rows[0] ?? {})),
+      (name) => {
         const colon = name.indexOf(':');
         const row = rows[Number(name.slice(0, colon))];
         const column = name.slice(colon + 1);
         return row && column in row ? row[column] : missing(name);
-      });
+      },
+    );
+  return {
+    /** The query with these values, compiled but not run (for a unit of work run elsewhere). */
+    compile,
+    /** A multi-row insert of `rows` (at least one), compiled but not run. */
+    compileRows,
+    async execute(ctx: RepoContext, args: Record<string, unknown>): Promise<QueryResult<R>> {
+      return ctx.db.executeQuery(compile(ctx, args));
+    },
+    /** A multi-row insert of `rows` (at least one), prepared once per number of rows. */
+    async executeRows(ctx: RepoContext, rows: Array<Record<string, unknown>>): Promise<QueryResult<R>> {
+      return ctx.db.executeQuery(compileRows(ctx, rows));
     },
   };
 }

@@ -1,8 +1,13 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database, Dialect } from '../schema/index.js';
 
 export type Db = Kysely<Database>;
 export type RepoContext = { db: Db; dialect: Dialect };
+
+/** Runs a compiled statement (none: nothing to do). */
+export async function runStatement(ctx: RepoContext, statement: CompiledQuery | null): Promise<void> {
+  if (statement) await ctx.db.executeQuery(statement);
+}
 
 export const bool = (v: boolean): number => (v ? 1 : 0);
 export const toBytes = (v: Uint8Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);

@@ -1,0 +1,447 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+
+/**
+ * The writer thread's body (plain JavaScript, so it needs no TypeScript loader). It owns a
+ * connection of its own and runs guarded units (see repositories/units.ts) with group commit:
+ * the units that arrived while the last commit ran share the next transaction, each in a
+ * savepoint of its own (one failing unit rolls back alone). `synchronous = NORMAL`: the commit
+ * writes the log without syncing it, then the thread fdatasyncs the log on the thread pool,
+ * coalescing syncs, and answers a unit only once its commit is on disk (FULL's guarantee) while
+ * the next batch already runs. SQLite's automatic checkpoint also runs here, inside the commit
+ * that crosses its threshold (NORMAL syncs the log before a checkpoint copies from it).
+ *
+ * The event loop's own writer connection takes its turn through `control` (shared memory):
+ * [0] the main thread wants the write lock, [1] this thread is inside a transaction. This
+ * thread sets [1] and then reads [0]; the main thread sets [0] and then reads [1]; so at most
+ * one of them goes on. While the main thread has its turn, this thread starts no batch but
+ * still answers reads (a unit of work on the event loop may read through the store).
+ */
+const workerSource = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file, { fileMustExist: true });
+db.pragma('busy_timeout = 10000');
+db.pragma('synchronous = NORMAL');
+db.pragma('foreign_keys = ON');
+db.pragma('cache_size = -' + workerData.cacheKib);
+db.pragma('wal_autocheckpoint = ' + workerData.autocheckpointPages);
+const control = new Int32Array(workerData.control);
+// PASSIVE checkpoints copy committed pages into the database file without waiting for or
+// blocking any writer, so the writer's own checkpoint (inside a commit) finds little left to do.
+const checkpoints = workerData.checkpointMs
+  ? setInterval(() => {
+      try {
+        db.pragma('wal_checkpoint(PASSIVE)');
+      } catch (error) {
+        parentPort.postMessage({ type: 'warning', message: 'SQLite checkpoint failed: ' + problem(error).message });
+      }
+    }, workerData.checkpointMs)
+  : null;
+const WANTS = 0;
+const IN_TX = 1;
+const statements = new Map();
+function prepare(source) {
+  let statement = statements.get(source);
+  if (!statement) {
+    statement = db.prepare(source);
+    if (statements.size >= 200) statements.delete(statements.keys().next().value);
+    statements.set(source, statement);
+  }
+  return statement;
+}
+const tx = {
+  begin: db.prepare('begin immediate'),
+  savepoint: db.prepare('savepoint unit'),
+  release: db.prepare('release savepoint unit'),
+  rollbackUnit: db.prepare('rollback to savepoint unit'),
+  commit: db.prepare('commit'),
+  rollback: db.prepare('rollback'),
+};
+const problem = (e) => ({ message: String((e && e.message) || e), code: e && typeof e.code === 'string' ? e.code : undefined });
+// True: this thread may start a transaction. False: the main thread has its turn; batches wait
+// for it to end (reads go on meanwhile).
+function enter() {
+  Atomics.store(control, IN_TX, 1);
+  if (Atomics.load(control, WANTS) === 0) return true;
+  Atomics.store(control, IN_TX, 0);
+  Atomics.notify(control, IN_TX);
+  return false;
+}
+function leave() {
+  Atomics.store(control, IN_TX, 0);
+  Atomics.notify(control, IN_TX);
+}
+// Parameters come as JSON text (cheaper to pass than many values) with the bytes in one buffer
+// of their own: {"$": [offset, length]} marks where a byte value goes.
+function decode(unit) {
+  if (!unit.json) return unit.parameters.map((values) => values.map(asBuffer));
+  const bytes = Buffer.from(unit.bytes);
+  return JSON.parse(unit.json).map((values) =>
+    values.map((v) => (v !== null && typeof v === 'object' ? bytes.subarray(v.$[0], v.$[0] + v.$[1]) : v)),
+  );
+}
+function runUnit(unit) {
+  const parameters = decode(unit);
+  for (let i = 0; i < unit.sql.length; i++) {
+    const statement = prepare(unit.sql[i]);
+    const values = parameters[i];
+    const changed = statement.reader ? statement.all(values).length : statement.run(values).changes;
+    if (i === 0 && changed === 0) return false;
+  }
+  return true;
+}
+function runBatch(units) {
+  let results = [];
+  try {
+    tx.begin.run();
+    for (const unit of units) {
+      tx.savepoint.run();
+      try {
+        const value = runUnit(unit);
+        tx.release.run();
+        results.push({ id: unit.id, ok: true, value });
+      } catch (error) {
+        tx.rollbackUnit.run();
+        tx.release.run();
+        results.push({ id: unit.id, ok: false, error: problem(error) });
+      }
+    }
+    tx.commit.run();
+  } catch (error) {
+    try {
+      if (db.inTransaction) tx.rollback.run();
+    } catch {}
+    const failure = problem(error);
+    results = units.map((unit) => ({ id: unit.id, ok: false, error: failure }));
+  } finally {
+    leave();
+  }
+  afterSync(results);
+}
+// Answers wait for the fdatasync that started after their commit. Syncs coalesce: batches that
+// commit while one runs wait together for the next.
+let wal = null;
+let syncing = false;
+let waiting = [];
+function afterSync(results) {
+  waiting.push(...results);
+  if (!syncing) sync();
+}
+function sync() {
+  const answers = waiting;
+  waiting = [];
+  syncing = true;
+  wal ??= fs.openSync(workerData.file + '-wal', 'r');
+  fs.fdatasync(wal, (error) => {
+    syncing = false;
+    const failure = error && problem(error);
+    parentPort.postMessage({
+      type: 'done',
+      results: failure ? answers.map((a) => ({ id: a.id, ok: false, error: failure })) : answers,
+    });
+    if (waiting.length > 0) sync();
+    else if (closing && queue.length === 0) finish();
+  });
+}
+function finish() {
+  if (checkpoints) clearInterval(checkpoints);
+  if (wal !== null) fs.closeSync(wal);
+  db.close();
+  parentPort.close();
+}
+// Reads run at once, outside any transaction (a batch runs to its end before the next message
+// is taken), on this connection whose page cache its own commits leave valid.
+function asBuffer(v) {
+  return v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
+}
+function read(message) {
+  let answer;
+  try {
+    const statement = prepare(message.sql);
+    if (!statement.readonly) throw new Error('only statements that read run outside a unit of work');
+    const rows = statement.reader ? statement.all(message.parameters.map(asBuffer)) : [];
+    answer = { type: 'rows', id: message.id, rows };
+  } catch (error) {
+    answer = { type: 'rows', id: message.id, error: problem(error) };
+  }
+  parentPort.postMessage(answer);
+}
+let queue = [];
+let scheduled = false;
+let waitingForMain = false;
+let closing = false;
+function schedule() {
+  if (scheduled || waitingForMain) return;
+  scheduled = true;
+  setImmediate(drain);
+}
+function waitForMain() {
+  waitingForMain = true;
+  const resume = () => {
+    waitingForMain = false;
+    schedule();
+  };
+  const wait = Atomics.waitAsync(control, WANTS, 1);
+  if (wait.async) wait.value.then(resume);
+  else resume();
+}
+function drain() {
+  scheduled = false;
+  while (queue.length > 0) {
+    if (!enter()) return waitForMain();
+    runBatch(queue.splice(0, workerData.maxBatch));
+  }
+  if (closing && !syncing) finish();
+}
+parentPort.on('message', (message) => {
+  if (message.type === 'read') return read(message);
+  if (message.type === 'unit') queue.push(message.unit);
+  else if (message.type === 'close') closing = true;
+  schedule();
+});
+`;
+
+type WorkerProblem = { message: string; code?: string };
+type WorkerMessage =
+  | {
+      type: 'done';
+      results: Array<{ id: number; ok: true; value: boolean } | { id: number; ok: false; error: WorkerProblem }>;
+    }
+  | { type: 'rows'; id: number; rows: Array<Record<string, unknown>>; error?: undefined }
+  | { type: 'rows'; id: number; error: WorkerProblem }
+  | { type: 'warning'; message: string };
+
+export type SqliteThread = {
+  /** Runs a guarded unit (see repositories/units.ts); resolves once it is committed and on disk. */
+  run(unit: CompiledQuery[]): Promise<boolean>;
+  /** Runs a statement that only reads, outside any transaction; byte values come back as Buffers. */
+  read(sql: string, parameters: readonly unknown[]): Promise<Array<Record<string, unknown>>>;
+  /** Waits until the thread is outside a transaction and keeps it there: the event loop's turn to write. */
+  pause(): Promise<void>;
+  /** Ends the event loop's turn. */
+  resume(): void;
+  /** Runs what is queued, then stops. */
+  close(): Promise<void>;
+};
+
+export type SqliteThreadOptions = {
+  maxBatch: number;
+  /** A thread for reads only (and checkpoints): statements that write are refused. */
+  readonly?: boolean;
+  /** Run a PASSIVE checkpoint this often (milliseconds); off when absent. */
+  checkpointMs?: number;
+  /** Said once for each distinct failure of a checkpoint. */
+  onWarning?: (message: string) => void;
+  /** The thread's page cache, in KiB. */
+  cacheKib?: number;
+  /** SQLite's automatic checkpoint threshold for the thread's commits, in pages. */
+  autocheckpointPages?: number;
+};
+
+type EncodedUnit = { id: number; sql: string[] } & (
+  | { json: string; bytes: ArrayBuffer }
+  | { json?: undefined; parameters: unknown[][] }
+);
+
+/**
+ * A unit as the thread takes it. Cloning a message of many small values costs the event loop
+ * more than writing them as one JSON string; byte values go in one buffer that is handed over,
+ * not copied. Values JSON cannot carry exactly (bigints, NaN, infinities) go as they are.
+ */
+function encodeUnit(id: number, unit: CompiledQuery[]): { message: EncodedUnit; transfer: ArrayBuffer[] } {
+  const sql = unit.map((s) => s.sql);
+  let size = 0;
+  let plain = true;
+  for (const s of unit) {
+    for (const v of s.parameters) {
+      if (v instanceof Uint8Array) size += v.byteLength;
+      else if (typeof v === 'bigint' || (typeof v === 'number' && !Number.isFinite(v))) plain = false;
+    }
+  }
+  if (!plain) return { message: { id, sql, parameters: unit.map((s) => [...s.parameters]) }, transfer: [] };
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  const json = JSON.stringify(
+    unit.map((s) =>
+      s.parameters.map((v) => {
+        if (!(v instanceof Uint8Array)) return v;
+        bytes.set(v, offset);
+        offset += v.byteLength;
+        return { $: [offset - v.byteLength, v.byteLength] };
+      }),
+    ),
+  );
+  return { message: { id, sql, json, bytes: bytes.buffer }, transfer: [bytes.buffer] };
+}
+
+function toError(problem: WorkerProblem): Error {
+  return Object.assign(new Error(problem.message), problem.code ? { code: problem.code } : {});
+}
+
+/** Rows as the event loop's own connection gives them: byte values as Buffers, not bare Uint8Arrays. */
+function withBuffers(rows: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  for (const row of rows) {
+    for (const key in row) {
+      const v = row[key];
+      if (v instanceof Uint8Array && !Buffer.isBuffer(v)) row[key] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    }
+  }
+  return rows;
+}
+
+/**
+ * Starts the SQLite thread. It runs, off the event loop, the inserts every letter sent runs (its
+ * row, its blob, its documents and events) with their commit and fsync, and the store's reads
+ * (on a connection whose page cache stays valid: a read-only connection beside a busy writer
+ * must drop its cache at every commit). Only units described as data are written there; every
+ * other unit of work runs on the event loop's own writer connection, which takes its turn with
+ * `pause` and `resume`.
+ */
+export function startSqliteThread(file: string, options: SqliteThreadOptions): SqliteThread {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const control = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  const worker = new Worker(workerSource, {
+    eval: true,
+    workerData: {
+      file,
+      driver,
+      control: control.buffer,
+      readonly: options.readonly ?? false,
+      checkpointMs: options.checkpointMs ?? 0,
+      maxBatch: options.maxBatch,
+      cacheKib: options.cacheKib ?? 8192,
+      autocheckpointPages: options.autocheckpointPages ?? 1000,
+    },
+    // It keeps statements and what is in flight (whose bytes live outside the heap).
+    resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 },
+  });
+  type Waiter = { resolve: (value: never) => void; reject: (error: Error) => void };
+  const pending = new Map<number, Waiter>();
+  let nextId = 1;
+  let failure: Error | null = null;
+  // Referenced only while something is in flight: an idle thread must not keep a process alive.
+  worker.unref();
+  const settled = (id: number) => {
+    const waiter = pending.get(id);
+    pending.delete(id);
+    if (pending.size === 0) worker.unref();
+    return waiter;
+  };
+  let lastWarning: string | null = null;
+  worker.on('message', (message: WorkerMessage) => {
+    if (message.type === 'warning') {
+      if (message.message !== lastWarning) options.onWarning?.(message.message);
+      lastWarning = message.message;
+      return;
+    }
+    if (message.type === 'rows') {
+      const waiter = settled(message.id);
+      if (message.error) waiter?.reject(toError(message.error));
+      else waiter?.resolve(withBuffers(message.rows) as never);
+      return;
+    }
+    for (const result of message.results) {
+      const waiter = settled(result.id);
+      if (result.ok) waiter?.resolve(result.value as never);
+      else waiter?.reject(toError(result.error));
+    }
+  });
+  const failAll = (error: Error) => {
+    failure ??= error;
+    for (const id of [...pending.keys()]) settled(id)?.reject(error);
+  };
+  worker.on('error', failAll);
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', (code) => {
+      failAll(new Error(`the SQLite thread stopped (exit ${code})`));
+      resolve();
+    }),
+  );
+  function request<T>(send: (id: number) => void): Promise<T> {
+    if (failure) return Promise.reject(failure);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve: resolve as (value: never) => void, reject });
+      send(id);
+    });
+  }
+
+  return {
+    run(unit) {
+      return request<boolean>((id) => {
+        const { message, transfer } = encodeUnit(id, unit);
+        worker.postMessage({ type: 'unit', unit: message }, transfer);
+      });
+    },
+    read(sql, parameters) {
+      return request((id) => worker.postMessage({ type: 'read', id, sql, parameters }));
+    },
+    async pause() {
+      Atomics.store(control, 0, 1);
+      while (Atomics.load(control, 1) === 1) {
+        const wait = Atomics.waitAsync(control, 1, 1);
+        if (wait.async) await wait.value;
+      }
+    },
+    resume() {
+      Atomics.store(control, 0, 0);
+      Atomics.notify(control, 0);
+    },
+    async close() {
+      if (!failure) {
+        worker.ref();
+        worker.postMessage({ type: 'close' });
+      }
+      await exited;
+    },
+  };
+}
+
+/** A Kysely dialect whose queries are the thread's reads (no transactions: those are the writers'). */
+export class SqliteThreadReadDialect implements Dialect {
+  constructor(private readonly thread: Pick<SqliteThread, 'read'>) {}
+  createAdapter() {
+    return new SqliteAdapter();
+  }
+  createQueryCompiler() {
+    return new SqliteQueryCompiler();
+  }
+  createIntrospector(db: Kysely<unknown>) {
+    return new SqliteIntrospector(db);
+  }
+  createDriver(): Driver {
+    const refuse = async (): Promise<never> => {
+      throw new Error('transactions run on the writers (Store.write), not on the read connection');
+    };
+    const connection: DatabaseConnection = {
+      executeQuery: async <R>(query: CompiledQuery) => ({
+        rows: (await this.thread.read(query.sql, query.parameters)) as R[],
+      }),
+      streamQuery: () => {
+        throw new Error('streaming is not supported on the read connection');
+      },
+    };
+    return {
+      init: async () => undefined,
+      acquireConnection: async () => connection,
+      beginTransaction: refuse,
+      commitTransaction: refuse,
+      rollbackTransaction: refuse,
+      releaseConnection: async () => undefined,
+      destroy: async () => undefined,
+    };
+  }
+}

@@ -1,0 +1,319 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Letter, NewLetterUnit, Store } from '@postkasse/core';
+import SQLite from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { letterRecord } from '../../../test/letter-record.js';
+import { createTestDatabase, testDialects } from '../../../test/postgres.js';
+import { openPostgresStore, openSqliteStore } from '../src/index.js';
+import { startSqliteThread } from '../src/sqlite-thread.js';
+
+const dialects = await testDialects();
+const now = () => new Date().toISOString();
+
+/** SQLite with and without its writer thread, and PostgreSQL: `store.insert` answers alike on all. */
+const variants = [
+  { name: 'sqlite, writer thread', dialect: 'sqlite', thread: true },
+  { name: 'sqlite, event loop only', dialect: 'sqlite', thread: false },
+  ...(dialects.includes('postgres') ? [{ name: 'postgres', dialect: 'postgres', thread: false }] : []),
+] as const;
+
+describe.each(variants)('guarded inserts ($name)', ({ dialect, thread }) => {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  let file = '';
+  const senderId = randomUUID();
+  const mailboxId = randomUUID();
+
+  beforeAll(async () => {
+    if (dialect === 'sqlite') {
+      const dir = await mkdtemp(join(tmpdir(), 'pk-writer-'));
+      file = join(dir, 'db.sqlite');
+      store = await openSqliteStore(file, { thread });
+      cleanup = () => rm(dir, { recursive: true, force: true });
+    } else {
+      const db = await createTestDatabase();
+      store = await openPostgresStore(db.url);
+      cleanup = db.drop;
+    }
+    await store.write(async (r) => {
+      await r.senders.insert({
+        id: senderId,
+        orgNumber: '974000008',
+        name: 'NAV',
+        kind: 'public',
+        status: 'active',
+        createdAt: now(),
+      });
+      await r.mailboxes.insert({
+        id: mailboxId,
+        ownerType: 'person',
+        ownerId: '12858510129',
+        name: null,
+        status: 'active',
+        wrappedKey: Buffer.from([1]),
+        createdAt: now(),
+      });
+    });
+  });
+  afterAll(async () => {
+    await store.close();
+    await cleanup();
+  });
+
+  const unit = (over: Partial<Letter> = {}, documents = 1, events = 2): NewLetterUnit => {
+    const letter = letterRecord({ senderId, recipientId: '12858510129', mailboxId, documentCount: documents, ...over });
+    return {
+      letter,
+      documents: Array.from({ length: documents }, (_, ordinal) => ({
+        id: randomUUID(),
+        letterId: letter.id,
+        ordinal,
+        role: ordinal === 0 ? ('main' as const) : ('attachment' as const),
+        title: null,
+        filename: `d${ordinal}.pdf`,
+        mediaType: 'application/pdf',
+        language: null,
+        size: 3,
+        sha256: 'x'.repeat(64),
+        blobKey: randomUUID(),
+        wrappedKey: Buffer.from([ordinal, 1, 2]),
+        contentId: randomUUID(),
+      })),
+      events: Array.from({ length: events }, (_, i) => ({
+        id: randomUUID(),
+        letterId: letter.id,
+        senderId,
+        type: i === 0 ? ('ACCEPTED' as const) : ('DELIVERED' as const),
+        at: now(),
+        data: { n: i },
+      })),
+      jobs: [{ id: randomUUID(), kind: 'letter.print_if_unread' as const, ref: letter.id, payload: {}, runAt: now() }],
+      blobs: [{ key: randomUUID(), data: randomBytes(3000) }],
+    };
+  };
+
+  it('stores a letter with its documents, events and jobs, readable at once', async () => {
+    const u = unit({}, 3, 2);
+    expect(await store.insert.letter(u)).toBe(true);
+    const letter = await store.read.letters.findByExternalId(senderId, u.letter.externalId);
+    expect(letter?.id).toBe(u.letter.id);
+    const documents = await store.read.documents.listByLetter(u.letter.id);
+    expect(documents.map((d) => d.filename)).toEqual(['d0.pdf', 'd1.pdf', 'd2.pdf']);
+    expect(Buffer.from(documents[1]!.wrappedKey)).toEqual(Buffer.from([1, 1, 2]));
+    expect(documents[2]!.contentId).toBe(u.documents[2]!.contentId);
+    const events = await store.read.events.listByLetter(u.letter.id);
+    expect(events.map((e) => [e.type, e.data])).toEqual([
+      ['ACCEPTED', { n: 0 }],
+      ['DELIVERED', { n: 1 }],
+    ]);
+    const blob = u.blobs[0]!;
+    expect(Buffer.from((await store.read.blobContents.get(blob.key))!)).toEqual(Buffer.from(blob.data));
+  });
+
+  it("answers false and stores nothing of the second letter when the sender's id is taken", async () => {
+    const first = unit();
+    const second = unit({ externalId: first.letter.externalId });
+    expect(await store.insert.letter(first)).toBe(true);
+    expect(await store.insert.letter(second)).toBe(false);
+    expect(await store.read.letters.getMany([first.letter.id, second.letter.id])).toHaveLength(1);
+    expect(await store.read.documents.listByLetter(second.letter.id)).toEqual([]);
+    expect(await store.read.events.listByLetter(second.letter.id)).toEqual([]);
+    expect(await store.read.blobContents.get(second.blobs[0]!.key)).toBeNull();
+  });
+
+  it('stores one of many concurrent letters with the same id', async () => {
+    const externalId = randomUUID();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => store.insert.letter(unit({ externalId }))));
+    expect(answers.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('rolls back a failing unit alone: the letters committed with it stay', async () => {
+    const good = Array.from({ length: 5 }, () => unit());
+    const bad = unit({ senderId: randomUUID() }); // no such sender: a foreign key fails
+    const results = await Promise.allSettled(
+      [...good.slice(0, 2), bad, ...good.slice(2)].map((u) => store.insert.letter(u)),
+    );
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    const failure = (results[2] as PromiseRejectedResult).reason as Error;
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure.message).toMatch(/foreign key/i);
+    expect(await store.read.letters.getMany(good.map((u) => u.letter.id))).toHaveLength(5);
+    expect(await store.read.letters.getMany([bad.letter.id])).toEqual([]);
+    expect(await store.read.events.listByLetter(bad.letter.id)).toEqual([]);
+    expect(await store.read.blobContents.get(bad.blobs[0]!.key)).toBeNull();
+  });
+
+  it('keeps blobs by key, once', async () => {
+    const key = randomUUID();
+    const data = randomBytes(40 * 1024);
+    expect(await store.insert.blob(key, data, now())).toBe(true);
+    expect(await store.insert.blob(key, randomBytes(10), now())).toBe(false);
+    expect(Buffer.from((await store.read.blobContents.get(key))!)).toEqual(data);
+  });
+
+  it('interleaves inserts with ordinary units of work without losing or blocking either', async () => {
+    const units = Array.from({ length: 300 }, () => unit());
+    const folders = Array.from({ length: 60 }, () => randomUUID());
+    const work = [
+      ...units.map((u) => store.insert.letter(u)),
+      ...folders.map((id) =>
+        store.write((r) => r.folders.insert({ id, mailboxId, kind: 'custom', name: id.slice(0, 8), createdAt: now() })),
+      ),
+    ];
+    await Promise.all(work);
+    expect(await store.read.letters.getMany(units.map((u) => u.letter.id))).toHaveLength(units.length);
+    const stored = await store.read.folders.list(mailboxId);
+    expect(folders.every((id) => stored.some((f) => f.id === id))).toBe(true);
+  });
+});
+
+describe('the SQLite writer thread', () => {
+  it('copies committed pages into the database file off the writers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pk-writer-ckpt-'));
+    try {
+      const file = join(dir, 'db.sqlite');
+      const store = await openSqliteStore(file);
+      const sizeBefore = (await stat(file)).size;
+      // About 2,000 pages of blobs, far below the writer's own threshold (10,000 pages): only
+      // the reader thread's PASSIVE checkpoints move them.
+      await Promise.all(
+        Array.from({ length: 250 }, () => store.insert.blob(randomUUID(), randomBytes(32 * 1024), now())),
+      );
+      let size = sizeBefore;
+      for (let i = 0; i < 50 && size < sizeBefore + 250 * 32 * 1024; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        size = (await stat(file)).size;
+      }
+      expect(size).toBeGreaterThanOrEqual(sizeBefore + 250 * 32 * 1024);
+      await store.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers reads inside a unit of work on the event loop, and refuses writes through them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pk-thread-reads-'));
+    try {
+      const store = await openSqliteStore(join(dir, 'db.sqlite'));
+      const key = randomUUID();
+      await store.insert.blob(key, Buffer.from('committed'), now());
+      // The event loop's writer has its turn while this unit runs; the read thread still answers.
+      const seen = await store.write(async (repos) => {
+        await repos.blobContents.insert(randomUUID(), Buffer.from('uncommitted'), now());
+        return store.read.blobContents.get(key);
+      });
+      expect(Buffer.isBuffer(seen)).toBe(true);
+      expect(Buffer.from(seen!).toString()).toBe('committed');
+      await expect(store.read.blobContents.insert(randomUUID(), Buffer.from('x'), now())).rejects.toThrow(
+        /only statements that read/,
+      );
+      await expect(store.read.blobContents.get(randomUUID())).resolves.toBeNull();
+      await store.ping();
+      await store.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs what was queued before it closes, durably', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pk-writer-close-'));
+    try {
+      const file = join(dir, 'db.sqlite');
+      const store = await openSqliteStore(file);
+      const keys = Array.from({ length: 100 }, () => randomUUID());
+      const puts = keys.map((key) => store.insert.blob(key, randomBytes(100), now()));
+      await store.close();
+      expect(await Promise.all(puts)).toEqual(keys.map(() => true));
+      await expect(store.insert.blob(randomUUID(), randomBytes(1), now())).rejects.toThrow(/closed/);
+      const db = new SQLite(file, { readonly: true });
+      try {
+        expect((db.prepare('select count(*) as n from blob_contents').get() as { n: number }).n).toBe(100);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('waits for another process holding the write lock instead of failing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pk-writer-lock-'));
+    try {
+      const file = join(dir, 'db.sqlite');
+      const store = await openSqliteStore(file);
+      const other = new SQLite(file);
+      other.prepare('begin immediate').run();
+      const put = store.insert.blob(randomUUID(), randomBytes(10), now());
+      await new Promise((r) => setTimeout(r, 300));
+      other.prepare('commit').run();
+      other.close();
+      expect(await put).toBe(true);
+      await store.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stores every kind of value exactly as given', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pk-writer-values-'));
+    try {
+      const file = join(dir, 'db.sqlite');
+      const setup = new SQLite(file);
+      setup.pragma('journal_mode = WAL');
+      setup.exec('create table t (k integer primary key, v any)');
+      setup.close();
+      const writer = startSqliteThread(file, { maxBatch: 10 });
+      const bytes = randomBytes(70_000);
+      const values: unknown[] = [
+        'plain',
+        'æøå \u{1F4EC} "quoted" \\ {"$":[0,1]}',
+        0,
+        -17,
+        2.5,
+        Number.MAX_SAFE_INTEGER,
+        2n ** 62n,
+        null,
+        bytes,
+        bytes.subarray(100, 200),
+        new Uint8Array(0),
+      ];
+      const insert = (k: number, v: unknown) => ({
+        sql: 'insert into t (k, v) values (?, ?)',
+        parameters: [k, v],
+        query: { kind: 'RawNode' },
+        queryId: { queryId: String(k) },
+      });
+      const answers = await Promise.all(values.map((v, k) => writer.run([insert(k, v)] as never)));
+      expect(answers).toEqual(values.map(() => true));
+      // A statement that fails rejects its unit with SQLite's error and code.
+      await expect(writer.run([insert(0, 'again')] as never)).rejects.toMatchObject({
+        code: 'SQLITE_CONSTRAINT_PRIMARYKEY',
+      });
+      await writer.close();
+      const db = new SQLite(file, { readonly: true });
+      db.defaultSafeIntegers(true);
+      try {
+        const rows = db.prepare('select k, v from t order by k').all() as Array<{ k: bigint; v: unknown }>;
+        const read = rows.map((r) => (Buffer.isBuffer(r.v) ? Buffer.from(r.v) : r.v));
+        const expected = values.map((v) =>
+          v instanceof Uint8Array ? Buffer.from(v) : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v,
+        );
+        expect(read).toEqual(expected);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
