@@ -166,17 +166,15 @@ function finish() {
 function asBuffer(v) {
   return v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
 }
-function read(message) {
-  let answer;
+function read(request) {
   try {
-    const statement = prepare(message.sql);
+    const statement = prepare(request.sql);
     if (!statement.readonly) throw new Error('only statements that read run outside a unit of work');
-    const rows = statement.reader ? statement.all(message.parameters.map(asBuffer)) : [];
-    answer = { type: 'rows', id: message.id, rows };
+    const rows = statement.reader ? statement.all(request.parameters.map(asBuffer)) : [];
+    return { id: request.id, rows };
   } catch (error) {
-    answer = { type: 'rows', id: message.id, error: problem(error) };
+    return { id: request.id, error: problem(error) };
   }
-  parentPort.postMessage(answer);
 }
 let queue = [];
 let scheduled = false;
@@ -206,7 +204,7 @@ function drain() {
   if (closing && !syncing) finish();
 }
 parentPort.on('message', (message) => {
-  if (message.type === 'read') return read(message);
+  if (message.type === 'reads') return parentPort.postMessage({ type: 'rows', answers: message.reads.map(read) });
   if (message.type === 'unit') queue.push(message.unit);
   else if (message.type === 'close') closing = true;
   schedule();
@@ -219,8 +217,12 @@ type WorkerMessage =
       type: 'done';
       results: Array<{ id: number; ok: true; value: boolean } | { id: number; ok: false; error: WorkerProblem }>;
     }
-  | { type: 'rows'; id: number; rows: Array<Record<string, unknown>>; error?: undefined }
-  | { type: 'rows'; id: number; error: WorkerProblem }
+  | {
+      type: 'rows';
+      answers: Array<
+        { id: number; rows: Array<Record<string, unknown>>; error?: undefined } | { id: number; error: WorkerProblem }
+      >;
+    }
   | { type: 'warning'; message: string };
 
 export type SqliteThread = {
@@ -321,7 +323,7 @@ export function startSqliteThread(file: string, options: SqliteThreadOptions): S
       readonly: options.readonly ?? false,
       checkpointMs: options.checkpointMs ?? 0,
       maxBatch: options.maxBatch,
-      cacheKib: options.cacheKib ?? 8192,
+      cacheKib: options.cacheKib ?? 4096,
       autocheckpointPages: options.autocheckpointPages ?? 1000,
     },
     // It keeps statements and what is in flight (whose bytes live outside the heap).
@@ -347,9 +349,11 @@ export function startSqliteThread(file: string, options: SqliteThreadOptions): S
       return;
     }
     if (message.type === 'rows') {
-      const waiter = settled(message.id);
-      if (message.error) waiter?.reject(toError(message.error));
-      else waiter?.resolve(withBuffers(message.rows) as never);
+      for (const answer of message.answers) {
+        const waiter = settled(answer.id);
+        if (answer.error) waiter?.reject(toError(answer.error));
+        else waiter?.resolve(withBuffers(answer.rows) as never);
+      }
       return;
     }
     for (const result of message.results) {
@@ -369,6 +373,12 @@ export function startSqliteThread(file: string, options: SqliteThreadOptions): S
       resolve();
     }),
   );
+  let reads: Array<{ id: number; sql: string; parameters: readonly unknown[] }> = [];
+  const flushReads = () => {
+    const batch = reads;
+    reads = [];
+    worker.postMessage({ type: 'reads', reads: batch });
+  };
   function request<T>(send: (id: number) => void): Promise<T> {
     if (failure) return Promise.reject(failure);
     const id = nextId++;
@@ -387,12 +397,19 @@ export function startSqliteThread(file: string, options: SqliteThreadOptions): S
       });
     },
     read(sql, parameters) {
-      return request((id) => worker.postMessage({ type: 'read', id, sql, parameters }));
+      return request((id) => {
+        // Reads asked together (the lookups of one letter, of many requests in one tick) go as
+        // one message: each message costs the event loop a serialization and a wake-up.
+        reads.push({ id, sql, parameters });
+        if (reads.length === 1) queueMicrotask(() => queueMicrotask(flushReads));
+      });
     },
     async pause() {
       Atomics.store(control, 0, 1);
-      while (Atomics.load(control, 1) === 1) {
-        const wait = Atomics.waitAsync(control, 1, 1);
+      // A thread that died inside a transaction never says it left: stop waiting for it then
+      // (its connection is gone; SQLite's own lock decides).
+      while (Atomics.load(control, 1) === 1 && !failure) {
+        const wait = Atomics.waitAsync(control, 1, 1, 1000);
         if (wait.async) await wait.value;
       }
     },
