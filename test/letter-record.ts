@@ -1,6 +1,6 @@
 /** A stored letter with every field set to a plain default, for repository tests and benchmarks. */
 import { randomUUID } from 'node:crypto';
-import type { Letter } from '@postkasse/core';
+import type { Letter, Store } from '@postkasse/core';
 
 export function letterRecord(over: Partial<Letter> & Pick<Letter, 'senderId' | 'recipientId' | 'mailboxId'>): Letter {
   const now = new Date().toISOString();
@@ -40,4 +40,43 @@ export function letterRecord(over: Partial<Letter> & Pick<Letter, 'senderId' | '
     actions: null,
     ...over,
   };
+}
+
+/**
+ * A public sender and a person's active mailbox (with an inbox folder when `inboxId` is given),
+ * for repository tests that store letters.
+ */
+export async function seedSenderAndMailbox(
+  store: Store,
+  ids: { senderId: string; mailboxId: string; inboxId?: string },
+  at = new Date().toISOString(),
+): Promise<void> {
+  await store.write(async (r) => {
+    await r.senders.insert({
+      id: ids.senderId,
+      orgNumber: '974000008',
+      name: 'S',
+      kind: 'public',
+      status: 'active',
+      createdAt: at,
+    });
+    await r.mailboxes.insert({
+      id: ids.mailboxId,
+      ownerType: 'person',
+      ownerId: '12858510129',
+      name: null,
+      status: 'active',
+      wrappedKey: Buffer.from([1]),
+      createdAt: at,
+    });
+    if (ids.inboxId) {
+      await r.folders.insert({
+        id: ids.inboxId,
+        mailboxId: ids.mailboxId,
+        kind: 'inbox',
+        name: 'Inbox',
+        createdAt: at,
+      });
+    }
+  });
 }

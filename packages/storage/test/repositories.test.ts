@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Letter, Mailbox, Store } from '@postkasse/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { letterRecord } from '../../../test/letter-record.js';
+import { letterRecord, seedSenderAndMailbox } from '../../../test/letter-record.js';
 import { createTestDatabase, testDialects } from '../../../test/postgres.js';
 import { openPostgresStore, openSqliteStore } from '../src/index.js';
 
@@ -250,26 +250,7 @@ describe.runIf(dialects.includes('postgres'))('the PostgreSQL event feed under c
       const senderId = randomUUID();
       const mailboxId = randomUUID();
       const folderId = randomUUID();
-      await store.write(async (r) => {
-        await r.senders.insert({
-          id: senderId,
-          orgNumber: '974000008',
-          name: 'S',
-          kind: 'public',
-          status: 'active',
-          createdAt: now(),
-        });
-        await r.mailboxes.insert({
-          id: mailboxId,
-          ownerType: 'person',
-          ownerId: '12858510129',
-          name: null,
-          status: 'active',
-          wrappedKey: Buffer.from([1]),
-          createdAt: now(),
-        });
-        await r.folders.insert({ id: folderId, mailboxId, kind: 'inbox', name: 'Inbox', createdAt: now() });
-      });
+      await seedSenderAndMailbox(store, { senderId, mailboxId, inboxId: folderId }, now());
       const mk = (): Letter =>
         letterRecord({ senderId, recipientId: '12858510129', mailboxId, subject: 's', folderId, createdAt: now() });
       const slow = mk();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Letter, NewLetterUnit, Store } from '@postkasse/core';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { letterRecord } from '../../../test/letter-record.js';
+import { letterRecord, seedSenderAndMailbox } from '../../../test/letter-record.js';
 import { createTestDatabase, testDialects } from '../../../test/postgres.js';
 import { openPostgresStore, openSqliteStore } from '../src/index.js';
 import { startSqliteThread } from '../src/sqlite-thread.js';
@@ -38,25 +38,7 @@ describe.each(variants)('guarded inserts ($name)', ({ dialect, thread }) => {
       store = await openPostgresStore(db.url);
       cleanup = db.drop;
     }
-    await store.write(async (r) => {
-      await r.senders.insert({
-        id: senderId,
-        orgNumber: '974000008',
-        name: 'NAV',
-        kind: 'public',
-        status: 'active',
-        createdAt: now(),
-      });
-      await r.mailboxes.insert({
-        id: mailboxId,
-        ownerType: 'person',
-        ownerId: '12858510129',
-        name: null,
-        status: 'active',
-        wrappedKey: Buffer.from([1]),
-        createdAt: now(),
-      });
-    });
+    await seedSenderAndMailbox(store, { senderId, mailboxId });
   });
   afterAll(async () => {
     await store.close();
@@ -177,11 +159,19 @@ describe.each(variants)('guarded inserts ($name)', ({ dialect, thread }) => {
   });
 });
 
+/** Runs `test` with the path of a database file in a fresh folder, removed afterwards. */
+async function inTempDatabase(test: (file: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'pk-sqlite-thread-'));
+  try {
+    await test(join(dir, 'db.sqlite'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('the SQLite writer thread', () => {
   it('copies committed pages into the database file off the writers', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pk-writer-ckpt-'));
-    try {
-      const file = join(dir, 'db.sqlite');
+    await inTempDatabase(async (file) => {
       const store = await openSqliteStore(file);
       const sizeBefore = (await stat(file)).size;
       // About 2,000 pages of blobs, far below the writer's own threshold (10,000 pages): only
@@ -196,15 +186,12 @@ describe('the SQLite writer thread', () => {
       }
       expect(size).toBeGreaterThanOrEqual(sizeBefore + 250 * 32 * 1024);
       await store.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('answers reads inside a unit of work on the event loop, and refuses writes through them', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pk-thread-reads-'));
-    try {
-      const store = await openSqliteStore(join(dir, 'db.sqlite'));
+    await inTempDatabase(async (file) => {
+      const store = await openSqliteStore(file);
       const key = randomUUID();
       await store.insert.blob(key, Buffer.from('committed'), now());
       // The event loop's writer has its turn while this unit runs; the read thread still answers.
@@ -220,15 +207,11 @@ describe('the SQLite writer thread', () => {
       await expect(store.read.blobContents.get(randomUUID())).resolves.toBeNull();
       await store.ping();
       await store.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('runs what was queued before it closes, durably', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pk-writer-close-'));
-    try {
-      const file = join(dir, 'db.sqlite');
+    await inTempDatabase(async (file) => {
       const store = await openSqliteStore(file);
       const keys = Array.from({ length: 100 }, () => randomUUID());
       const puts = keys.map((key) => store.insert.blob(key, randomBytes(100), now()));
@@ -241,15 +224,11 @@ describe('the SQLite writer thread', () => {
       } finally {
         db.close();
       }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('waits for another process holding the write lock instead of failing', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pk-writer-lock-'));
-    try {
-      const file = join(dir, 'db.sqlite');
+    await inTempDatabase(async (file) => {
       const store = await openSqliteStore(file);
       const other = new SQLite(file);
       other.prepare('begin immediate').run();
@@ -259,15 +238,11 @@ describe('the SQLite writer thread', () => {
       other.close();
       expect(await put).toBe(true);
       await store.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('stores every kind of value exactly as given', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pk-writer-values-'));
-    try {
-      const file = join(dir, 'db.sqlite');
+    await inTempDatabase(async (file) => {
       const setup = new SQLite(file);
       setup.pragma('journal_mode = WAL');
       setup.exec('create table t (k integer primary key, v any)');
@@ -312,8 +287,6 @@ describe('the SQLite writer thread', () => {
       } finally {
         db.close();
       }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
