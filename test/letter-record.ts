@@ -48,7 +48,7 @@ export function letterRecord(over: Partial<Letter> & Pick<Letter, 'senderId' | '
  */
 export async function seedSenderAndMailbox(
   store: Store,
-  ids: { senderId: string; mailboxId: string; inboxId?: string },
+  ids: { senderId: string; mailboxId: string; inboxId?: string; ownerId?: string },
   at = new Date().toISOString(),
 ): Promise<void> {
   await store.write(async (r) => {
@@ -63,7 +63,7 @@ export async function seedSenderAndMailbox(
     await r.mailboxes.insert({
       id: ids.mailboxId,
       ownerType: 'person',
-      ownerId: '12858510129',
+      ownerId: ids.ownerId ?? '12858510129',
       name: null,
       status: 'active',
       wrappedKey: Buffer.from([1]),

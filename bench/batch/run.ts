@@ -19,7 +19,7 @@ import { type Letter, registerPerson } from '@postkasse/core';
 import { createContext, loadConfig } from '@postkasse/server';
 import { openPostgresStore, openSqliteStore } from '@postkasse/storage';
 import { samplePdf } from '../../apps/cli/src/sample-pdf.js';
-import { letterRecord } from '../../test/letter-record.js';
+import { letterRecord, seedSenderAndMailbox } from '../../test/letter-record.js';
 import { createTestDatabase } from '../../test/postgres.js';
 import { freePort } from '../../test/spawn-server.js';
 import { syntheticNationalIds } from '../ingest/shared.js';
@@ -162,26 +162,7 @@ async function runBaseline(dialect: Dialect, people: string[]) {
     const mailboxId = randomUUID();
     const folderId = randomUUID();
     const at = new Date().toISOString();
-    await store.write(async (r) => {
-      await r.senders.insert({
-        id: senderId,
-        orgNumber: '974000008',
-        name: 'S',
-        kind: 'public',
-        status: 'active',
-        createdAt: at,
-      });
-      await r.mailboxes.insert({
-        id: mailboxId,
-        ownerType: 'person',
-        ownerId: people[0] ?? '',
-        name: null,
-        status: 'active',
-        wrappedKey: Buffer.alloc(60),
-        createdAt: at,
-      });
-      await r.folders.insert({ id: folderId, mailboxId, kind: 'inbox', name: 'Inbox', createdAt: at });
-    });
+    await seedSenderAndMailbox(store, { senderId, mailboxId, inboxId: folderId, ownerId: people[0] ?? '' }, at);
     const started = performance.now();
     for (let from = 0; from < letters; from += perRequest) {
       const rows: Letter[] = [];
