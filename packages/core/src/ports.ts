@@ -629,11 +629,6 @@ export type Repositories = {
   };
 };
 
-/**
- * Transactions. `write` runs a unit of work atomically; the SQLite store may commit several units
- * together (group commit), each isolated by a savepoint. A unit must only touch the repositories
- * it is handed, and resolves only after its data is durably committed.
- */
 /** A new letter with what is stored with it, in one unit of work. */
 export type NewLetterUnit = {
   letter: Letter;
@@ -645,6 +640,12 @@ export type NewLetterUnit = {
 };
 export type BlobRow = { key: string; data: Uint8Array };
 
+/**
+ * Transactions. `write` runs a unit of work atomically; the SQLite store may commit several units
+ * together (group commit), each isolated by a savepoint. A unit must only touch the repositories
+ * it is handed, and resolves only after its data is durably committed; it must not await
+ * `insert` (on SQLite the two writers take turns, so it would wait for itself).
+ */
 export type Store = {
   readonly dialect: 'sqlite' | 'postgres';
   read: Repositories;

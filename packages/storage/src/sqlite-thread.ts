@@ -12,8 +12,11 @@ import {
 } from 'kysely';
 
 /**
- * The writer thread's body (plain JavaScript, so it needs no TypeScript loader). It owns a
- * connection of its own and runs guarded units (see repositories/units.ts) with group commit:
+ * A SQLite thread's body (plain JavaScript, so it needs no TypeScript loader), with a connection
+ * of its own. The store starts two: the writer thread, which runs guarded units, and the reader
+ * thread, which answers reads and runs PASSIVE checkpoints (`checkpointMs`).
+ *
+ * The writer runs guarded units (see repositories/units.ts) with group commit:
  * the units that arrived while the last commit ran share the next transaction, each in a
  * savepoint of its own (one failing unit rolls back alone). `synchronous = NORMAL`: the commit
  * writes the log without syncing it, then the thread fdatasyncs the log on the thread pool,
@@ -162,7 +165,8 @@ function finish() {
   parentPort.close();
 }
 // Reads run at once, outside any transaction (a batch runs to its end before the next message
-// is taken), on this connection whose page cache its own commits leave valid.
+// is taken). On the reader thread the page cache is still emptied when a writer commits, but
+// re-reading pages costs this thread, not the event loop.
 function asBuffer(v) {
   return v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
 }
