@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import {
   acrValues,
   confirmContactDetails,
@@ -22,7 +23,12 @@ type Identities = {
   organizations: Array<{ name: string; orgNumber: string; kind: 'public' | 'private' }>;
 };
 
-const identitiesFile = new URL('../demo-data/identities.json', import.meta.url);
+// Found through the package, not this file's place: the CLI also runs from its bundle (bin/bundle.js).
+const identitiesFile = join(
+  dirname(createRequire(import.meta.url).resolve('@postkasse/cli/package.json')),
+  'demo-data',
+  'identities.json',
+);
 
 /** Enters a fixture person in the register in the state its note describes. */
 async function seedPerson(deps: Deps, p: { name: string; nationalId: string; note: string }): Promise<void> {

@@ -1,5 +1,5 @@
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { checkQuietHours, letterLimits } from '@postkasse/core';
 
 /** Everything the server reads from its environment, in one place (documented in the README). */
@@ -125,7 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port,
     publicUrl,
     dataDir,
-    webDir: resolve(env.POSTKASSE_WEB_DIR ?? fileURLToPath(new URL('../../web/dist', import.meta.url))),
+    webDir: resolve(env.POSTKASSE_WEB_DIR ?? defaultWebDir()),
     databaseUrl: env.DATABASE_URL || null,
     masterKey: env.POSTKASSE_MASTER_KEY || null,
     masterKeyFile: resolve(dataDir, 'keys', 'master.key'),
@@ -181,4 +181,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     ...overrides,
   };
+}
+
+/** apps/web/dist, found through the package (the server also runs from the CLI's bundle, elsewhere). */
+function defaultWebDir(): string {
+  return join(dirname(createRequire(import.meta.url).resolve('@postkasse/web/package.json')), 'dist');
 }
