@@ -306,16 +306,22 @@ async function procStatus(pid: number): Promise<ProcStatus | null> {
   };
 }
 
-/** utime + stime of the server's processes in ms (clock ticks are 100 Hz on Linux). */
-async function procCpuMs(pid: number): Promise<number> {
-  let total = 0;
-  for (const id of await processTree(pid)) {
-    const text = await readFile(`/proc/${id}/stat`, 'utf8').catch(() => null);
-    if (!text) continue;
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    total += (Number(fields[11]) + Number(fields[12])) * 10;
-  }
-  return total;
+/** utime + stime in ms from a /proc stat file (clock ticks are 100 Hz on Linux). */
+async function statCpuMs(file: string): Promise<number> {
+  const text = await readFile(file, 'utf8').catch(() => null);
+  if (!text) return 0;
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * CPU of the server's processes in ms, and of its main thread alone (the event loop: every
+ * request passes through it, so its share bounds the throughput).
+ */
+async function procCpuMs(pid: number): Promise<{ all: number; eventLoop: number }> {
+  let all = 0;
+  for (const id of await processTree(pid)) all += await statCpuMs(`/proc/${id}/stat`);
+  return { all, eventLoop: await statCpuMs(`/proc/${pid}/task/${pid}/stat`) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -325,6 +331,7 @@ type ServerFigures = PhaseResult & {
   hwmBytes: number;
   sampledRssBytes: number;
   serverCpuMs: number;
+  eventLoopCpuMs: number;
   rowsChecked: string;
 };
 
@@ -474,9 +481,9 @@ async function runServerPhase(options: Options, dialect: Dialect, pdfDir: string
       if (s && s.rssBytes > sampledRssBytes) sampledRssBytes = s.rssBytes;
     });
   }, 100);
-  let cpuAtStart = 0;
+  let cpuAtStart = { all: 0, eventLoop: 0 };
   let result: PhaseResult;
-  let cpuAtEnd: number;
+  let cpuAtEnd: { all: number; eventLoop: number };
   let status: ProcStatus | null;
   try {
     const config: ClientConfig = {
@@ -520,7 +527,8 @@ async function runServerPhase(options: Options, dialect: Dialect, pdfDir: string
     ...result,
     hwmBytes: status?.hwmBytes ?? Number.NaN,
     sampledRssBytes,
-    serverCpuMs: cpuAtEnd - cpuAtStart,
+    serverCpuMs: cpuAtEnd.all - cpuAtStart.all,
+    eventLoopCpuMs: cpuAtEnd.eventLoop - cpuAtStart.eventLoop,
     rowsChecked,
   };
 }
@@ -565,6 +573,7 @@ function printReport(options: Options, reports: DialectReport[], pdfBytes: numbe
   add('server peak RSS (VmHWM)', (r) => mb(r.server.hwmBytes));
   add('server max RSS sampled in load', (r) => mb(r.server.sampledRssBytes));
   add('server CPU ms / letter', (r) => f2(r.server.serverCpuMs / r.server.letters));
+  add('  of which event loop', (r) => f2(r.server.eventLoopCpuMs / r.server.letters));
   add('server CPU (cores busy)', (r) => f2(r.server.serverCpuMs / r.server.wallMs));
   add('client CPU (cores busy)', (r) => f2(r.server.cpuMs / r.server.wallMs));
   add('failed letters', (r) => String(r.server.errors));

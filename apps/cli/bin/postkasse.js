@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// File writes, fsyncs, encryption and receipt signatures run on libuv's thread pool; the default
+// File writes, fsyncs and encryption run on libuv's thread pool; the default
 // of 4 threads is too few for a server that syncs every letter to disk. Must be set before the
 // pool starts.
 process.env.UV_THREADPOOL_SIZE ??= '16';

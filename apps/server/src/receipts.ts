@@ -13,7 +13,7 @@ export type ReceiptSubject = Pick<LetterEvent, 'id' | 'type' | 'at' | 'data'> & 
   senderId: string;
 };
 
-export function signReceipt(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: ReceiptSubject): Promise<string> {
+export function signReceipt(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: ReceiptSubject): string {
   return ctx.platformKey.signCompact(
     { typ: RECEIPT_TYPE },
     {
@@ -29,6 +29,6 @@ export function signReceipt(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: 
 
 /** A feed event as senders see it, in the feed and in webhook posts. */
 export async function presentFeedEvent(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: FeedEvent) {
-  const receipt = await signReceipt(ctx, { ...e, messageId: e.externalId });
+  const receipt = signReceipt(ctx, { ...e, messageId: e.externalId });
   return { id: e.id, messageId: e.externalId, type: e.type, at: e.at, data: e.data, receipt };
 }

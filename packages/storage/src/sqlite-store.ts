@@ -57,6 +57,8 @@ function openConnection(file: string, readonly: boolean, autocheckpoint = true):
     // FULL's guarantee (an acknowledged commit survives power loss) without blocking the server.
     conn.pragma('synchronous = NORMAL');
     conn.pragma('foreign_keys = ON');
+    // Savepoint journals (one per unit of work in a batch) stay in memory, not in a temporary file.
+    conn.pragma('temp_store = MEMORY');
     // With a writer thread, SQLite's automatic checkpoint (copying megabytes into the database
     // file and fsyncing it inside a commit) runs only there, never on the event loop.
     if (!autocheckpoint) conn.pragma('wal_autocheckpoint = 0');
@@ -120,21 +122,21 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
   // under a steady load PASSIVE checkpoints cannot let the log start over, and this one then
   // finds nearly every page copied already.
   const thread = useThread ? startSqliteThread(file, { maxBatch, autocheckpointPages: 10_000 }) : null;
-  // Reads get a thread of their own, which also runs PASSIVE checkpoints: a read never waits
-  // for a batch of writes, and a commit seldom has pages left to copy into the database file.
-  const readerThread = useThread
+  // A second thread runs PASSIVE checkpoints, so a commit seldom has pages left to copy into the
+  // database file. The reads go to the writer thread, between its batches: its page cache stays
+  // valid (it made the changes), where a reader's beside it is emptied at every commit, and what
+  // one tick asks of it (lookups and inserts) goes as one message.
+  const checkpointThread = useThread
     ? startSqliteThread(file, {
         maxBatch,
         readonly: true,
-        cacheKib: 2048,
+        cacheKib: 512,
         checkpointMs: 100,
         onWarning: (message) => process.emitWarning(message),
       })
     : null;
   const reader = new Kysely<Database>({
-    dialect: readerThread
-      ? new SqliteThreadReadDialect(readerThread)
-      : new SqliteDialect({ database: openConnection(file, true) }),
+    dialect: thread ? new SqliteThreadReadDialect(thread) : new SqliteDialect({ database: openConnection(file, true) }),
   });
   const readRepos = createRepositories({ db: reader, dialect: 'sqlite' });
 
@@ -247,7 +249,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
       closed = true;
       while (running || queue.length > 0) await new Promise((r) => setTimeout(r, 5));
       await thread?.close();
-      await readerThread?.close();
+      await checkpointThread?.close();
       await wal.sync();
       await wal.close();
       await reader.destroy();

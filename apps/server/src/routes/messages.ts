@@ -18,7 +18,7 @@ import { readLetterUpload, withPathPrefix } from './letter-upload.js';
 import { EventPage, EventQuery, MessageIdParams, SendMessageBody, SentMessage } from './messages.schemas.js';
 
 /** One of the sender's letters with its events, each with its signed receipt. */
-export async function presentSentMessage(ctx: AppContext, letter: Letter, events: Array<Omit<LetterEvent, 'seq'>>) {
+export function presentSentMessage(ctx: AppContext, letter: Letter, events: Array<Omit<LetterEvent, 'seq'>>) {
   const receiptAllowed = letter.openingReceipt || letter.legalNotification;
   return {
     id: letter.externalId,
@@ -35,15 +35,13 @@ export async function presentSentMessage(ctx: AppContext, letter: Letter, events
     batchId: letter.batchId,
     openedAt: receiptAllowed ? letter.openedAt : null,
     documentCount: letter.documentCount,
-    events: await Promise.all(
-      events.map(async (e) => ({
-        id: e.id,
-        type: e.type,
-        at: e.at,
-        data: e.data,
-        receipt: await signReceipt(ctx, { ...e, messageId: letter.externalId }),
-      })),
-    ),
+    events: events.map((e) => ({
+      id: e.id,
+      type: e.type,
+      at: e.at,
+      data: e.data,
+      receipt: signReceipt(ctx, { ...e, messageId: letter.externalId }),
+    })),
   };
 }
 
@@ -88,7 +86,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         });
         if (result.replayed) reply.header('idempotent-replayed', 'true');
         reply.header('location', `/api/v1/messages/${result.letter.externalId}`);
-        return reply.code(201).send(await presentSentMessage(ctx, result.letter, result.events));
+        return reply.code(201).send(presentSentMessage(ctx, result.letter, result.events));
       },
     );
 
