@@ -51,6 +51,10 @@ function openConnection(file: string, readonly: boolean, autocheckpoint = true):
   cachePreparedStatements(conn);
   conn.pragma('busy_timeout = 10000');
   if (!readonly) {
+    // 8 KiB pages (a new database only; an existing one keeps its size): a letter's 28 KB PDF
+    // is four overflow pages instead of seven, and every page committed costs two writes to the
+    // WAL (frame header and page). Measured 10-15 % more letters/s than 4 KiB (bench/ingest).
+    conn.pragma('page_size = 8192');
     conn.pragma('journal_mode = WAL');
     // NORMAL: a commit does not fsync on the event loop; the store fsyncs the WAL itself on the
     // thread pool (see walSyncer) and resolves a unit of work only after that. Together that is

@@ -174,8 +174,8 @@ describe('the SQLite writer thread', () => {
     await inTempDatabase(async (file) => {
       const store = await openSqliteStore(file);
       const sizeBefore = (await stat(file)).size;
-      // About 2,000 pages of blobs, far below the writer's own threshold (10,000 pages): only
-      // the reader thread's PASSIVE checkpoints move them.
+      // About 1,000 pages of blobs, far below the writer's own threshold (10,000 pages): only
+      // the checkpoint thread's PASSIVE checkpoints move them.
       await Promise.all(
         Array.from({ length: 250 }, () => store.insert.blob(randomUUID(), randomBytes(32 * 1024), now())),
       );
@@ -186,6 +186,31 @@ describe('the SQLite writer thread', () => {
       }
       expect(size).toBeGreaterThanOrEqual(sizeBefore + 250 * 32 * 1024);
       await store.close();
+    });
+  });
+
+  it('makes new databases with 8 KiB pages and keeps the page size of an existing one', async () => {
+    await inTempDatabase(async (file) => {
+      const store = await openSqliteStore(file);
+      await store.close();
+      const check = new SQLite(file, { readonly: true });
+      expect(check.pragma('page_size', { simple: true })).toBe(8192);
+      check.close();
+    });
+    await inTempDatabase(async (file) => {
+      const old = new SQLite(file);
+      old.pragma('page_size = 4096');
+      old.pragma('journal_mode = WAL');
+      old.exec('create table earlier (k integer primary key)');
+      old.close();
+      const store = await openSqliteStore(file);
+      const key = randomUUID();
+      expect(await store.insert.blob(key, randomBytes(20_000), now())).toBe(true);
+      expect(Buffer.from((await store.read.blobContents.get(key))!).byteLength).toBe(20_000);
+      await store.close();
+      const check = new SQLite(file, { readonly: true });
+      expect(check.pragma('page_size', { simple: true })).toBe(4096);
+      check.close();
     });
   });
 
