@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// File writes, fsyncs and encryption run on libuv's thread pool; the default
-// of 4 threads is too few for a server that syncs every letter to disk. Must be set before the
-// pool starts.
+// File writes, fsyncs and encryption run on libuv's thread pool; the default of 4 threads is
+// too few for a server that syncs every letter to disk. Must be set before the pool starts.
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
 // The CLI runs from its bundle (see bundle.js), rebuilt when a source changed; where it cannot be

@@ -129,7 +129,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
   // A second thread runs PASSIVE checkpoints, so a commit seldom has pages left to copy into the
   // database file. The reads go to the writer thread, between its batches: its page cache stays
   // valid (it made the changes), where a reader's beside it is emptied at every commit, and what
-  // one tick asks of it (lookups and inserts) goes as one message.
+  // one turn of the event loop asks of it (lookups and inserts) goes as one message.
   const checkpointThread = useThread
     ? startSqliteThread(file, {
         maxBatch,

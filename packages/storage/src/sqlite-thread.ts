@@ -396,6 +396,7 @@ export function startSqliteThread(file: string, options: SqliteThreadOptions): S
   let outbox: WorkMessage = { type: 'work', reads: [], units: [] };
   let transfers: ArrayBuffer[] = [];
   const flush = () => {
+    if (outbox.reads.length === 0 && outbox.units.length === 0) return;
     const message = outbox;
     const transfer = transfers;
     outbox = { type: 'work', reads: [], units: [] };
@@ -442,7 +443,7 @@ export function startSqliteThread(file: string, options: SqliteThreadOptions): S
     async close() {
       if (!failure) {
         worker.ref();
-        if (outbox.reads.length > 0 || outbox.units.length > 0) flush();
+        flush();
         worker.postMessage({ type: 'close' });
       }
       await exited;
