@@ -560,6 +560,11 @@ export type Repositories = {
   letters: {
     /** Inserts unless the sender already has a letter with this external id; true if inserted. */
     insertIfAbsent(letter: Letter): Promise<boolean>;
+    /**
+     * The letter with its blobs, documents, events and jobs, as `Store.insert.letter` stores it but
+     * inside the caller's unit of work; false, with nothing stored, when the sender used its id.
+     */
+    insertWithContents(unit: NewLetterUnit): Promise<boolean>;
     /** Inserts many; those whose external id the sender already used are skipped. Returns the inserted ids. */
     insertManyIfAbsent(letters: Letter[]): Promise<Set<string>>;
     /** The letters with these ids that exist, in no particular order. */

@@ -400,21 +400,15 @@ export async function sendLetter(
   let inserted: boolean;
   try {
     const batch = options.batch;
+    const unit = { letter, documents, events, jobs, blobs: rows };
     inserted = batch
       ? await deps.store.write(async (repos) => {
           const locked = await repos.batches.lock(sender.id, batch.id, 'share');
           if (locked?.status !== 'open') throw new AppError('invalid_operation', 'The batch is no longer open');
-          if (!(await repos.letters.insertIfAbsent(letter))) return false;
-          for (const row of rows) {
-            if (!(await repos.blobContents.insert(row.key, row.data, now))) throw new Error(`blob ${row.key} exists`);
-          }
-          await repos.documents.insertMany(documents);
-          await repos.events.append(events);
-          await repos.jobs.enqueue(jobs);
-          return true;
+          return repos.letters.insertWithContents(unit);
         })
       : // A letter on its own reads nothing in its unit of work: the store may run it off the event loop.
-        await deps.store.insert.letter({ letter, documents, events, jobs, blobs: rows });
+        await deps.store.insert.letter(unit);
   } catch (error) {
     await dropBlobs();
     throw error;

@@ -18,6 +18,7 @@ import { personsRepository } from './persons.js';
 import { sendersRepository } from './senders.js';
 import { sessionsRepository } from './sessions.js';
 import type { RepoContext } from './shared.js';
+import { letterUnit, runGuarded } from './units.js';
 import { webhooksRepository } from './webhooks.js';
 
 export function createRepositories(ctx: RepoContext): Repositories {
@@ -27,7 +28,7 @@ export function createRepositories(ctx: RepoContext): Repositories {
     persons: personsRepository(ctx),
     mailboxes: mailboxesRepository(ctx),
     folders: foldersRepository(ctx),
-    letters: lettersRepository(ctx),
+    letters: { ...lettersRepository(ctx), insertWithContents: (unit) => runGuarded(ctx.db, letterUnit(ctx, unit)) },
     blobContents: blobContentsRepository(ctx),
     documents: documentsRepository(ctx),
     events: eventsRepository(ctx),

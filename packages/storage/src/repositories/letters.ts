@@ -124,7 +124,8 @@ const isoSql = (dialect: RepoContext['dialect'], column: string) =>
     ? sql`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
     : sql.ref(column);
 
-export function lettersRepository(ctx: RepoContext): Repositories['letters'] {
+/** The letters' repository but for `insertWithContents`, which index.ts adds (it runs repositories/units.ts). */
+export function lettersRepository(ctx: RepoContext): Omit<Repositories['letters'], 'insertWithContents'> {
   const { db, dialect } = ctx;
   return {
     async insertIfAbsent(l) {
