@@ -21,6 +21,7 @@
  *   --timeout         BENCH_TIMEOUT      overall limit in seconds (default 1800)
  *   --cpu-prof DIR    BENCH_CPU_PROF     write a V8 CPU profile of each server run into DIR
  *   --server-node-flags "..."  BENCH_SERVER_NODE_FLAGS  extra node flags for the server process
+ *   --server-env "K=V ..."     BENCH_SERVER_ENV         extra environment for the server (a setting to compare)
  *   --skip-baseline   BENCH_SKIP_BASELINE=1
  *   --strict          BENCH_STRICT=1     exit 1 when a SQLite target is missed
  *   --json            BENCH_JSON=1       also print the figures as JSON
@@ -60,6 +61,7 @@ type Options = {
   timeoutSeconds: number;
   cpuProfDir: string | null;
   serverNodeFlags: string[];
+  serverEnv: Record<string, string>;
   skipBaseline: boolean;
   strict: boolean;
   json: boolean;
@@ -77,6 +79,7 @@ function readOptions(): Options {
       timeout: { type: 'string' },
       'cpu-prof': { type: 'string' },
       'server-node-flags': { type: 'string' },
+      'server-env': { type: 'string' },
       'skip-baseline': { type: 'boolean' },
       strict: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -104,6 +107,12 @@ function readOptions(): Options {
   }
   const cpuProf = values['cpu-prof'] ?? env.BENCH_CPU_PROF ?? null;
   const extraFlags = (values['server-node-flags'] ?? env.BENCH_SERVER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const serverEnv: Record<string, string> = {};
+  for (const pair of (values['server-env'] ?? env.BENCH_SERVER_ENV ?? '').split(/\s+/).filter(Boolean)) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(pair);
+    if (!match?.[1]) throw new Error(`--server-env takes NAME=value pairs, got ${pair}`);
+    serverEnv[match[1]] = match[2] ?? '';
+  }
   return {
     letters,
     warmup: int(
@@ -119,6 +128,7 @@ function readOptions(): Options {
     timeoutSeconds: int('--timeout', values.timeout ?? env.BENCH_TIMEOUT, 1800, 10),
     cpuProfDir: cpuProf ? resolve(cpuProf) : null,
     serverNodeFlags: extraFlags,
+    serverEnv,
     skipBaseline: flag(values['skip-baseline'], 'BENCH_SKIP_BASELINE'),
     strict: flag(values.strict, 'BENCH_STRICT'),
     json: flag(values.json, 'BENCH_JSON'),
@@ -377,7 +387,7 @@ async function startServer(options: Options, env: NodeJS.ProcessEnv) {
     const port = await freePort();
     // As users run it, through the launcher (extra node flags reach it through NODE_OPTIONS); a
     // profiled run starts node itself, as --cpu-prof is not allowed in NODE_OPTIONS.
-    const serverEnv = { ...env, PORT: String(port), HOST: '127.0.0.1' };
+    const serverEnv = { ...env, ...options.serverEnv, PORT: String(port), HOST: '127.0.0.1' };
     const server = track(
       options.cpuProfDir
         ? spawn(process.execPath, [...flags, cliBin, 'serve'], {

@@ -119,5 +119,43 @@ for (const dialect of await testDialects()) {
       expect(refs.every((r) => runs.get(r) === 1)).toBe(true);
       for (const r of refs) expect(await deps.store.read.jobs.list(r)).toEqual([]);
     });
+
+    it('writes nothing in a round with nothing due, and claims what falls due', async () => {
+      const store = server.ctx.deps.store;
+      const write = store.write;
+      let writes = 0;
+      store.write = ((work) => {
+        writes += 1;
+        return write(work);
+      }) as typeof store.write;
+      try {
+        await server.ctx.worker.runOnce();
+        writes = 0;
+        // Idle: the jobs, the webhooks and the notification planner each only read.
+        expect(await server.ctx.worker.runOnce()).toEqual({ jobs: 0, webhookEvents: 0, planned: 0 });
+        expect(writes).toBe(0);
+        const ref = randomUUID();
+        await write((repos) =>
+          repos.jobs.enqueue([
+            {
+              id: randomUUID(),
+              kind: 'held.release',
+              ref,
+              payload: { recipientType: 'person', recipientId: '09899910173' },
+              runAt: new Date(clock.now().getTime() + 60_000).toISOString(),
+            },
+          ]),
+        );
+        await server.ctx.worker.runOnce();
+        expect(writes).toBe(0);
+        expect((await store.read.jobs.list(ref)).map((j) => j.status)).toEqual(['pending']);
+        clock.advance(61_000);
+        expect((await server.ctx.worker.runOnce()).jobs).toBe(1);
+        expect(writes).toBeGreaterThan(0);
+        expect(await store.read.jobs.list(ref)).toEqual([]);
+      } finally {
+        store.write = write;
+      }
+    });
   });
 }

@@ -325,6 +325,43 @@ for (const dialect of await testDialects()) {
       expect(mailsTo(silent)).toHaveLength(0);
     });
 
+    it('does not tell of a letter that left DELIVERED after the planner read it', async () => {
+      const reader = await person('nb');
+      await server.ctx.worker.runOnce();
+      const sent = await sendLetterHttp(server, apiKey, letterJson({ recipient: { nationalId: reader } }));
+      const store = server.ctx.deps.store;
+      const letter = (
+        await store.read.letters.findManyByExternalIds((await store.read.senders.list())[0]?.id ?? '', [sent.body.id])
+      )[0];
+      const write = store.write;
+      let writes = 0;
+      // The planner leases, reads the page, then writes it: the letter changes in between.
+      store.write = (async (work) => {
+        writes += 1;
+        if (writes === 2 && letter) {
+          await write((repos) => repos.letters.transition(letter.id, ['DELIVERED'], { status: 'PRINT_QUEUED' }));
+        }
+        return write(work);
+      }) as typeof store.write;
+      try {
+        await server.ctx.worker.runOnce();
+      } finally {
+        store.write = write;
+      }
+      expect(writes).toBeGreaterThanOrEqual(2);
+      const mailboxId = boxes.get(reader) ?? '';
+      expect(await store.read.notifications.findPending(reader, mailboxId, 'email')).toBeNull();
+      await tick(2 * HOUR);
+      expect(mailsTo(reader)).toHaveLength(0);
+      // A letter still delivered is told as usual.
+      const next = await sendLetterHttp(server, apiKey, letterJson({ recipient: { nationalId: reader } }));
+      expect(next.body.status).toBe('DELIVERED');
+      await server.ctx.worker.runOnce();
+      expect((await store.read.notifications.findPending(reader, mailboxId, 'email'))?.letterIds).toHaveLength(1);
+      await tick(2 * HOUR);
+      expect(mailsTo(reader)).toHaveLength(1);
+    });
+
     it('shows what was sent on the dev outbox page', async () => {
       const page = await fetch(`${server.url}/dev/outbox`);
       expect(page.status).toBe(200);

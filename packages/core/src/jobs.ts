@@ -56,6 +56,8 @@ export async function runDueJobs(
 ): Promise<number> {
   const now = deps.clock.now();
   const lease = new Date(now.getTime() + (options.leaseMs ?? 5 * 60_000)).toISOString();
+  // The worker asks every second: with nothing due, a read answers without a unit of work.
+  if (!(await deps.store.read.jobs.anyDue(now.toISOString()))) return 0;
   const jobs = await deps.store.write((repos) => repos.jobs.claimDue(now.toISOString(), options.limit ?? 50, lease));
   const runOne = async (job: Job) => {
     try {

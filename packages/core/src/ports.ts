@@ -486,6 +486,8 @@ export type Repositories = {
   };
   jobs: {
     enqueue(jobs: NewJob[]): Promise<void>;
+    /** Whether claimDue would find anything (a read: an idle worker writes nothing). */
+    anyDue(now: string): Promise<boolean>;
     /** Takes up to `limit` due jobs (and ones whose lease ran out), leased until `lockedUntil`. */
     claimDue(now: string, limit: number, lockedUntil: string): Promise<Job[]>;
     complete(id: string): Promise<void>;
@@ -514,6 +516,8 @@ export type Repositories = {
     list(senderId: string): Promise<Webhook[]>;
     get(senderId: string, id: string): Promise<Webhook | null>;
     delete(senderId: string, id: string): Promise<void>;
+    /** Whether lease would find anything (a read: an idle worker writes nothing). */
+    anyDue(now: string): Promise<boolean>;
     /** Leases active webhooks whose next attempt is due, so one worker delivers each at a time. */
     lease(now: string, leaseUntil: string, limit: number): Promise<Webhook[]>;
     update(

@@ -198,6 +198,7 @@ export async function deliverWebhooks(
   options: { limit?: number; onError?: (hook: Webhook, error: unknown) => void } = {},
 ): Promise<number> {
   const now = deps.clock.now();
+  if (!(await deps.store.read.webhooks.anyDue(now.toISOString()))) return 0;
   const hooks = await deps.store.write((repos) =>
     repos.webhooks.lease(
       now.toISOString(),

@@ -203,6 +203,46 @@ describe.each(dialects)('repositories (%s)', (dialect) => {
     expect(await store.read.letters.getInMailbox(mailbox.id, bad.id)).toBeNull();
   });
 
+  it('says whether a job or a webhook is due, as claiming and leasing would find it', async () => {
+    const at = (minutes: number) => new Date(Date.parse('2030-01-01T00:00:00Z') + minutes * 60_000).toISOString();
+    const ref = randomUUID();
+    await store.write((r) =>
+      r.jobs.enqueue([{ id: randomUUID(), kind: 'letter.due', ref, payload: {}, runAt: at(10) }]),
+    );
+    expect(await store.read.jobs.anyDue(at(9))).toBe(false);
+    expect(await store.read.jobs.anyDue(at(10))).toBe(true);
+    const claimed = await store.write((r) => r.jobs.claimDue(at(10), 10, at(15)));
+    expect(claimed.map((j) => j.ref)).toEqual([ref]);
+    expect(await store.read.jobs.anyDue(at(14))).toBe(false);
+    // A lease that ran out makes the job due again.
+    expect(await store.read.jobs.anyDue(at(15))).toBe(true);
+    await store.write((r) => r.jobs.complete(claimed[0]!.id));
+    expect(await store.read.jobs.anyDue(at(15))).toBe(false);
+
+    const hook = {
+      id: randomUUID(),
+      senderId,
+      url: 'https://example.org/hook',
+      sealedSecret: Buffer.from([1]),
+      status: 'active' as const,
+      cursor: null,
+      nextAttemptAt: at(20),
+      leaseUntil: null,
+      failingSince: null,
+      lastError: null,
+      lastDeliveredAt: null,
+      createdAt: at(0),
+    };
+    await store.write((r) => r.webhooks.insert(hook));
+    expect(await store.read.webhooks.anyDue(at(19))).toBe(false);
+    expect(await store.read.webhooks.anyDue(at(20))).toBe(true);
+    expect((await store.write((r) => r.webhooks.lease(at(20), at(25), 10))).map((h) => h.id)).toEqual([hook.id]);
+    expect(await store.read.webhooks.anyDue(at(24))).toBe(false);
+    expect(await store.read.webhooks.anyDue(at(25))).toBe(true);
+    await store.write((r) => r.webhooks.update(hook.id, { status: 'disabled', leaseUntil: null }));
+    expect(await store.read.webhooks.anyDue(at(30))).toBe(false);
+  });
+
   it('serves the event feed in order from a cursor, and keeps data across a reopen', async () => {
     const feedSender = randomUUID();
     await store.write((r) =>

@@ -32,8 +32,8 @@ function event(deps: Deps, letter: Letter, type: LetterEventType, data: Record<s
 }
 
 /**
- * The repositories of one unit of work with the mailboxes, persons and members it reads kept for
- * the unit: a page of letters mostly goes to few mailboxes, and the planner changes none of them.
+ * Repositories with the mailboxes, persons and members they read kept for one page of letters: a
+ * page mostly goes to few mailboxes. The promise is kept, so lookups asked together share one read.
  */
 function withPageCache(repos: Repositories): Repositories {
   const memo = <T>(cache: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> => {
@@ -75,25 +75,33 @@ function address(person: Person, channel: NotificationChannel) {
     : { value: person.mobile, updatedAt: person.mobileUpdatedAt, verifiedAt: person.mobileVerifiedAt };
 }
 
+/** One reader of a letter's mailbox to tell: at these addresses, or that nobody can be told (a legal notice). */
+export type NotificationTarget = {
+  nationalId: string;
+  usable: Array<{ channel: NotificationChannel; address: string }>;
+  failure: 'contact_details_stale' | 'no_contact_details' | null;
+};
+
 /**
- * Queues a letter for notification to everyone who should be told, inside a unit of work. A
- * legal notice may use only contact details updated or verified within the last 18 months; when
- * none are, the sender gets NOTIFICATION_FAILED `contact_details_stale` (or `no_contact_details`).
+ * Who is to be told of a letter and where: only reads, so the planner asks before its unit of
+ * work. A legal notice may use only contact details updated or verified within the last 18
+ * months; when none are, the target carries the failure the sender is told of. Readers with
+ * nothing to do (no addresses, an ordinary letter) are left out.
  */
-export async function queueNotifications(
+export async function notificationTargets(
   deps: Deps,
   repos: Repositories,
   letter: Letter,
-  since: Date = deps.clock.now(),
-): Promise<number> {
-  if (!letter.mailboxId || letter.status !== 'DELIVERED') return 0;
-  const mailboxId = letter.mailboxId;
+): Promise<NotificationTarget[]> {
+  if (!letter.mailboxId || letter.status !== 'DELIVERED') return [];
   const now = deps.clock.now();
-  let queued = 0;
-  for (const nationalId of await recipientsOf(repos, mailboxId)) {
-    const person = await repos.persons.findByNationalId(nationalId);
-    if (person?.status !== 'active') continue;
-    const usable: Array<{ channel: NotificationChannel; address: string }> = [];
+  const readers = await recipientsOf(repos, letter.mailboxId);
+  const persons = await Promise.all(readers.map((id) => repos.persons.findByNationalId(id)));
+  const targets: NotificationTarget[] = [];
+  readers.forEach((nationalId, i) => {
+    const person = persons[i];
+    if (person?.status !== 'active') return;
+    const usable: NotificationTarget['usable'] = [];
     let stale = false;
     for (const channel of channels) {
       const a = address(person, channel);
@@ -104,13 +112,33 @@ export async function queueNotifications(
       }
       usable.push({ channel, address: a.value });
     }
-    if (usable.length === 0 && letter.legalNotification) {
-      await repos.events.append([
-        event(deps, letter, 'NOTIFICATION_FAILED', {
-          channel: null,
-          reason: stale ? 'contact_details_stale' : 'no_contact_details',
-        }),
-      ]);
+    if (usable.length > 0) targets.push({ nationalId, usable, failure: null });
+    else if (letter.legalNotification) {
+      targets.push({ nationalId, usable, failure: stale ? 'contact_details_stale' : 'no_contact_details' });
+    }
+  });
+  return targets;
+}
+
+/**
+ * Queues a letter's notifications to its targets, inside a unit of work: added to a pending
+ * notification of the same reader, mailbox and channel (coalescing), or a new one due as the
+ * schedule says. A target that cannot be told gives the sender NOTIFICATION_FAILED.
+ */
+async function queueToTargets(
+  deps: Deps,
+  repos: Repositories,
+  letter: Letter,
+  targets: NotificationTarget[],
+  since: Date,
+): Promise<number> {
+  const mailboxId = letter.mailboxId;
+  if (!mailboxId) return 0;
+  const now = deps.clock.now();
+  let queued = 0;
+  for (const { nationalId, usable, failure } of targets) {
+    if (failure) {
+      await repos.events.append([event(deps, letter, 'NOTIFICATION_FAILED', { channel: null, reason: failure })]);
       continue;
     }
     for (const u of usable) {
@@ -143,12 +171,29 @@ export async function queueNotifications(
   return queued;
 }
 
+/** Queues a letter for notification to everyone who should be told, inside a unit of work. */
+export async function queueNotifications(
+  deps: Deps,
+  repos: Repositories,
+  letter: Letter,
+  since: Date = deps.clock.now(),
+): Promise<number> {
+  return queueToTargets(deps, repos, letter, await notificationTargets(deps, repos, letter), since);
+}
+
 /** The days after delivery the sender asked to be notified on (default: the day of delivery). */
 export function repetitionDays(letter: Letter): number[] {
   return [...new Set(letter.notificationOptions?.repetitions ?? [0])].sort((a, b) => a - b);
 }
 
-/** Reads new DELIVERED events and queues their notifications and reminders; returns how many letters. */
+/**
+ * Reads new DELIVERED events and queues their notifications and reminders; returns how many
+ * letters. Everything that only reads (the letters, their readers and addresses) is asked before
+ * the page's unit of work, all at once: a unit of work holds the store's writer (on SQLite it
+ * pauses the thread that commits letters), so it should hold only what writes. In the unit, a
+ * letter that is to be told of is checked again (it may have been withdrawn meanwhile); the
+ * cursor moves and the lease ends with it.
+ */
 export async function planNotifications(deps: Deps, options: { limit?: number } = {}): Promise<number> {
   const now = deps.clock.now();
   // The worker asks every second: with nothing new, a read answers without writing a lease.
@@ -158,42 +203,56 @@ export async function planNotifications(deps: Deps, options: { limit?: number } 
     repos.cursors.lease(PLANNER, now.toISOString(), new Date(now.getTime() + 60_000).toISOString()),
   );
   if (!leased) return 0;
-  let handled = 0;
+  let released = false;
   try {
     const after = await deps.store.read.cursors.get(PLANNER);
     const events = await deps.store.read.events.globalFeed(after, ['DELIVERED'], options.limit ?? 200);
-    if (events.length === 0) return 0;
-    // One unit of work for the whole page: the notifications, the reminders and the cursor.
-    await deps.store.write(async (unit) => {
-      const repos = withPageCache(unit);
-      const letters = new Map((await repos.letters.getMany(events.map((e) => e.letterId))).map((l) => [l.id, l]));
-      for (const e of events) {
+    const last = events.at(-1);
+    if (!last) return 0;
+    const reader = withPageCache(deps.store.read);
+    const letters = new Map((await reader.letters.getMany(events.map((e) => e.letterId))).map((l) => [l.id, l]));
+    const work = await Promise.all(
+      events.map(async (e) => {
         const letter = letters.get(e.letterId);
-        if (letter?.status !== 'DELIVERED' || !letter.deliveredAt) continue;
+        if (letter?.status !== 'DELIVERED' || !letter.deliveredAt) return null;
         const days = repetitionDays(letter);
-        if (days.includes(0)) await queueNotifications(deps, repos, letter, new Date(e.at));
+        const targets = days.includes(0) ? await notificationTargets(deps, reader, letter) : [];
+        const reminders = days.filter((d) => d > 0);
+        return targets.length > 0 || reminders.length > 0
+          ? { letterId: letter.id, at: e.at, targets, reminders }
+          : null;
+      }),
+    );
+    const todo = work.filter((w) => w !== null);
+    await deps.store.write(async (repos) => {
+      const current =
+        todo.length > 0
+          ? new Map((await repos.letters.getMany(todo.map((w) => w.letterId))).map((l) => [l.id, l]))
+          : null;
+      for (const w of todo) {
+        const letter = current?.get(w.letterId);
+        if (letter?.status !== 'DELIVERED') continue;
+        await queueToTargets(deps, repos, letter, w.targets, new Date(w.at));
         // Repetitions count from when the letter became visible to the reader.
-        const from = Date.parse(e.at);
+        const from = Date.parse(w.at);
         await repos.jobs.enqueue(
-          days
-            .filter((d) => d > 0)
-            .map((d) => ({
-              id: deps.ids.uuid(),
-              kind: 'notify.reminder' as const,
-              ref: letter.id,
-              payload: { day: d },
-              runAt: new Date(from + d * DAY_MS).toISOString(),
-            })),
+          w.reminders.map((d) => ({
+            id: deps.ids.uuid(),
+            kind: 'notify.reminder' as const,
+            ref: letter.id,
+            payload: { day: d },
+            runAt: new Date(from + d * DAY_MS).toISOString(),
+          })),
         );
       }
-      const last = events.at(-1);
-      if (last) await repos.cursors.set(PLANNER, last.cursor);
+      await repos.cursors.set(PLANNER, last.cursor);
+      await repos.cursors.release(PLANNER);
     });
-    handled = events.length;
+    released = true;
+    return events.length;
   } finally {
-    await deps.store.write((repos) => repos.cursors.release(PLANNER));
+    if (!released) await deps.store.write((repos) => repos.cursors.release(PLANNER));
   }
-  return handled;
 }
 
 /** A repetition falls due: the letter is told again unless it was opened (or is gone) by now. */

@@ -46,22 +46,28 @@ export function jobsInsertStatement({ db }: RepoContext, jobs: NewJob[]): Compil
  */
 export function jobsRepository(ctx: RepoContext): Repositories['jobs'] {
   const { db, dialect } = ctx;
+  /** Due jobs: pending ones whose time has come, and running ones whose lease ran out. */
+  const dueJobs = (now: string, limit: number) =>
+    db
+      .selectFrom('jobs')
+      .select('id')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', now)]),
+          eb.and([eb('status', '=', 'running'), eb('locked_until', '<=', now)]),
+        ]),
+      )
+      .orderBy('run_at')
+      .limit(limit);
   return {
     async enqueue(jobs) {
       await runStatement(ctx, jobsInsertStatement(ctx, jobs));
     },
+    async anyDue(now) {
+      return (await dueJobs(now, 1).execute()).length > 0;
+    },
     async claimDue(now, limit, lockedUntil) {
-      let due = db
-        .selectFrom('jobs')
-        .select('id')
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', now)]),
-            eb.and([eb('status', '=', 'running'), eb('locked_until', '<=', now)]),
-          ]),
-        )
-        .orderBy('run_at')
-        .limit(limit);
+      let due = dueJobs(now, limit);
       // PostgreSQL workers may run side by side: each takes rows the others have not locked.
       if (dialect === 'postgres') due = due.forUpdate().skipLocked();
       const rows = await db

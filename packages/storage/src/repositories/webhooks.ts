@@ -20,6 +20,17 @@ const toWebhook = (r: WebhookRow): Webhook => ({
 });
 
 export function webhooksRepository({ db, dialect }: RepoContext): Repositories['webhooks'] {
+  /** Leasable webhooks: active, their next attempt due, and no worker holding them. */
+  const free = (now: string) => (eb: ExpressionBuilder<Database, 'webhooks'>) =>
+    eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]);
+  const dueHooks = (now: string, limit: number) =>
+    db
+      .selectFrom('webhooks')
+      .select('id')
+      .where('status', '=', 'active')
+      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
+      .where(free(now))
+      .limit(limit);
   return {
     async insert(h) {
       await db
@@ -63,23 +74,18 @@ export function webhooksRepository({ db, dialect }: RepoContext): Repositories['
       await db.deleteFrom('webhook_failures').where('webhook_id', '=', id).execute();
       await db.deleteFrom('webhooks').where('sender_id', '=', senderId).where('id', '=', id).execute();
     },
+    async anyDue(now) {
+      return (await dueHooks(now, 1).execute()).length > 0;
+    },
     async lease(now, leaseUntil, limit) {
-      const free = (eb: ExpressionBuilder<Database, 'webhooks'>) =>
-        eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]);
-      let due = db
-        .selectFrom('webhooks')
-        .select('id')
-        .where('status', '=', 'active')
-        .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
-        .where(free)
-        .limit(limit);
+      let due = dueHooks(now, limit);
       // Workers side by side on PostgreSQL: each takes rows the others have not locked.
       if (dialect === 'postgres') due = due.forUpdate().skipLocked();
       const rows = await db
         .updateTable('webhooks')
         .set({ lease_until: leaseUntil })
         .where('id', 'in', due)
-        .where(free)
+        .where(free(now))
         .returningAll()
         .execute();
       return rows.map(toWebhook);
