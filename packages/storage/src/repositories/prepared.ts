@@ -5,7 +5,8 @@ import type { Db, RepoContext } from './shared.js';
 const PREFIX = '\u0000postkasse-param:';
 const sentinel = (name: string) => `${PREFIX}${name}`;
 
-type Slot = { name: string } | { value: unknown };
+/** A parameter of the template: a named one (`<row>:<column>` in a multi-row insert, parsed once), or a fixed value. */
+type Slot = { name: string; row: number; column: string } | { value: unknown };
 type Template = Pick<CompiledQuery, 'sql' | 'query' | 'queryId'> & { slots: Slot[] };
 type Placeholder = (name: string) => never;
 type Build<R> = (db: Db, $: Placeholder, shape: number, columns: string[]) => Compilable<R>;
@@ -53,16 +54,19 @@ export function prepared<R>(build: Build<R>) {
         sql: compiled.sql,
         query: compiled.query,
         queryId: compiled.queryId,
-        slots: compiled.parameters.map((value) =>
-          typeof value === 'string' && value.startsWith(PREFIX) ? { name: value.slice(PREFIX.length) } : { value },
-        ),
+        slots: compiled.parameters.map((value) => {
+          if (typeof value !== 'string' || !value.startsWith(PREFIX)) return { value };
+          const name = value.slice(PREFIX.length);
+          const colon = name.indexOf(':');
+          return { name, row: colon < 0 ? -1 : Number(name.slice(0, colon)), column: name.slice(colon + 1) };
+        }),
       };
       templates.set(key, t);
     }
     return t;
   }
-  function bind(t: Template, value: (name: string) => unknown): CompiledQuery<R> {
-    const parameters = t.slots.map((slot) => ('value' in slot ? slot.value : value(slot.name)));
+  function bind(t: Template, value: (slot: Extract<Slot, { name: string }>) => unknown): CompiledQuery<R> {
+    const parameters = t.slots.map((slot) => ('value' in slot ? slot.value : value(slot)));
     return { sql: t.sql, query: t.query, queryId: t.queryId, parameters } as CompiledQuery<R>;
   }
   const missing = (name: string) => {
@@ -71,16 +75,14 @@ export function prepared<R>(build: Build<R>) {
   const compile = (ctx: RepoContext, args: Record<string, unknown>): CompiledQuery<R> =>
     bind(
       template(ctx, 1, () => Object.keys(args)),
-      (name) => (name in args ? args[name] : missing(name)),
+      ({ name }) => (name in args ? args[name] : missing(name)),
     );
   const compileRows = (ctx: RepoContext, rows: Array<Record<string, unknown>>): CompiledQuery<R> =>
     bind(
       template(ctx, rows.length, () => Object.keys(rows[0] ?? {})),
-      (name) => {
-        const colon = name.indexOf(':');
-        const row = rows[Number(name.slice(0, colon))];
-        const column = name.slice(colon + 1);
-        return row && column in row ? row[column] : missing(name);
+      (slot) => {
+        const row = rows[slot.row];
+        return row && slot.column in row ? row[slot.column] : missing(slot.name);
       },
     );
   return {
