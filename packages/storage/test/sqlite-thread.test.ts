@@ -135,6 +135,21 @@ describe.each(variants)('guarded inserts ($name)', ({ dialect, thread }) => {
     expect(await store.read.blobContents.get(bad.blobs[0]!.key)).toBeNull();
   });
 
+  it('stores nothing of a letter whose later insert fails (an event id taken)', async () => {
+    const first = unit();
+    expect(await store.insert.letter(first)).toBe(true);
+    const second = unit();
+    second.events[1] = { ...second.events[1]!, id: first.events[1]!.id };
+    await expect(store.insert.letter(second)).rejects.toThrow(/unique|primary key|constraint/i);
+    expect(await store.read.letters.getMany([second.letter.id])).toEqual([]);
+    expect(await store.read.documents.listByLetter(second.letter.id)).toEqual([]);
+    expect(await store.read.events.listByLetter(second.letter.id)).toEqual([]);
+    expect(await store.read.blobContents.get(second.blobs[0]!.key)).toBeNull();
+    // The sender's id is free again: the letter can be sent once it is right.
+    second.events[1] = { ...second.events[1]!, id: randomUUID() };
+    expect(await store.insert.letter(second)).toBe(true);
+  });
+
   it('keeps blobs by key, once', async () => {
     const key = randomUUID();
     const data = randomBytes(40 * 1024);

@@ -99,6 +99,16 @@ export function letterInsertStatement(ctx: RepoContext, l: Letter) {
   return insertLetter.compileRows(ctx, [toRow(l)]);
 }
 
+/** The constraint a letter breaks when its sender used its id already. */
+export const LETTER_ID_TAKEN = 'letters_sender_external';
+const insertLetterStrict = prepared((db, $, count, columns) =>
+  db.insertInto('letters').values(rowPlaceholders($, count, columns) as never),
+);
+/** The insert of a new letter that fails (`LETTER_ID_TAKEN`) when the sender used its id already, compiled. */
+export function letterInsertStrictStatement(ctx: RepoContext, l: Letter) {
+  return insertLetterStrict.compileRows(ctx, [toRow(l)]);
+}
+
 const letterByExternalId = prepared((db, $) =>
   db
     .selectFrom('letters')

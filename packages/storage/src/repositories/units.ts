@@ -1,10 +1,10 @@
 import type { NewLetterUnit } from '@postkasse/core';
-import type { CompiledQuery } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { blobInsertStatement, blobRowStatement } from './blob-contents.js';
 import { documentsInsertStatement } from './documents.js';
 import { eventsInsertStatement } from './events.js';
 import { jobsInsertStatement } from './jobs.js';
-import { letterInsertStatement } from './letters.js';
+import { letterInsertStatement, letterInsertStrictStatement } from './letters.js';
 import type { Db, RepoContext } from './shared.js';
 
 /**
@@ -25,6 +25,31 @@ export function letterUnit(ctx: RepoContext, unit: NewLetterUnit): GuardedUnit {
     jobsInsertStatement(ctx, unit.jobs),
   ];
   return [letterInsertStatement(ctx, unit.letter), ...rest.filter((s) => s !== null)];
+}
+
+/**
+ * Statements run as one PostgreSQL statement, each a data-modifying CTE (their parameters
+ * renumbered): one round trip, and all or nothing without a transaction of its own. They run on
+ * one snapshot and see none of each other's rows; foreign keys are checked at the statement's end.
+ */
+export function asOneStatement(statements: CompiledQuery[]): CompiledQuery {
+  const parameters: unknown[] = [];
+  const parts = statements.map((s, i) => {
+    const offset = parameters.length;
+    parameters.push(...s.parameters);
+    // Compiled inserts hold no literals: every value is a parameter, so each $n is one.
+    return `s${i} as (${s.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+  });
+  return CompiledQuery.raw(`with ${parts.join(', ')} select 1 as done`, parameters);
+}
+
+/**
+ * A new letter's unit as one PostgreSQL statement (see letterUnit): a sender id already used
+ * fails all of it with a unique violation of `LETTER_ID_TAKEN` instead of skipping the rest.
+ */
+export function letterStatement(ctx: RepoContext, unit: NewLetterUnit): CompiledQuery {
+  const [, ...rest] = letterUnit(ctx, unit);
+  return asOneStatement([letterInsertStrictStatement(ctx, unit.letter), ...rest]);
 }
 
 /** A blob kept in the database; the guard is its key (taken: false). */
