@@ -46,7 +46,7 @@ export async function openPostgresStore(
       return db.transaction().execute((trx) => work(createRepositories({ db: trx, dialect: 'postgres' })));
     },
     insert: {
-      // One statement, one round trip (it was five: BEGIN, three inserts, COMMIT).
+      // One statement, one round trip (not BEGIN, an insert a table and COMMIT): see letterStatement.
       async letter(unit) {
         try {
           await db.executeQuery(letterStatement({ db, dialect: 'postgres' }, unit));

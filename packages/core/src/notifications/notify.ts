@@ -225,12 +225,10 @@ export async function planNotifications(deps: Deps, options: { limit?: number } 
     );
     const todo = work.filter((w) => w !== null);
     await deps.store.write(async (repos) => {
-      const current =
-        todo.length > 0
-          ? new Map((await repos.letters.getMany(todo.map((w) => w.letterId))).map((l) => [l.id, l]))
-          : null;
+      const ids = todo.map((w) => w.letterId);
+      const current = new Map((ids.length > 0 ? await repos.letters.getMany(ids) : []).map((l) => [l.id, l]));
       for (const w of todo) {
-        const letter = current?.get(w.letterId);
+        const letter = current.get(w.letterId);
         if (letter?.status !== 'DELIVERED') continue;
         await queueToTargets(deps, repos, letter, w.targets, new Date(w.at));
         // Repetitions count from when the letter became visible to the reader.

@@ -15,16 +15,21 @@ import type { Db, RepoContext } from './shared.js';
  */
 export type GuardedUnit = CompiledQuery[];
 
-/** A new letter: its row first (the guard: the sender's id taken), then blobs, documents, events and jobs. */
-export function letterUnit(ctx: RepoContext, unit: NewLetterUnit): GuardedUnit {
+/** What a new letter's row brings with it: its blobs, documents, events and jobs, in that order. */
+function letterContents(ctx: RepoContext, unit: NewLetterUnit): CompiledQuery[] {
   const at = unit.letter.createdAt;
-  const rest = [
+  const statements = [
     ...unit.blobs.map((b) => blobRowStatement(ctx, b.key, b.data, at)),
     documentsInsertStatement(ctx, unit.documents),
     eventsInsertStatement(ctx, unit.events),
     jobsInsertStatement(ctx, unit.jobs),
   ];
-  return [letterInsertStatement(ctx, unit.letter), ...rest.filter((s) => s !== null)];
+  return statements.filter((s) => s !== null);
+}
+
+/** A new letter: its row first (the guard: the sender's id taken), then blobs, documents, events and jobs. */
+export function letterUnit(ctx: RepoContext, unit: NewLetterUnit): GuardedUnit {
+  return [letterInsertStatement(ctx, unit.letter), ...letterContents(ctx, unit)];
 }
 
 /**
@@ -35,9 +40,10 @@ export function letterUnit(ctx: RepoContext, unit: NewLetterUnit): GuardedUnit {
 export function asOneStatement(statements: CompiledQuery[]): CompiledQuery {
   const parameters: unknown[] = [];
   const parts = statements.map((s, i) => {
+    // Renumbering is safe only where every value is a parameter: a literal could hold a "$1".
+    if (s.sql.includes("'")) throw new Error(`asOneStatement: a statement with a literal: ${s.sql}`);
     const offset = parameters.length;
     parameters.push(...s.parameters);
-    // Compiled inserts hold no literals: every value is a parameter, so each $n is one.
     return `s${i} as (${s.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
   });
   return CompiledQuery.raw(`with ${parts.join(', ')} select 1 as done`, parameters);
@@ -48,8 +54,7 @@ export function asOneStatement(statements: CompiledQuery[]): CompiledQuery {
  * fails all of it with a unique violation of `LETTER_ID_TAKEN` instead of skipping the rest.
  */
 export function letterStatement(ctx: RepoContext, unit: NewLetterUnit): CompiledQuery {
-  const [, ...rest] = letterUnit(ctx, unit);
-  return asOneStatement([letterInsertStrictStatement(ctx, unit.letter), ...rest]);
+  return asOneStatement([letterInsertStrictStatement(ctx, unit.letter), ...letterContents(ctx, unit)]);
 }
 
 /** A blob kept in the database; the guard is its key (taken: false). */
