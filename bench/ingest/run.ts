@@ -5,11 +5,12 @@
  *   npm run bench:ingest -- [--letters 10000] [--concurrency 32] [--dialect sqlite|postgres|both]
  *
  * For each dialect: a fresh temp data dir (and for PostgreSQL a fresh database), a sender and
- * persons made with the admin CLI, the server started as `apps/cli/bin/postkasse serve` (the launcher users run)
- * on a free port, a warm-up, then N letters from a separate client process (client.ts) with the
- * given concurrency. The server's peak RSS is its VmHWM from /proc, plus VmRSS sampled during
- * the load. The baseline (baseline.ts) runs in a process of its own on the same kind of storage.
- * Everything is stopped and removed at the end, on failure, on Ctrl-C and on the overall timeout.
+ * persons made with the admin CLI (one `admin person import`), the server started as
+ * `apps/cli/bin/postkasse serve` (the launcher users run) on a free port, a warm-up, then N
+ * letters from a separate client process (client.ts) with the given concurrency. The server's
+ * peak RSS is its VmHWM from /proc, plus VmRSS sampled during the load. The baseline
+ * (baseline.ts) runs in a process of its own on the same kind of storage. Everything is stopped
+ * and removed at the end, on failure, on Ctrl-C and on the overall timeout.
  *
  * Options (flag, or environment variable):
  *   --letters, -n     BENCH_LETTERS      measured letters per run (default 10000)
@@ -30,7 +31,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -227,14 +228,6 @@ async function cli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): 
   const code = await exited(child, timeoutMs + 5000).finally(() => clearTimeout(timer));
   if (code !== 0) throw new Error(`postkasse ${args.join(' ')} failed (exit ${code}):\n${output()}`);
   return JSON.parse(stdout) as Record<string, unknown>;
-}
-
-async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
 }
 
 function freePort(): Promise<number> {
@@ -454,21 +447,11 @@ async function runServerPhase(options: Options, dialect: Dialect, pdfDir: string
   const apiKey = sender.apiKey;
   if (typeof apiKey !== 'string') throw new Error(`no apiKey in ${JSON.stringify(sender)}`);
   const recipients = syntheticNationalIds(options.recipients);
-  let lockedRetries = 0;
-  await inBatches(recipients, Math.max(4, availableParallelism()), async (id) => {
-    // Concurrent admin commands on one SQLite file wait for each other's write lock (busy
-    // timeout); should one still give up, that person is simply created again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await cli(['admin', 'person', 'create', '--id', id, '--json'], env);
-      } catch (error) {
-        if (attempt >= 5 || !/database is locked/.test(String(error))) throw error;
-        lockedRetries++;
-        await new Promise((r) => setTimeout(r, 100 * attempt));
-      }
-    }
-  });
-  if (lockedRetries > 0) log(`${dialect}: ${lockedRetries} admin commands retried after "database is locked"`);
+  // One import for all of them, as an operator loads a register (admin person import).
+  const personsFile = join(tempRoot!, `persons-${dialect}.csv`);
+  await writeFile(personsFile, `nationalId\n${recipients.join('\n')}\n`);
+  const imported = await cli(['admin', 'person', 'import', personsFile, '--json'], env);
+  if (imported.imported !== recipients.length) throw new Error(`person import: ${JSON.stringify(imported)}`);
   log(
     `${dialect}: sender and ${recipients.length} persons created in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );

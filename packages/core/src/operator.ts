@@ -14,6 +14,7 @@ import type {
   Sender,
   SenderKind,
 } from './ports.js';
+import { checkContact } from './register.js';
 
 export async function createSender(
   deps: Deps,
@@ -138,9 +139,15 @@ export async function registerPerson(
   },
 ): Promise<{ person: Person; mailbox: Mailbox | null }> {
   const parsed = parseNationalId(input.nationalId);
-  if (!parsed) {
-    throw new AppError('validation_failed', 'Not a valid national id', {
-      errors: [{ path: 'nationalId', code: 'invalid_national_id', message: 'not valid' }],
+  const { email, mobile, errors } = checkContact({
+    email: input.email ?? null,
+    mobile: input.mobile ?? null,
+    language: input.language ?? null,
+  });
+  if (!parsed) errors.unshift({ path: 'nationalId', code: 'invalid_national_id', message: 'not valid' });
+  if (!parsed || errors.length > 0) {
+    throw new AppError('validation_failed', parsed ? 'The contact details are not valid' : 'Not a valid national id', {
+      errors,
     });
   }
   const now = deps.clock.now().toISOString();
@@ -150,11 +157,11 @@ export async function registerPerson(
     country: parsed.country,
     name: input.name ?? null,
     status: 'active',
-    email: input.email ?? null,
-    emailUpdatedAt: input.email ? now : null,
+    email,
+    emailUpdatedAt: email ? now : null,
     emailVerifiedAt: null,
-    mobile: input.mobile ?? null,
-    mobileUpdatedAt: input.mobile ? now : null,
+    mobile,
+    mobileUpdatedAt: mobile ? now : null,
     mobileVerifiedAt: null,
     language: input.language ?? null,
     reserved: false,

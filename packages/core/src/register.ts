@@ -61,6 +61,30 @@ export async function getOwnRecord(deps: Deps, actor: PersonActor): Promise<OwnR
   return ownRecord(deps, await requireRecord(deps, actor.nationalId));
 }
 
+/**
+ * Contact details as the register keeps them: the e-mail address trimmed, the mobile number
+ * without spaces or dashes. Absent (undefined) and cleared (null) values stay as they are;
+ * `errors` says which of the given values are not valid.
+ */
+export function checkContact<T extends { email?: string | null; mobile?: string | null; language?: string | null }>(
+  input: T,
+): { email: T['email']; mobile: T['mobile']; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const email = typeof input.email === 'string' ? input.email.trim() : input.email;
+  const mobile = typeof input.mobile === 'string' ? input.mobile.replace(/[\s-]/g, '') : input.mobile;
+  if (typeof email === 'string' && (email.length > 254 || !EMAIL.test(email))) {
+    errors.push({ path: 'email', code: 'invalid_email', message: 'not an e-mail address' });
+  }
+  if (typeof mobile === 'string' && !MOBILE.test(mobile)) {
+    errors.push({ path: 'mobile', code: 'invalid_mobile', message: '8 to 15 digits, optionally with a leading +' });
+  }
+  const language = input.language;
+  if (typeof language === 'string' && !(registerLanguages as readonly string[]).includes(language)) {
+    errors.push({ path: 'language', code: 'invalid_language', message: `one of ${registerLanguages.join(', ')}` });
+  }
+  return { email: email as T['email'], mobile: mobile as T['mobile'], errors };
+}
+
 export type OwnRecordChange = {
   reserved?: boolean | undefined;
   email?: string | null | undefined;
@@ -70,18 +94,7 @@ export type OwnRecordChange = {
 
 /** A person changes their own reservation, contact details and language. */
 export async function updateOwnRecord(deps: Deps, actor: PersonActor, change: OwnRecordChange): Promise<OwnRecord> {
-  const errors: FieldError[] = [];
-  const email = typeof change.email === 'string' ? change.email.trim() : change.email;
-  const mobile = typeof change.mobile === 'string' ? change.mobile.replace(/[\s-]/g, '') : change.mobile;
-  if (typeof email === 'string' && (email.length > 254 || !EMAIL.test(email))) {
-    errors.push({ path: 'email', code: 'invalid_email', message: 'not an e-mail address' });
-  }
-  if (typeof mobile === 'string' && !MOBILE.test(mobile)) {
-    errors.push({ path: 'mobile', code: 'invalid_mobile', message: '8 to 15 digits, optionally with a leading +' });
-  }
-  if (change.language !== undefined && !(registerLanguages as readonly string[]).includes(change.language)) {
-    errors.push({ path: 'language', code: 'invalid_language', message: `one of ${registerLanguages.join(', ')}` });
-  }
+  const { email, mobile, errors } = checkContact(change);
   if (errors.length > 0) throw new AppError('validation_failed', 'The register change is not valid', { errors });
   const person = await requireRecord(deps, actor.nationalId);
   const now = deps.clock.now().toISOString();

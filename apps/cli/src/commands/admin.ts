@@ -17,6 +17,7 @@ import {
 import { type AppContext, checkPublicJwk, createContext, loadConfig } from '@postkasse/server';
 import type { Command } from 'commander';
 import { fail, print } from '../output.js';
+import { personImportCommand } from './person-import.js';
 import { registerCommands } from './register.js';
 
 /** Runs an operator command against the configured data dir or DATABASE_URL. */
@@ -100,6 +101,8 @@ export function adminCommands(program: Command): void {
         });
       },
     );
+
+  personImportCommand(person);
 
   const organization = admin.command('organization').description('organizations with a mailbox of their own');
   organization

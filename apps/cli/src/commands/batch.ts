@@ -16,7 +16,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream, fsyncSync, writeSync } from 'node:fs';
 import { type FileHandle, open, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { createInterface } from 'node:readline';
 import { canonicalJson } from '@postkasse/core';
 import {
   isPostkasseError,
@@ -29,13 +28,10 @@ import {
 } from '@postkasse/sdk';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { parse } from 'csv-parse';
 import { print } from '../output.js';
+import { type Fields, type InputRow, readRows, rowFormat } from '../rows.js';
 import { apiClient, CliError, failWith } from '../sdk-client.js';
 import { readDocumentFile } from './send.js';
-
-type Fields = Record<string, unknown>;
-type InputRow = { row: number; fields: Fields | null; parseError?: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATE_MAGIC = '# postkasse batch state v1';
@@ -70,53 +66,6 @@ export function derivedId(fields: Fields): string {
   b[8] = ((b[8] as number) & 0x3f) | 0x80;
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-/** Rows one at a time: CSV records numbered from 1 after the header, JSON lines by line number. */
-async function* readRows(path: string, format: 'csv' | 'jsonl'): AsyncGenerator<InputRow> {
-  if (format === 'csv') {
-    const source = createReadStream(path);
-    const parser = source.pipe(
-      // A row is small; a stray quote must not make the parser hold the rest of the file.
-      parse({
-        columns: true,
-        bom: true,
-        trim: true,
-        skip_empty_lines: true,
-        relax_column_count: true,
-        max_record_size: 1024 * 1024,
-      }),
-    );
-    source.once('error', (error) => parser.destroy(error));
-    let row = 0;
-    try {
-      for await (const record of parser as AsyncIterable<Fields>) yield { row: ++row, fields: record };
-    } finally {
-      source.destroy();
-    }
-    return;
-  }
-  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
-  let row = 0;
-  for await (const raw of lines) {
-    row++;
-    const line = row === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-    if (line.trim() === '') continue;
-    if (line.length > 1024 * 1024) {
-      yield { row, fields: null, parseError: 'the line is longer than 1 MB' };
-      continue;
-    }
-    try {
-      const value = JSON.parse(line) as unknown;
-      if (!value || typeof value !== 'object' || Array.isArray(value)) {
-        yield { row, fields: null, parseError: 'the line is not a JSON object' };
-      } else {
-        yield { row, fields: value as Fields };
-      }
-    } catch (error) {
-      yield { row, fields: null, parseError: `not valid JSON: ${(error as Error).message}` };
-    }
-  }
 }
 
 // ---- the state and failures files -------------------------------------------------------------
@@ -451,8 +400,8 @@ async function runBatch(client: PostkasseClient, input: string, opts: BatchOptio
   if (!Number.isInteger(retries) || retries < 0 || retries > 20) {
     throw new CliError('invalid_arguments', '--retries is a whole number from 0 to 20');
   }
-  const format = (opts.format ?? (/\.(jsonl|ndjson|json)$/i.test(input) ? 'jsonl' : 'csv')).toLowerCase();
-  if (format !== 'csv' && format !== 'jsonl') throw new CliError('invalid_arguments', '--format is csv or jsonl');
+  const format = rowFormat(input, opts.format);
+  if (!format) throw new CliError('invalid_arguments', '--format is csv or jsonl');
   const inputStat = await stat(input).catch(() => null);
   if (!inputStat?.isFile()) throw new CliError('input_not_found', `${input}: no such file`);
   const documentsDir = resolve(opts.documents ?? dirname(input));
