@@ -108,6 +108,7 @@ async function main(): Promise<void> {
       wallMs,
       lettersPerSecond: (config.letters / wallMs) * 1000,
       latency: latencyStats(latencies),
+      latenciesMs: latencies,
       cpuMs,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     },

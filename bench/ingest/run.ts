@@ -13,8 +13,10 @@
  * and removed at the end, on failure, on Ctrl-C and on the overall timeout.
  *
  * Options (flag, or environment variable):
- *   --letters, -n     BENCH_LETTERS      measured letters per run (default 10000)
- *   --warmup          BENCH_WARMUP       warm-up letters, not measured (default 10% of N, 200..1000)
+ *   --letters, -n     BENCH_LETTERS      measured letters in all, server and baseline each (default 10000)
+ *   --rounds, -r      BENCH_ROUNDS       rounds the letters are split over, server and baseline taking
+ *                                        turns (A B, B A, A B, ...), so both see the machine alike (default 3)
+ *   --warmup          BENCH_WARMUP       warm-up letters of every round, not measured (default 10% of N, 200..1000)
  *   --concurrency, -c BENCH_CONCURRENCY  requests in flight (default 32)
  *   --dialect         BENCH_DIALECT      sqlite, postgres or both (default both)
  *   --recipients      BENCH_RECIPIENTS   persons the letters are spread over (default 50)
@@ -40,7 +42,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import type { BaselineConfig } from './baseline.js';
 import type { ClientConfig } from './client.js';
-import { type ChildMessage, type Dialect, type PhaseResult, syntheticNationalIds } from './shared.js';
+import { type ChildMessage, type Dialect, latencyStats, type PhaseResult, syntheticNationalIds } from './shared.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cliBin = join(repoRoot, 'apps', 'cli', 'bin', 'postkasse.js');
@@ -54,6 +56,7 @@ const targets = { lettersPerSecond: 1000, ratio: 0.5, rssBytes: 300 * MB };
 
 type Options = {
   letters: number;
+  rounds: number;
   warmup: number;
   concurrency: number;
   dialects: Dialect[];
@@ -72,6 +75,7 @@ function readOptions(): Options {
   const { values } = parseArgs({
     options: {
       letters: { type: 'string', short: 'n' },
+      rounds: { type: 'string', short: 'r' },
       warmup: { type: 'string' },
       concurrency: { type: 'string', short: 'c' },
       dialect: { type: 'string' },
@@ -114,8 +118,11 @@ function readOptions(): Options {
     if (!match?.[1]) throw new Error(`--server-env takes NAME=value pairs, got ${pair}`);
     serverEnv[match[1]] = match[2] ?? '';
   }
+  const rounds = int('--rounds', values.rounds ?? env.BENCH_ROUNDS, 3, 1);
+  if (rounds > letters) throw new Error(`--rounds must not exceed --letters (${letters}), got ${rounds}`);
   return {
     letters,
+    rounds,
     warmup: int(
       '--warmup',
       values.warmup ?? env.BENCH_WARMUP,
@@ -338,7 +345,45 @@ type ServerFigures = PhaseResult & {
   rowsChecked: string;
 };
 
-type DialectReport = { dialect: Dialect; server: ServerFigures; baseline: PhaseResult | null };
+type DialectReport = {
+  dialect: Dialect;
+  /** All rounds together: letters/s over their summed load time, percentiles over all letters. */
+  server: ServerFigures;
+  baseline: PhaseResult | null;
+  rounds: Array<{ server: number; baseline: number | null }>;
+};
+
+/** Rounds of one phase as one: their letters over their summed time, percentiles over every letter. */
+function mergePhases(phases: PhaseResult[]): PhaseResult {
+  const letters = phases.reduce((n, p) => n + p.letters, 0);
+  const wallMs = phases.reduce((n, p) => n + p.wallMs, 0);
+  const latenciesMs = phases.flatMap((p) => p.latenciesMs);
+  return {
+    letters,
+    errors: phases.reduce((n, p) => n + p.errors, 0),
+    firstError: phases.find((p) => p.firstError)?.firstError ?? null,
+    wallMs,
+    lettersPerSecond: (letters / wallMs) * 1000,
+    latency: latencyStats(latenciesMs),
+    latenciesMs,
+    cpuMs: phases.reduce((n, p) => n + p.cpuMs, 0),
+    peakRssBytes: Math.max(...phases.map((p) => p.peakRssBytes)),
+  };
+}
+
+function mergeServer(rounds: ServerFigures[]): ServerFigures {
+  const ok = rounds.every((r) => r.rowsChecked.endsWith(' ok'));
+  return {
+    ...mergePhases(rounds),
+    hwmBytes: Math.max(...rounds.map((r) => r.hwmBytes)),
+    sampledRssBytes: Math.max(...rounds.map((r) => r.sampledRssBytes)),
+    serverCpuMs: rounds.reduce((n, r) => n + r.serverCpuMs, 0),
+    eventLoopCpuMs: rounds.reduce((n, r) => n + r.eventLoopCpuMs, 0),
+    rowsChecked: ok
+      ? `${rounds.reduce((n, r) => n + Number.parseInt(r.rowsChecked, 10), 0)} ok`
+      : rounds.map((r) => r.rowsChecked).join('; '),
+  };
+}
 
 async function createDatabase(tag: string): Promise<string> {
   const name = `postkasse_bench_${randomBytes(5).toString('hex')}_${tag}`;
@@ -430,8 +475,13 @@ async function countLetters(dialect: Dialect, dataDir: string, databaseUrl: stri
   }
 }
 
-async function runServerPhase(options: Options, dialect: Dialect, pdfDir: string): Promise<ServerFigures> {
-  const dataDir = join(tempRoot!, `server-${dialect}`);
+async function runServerPhase(
+  options: Options,
+  dialect: Dialect,
+  pdfDir: string,
+  round: number,
+): Promise<ServerFigures> {
+  const dataDir = join(tempRoot!, `server-${dialect}-${round}`);
   const databaseUrl = dialect === 'postgres' ? await createDatabase('server') : null;
   const env = childEnv({
     POSTKASSE_DATA_DIR: dataDir,
@@ -515,6 +565,8 @@ async function runServerPhase(options: Options, dialect: Dialect, pdfDir: string
   const expected = options.warmup + options.letters - result.errors;
   const rows = await countLetters(dialect, dataDir, databaseUrl);
   const rowsChecked = rows === expected ? `${rows} ok` : `${rows} of ${expected} expected`;
+  // Each round starts on an empty data dir; the last one's letters need not fill the disk.
+  await rm(dataDir, { recursive: true, force: true });
   if (rows !== expected) result.errors += Math.abs(expected - rows);
   return {
     ...result,
@@ -526,8 +578,13 @@ async function runServerPhase(options: Options, dialect: Dialect, pdfDir: string
   };
 }
 
-async function runBaselinePhase(options: Options, dialect: Dialect, pdfDir: string): Promise<PhaseResult> {
-  const dir = join(tempRoot!, `baseline-${dialect}`);
+async function runBaselinePhase(
+  options: Options,
+  dialect: Dialect,
+  pdfDir: string,
+  round: number,
+): Promise<PhaseResult> {
+  const dir = join(tempRoot!, `baseline-${dialect}-${round}`);
   const config: BaselineConfig = {
     dialect,
     dir,
@@ -544,6 +601,7 @@ async function runBaselinePhase(options: Options, dialect: Dialect, pdfDir: stri
   await settleDisk();
   log(`${dialect}: baseline, ${options.warmup} + ${options.letters} letters with concurrency ${options.concurrency}`);
   const result = await runChild('baseline.ts', config, phaseTimeout(options), () => undefined);
+  await rm(dir, { recursive: true, force: true });
   return result;
 }
 
@@ -577,6 +635,15 @@ function printReport(options: Options, reports: DialectReport[], pdfBytes: numbe
   );
   add('baseline CPU ms / letter', (r) => (r.baseline ? f2(r.baseline.cpuMs / r.baseline.letters) : '-'));
   add('ratio server / baseline', (r) => (Number.isFinite(ratio(r)) ? ratio(r).toFixed(3) : '-'));
+  if (options.rounds > 1) {
+    add('server letters/s by round', (r) => r.rounds.map((x) => f0(x.server)).join(' '));
+    add('baseline letters/s by round', (r) =>
+      r.rounds.map((x) => (x.baseline === null ? '-' : f0(x.baseline))).join(' '),
+    );
+    add('ratio by round', (r) =>
+      r.rounds.map((x) => (x.baseline === null ? '-' : (x.server / x.baseline).toFixed(2))).join(' '),
+    );
+  }
 
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) =>
@@ -584,7 +651,8 @@ function printReport(options: Options, reports: DialectReport[], pdfBytes: numbe
   const rule = '-'.repeat(line(rows[0]!).length);
   console.log('');
   console.log(
-    `Postkasse ingest benchmark: ${options.letters} letters (+${options.warmup} warm-up), concurrency ` +
+    `Postkasse ingest benchmark: ${options.letters} letters in ${options.rounds} round(s) ` +
+      `(+${options.warmup} warm-up each), concurrency ` +
       `${options.concurrency}, ${options.recipients} recipients, PDF ${(pdfBytes / 1024).toFixed(1)} KB`,
   );
   console.log(`${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), node ${process.version}`);
@@ -607,7 +675,16 @@ function printReport(options: Options, reports: DialectReport[], pdfBytes: numbe
     console.log(`${r.dialect} ${binding}: ${text}`);
     if (r.dialect === 'sqlite' && checks.some(([, ok]) => ok === false)) allMet = false;
   }
-  if (options.json) console.log(JSON.stringify({ options, pdfBytes, reports }, null, 2));
+  if (options.json) {
+    // The figures, without every letter's latency.
+    const bare = ({ latenciesMs: _, ...rest }: PhaseResult) => rest;
+    const out = reports.map((r) => ({
+      ...r,
+      server: bare(r.server),
+      baseline: r.baseline ? bare(r.baseline) : null,
+    }));
+    console.log(JSON.stringify({ options, pdfBytes, reports: out }, null, 2));
+  }
   return allMet;
 }
 
@@ -634,15 +711,45 @@ async function main(): Promise<number> {
 
   const reports: DialectReport[] = [];
   for (const dialect of options.dialects) {
-    const baseline = options.skipBaseline ? null : await runBaselinePhase(options, dialect, pdfDir);
-    if (baseline) {
-      log(
-        `${dialect}: baseline ${baseline.lettersPerSecond.toFixed(0)} letters/s, p99 ${baseline.latency.p99.toFixed(1)} ms`,
-      );
+    const servers: ServerFigures[] = [];
+    const baselines: PhaseResult[] = [];
+    for (let round = 0; round < options.rounds; round++) {
+      // The letters split evenly; the first rounds take one more where they do not divide.
+      const letters = Math.floor(options.letters / options.rounds) + (round < options.letters % options.rounds ? 1 : 0);
+      const phase = { ...options, letters };
+      const tag = options.rounds > 1 ? ` (round ${round + 1} of ${options.rounds})` : '';
+      const baseline = async () => {
+        if (options.skipBaseline) return;
+        const b = await runBaselinePhase(phase, dialect, pdfDir, round);
+        log(
+          `${dialect}: baseline ${b.lettersPerSecond.toFixed(0)} letters/s, p99 ${b.latency.p99.toFixed(1)} ms${tag}`,
+        );
+        baselines.push(b);
+      };
+      const server = async () => {
+        const f = await runServerPhase(phase, dialect, pdfDir, round);
+        log(`${dialect}: server ${f.lettersPerSecond.toFixed(0)} letters/s, p99 ${f.latency.p99.toFixed(1)} ms${tag}`);
+        servers.push(f);
+      };
+      // Taking turns (baseline first, then server first, ...) so that a machine getting faster or
+      // slower during the run favours neither.
+      if (round % 2 === 0) {
+        await baseline();
+        await server();
+      } else {
+        await server();
+        await baseline();
+      }
     }
-    const server = await runServerPhase(options, dialect, pdfDir);
-    log(`${dialect}: server ${server.lettersPerSecond.toFixed(0)} letters/s, p99 ${server.latency.p99.toFixed(1)} ms`);
-    reports.push({ dialect, server, baseline });
+    reports.push({
+      dialect,
+      server: mergeServer(servers),
+      baseline: baselines.length > 0 ? mergePhases(baselines) : null,
+      rounds: servers.map((f, i) => ({
+        server: f.lettersPerSecond,
+        baseline: baselines[i]?.lettersPerSecond ?? null,
+      })),
+    });
   }
   const allMet = printReport(options, reports, pdfBytes);
   if (options.cpuProfDir) console.log(`CPU profiles of the server runs: ${options.cpuProfDir}`);

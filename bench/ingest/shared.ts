@@ -19,6 +19,8 @@ export type PhaseResult = {
   wallMs: number;
   lettersPerSecond: number;
   latency: LatencyStats;
+  /** Every measured letter's latency in ms, so that rounds can be summed up exactly. */
+  latenciesMs: number[];
   /** CPU the child itself used in the measured phase, in ms (user + system). */
   cpuMs: number;
   peakRssBytes: number;
