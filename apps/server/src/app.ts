@@ -22,7 +22,6 @@ import { devOutboxRoutes, memberNotificationRoutes } from './routes/notification
 import { oauthRoutes } from './routes/oauth.js';
 import { personRegisterRoutes, senderRegisterRoutes } from './routes/register.js';
 import { webhookRoutes } from './routes/webhooks.js';
-import { mountTestProvider } from './test-idp/provider.js';
 import { webRoutes } from './web.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -89,7 +88,13 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
 
   await app.register(fastifyCookie, { secret: ctx.cookieSecret });
   registerMetrics(app);
-  if (ctx.testProvider && ctx.testIssuer) await mountTestProvider(app, ctx.testProvider, ctx.testIssuer.issuer);
+  if (ctx.testIdpClient && ctx.testIssuer) {
+    // Loaded only here: oidc-provider is large, and the admin commands, which open a context but
+    // build no app, have no use for it.
+    const idp = await import('./test-idp/provider.js');
+    const provider = idp.embeddedTestProvider(ctx.testIssuer, ctx.testIdpClient, ctx.config.tokens.audience);
+    await idp.mountTestProvider(app, provider, ctx.testIssuer.issuer);
+  }
   await app.register(authRoutes(ctx));
   await app.register(oauthRoutes(ctx));
   await app.register(healthRoutes(ctx));

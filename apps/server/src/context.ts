@@ -21,7 +21,7 @@ import { createLiveHub, type LiveHub } from './live.js';
 import { createNotifier } from './notifier.js';
 import { createOidcClient, type OidcClient } from './oidc-client.js';
 import { spoolPrintProvider } from './print-spool.js';
-import { embeddedTestProvider } from './test-idp/provider.js';
+import type { TestIdpClient } from './test-idp/provider.js';
 import { createTokenVerifier, type TokenVerifier } from './token-verifier.js';
 import { createWorker, type Worker } from './worker.js';
 
@@ -31,8 +31,12 @@ export type AppContext = {
   deps: Deps & { random: Randomness };
   tokens: TokenVerifier;
   testIssuer: TestIssuer | null;
-  /** The embedded OpenID provider, when the test identity provider is on. */
-  testProvider: ReturnType<typeof embeddedTestProvider> | null;
+  /**
+   * The embedded OpenID provider's one client (this server's web login), when the test identity
+   * provider is on. The provider itself is made when the app is built (app.ts), so commands that
+   * only open the context (the admin CLI) never load it.
+   */
+  testIdpClient: TestIdpClient | null;
   oidc: OidcClient;
   /** Signs what the platform issues (sender access tokens); published at /.well-known/jwks.json. */
   platformKey: PlatformKey;
@@ -75,16 +79,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const tokens = createTokenVerifier(config.tokens, testIssuer);
   // The embedded provider's one client is this server's web login; its secret lives only here.
   const clientSecret = config.oidc.clientSecret ?? randomBytes(32).toString('base64url');
-  const testProvider = testIssuer
-    ? embeddedTestProvider(
-        testIssuer,
-        {
-          clientId: config.oidc.clientId,
-          clientSecret,
-          redirectUris: [`${config.publicUrl}/auth/callback`],
-        },
-        config.tokens.audience,
-      )
+  const testIdpClient = testIssuer
+    ? { clientId: config.oidc.clientId, clientSecret, redirectUris: [`${config.publicUrl}/auth/callback`] }
     : null;
   const clock = overrides.clock ?? { now: () => new Date() };
   // Time-ordered ids (UUIDv7, RFC 9562) with 74 random bits: rows written together sit together
@@ -122,7 +118,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     deps,
     tokens,
     testIssuer,
-    testProvider,
+    testIdpClient,
     oidc: createOidcClient(config, clientSecret),
     platformKey,
     cookieSecret,

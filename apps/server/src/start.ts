@@ -11,7 +11,7 @@ export async function startServer(config: Config, options: { handleSignals?: boo
   const ctx = await createContext(config);
   const app = await buildApp(ctx);
   await app.listen({ host: config.host, port: config.port });
-  if (ctx.testProvider) {
+  if (ctx.testIdpClient) {
     app.log.warn(
       'The embedded TEST identity provider is on at /test-idp: anyone can log in as any national id. ' +
         'Configure POSTKASSE_OIDC_ISSUER (and turn POSTKASSE_TEST_IDP off) for real use.',
