@@ -334,6 +334,16 @@ async function procCpuMs(pid: number): Promise<{ all: number; eventLoop: number 
   return { all, eventLoop: await statCpuMs(`/proc/${pid}/task/${pid}/stat`) };
 }
 
+/** Bytes the server's processes handed to write system calls (files and sockets: /proc/<pid>/io wchar). */
+async function procWrittenBytes(pid: number): Promise<number> {
+  let bytes = 0;
+  for (const id of await processTree(pid)) {
+    const text = await readFile(`/proc/${id}/io`, 'utf8').catch(() => '');
+    bytes += Number(/^wchar:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+  }
+  return bytes;
+}
+
 // ---------------------------------------------------------------------------------------------
 // One dialect
 
@@ -342,6 +352,8 @@ type ServerFigures = PhaseResult & {
   sampledRssBytes: number;
   serverCpuMs: number;
   eventLoopCpuMs: number;
+  /** Bytes written (write system calls) during the measured letters. */
+  writtenBytes: number;
   rowsChecked: string;
 };
 
@@ -379,6 +391,7 @@ function mergeServer(rounds: ServerFigures[]): ServerFigures {
     sampledRssBytes: Math.max(...rounds.map((r) => r.sampledRssBytes)),
     serverCpuMs: rounds.reduce((n, r) => n + r.serverCpuMs, 0),
     eventLoopCpuMs: rounds.reduce((n, r) => n + r.eventLoopCpuMs, 0),
+    writtenBytes: rounds.reduce((n, r) => n + r.writtenBytes, 0),
     rowsChecked: ok
       ? `${rounds.reduce((n, r) => n + Number.parseInt(r.rowsChecked, 10), 0)} ok`
       : rounds.map((r) => r.rowsChecked).join('; '),
@@ -525,6 +538,8 @@ async function runServerPhase(
     });
   }, 100);
   let cpuAtStart = { all: 0, eventLoop: 0 };
+  let writtenAtStart = 0;
+  let writtenAtEnd = 0;
   let result: PhaseResult;
   let cpuAtEnd: { all: number; eventLoop: number };
   let status: ProcStatus | null;
@@ -545,9 +560,13 @@ async function runServerPhase(
       void procCpuMs(pid).then((ms) => {
         cpuAtStart = ms;
       });
+      void procWrittenBytes(pid).then((bytes) => {
+        writtenAtStart = bytes;
+      });
     });
     measuring = false;
     cpuAtEnd = await procCpuMs(pid);
+    writtenAtEnd = await procWrittenBytes(pid);
     status = await procStatus(pid);
     if (unexpectedExit) throw new Error(unexpectedExit);
   } finally {
@@ -574,6 +593,7 @@ async function runServerPhase(
     sampledRssBytes,
     serverCpuMs: cpuAtEnd.all - cpuAtStart.all,
     eventLoopCpuMs: cpuAtEnd.eventLoop - cpuAtStart.eventLoop,
+    writtenBytes: writtenAtEnd - writtenAtStart,
     rowsChecked,
   };
 }
@@ -625,6 +645,7 @@ function printReport(options: Options, reports: DialectReport[], pdfBytes: numbe
   add('server max RSS sampled in load', (r) => mb(r.server.sampledRssBytes));
   add('server CPU ms / letter', (r) => f2(r.server.serverCpuMs / r.server.letters));
   add('  of which event loop', (r) => f2(r.server.eventLoopCpuMs / r.server.letters));
+  add('server KB written / letter', (r) => f1(r.server.writtenBytes / 1024 / r.server.letters));
   add('server CPU (cores busy)', (r) => f2(r.server.serverCpuMs / r.server.wallMs));
   add('client CPU (cores busy)', (r) => f2(r.server.cpuMs / r.server.wallMs));
   add('failed letters', (r) => String(r.server.errors));
