@@ -10,6 +10,7 @@ import { letterSearch } from './007-letter-search.js';
 import { auditOrder } from './008-audit-order.js';
 import { letterActions } from './009-letter-actions.js';
 import { blobContents } from './010-blob-contents.js';
+import { partialLetterIndexes } from './011-partial-letter-indexes.js';
 
 /** Numbered migrations, one list for both dialects; a step differs by dialect only where it must. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -24,6 +25,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '008-audit-order': auditOrder(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '009-letter-actions': letterActions(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '010-blob-contents': blobContents(dialect) as { up(db: Kysely<unknown>): Promise<void> },
+    '011-partial-letter-indexes': partialLetterIndexes(dialect) as { up(db: Kysely<unknown>): Promise<void> },
   };
   return { getMigrations: async () => steps };
 }

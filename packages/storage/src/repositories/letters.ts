@@ -220,7 +220,9 @@ export function lettersRepository(ctx: RepoContext): Omit<Repositories['letters'
         .selectAll()
         .where('recipient_type', '=', recipientType)
         .where('recipient_id', '=', recipientId)
-        .where('status', '=', 'HELD');
+        // Written as the partial index letters_held states it, so any plan can use it (also a
+        // generic one on PostgreSQL, which cannot see a parameter's value).
+        .where(sql<boolean>`status = 'HELD'`);
       if (senderId) q = q.where('sender_id', '=', senderId);
       return (await q.orderBy('created_at').execute()).map(toLetter);
     },
