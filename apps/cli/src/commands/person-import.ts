@@ -2,9 +2,10 @@
  * `postkasse admin person import`: registers many persons from a file (CSV with a header row, or
  * JSON Lines), as an operator loads the population register or a test population. Each person is
  * registered as `admin person create` would; several at once, so their writes share commits.
- * A person already registered is left as it is and counted, so a run can be repeated after a
- * failure; a row that is not valid is reported with its row number (and a masked id) and the
- * others are still imported.
+ * A person already registered (before, or by an earlier row of the file) is left as it is and
+ * counted, so a run can be repeated after a failure; a row that is not valid is reported with its
+ * row number (and a masked id) and the others are still imported. Memory stays flat whatever the
+ * file's size: rows are streamed, and only the first `REPORTED` failures are kept in detail.
  */
 import { stat } from 'node:fs/promises';
 import { AppError, type FieldError, isAppError, maskNationalId, registerPerson } from '@postkasse/core';
@@ -16,6 +17,8 @@ import { withContext } from './admin.js';
 const COLUMNS = ['nationalId', 'name', 'email', 'mobile', 'language'] as const;
 /** Persons registered at once: enough to fill a group commit, few enough to keep memory flat. */
 const IN_FLIGHT = 16;
+/** Failures reported row by row; beyond these only counted. */
+const REPORTED = 1000;
 
 /** A row not imported: its number, the person's id masked (when the row has one), why. */
 export type ImportFailure = {
@@ -25,7 +28,8 @@ export type ImportFailure = {
   detail?: string;
   errors?: FieldError[];
 };
-export type ImportSummary = { imported: number; existing: number; failed: ImportFailure[] };
+/** `failed` lists the first 1,000 rows not imported, `failedCount` counts them all. */
+export type ImportSummary = { imported: number; existing: number; failedCount: number; failed: ImportFailure[] };
 
 type PersonRow = {
   nationalId: string;
@@ -96,54 +100,47 @@ export function personImportCommand(person: Command): void {
                 f.errors ? `: ${f.errors.map((e) => `${e.path}: ${e.code}`).join(', ')}` : ''
               }`,
           ),
-          `${result.imported} registered, ${result.existing} already registered, ${result.failed.length} failed`,
+          ...(result.failedCount > result.failed.length
+            ? [`(only the first ${result.failed.length} failed rows are listed)`]
+            : []),
+          `${result.imported} registered, ${result.existing} already registered, ${result.failedCount} failed`,
         ].join('\n'),
       );
-      if (result.failed.length > 0) process.exitCode = 1;
+      if (result.failedCount > 0) process.exitCode = 1;
     });
 }
 
 /**
- * Registers the rows' persons, `IN_FLIGHT` at once. Refusals of a row (not valid, a second row
- * for the same person) are counted and reported; any other error stops the import and is thrown
- * once the persons in flight are done (what was registered stays: a second run skips it).
+ * Registers the rows' persons, `IN_FLIGHT` at once. Rows that are not valid are counted and
+ * reported; any other error stops the import and is thrown once the persons in flight are done
+ * (what was registered stays: a second run skips it).
  */
 export async function importPersons(
   rows: AsyncIterable<{ row: number; fields: Fields | null; parseError?: string }>,
   register: (p: PersonRow) => Promise<unknown>,
 ): Promise<ImportSummary> {
-  const summary: ImportSummary = { imported: 0, existing: 0, failed: [] };
-  const seen = new Map<string, number>();
-  const inFlight = new Set<Promise<void>>();
+  const summary: ImportSummary = { imported: 0, existing: 0, failedCount: 0, failed: [] };
+  const refuse = (failure: ImportFailure) => {
+    summary.failedCount++;
+    if (summary.failed.length < REPORTED) summary.failed.push(failure);
+  };
+  // The persons in flight, by id: a second row for one of them waits for the first, and then
+  // finds the person registered (two at once would race for the same register entry).
+  const inFlight = new Map<string, Promise<void>>();
   let stop = null as { row: number; error: unknown } | null;
   for await (const { row, fields, parseError } of rows) {
     if (stop) break;
     if (!fields) {
-      summary.failed.push({
-        row,
-        nationalId: null,
-        code: 'invalid_row',
-        detail: parseError ?? 'not a row',
-      });
+      refuse({ row, nationalId: null, code: 'invalid_row', detail: parseError ?? 'not a row' });
       continue;
     }
     const p = personOf(fields);
     if (!('nationalId' in p)) {
       const id = typeof fields.nationalId === 'string' ? maskNationalId(fields.nationalId.trim()) || null : null;
-      summary.failed.push({ row, nationalId: id, ...p });
+      refuse({ row, nationalId: id, ...p });
       continue;
     }
-    const first = seen.get(p.nationalId);
-    if (first !== undefined) {
-      summary.failed.push({
-        row,
-        nationalId: maskNationalId(p.nationalId),
-        code: 'validation_failed',
-        errors: [{ path: 'nationalId', code: 'duplicate_row', message: `the same person as row ${first}` }],
-      });
-      continue;
-    }
-    seen.set(p.nationalId, row);
+    await inFlight.get(p.nationalId);
     const task = register(p).then(
       () => {
         summary.imported++;
@@ -151,7 +148,7 @@ export async function importPersons(
       (error: unknown) => {
         if (isAppError(error) && error.code === 'invalid_operation') summary.existing++;
         else if (isAppError(error) && error.code === 'validation_failed') {
-          summary.failed.push({
+          refuse({
             row,
             nationalId: maskNationalId(p.nationalId),
             code: error.code,
@@ -160,11 +157,13 @@ export async function importPersons(
         } else stop ??= { row, error };
       },
     );
-    const tracked = task.finally(() => inFlight.delete(tracked));
-    inFlight.add(tracked);
-    if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    const tracked = task.finally(() => {
+      if (inFlight.get(p.nationalId) === tracked) inFlight.delete(p.nationalId);
+    });
+    inFlight.set(p.nationalId, tracked);
+    if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight.values());
   }
-  await Promise.all(inFlight);
+  await Promise.all(inFlight.values());
   if (stop) {
     const reason = stop.error instanceof Error ? stop.error.message : String(stop.error);
     throw new Error(
