@@ -84,29 +84,26 @@ export function personImportCommand(person: Command): void {
       if (!format) fail(new AppError('validation_failed', '--format is csv or jsonl'), json);
       if (!(await stat(file).catch(() => null))?.isFile())
         fail(new AppError('not_found', `${file}: no such file`), json);
-      let summary: ImportSummary | undefined;
       await withContext(json, async (ctx) => {
-        summary = await importPersons(readRows(file, format), (p) =>
+        const result = await importPersons(readRows(file, format), (p) =>
           registerPerson(ctx.deps, { ...p, openMailbox: opts.mailbox }),
         );
+        print(json, result, () =>
+          [
+            ...result.failed.map(
+              (f) =>
+                `row ${f.row}${f.nationalId ? ` (${f.nationalId})` : ''}: ${f.code}${f.detail ? `: ${f.detail}` : ''}${
+                  f.errors ? `: ${f.errors.map((e) => `${e.path}: ${e.code}`).join(', ')}` : ''
+                }`,
+            ),
+            ...(result.failedCount > result.failed.length
+              ? [`(only the first ${result.failed.length} failed rows are listed)`]
+              : []),
+            `${result.imported} registered, ${result.existing} already registered, ${result.failedCount} failed`,
+          ].join('\n'),
+        );
+        if (result.failedCount > 0) process.exitCode = 1;
       });
-      if (!summary) return;
-      const result = summary;
-      print(json, result, () =>
-        [
-          ...result.failed.map(
-            (f) =>
-              `row ${f.row}${f.nationalId ? ` (${f.nationalId})` : ''}: ${f.code}${f.detail ? `: ${f.detail}` : ''}${
-                f.errors ? `: ${f.errors.map((e) => `${e.path}: ${e.code}`).join(', ')}` : ''
-              }`,
-          ),
-          ...(result.failedCount > result.failed.length
-            ? [`(only the first ${result.failed.length} failed rows are listed)`]
-            : []),
-          `${result.imported} registered, ${result.existing} already registered, ${result.failedCount} failed`,
-        ].join('\n'),
-      );
-      if (result.failedCount > 0) process.exitCode = 1;
     });
 }
 
