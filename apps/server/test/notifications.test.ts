@@ -1,9 +1,9 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { addMember, addOrganizationAdmin } from '@postkasse/core';
+import { addMember, addOrganizationAdmin, planNotifications } from '@postkasse/core';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { syntheticNationalIds } from '../../../bench/ingest/shared.js';
 import {
   api,
@@ -231,6 +231,35 @@ for (const dialect of await testDialects()) {
       await tick(HOUR);
       expect(mailsTo(per)).toHaveLength(2);
       expect((await events(late.body.id)).map((e) => e.type)).toEqual(['NOTIFIED']);
+    });
+
+    it("looks up a page of letters' readers together, not letter by letter", async () => {
+      const people = [await person('nb'), await person('en'), await person('nb', { mobile: true }), await person('da')];
+      for (const p of people) await sendLetterHttp(server, apiKey, letterJson({ recipient: { nationalId: p } }));
+      const read = server.ctx.deps.store.read;
+      const spies = [
+        vi.spyOn(read.persons, 'findMany'),
+        vi.spyOn(read.mailboxes, 'getMany'),
+        vi.spyOn(read.persons, 'findByNationalId'),
+        vi.spyOn(read.mailboxes, 'get'),
+      ] as const;
+      try {
+        expect(await planNotifications(server.ctx.deps)).toBeGreaterThanOrEqual(people.length);
+        const [findMany, getMany, findOne, getOne] = spies;
+        expect(findMany).toHaveBeenCalledTimes(1);
+        expect(findMany.mock.calls[0]?.[0]).toEqual(expect.arrayContaining(people));
+        expect(getMany).toHaveBeenCalledTimes(1);
+        expect(getMany.mock.calls[0]?.[0]).toEqual(expect.arrayContaining(people.map((p) => boxes.get(p))));
+        expect(findOne).not.toHaveBeenCalled();
+        expect(getOne).not.toHaveBeenCalled();
+      } finally {
+        for (const spy of spies) spy.mockRestore();
+      }
+      await tick(61_000);
+      for (const p of people)
+        expect(
+          mailsTo(p).length + sms.received.filter((r) => JSON.stringify(r.body).includes(p.slice(0, 7))).length,
+        ).toBe(1);
     });
 
     it('repeats on the days asked until the letter is opened', async () => {

@@ -535,6 +535,8 @@ export type Repositories = {
   mailboxes: {
     insert(mailbox: Mailbox): Promise<void>;
     get(id: string): Promise<Mailbox | null>;
+    /** The mailboxes of these ids that exist, in no particular order. */
+    getMany(ids: string[]): Promise<Mailbox[]>;
     findByOwner(ownerType: MailboxOwnerType, ownerId: string): Promise<Mailbox | null>;
     findManyByOwner(ownerType: MailboxOwnerType, ownerIds: string[]): Promise<Mailbox[]>;
     /**

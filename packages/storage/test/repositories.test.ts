@@ -86,6 +86,15 @@ describe.each(dialects)('repositories (%s)', (dialect) => {
     expect(Buffer.from(mb?.wrappedKey ?? [])).toEqual(Buffer.from([1, 2, 3]));
   });
 
+  it('reads many mailboxes by id at once, skipping unknown ids', async () => {
+    const other: Mailbox = { ...mailbox, id: randomUUID(), ownerId: '13857512365', name: null };
+    await store.write((r) => r.mailboxes.insert(other));
+    const found = await store.read.mailboxes.getMany([mailbox.id, randomUUID(), other.id]);
+    expect(found.map((m) => m.id).sort()).toEqual([mailbox.id, other.id].sort());
+    expect(found.find((m) => m.id === other.id)).toMatchObject({ ownerId: '13857512365', status: 'active' });
+    expect(await store.read.mailboxes.getMany([])).toEqual([]);
+  });
+
   it('inserts a letter once per sender id, whatever races', async () => {
     const externalId = randomUUID();
     const results = await Promise.all(

@@ -19,6 +19,8 @@ import { type NotifiedLetter, renderEmail, renderSms, templateLanguage } from '.
 
 const PLANNER = 'notifications';
 const channels: NotificationChannel[] = ['email', 'sms'];
+/** National ids asked of the register in one read. */
+const PERSONS_PER_LOOKUP = 500;
 
 function event(deps: Deps, letter: Letter, type: LetterEventType, data: Record<string, unknown>): NewEvent {
   return {
@@ -31,42 +33,33 @@ function event(deps: Deps, letter: Letter, type: LetterEventType, data: Record<s
   };
 }
 
-/**
- * Repositories with the mailboxes, persons and members they read kept for one page of letters: a
- * page mostly goes to few mailboxes. The promise is kept, so lookups asked together share one read.
- */
-function withPageCache(repos: Repositories): Repositories {
-  const memo = <T>(cache: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> => {
-    let hit = cache.get(key);
-    if (!hit) {
-      hit = read();
-      cache.set(key, hit);
-    }
-    return hit;
-  };
-  const mailboxes = new Map<string, ReturnType<Repositories['mailboxes']['get']>>();
-  const persons = new Map<string, ReturnType<Repositories['persons']['findByNationalId']>>();
-  const members = new Map<string, ReturnType<Repositories['members']['list']>>();
-  return {
-    ...repos,
-    mailboxes: { ...repos.mailboxes, get: (id) => memo(mailboxes, id, () => repos.mailboxes.get(id)) },
-    persons: {
-      ...repos.persons,
-      findByNationalId: (id) => memo(persons, id, () => repos.persons.findByNationalId(id)),
-    },
-    members: {
-      ...repos.members,
-      list: (type, id) => memo(members, `${type}:${id}`, () => repos.members.list(type, id)),
-    },
-  };
+/** Who reads each of these mailboxes and wants to be told: its owner, or the organization's members who asked. */
+async function readersOf(repos: Repositories, mailboxIds: string[]): Promise<Map<string, string[]>> {
+  const readers = new Map<string, string[]>();
+  if (mailboxIds.length === 0) return readers;
+  const mailboxes = await repos.mailboxes.getMany(mailboxIds);
+  await Promise.all(
+    mailboxes.map(async (mailbox) => {
+      if (mailbox.status !== 'active') return;
+      readers.set(
+        mailbox.id,
+        mailbox.ownerType === 'person'
+          ? [mailbox.ownerId]
+          : (await repos.members.list('mailbox', mailbox.id)).filter((m) => m.notify).map((m) => m.nationalId),
+      );
+    }),
+  );
+  return readers;
 }
 
-/** Who reads a mailbox and wants to be told: its owner, or the organization's members who asked. */
-async function recipientsOf(repos: Repositories, mailboxId: string): Promise<string[]> {
-  const mailbox = await repos.mailboxes.get(mailboxId);
-  if (mailbox?.status !== 'active') return [];
-  if (mailbox.ownerType === 'person') return [mailbox.ownerId];
-  return (await repos.members.list('mailbox', mailbox.id)).filter((m) => m.notify).map((m) => m.nationalId);
+/** The register's records of these persons, looked up in slices (an organization may have many members). */
+async function personsOf(repos: Repositories, nationalIds: string[]): Promise<Map<string, Person>> {
+  const persons = new Map<string, Person>();
+  for (let i = 0; i < nationalIds.length; i += PERSONS_PER_LOOKUP) {
+    for (const p of await repos.persons.findMany(nationalIds.slice(i, i + PERSONS_PER_LOOKUP)))
+      persons.set(p.nationalId, p);
+  }
+  return persons;
 }
 
 function address(person: Person, channel: NotificationChannel) {
@@ -82,25 +75,17 @@ export type NotificationTarget = {
   failure: 'contact_details_stale' | 'no_contact_details' | null;
 };
 
-/**
- * Who is to be told of a letter and where: only reads, so the planner asks before its unit of
- * work. A legal notice may use only contact details updated or verified within the last 18
- * months; when none are, the target carries the failure the sender is told of. Readers with
- * nothing to do (no addresses, an ordinary letter) are left out.
- */
-export async function notificationTargets(
+function targetsOf(
   deps: Deps,
-  repos: Repositories,
   letter: Letter,
-): Promise<NotificationTarget[]> {
-  if (!letter.mailboxId || letter.status !== 'DELIVERED') return [];
-  const now = deps.clock.now();
-  const readers = await recipientsOf(repos, letter.mailboxId);
-  const persons = await Promise.all(readers.map((id) => repos.persons.findByNationalId(id)));
+  readers: string[],
+  persons: Map<string, Person>,
+  now: Date,
+): NotificationTarget[] {
   const targets: NotificationTarget[] = [];
-  readers.forEach((nationalId, i) => {
-    const person = persons[i];
-    if (person?.status !== 'active') return;
+  for (const nationalId of readers) {
+    const person = persons.get(nationalId);
+    if (person?.status !== 'active') continue;
     const usable: NotificationTarget['usable'] = [];
     let stale = false;
     for (const channel of channels) {
@@ -116,8 +101,40 @@ export async function notificationTargets(
     else if (letter.legalNotification) {
       targets.push({ nationalId, usable, failure: stale ? 'contact_details_stale' : 'no_contact_details' });
     }
-  });
+  }
   return targets;
+}
+
+/**
+ * Who is to be told of each of these letters and where, in their order: only reads, so the
+ * planner asks before its unit of work, and for a whole page of letters at once (one read of
+ * their mailboxes, one of the persons who read them, and the members of each organization's
+ * mailbox), not for each letter. A legal notice may use only contact details updated or verified
+ * within the last 18 months; when none are, the target carries the failure the sender is told
+ * of. Readers with nothing to do (no addresses, an ordinary letter) are left out.
+ */
+export async function notificationTargetsOf(
+  deps: Deps,
+  repos: Repositories,
+  letters: Letter[],
+): Promise<NotificationTarget[][]> {
+  const told = (letter: Letter): letter is Letter & { mailboxId: string } =>
+    letter.mailboxId !== null && letter.status === 'DELIVERED';
+  const readers = await readersOf(repos, [...new Set(letters.filter(told).map((l) => l.mailboxId))]);
+  const persons = await personsOf(repos, [...new Set([...readers.values()].flat())]);
+  const now = deps.clock.now();
+  return letters.map((letter) =>
+    told(letter) ? targetsOf(deps, letter, readers.get(letter.mailboxId) ?? [], persons, now) : [],
+  );
+}
+
+/** Who is to be told of one letter and where (see notificationTargetsOf). */
+export async function notificationTargets(
+  deps: Deps,
+  repos: Repositories,
+  letter: Letter,
+): Promise<NotificationTarget[]> {
+  return (await notificationTargetsOf(deps, repos, [letter]))[0] ?? [];
 }
 
 /**
@@ -209,21 +226,24 @@ export async function planNotifications(deps: Deps, options: { limit?: number } 
     const events = await deps.store.read.events.globalFeed(after, ['DELIVERED'], options.limit ?? 200);
     const last = events.at(-1);
     if (!last) return 0;
-    const reader = withPageCache(deps.store.read);
-    const letters = new Map((await reader.letters.getMany(events.map((e) => e.letterId))).map((l) => [l.id, l]));
-    const work = await Promise.all(
-      events.map(async (e) => {
-        const letter = letters.get(e.letterId);
-        if (letter?.status !== 'DELIVERED' || !letter.deliveredAt) return null;
-        const days = repetitionDays(letter);
-        const targets = days.includes(0) ? await notificationTargets(deps, reader, letter) : [];
-        const reminders = days.filter((d) => d > 0);
-        return targets.length > 0 || reminders.length > 0
-          ? { letterId: letter.id, at: e.at, targets, reminders }
-          : null;
-      }),
+    const letters = new Map(
+      (await deps.store.read.letters.getMany(events.map((e) => e.letterId))).map((l) => [l.id, l]),
     );
-    const todo = work.filter((w) => w !== null);
+    const delivered = (letter: Letter | undefined): letter is Letter =>
+      letter?.status === 'DELIVERED' && letter.deliveredAt !== null;
+    // The letters to tell today, looked up together (one read per kind, not per letter).
+    const toTell = [...letters.values()].filter((l) => delivered(l) && repetitionDays(l).includes(0));
+    const found = await notificationTargetsOf(deps, deps.store.read, toTell);
+    const targets = new Map(toTell.map((l, i) => [l.id, found[i] ?? []]));
+    const todo = events.flatMap((e) => {
+      const letter = letters.get(e.letterId);
+      if (!delivered(letter)) return [];
+      const told = targets.get(letter.id) ?? [];
+      const reminders = repetitionDays(letter).filter((d) => d > 0);
+      return told.length > 0 || reminders.length > 0
+        ? [{ letterId: letter.id, at: e.at, targets: told, reminders }]
+        : [];
+    });
     await deps.store.write(async (repos) => {
       const ids = todo.map((w) => w.letterId);
       const current = new Map((ids.length > 0 ? await repos.letters.getMany(ids) : []).map((l) => [l.id, l]));

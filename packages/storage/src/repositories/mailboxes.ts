@@ -75,6 +75,11 @@ export function mailboxesRepository(ctx: RepoContext): Repositories['mailboxes']
         .executeTakeFirst();
       return row ? toMailbox(row) : null;
     },
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db.selectFrom('mailboxes').selectAll().where('id', 'in', ids).execute();
+      return rows.map(toMailbox);
+    },
     async findManyByOwner(ownerType, ownerIds) {
       if (ownerIds.length === 0) return [];
       const rows = await db
