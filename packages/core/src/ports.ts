@@ -554,6 +554,17 @@ export type Repositories = {
       ownerIds: string[],
     ): Promise<Array<{ mailbox: Mailbox; inboxId: string }>>;
   };
+  recipients: {
+    /**
+     * What routing a letter reads about its recipient, in one lookup: the owner's mailbox with
+     * its inbox folder, the person's register record (none for an organization), and whether the
+     * person has an active consent to `consentSenderId` (null: not asked, as for a public sender).
+     */
+    lookup(
+      owner: { type: MailboxOwnerType; id: string },
+      consentSenderId: string | null,
+    ): Promise<{ target: { mailbox: Mailbox; inboxId: string } | null; person: Person | null; consented: boolean }>;
+  };
   folders: {
     insert(folder: Folder): Promise<void>;
     get(mailboxId: string, id: string): Promise<Folder | null>;

@@ -49,19 +49,17 @@ export async function recipientState(
   sender: Sender,
   owner: { type: 'person' | 'organization'; id: string },
 ): Promise<RecipientState & { inboxId: string | null }> {
-  const isPerson = owner.type === 'person';
-  // Independent lookups, asked together (with the store's reads on a thread, one wait instead of three).
-  const [target, person, consent] = await Promise.all([
-    repos.mailboxes.findDeliveryTarget(owner.type, owner.id),
-    isPerson ? repos.persons.findByNationalId(owner.id) : null,
-    sender.kind === 'private' && isPerson ? repos.consents.find(owner.id, sender.id) : null,
-  ]);
+  // One lookup for all of it (on PostgreSQL one round trip; on SQLite one read on its thread).
+  const { target, person, consented } = await repos.recipients.lookup(
+    owner,
+    sender.kind === 'private' && owner.type === 'person' ? sender.id : null,
+  );
   return {
     type: owner.type,
     person,
     mailbox: target?.mailbox ?? null,
     inboxId: target?.inboxId ?? null,
-    consent: consent?.status === 'active',
+    consent: consented,
   };
 }
 

@@ -95,6 +95,106 @@ describe.each(dialects)('repositories (%s)', (dialect) => {
     expect(await store.read.mailboxes.getMany([])).toEqual([]);
   });
 
+  it('looks a recipient up in one statement, answering what the separate lookups answer', async () => {
+    const bank = randomUUID();
+    const orgMailbox: Mailbox = { ...mailbox, id: randomUUID(), ownerType: 'organization', ownerId: '910000001' };
+    const kari = mailbox.ownerId;
+    const withdrawn = '01010112345';
+    const person = (nationalId: string) => ({
+      id: randomUUID(),
+      nationalId,
+      country: 'NO' as const,
+      name: 'Kari',
+      status: 'active' as const,
+      email: 'kari@example.org',
+      emailUpdatedAt: now(),
+      emailVerifiedAt: null,
+      mobile: null,
+      mobileUpdatedAt: null,
+      mobileVerifiedAt: null,
+      language: 'nb',
+      reserved: false,
+      reservedAt: null,
+      exempt: false,
+      exemptAt: null,
+      postalAddress: { type: 'norwegian' as const, addressLines: ['Gate 1'], postalCode: '0150', city: 'Oslo' },
+      createdAt: now(),
+      updatedAt: null,
+    });
+    const consent = (nationalId: string, status: 'active' | 'withdrawn') => ({
+      id: randomUUID(),
+      nationalId,
+      senderId: bank,
+      status,
+      source: 'person' as const,
+      evidence: null,
+      givenAt: now(),
+      withdrawnAt: status === 'withdrawn' ? now() : null,
+      updatedAt: now(),
+    });
+    await store.write(async (r) => {
+      await r.senders.insert({
+        id: bank,
+        orgNumber: '910000002',
+        name: 'Bank',
+        kind: 'private',
+        status: 'active',
+        createdAt: now(),
+      });
+      await r.persons.insert(person(kari));
+      await r.persons.insert(person(withdrawn));
+      await r.consents.upsert(consent(kari, 'active'));
+      await r.consents.upsert(consent(withdrawn, 'withdrawn'));
+      await r.mailboxes.insert(orgMailbox);
+      await r.folders.insert({
+        id: randomUUID(),
+        mailboxId: orgMailbox.id,
+        kind: 'inbox',
+        name: 'Inbox',
+        createdAt: now(),
+      });
+    });
+    const cases: Array<[{ type: 'person' | 'organization'; id: string }, string | null]> = [
+      [{ type: 'person', id: kari }, bank],
+      [{ type: 'person', id: kari }, senderId],
+      [{ type: 'person', id: kari }, null],
+      [{ type: 'person', id: withdrawn }, bank],
+      [{ type: 'person', id: '02020212345' }, bank],
+      [{ type: 'organization', id: orgMailbox.ownerId }, null],
+      [{ type: 'organization', id: '999999999' }, null],
+    ];
+    const answers = [];
+    for (const [owner, consentSender] of cases) {
+      const got = await store.read.recipients.lookup(owner, consentSender);
+      const separate = {
+        target: await store.read.mailboxes.findDeliveryTarget(owner.type, owner.id),
+        person: owner.type === 'person' ? await store.read.persons.findByNationalId(owner.id) : null,
+        consented:
+          consentSender !== null && (await store.read.consents.find(owner.id, consentSender))?.status === 'active',
+      };
+      expect(got).toEqual(separate);
+      answers.push([got.target?.mailbox.id ?? null, got.person?.nationalId ?? null, got.consented]);
+    }
+    expect(answers).toEqual([
+      [mailbox.id, kari, true],
+      [mailbox.id, kari, false],
+      [mailbox.id, kari, false],
+      [null, withdrawn, false],
+      [null, null, false],
+      [orgMailbox.id, null, false],
+      [null, null, false],
+    ]);
+    const kariNow = await store.read.recipients.lookup({ type: 'person', id: kari }, bank);
+    expect(kariNow.person?.postalAddress).toEqual({
+      type: 'norwegian',
+      addressLines: ['Gate 1'],
+      postalCode: '0150',
+      city: 'Oslo',
+    });
+    expect(Buffer.from(kariNow.target?.mailbox.wrappedKey ?? [])).toEqual(Buffer.from([1, 2, 3]));
+    expect(kariNow.target?.inboxId).toBe(inboxId);
+  });
+
   it('inserts a letter once per sender id, whatever races', async () => {
     const externalId = randomUUID();
     const results = await Promise.all(

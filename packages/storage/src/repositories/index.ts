@@ -15,6 +15,7 @@ import { mailboxesRepository } from './mailboxes.js';
 import { membersRepository } from './members.js';
 import { cursorsRepository, notificationsRepository, outboxRepository } from './notifications.js';
 import { personsRepository } from './persons.js';
+import { recipientsRepository } from './recipients.js';
 import { sendersRepository } from './senders.js';
 import { sessionsRepository } from './sessions.js';
 import type { RepoContext } from './shared.js';
@@ -27,6 +28,7 @@ export function createRepositories(ctx: RepoContext): Repositories {
     apiKeys: apiKeysRepository(ctx),
     persons: personsRepository(ctx),
     mailboxes: mailboxesRepository(ctx),
+    recipients: recipientsRepository(ctx),
     folders: foldersRepository(ctx),
     letters: { ...lettersRepository(ctx), insertWithContents: (unit) => runGuarded(ctx.db, letterUnit(ctx, unit)) },
     blobContents: blobContentsRepository(ctx),

@@ -3,7 +3,7 @@ import type { MailboxRow } from '../schema/mailboxes.js';
 import { prepared } from './prepared.js';
 import { type RepoContext, toBytes } from './shared.js';
 
-const toMailbox = (r: MailboxRow): Mailbox => ({
+export const toMailbox = (r: MailboxRow): Mailbox => ({
   id: r.id,
   ownerType: r.owner_type as Mailbox['ownerType'],
   ownerId: r.owner_id,

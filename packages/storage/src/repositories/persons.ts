@@ -4,7 +4,7 @@ import type { PersonRow } from '../schema/persons.js';
 import { prepared } from './prepared.js';
 import { bool, type RepoContext } from './shared.js';
 
-const toPerson = (r: PersonRow): Person => ({
+export const toPerson = (r: PersonRow): Person => ({
   id: r.id,
   nationalId: r.national_id,
   country: r.country as Person['country'],
