@@ -11,6 +11,8 @@ export type Config = {
   /** The built web inbox (apps/web/dist): index.html and assets/. */
   webDir: string;
   databaseUrl: string | null;
+  /** PostgreSQL: run repeated statements as named prepared statements (off behind a pooler that drops them). */
+  pgPreparedStatements: boolean;
   masterKey: string | null;
   masterKeyFile: string;
   blobDir: string;
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir,
     webDir: resolve(env.POSTKASSE_WEB_DIR ?? defaultWebDir()),
     databaseUrl: env.DATABASE_URL || null,
+    pgPreparedStatements: parseFlag('POSTKASSE_PG_PREPARED_STATEMENTS', env.POSTKASSE_PG_PREPARED_STATEMENTS) ?? true,
     masterKey: env.POSTKASSE_MASTER_KEY || null,
     masterKeyFile: resolve(dataDir, 'keys', 'master.key'),
     blobDir: resolve(dataDir, 'blobs'),

@@ -57,6 +57,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const store = config.databaseUrl
     ? await openPostgresStore(config.databaseUrl, {
         onConnectionError: (error) => process.emitWarning(`PostgreSQL connection lost: ${error.message}`),
+        preparedStatements: config.pgPreparedStatements,
       })
     : await openSqliteStore(join(config.dataDir, 'postkasse.sqlite'));
   const files = await openFsBlobStore(config.blobDir);

@@ -26,3 +26,16 @@ describe('configuration: where documents are kept', () => {
     );
   });
 });
+
+describe('configuration: PostgreSQL prepared statements', () => {
+  const base = { POSTKASSE_DATA_DIR: '/tmp/pk-config-test', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x' };
+
+  it('names repeated statements unless turned off, and refuses anything but on or off', () => {
+    expect(loadConfig(base).pgPreparedStatements).toBe(true);
+    expect(loadConfig({ ...base, POSTKASSE_PG_PREPARED_STATEMENTS: 'off' }).pgPreparedStatements).toBe(false);
+    expect(loadConfig({ ...base, POSTKASSE_PG_PREPARED_STATEMENTS: 'on' }).pgPreparedStatements).toBe(true);
+    expect(() => loadConfig({ ...base, POSTKASSE_PG_PREPARED_STATEMENTS: 'sometimes' })).toThrow(
+      /POSTKASSE_PG_PREPARED_STATEMENTS must be on or off/,
+    );
+  });
+});

@@ -2,6 +2,7 @@ import type { Repositories, Store } from '@postkasse/core';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type pg from 'pg';
 import { migrateToLatest } from './migrate.js';
+import { nameRepeatedStatements } from './pg-statements.js';
 import { createRepositories } from './repositories/index.js';
 import { LETTER_ID_TAKEN } from './repositories/letters.js';
 import { blobUnit, letterStatement, runGuarded } from './repositories/units.js';
@@ -28,7 +29,12 @@ const isUniqueViolation = (error: unknown, constraint: string) =>
 /** PostgreSQL: a connection pool; every unit of work is its own transaction. */
 export async function openPostgresStore(
   connectionString: string,
-  options: { poolSize?: number; onConnectionError?: (error: Error) => void } = {},
+  options: {
+    poolSize?: number;
+    onConnectionError?: (error: Error) => void;
+    /** Repeated statements as named prepared statements (see pg-statements.ts); default on. */
+    preparedStatements?: boolean;
+  } = {},
 ): Promise<Store> {
   // The driver loads only when PostgreSQL is used: the embedded default never needs it.
   const { default: driver } = await import('pg');
@@ -36,6 +42,7 @@ export async function openPostgresStore(
   // An idle connection the server closes (a restart, a failover, an administrator) must not take
   // the process down: pg drops that client and the next query opens a fresh one.
   pool.on('error', (error) => options.onConnectionError?.(error));
+  if (options.preparedStatements ?? true) nameRepeatedStatements(pool, { max: 200 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db, 'postgres');
   const readRepos = createRepositories({ db, dialect: 'postgres' });

@@ -1,0 +1,58 @@
+import type pg from 'pg';
+
+/** SQLSTATE of "cached plan must not change result type": a table changed under a prepared `select *`. */
+const RESULT_TYPE_CHANGED = '0A000';
+
+type Query = (...args: unknown[]) => unknown;
+
+/**
+ * Runs repeated statements as named prepared statements, so PostgreSQL parses and plans each
+ * once per connection instead of at every execution. Kysely sends every query unnamed (a Parse
+ * of the whole text each time); for the statements every letter runs, that parsing and planning
+ * was half of PostgreSQL's CPU time (bench/ingest). A text becomes named the second time it is
+ * seen, up to `max` texts (one-off statements, such as IN lists of many lengths, stay unnamed).
+ *
+ * A named statement whose table changed under it (another process migrating while this one
+ * runs) fails once with "cached plan must not change result type"; its text then goes unnamed
+ * for good and the query runs again. Behind a pooler that does not keep prepared statements
+ * (PgBouncer in transaction mode before 1.21), turn this off.
+ */
+export function nameRepeatedStatements(pool: pg.Pool, options: { max: number }): void {
+  // text → its name, or how often it was seen before getting one; null: never named again.
+  const texts = new Map<string, string | number | null>();
+  let named = 0;
+  const nameOf = (text: string): string | null => {
+    const seen = texts.get(text);
+    if (typeof seen === 'string' || seen === null) return seen;
+    if (seen === undefined) {
+      if (texts.size < options.max * 4) texts.set(text, 1);
+      return null;
+    }
+    if (named >= options.max) return null;
+    const name = `postkasse_${named++}`;
+    texts.set(text, name);
+    return name;
+  };
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as Query;
+    (client as unknown as { query: Query }).query = (text: unknown, values?: unknown, callback?: unknown) => {
+      const name = typeof text === 'string' && Array.isArray(values) ? nameOf(text) : null;
+      if (name === null) return query(text, values, callback);
+      const changed = (error: unknown) => {
+        if ((error as { code?: unknown } | null)?.code !== RESULT_TYPE_CHANGED) return false;
+        texts.set(text as string, null);
+        return true;
+      };
+      // pg.Pool's own query() passes a callback; Kysely awaits the promise.
+      if (typeof callback === 'function') {
+        return query({ name, text, values }, (error: unknown, result: unknown) =>
+          changed(error) ? query(text, values, callback) : callback(error, result),
+        );
+      }
+      return (query({ name, text, values }) as Promise<unknown>).catch((error: unknown) => {
+        if (!changed(error)) throw error;
+        return query(text, values);
+      });
+    };
+  });
+}
