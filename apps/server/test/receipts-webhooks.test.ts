@@ -1,6 +1,7 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sendLetter } from '@postkasse/core';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,6 +13,7 @@ import {
   startTestServer,
   type TestServer,
   testClock,
+  tinyPdf,
 } from '../../../test/harness.js';
 import { testDialects } from '../../../test/postgres.js';
 
@@ -56,10 +58,11 @@ for (const dialect of await testDialects()) {
     let server: TestServer;
     const clock = testClock();
     let apiKey: string;
+    let senderId: string;
     beforeAll(async () => {
       server = await startTestServer(dialect, {}, { clock });
       await server.person(people.kari);
-      apiKey = (await server.sender('public')).apiKey;
+      ({ apiKey, id: senderId } = await server.sender('public'));
     });
     afterAll(async () => server.close());
 
@@ -76,10 +79,51 @@ for (const dialect of await testDialects()) {
         expect(payload.event).toMatchObject({ id: event.id, type: event.type, at: event.at, messageId: sent.body.id });
       }
       const feed = await api(server, apiKey, 'GET', '/api/v1/events?limit=1000');
-      const inFeed = feed.body.items.find((e: any) => e.id === sent.body.events[0].id);
-      // Ed25519 is deterministic: the feed shows the very same receipt.
-      expect(inFeed.receipt).toBe(sent.body.events[0].receipt);
-      await jwtVerify(inFeed.receipt, jwks);
+      // Ed25519 is deterministic: the feed shows the very same receipts (those of the answer were
+      // signed while the letter was being stored).
+      expect(sent.body.events.map((e: any) => e.type)).toEqual(['ACCEPTED', 'DELIVERED']);
+      for (const event of sent.body.events) {
+        const inFeed = feed.body.items.find((e: any) => e.id === event.id);
+        expect(inFeed.receipt).toBe(event.receipt);
+      }
+      await jwtVerify(sent.body.events[1].receipt, jwks);
+    });
+
+    it('tells the caller of a letter while it is stored; a failing listener changes nothing', async () => {
+      const sender = await server.ctx.deps.store.read.senders.get(senderId);
+      if (!sender) throw new Error('no sender');
+      const actor = { kind: 'sender' as const, sender, credentialId: 'test', scopes: [] };
+      const input = (id: string) => ({
+        id,
+        recipient: { nationalId: people.kari },
+        subject: 'Told while stored',
+        authLevel: 'substantial' as const,
+        sensitivity: 'normal' as const,
+        openingReceipt: false,
+        legalNotification: false,
+        mandatory: false,
+        documents: [
+          { part: 'main', role: 'main' as const, filename: 'a.pdf', mediaType: 'application/pdf', content: tinyPdf },
+        ],
+      });
+      const told: Array<{ letterId: string; events: string[] }> = [];
+      const id = randomUUID();
+      const result = await sendLetter(server.ctx.deps, actor, input(id), {
+        onSubmitted: (letter, events) => told.push({ letterId: letter.id, events: events.map((e) => e.id) }),
+      });
+      expect(told).toEqual([{ letterId: result.letter.id, events: result.events.map((e) => e.id) }]);
+      const failing = await sendLetter(server.ctx.deps, actor, input(randomUUID()), {
+        onSubmitted: () => {
+          throw new Error('listener failed');
+        },
+      });
+      expect(failing.replayed).toBe(false);
+      const stored = await server.ctx.deps.store.read.letters.findByExternalId(senderId, failing.letter.externalId);
+      expect(stored?.status).toBe('DELIVERED');
+      // A repetition is answered from what was stored the first time.
+      const again = await sendLetter(server.ctx.deps, actor, input(id), { onSubmitted: () => undefined });
+      expect(again.replayed).toBe(true);
+      expect(again.events.map((e) => e.id)).toEqual(result.events.map((e) => e.id));
     });
 
     it('refuses a tampered receipt', async () => {

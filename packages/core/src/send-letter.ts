@@ -312,7 +312,16 @@ export async function sendLetter(
   deps: Deps,
   actor: SenderActor,
   input: LetterInput,
-  options: { batch?: Batch } = {},
+  options: {
+    batch?: Batch;
+    /**
+     * Told of the letter and its events once their unit of work is on its way to the store,
+     * before it is committed: work that depends only on them (signing the receipts) can run
+     * while the store writes and syncs. A letter that turns out to be a repetition is answered
+     * from what was stored before, not from these.
+     */
+    onSubmitted?: (letter: Letter, events: NewEvent[]) => void;
+  } = {},
 ): Promise<SendResult> {
   const sender = actor.sender;
   checkSenderOptions(sender, input);
@@ -399,14 +408,21 @@ export async function sendLetter(
   try {
     const batch = options.batch;
     const unit = { letter, documents, events, jobs, blobs: rows };
-    inserted = batch
-      ? await deps.store.write(async (repos) => {
+    const insertion = batch
+      ? deps.store.write(async (repos) => {
           const locked = await repos.batches.lock(sender.id, batch.id, 'share');
           if (locked?.status !== 'open') throw new AppError('invalid_operation', 'The batch is no longer open');
           return repos.letters.insertWithContents(unit);
         })
       : // A letter on its own reads nothing in its unit of work: the store may run it off the event loop.
-        await deps.store.insert.letter(unit);
+        deps.store.insert.letter(unit);
+    try {
+      options.onSubmitted?.(letter, events);
+    } catch {
+      // Only an early start on work the caller can do afterwards too: its failure must not be
+      // taken for the insert's (the letter may well be stored, and its blobs must stay).
+    }
+    inserted = await insertion;
   } catch (error) {
     await dropBlobs();
     throw error;
