@@ -1,6 +1,6 @@
-/** A stored letter with every field set to a plain default, for repository tests and benchmarks. */
+/** Stored records (letters, persons) with every field set to a plain default, for repository tests and benchmarks. */
 import { randomUUID } from 'node:crypto';
-import type { Letter, Store } from '@postkasse/core';
+import type { Letter, Person, Store } from '@postkasse/core';
 
 export function letterRecord(over: Partial<Letter> & Pick<Letter, 'senderId' | 'recipientId' | 'mailboxId'>): Letter {
   const now = new Date().toISOString();
@@ -38,6 +38,32 @@ export function letterRecord(over: Partial<Letter> & Pick<Letter, 'senderId' | '
     notificationOptions: null,
     replyBy: null,
     actions: null,
+    ...over,
+  };
+}
+
+/** A person's register record with every field set to a plain default (active, no contact details). */
+export function personRecord(over: Partial<Person> & Pick<Person, 'nationalId'>): Person {
+  const now = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    country: 'NO',
+    name: null,
+    status: 'active',
+    email: null,
+    emailUpdatedAt: null,
+    emailVerifiedAt: null,
+    mobile: null,
+    mobileUpdatedAt: null,
+    mobileVerifiedAt: null,
+    language: 'nb',
+    reserved: false,
+    reservedAt: null,
+    exempt: false,
+    exemptAt: null,
+    postalAddress: null,
+    createdAt: now,
+    updatedAt: null,
     ...over,
   };
 }

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { createSender, type Letter, renderEmail } from '@postkasse/core';
 import { createContext, loadConfig } from '@postkasse/server';
 import nodemailer from 'nodemailer';
-import { letterRecord } from '../../test/letter-record.js';
+import { letterRecord, personRecord } from '../../test/letter-record.js';
 import { createTestDatabase } from '../../test/postgres.js';
 import { syntheticNationalIds } from '../ingest/shared.js';
 
@@ -76,27 +76,15 @@ async function runPipeline(dialect: Dialect, n: number, sink: { child: ChildProc
       await ctx.deps.store.write(async (repos) => {
         const letters: Letter[] = [];
         for (const nationalId of chunk) {
-          await repos.persons.insert({
-            id: randomUUID(),
-            nationalId,
-            country: 'NO',
-            name: null,
-            status: 'active',
-            email: `p${nationalId}@example.org`,
-            emailUpdatedAt: now,
-            emailVerifiedAt: now,
-            mobile: null,
-            mobileUpdatedAt: null,
-            mobileVerifiedAt: null,
-            language: 'nb',
-            reserved: false,
-            reservedAt: null,
-            exempt: false,
-            exemptAt: null,
-            postalAddress: null,
-            createdAt: now,
-            updatedAt: null,
-          });
+          await repos.persons.insert(
+            personRecord({
+              nationalId,
+              email: `p${nationalId}@example.org`,
+              emailUpdatedAt: now,
+              emailVerifiedAt: now,
+              createdAt: now,
+            }),
+          );
           const mailboxId = randomUUID();
           await repos.mailboxes.insert({
             id: mailboxId,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Letter, Mailbox, Store } from '@postkasse/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { letterRecord, seedSenderAndMailbox } from '../../../test/letter-record.js';
+import { letterRecord, personRecord, seedSenderAndMailbox } from '../../../test/letter-record.js';
 import { createTestDatabase, testDialects } from '../../../test/postgres.js';
 import { openPostgresStore, openSqliteStore } from '../src/index.js';
 
@@ -100,27 +100,14 @@ describe.each(dialects)('repositories (%s)', (dialect) => {
     const orgMailbox: Mailbox = { ...mailbox, id: randomUUID(), ownerType: 'organization', ownerId: '910000001' };
     const kari = mailbox.ownerId;
     const withdrawn = '01010112345';
-    const person = (nationalId: string) => ({
-      id: randomUUID(),
-      nationalId,
-      country: 'NO' as const,
-      name: 'Kari',
-      status: 'active' as const,
-      email: 'kari@example.org',
-      emailUpdatedAt: now(),
-      emailVerifiedAt: null,
-      mobile: null,
-      mobileUpdatedAt: null,
-      mobileVerifiedAt: null,
-      language: 'nb',
-      reserved: false,
-      reservedAt: null,
-      exempt: false,
-      exemptAt: null,
-      postalAddress: { type: 'norwegian' as const, addressLines: ['Gate 1'], postalCode: '0150', city: 'Oslo' },
-      createdAt: now(),
-      updatedAt: null,
-    });
+    const person = (nationalId: string) =>
+      personRecord({
+        nationalId,
+        name: 'Kari',
+        email: 'kari@example.org',
+        emailUpdatedAt: now(),
+        postalAddress: { type: 'norwegian', addressLines: ['Gate 1'], postalCode: '0150', city: 'Oslo' },
+      });
     const consent = (nationalId: string, status: 'active' | 'withdrawn') => ({
       id: randomUUID(),
       nationalId,
