@@ -417,7 +417,8 @@ export async function sendLetter(
       : // A letter on its own reads nothing in its unit of work: the store may run it off the event loop.
         deps.store.insert.letter(unit);
     try {
-      options.onSubmitted?.(letter, events);
+      // Promise.resolve: a listener that is an async function fails here too, not unhandled.
+      void Promise.resolve(options.onSubmitted?.(letter, events)).catch(() => undefined);
     } catch {
       // Only an early start on work the caller can do afterwards too: its failure must not be
       // taken for the insert's (the letter may well be stored, and its blobs must stay).

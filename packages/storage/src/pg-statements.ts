@@ -1,7 +1,13 @@
 import type pg from 'pg';
 
-/** SQLSTATE of "cached plan must not change result type": a table changed under a prepared `select *`. */
-const RESULT_TYPE_CHANGED = '0A000';
+/** "cached plan must not change result type": a table changed under a prepared `select *`. */
+const resultTypeChanged = (error: unknown) => {
+  const e = error as { code?: unknown; routine?: unknown; message?: unknown } | null;
+  return (
+    e?.code === '0A000' &&
+    (e.routine === 'RevalidateCachedQuery' || String(e.message).includes('cached plan must not change result type'))
+  );
+};
 
 type Query = (...args: unknown[]) => unknown;
 
@@ -12,10 +18,13 @@ type Query = (...args: unknown[]) => unknown;
  * was half of PostgreSQL's CPU time (bench/ingest). A text becomes named the second time it is
  * seen, up to `max` texts (one-off statements, such as IN lists of many lengths, stay unnamed).
  *
- * A named statement whose table changed under it (another process migrating while this one
- * runs) fails once with "cached plan must not change result type"; its text then goes unnamed
- * for good and the query runs again. Behind a pooler that does not keep prepared statements
- * (PgBouncer in transaction mode before 1.21), turn this off.
+ * Only texts with parameters are named (pg sends the others by the simple protocol, which also
+ * takes several commands in one text). A named statement whose table changed under it (another
+ * process migrating while this one runs) fails with "cached plan must not change result type";
+ * its text then goes unnamed for good, and the query runs again unnamed when it was not inside a
+ * transaction (inside one, PostgreSQL has aborted the transaction: the error goes to the caller,
+ * whose unit of work fails as any that meets a migration would). Behind a pooler that does not
+ * keep prepared statements (PgBouncer in transaction mode before 1.21), turn this off.
  */
 export function nameRepeatedStatements(pool: pg.Pool, options: { max: number }): void {
   // text → its name, or how often it was seen before getting one; null: never named again.
@@ -36,12 +45,13 @@ export function nameRepeatedStatements(pool: pg.Pool, options: { max: number }):
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as Query;
     (client as unknown as { query: Query }).query = (text: unknown, values?: unknown, callback?: unknown) => {
-      const name = typeof text === 'string' && Array.isArray(values) ? nameOf(text) : null;
+      const name = typeof text === 'string' && Array.isArray(values) && values.length > 0 ? nameOf(text) : null;
       if (name === null) return query(text, values, callback);
+      // Whether to run it again unnamed: only for that error, and only outside a transaction.
       const changed = (error: unknown) => {
-        if ((error as { code?: unknown } | null)?.code !== RESULT_TYPE_CHANGED) return false;
+        if (!resultTypeChanged(error)) return false;
         texts.set(text as string, null);
-        return true;
+        return client.getTransactionStatus() === 'I';
       };
       // pg.Pool's own query() passes a callback; Kysely awaits the promise.
       if (typeof callback === 'function') {

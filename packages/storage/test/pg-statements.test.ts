@@ -57,14 +57,43 @@ describe.skipIf(!available)('repeated statements as named prepared statements (P
     expect(await prepared(p)).toEqual([]);
   });
 
-  it('answers after the table changed under a named statement, and names that text no more', async () => {
+  it('names only texts with parameters', async () => {
     const p = pool(true);
-    const text = 'select * from t where id = $1 order by id';
+    for (let i = 0; i < 3; i++) await p.query('select count(*)::int as n from t', []);
+    expect(await prepared(p)).toEqual([]);
+  });
+
+  it('answers after the table changed under a named statement, running it again unnamed', async () => {
+    const p = pool(true);
+    await p.query('create table t2 (id int primary key, v text)');
+    await p.query("insert into t2 values (1, 'a'), (2, 'b')");
+    const text = 'select * from t2 where id = $1';
     for (let i = 0; i < 3; i++) await p.query(text, [1]);
     expect((await prepared(p)).map((r) => r.statement)).toContain(text);
     // Another process migrates while this one runs.
-    await pool(false).query('alter table t add column w text');
+    await pool(false).query('alter table t2 add column w text');
     expect((await p.query(text, [1])).rows).toEqual([{ id: 1, v: 'a', w: null }]);
     expect((await p.query(text, [2])).rows).toEqual([{ id: 2, v: 'b', w: null }]);
+  });
+
+  it('inside a transaction, fails that transaction with the original error, then runs the text unnamed', async () => {
+    const p = pool(true);
+    await p.query('create table t3 (id int primary key, v text)');
+    await p.query("insert into t3 values (1, 'a')");
+    const text = 'select * from t3 where id = $1';
+    const client = await p.connect();
+    try {
+      for (let i = 0; i < 3; i++) await client.query(text, [1]);
+      await pool(false).query('alter table t3 add column w text');
+      await client.query('begin');
+      await expect(client.query(text, [1])).rejects.toMatchObject({ code: '0A000' });
+      await client.query('rollback');
+      expect((await client.query(text, [1])).rows).toEqual([{ id: 1, v: 'a', w: null }]);
+      await client.query('begin');
+      expect((await client.query(text, [1])).rows).toEqual([{ id: 1, v: 'a', w: null }]);
+      await client.query('commit');
+    } finally {
+      client.release();
+    }
   });
 });

@@ -133,6 +133,8 @@ describe.each(dialects)('repositories (%s)', (dialect) => {
       await r.consents.upsert(consent(kari, 'active'));
       await r.consents.upsert(consent(withdrawn, 'withdrawn'));
       await r.mailboxes.insert(orgMailbox);
+      // A mailbox without its inbox folder is no delivery target.
+      await r.mailboxes.insert({ ...mailbox, id: randomUUID(), ownerId: '03030312345' });
       await r.folders.insert({
         id: randomUUID(),
         mailboxId: orgMailbox.id,
@@ -149,6 +151,7 @@ describe.each(dialects)('repositories (%s)', (dialect) => {
       [{ type: 'person', id: '02020212345' }, bank],
       [{ type: 'organization', id: orgMailbox.ownerId }, null],
       [{ type: 'organization', id: '999999999' }, null],
+      [{ type: 'person', id: '03030312345' }, bank],
     ];
     const answers = [];
     for (const [owner, consentSender] of cases) {
@@ -169,6 +172,7 @@ describe.each(dialects)('repositories (%s)', (dialect) => {
       [null, withdrawn, false],
       [null, null, false],
       [orgMailbox.id, null, false],
+      [null, null, false],
       [null, null, false],
     ]);
     const kariNow = await store.read.recipients.lookup({ type: 'person', id: kari }, bank);

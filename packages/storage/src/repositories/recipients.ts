@@ -49,8 +49,9 @@ const personColumns = allColumns<PersonRow>()([
  * Everything routing reads about one recipient as one statement: their mailbox with its inbox
  * folder, their register record, and an active consent to the sender. Each is a left join on a
  * one-row table, so whichever is missing comes back as nulls; mailboxes are unique per owner,
- * consents per person and sender, persons per national id, so there is one row. On PostgreSQL
- * that is one round trip instead of two or three for every letter sent.
+ * consents per person and sender, persons per national id, and a mailbox has one inbox (the
+ * first row is taken, as the separate lookup took it). On PostgreSQL that is one round trip
+ * instead of two or three for every letter sent.
  */
 const recipientLookup = prepared((db, $) =>
   db
