@@ -100,10 +100,20 @@ for (const dialect of await testDialects()) {
       const stream = await openChanges(server, ola, box);
       try {
         expect(stream.status).toBe(200);
+        // The grant's own creation may still come as a change: on PostgreSQL a view starts from
+        // what every running transaction (in any database of the server) has let be seen, so a
+        // change made just before it opened can follow. Skip those, and only those.
+        const isLateGrant = (f: Frame | null) => f?.event === 'change' && f.data.kind === 'access.changed';
+        const nextButLateGrant = async () => {
+          for (;;) {
+            const frame = await stream.next();
+            if (!isLateGrant(frame)) return frame;
+          }
+        };
         await sendLetterHttp(server, apiKey, letterJson({ subject: 'Til Kari, sett av Ola' }));
-        expect(await stream.next()).toMatchObject({ data: { kind: 'letter.arrived' } });
+        expect(await nextButLateGrant()).toMatchObject({ data: { kind: 'letter.arrived' } });
         await api(server, kari, 'DELETE', `/api/v1/mailboxes/${box}/grants/${grant.body.id}`);
-        expect(await stream.next()).toEqual({ event: 'end', data: { reason: 'access_ended' } });
+        expect(await nextButLateGrant()).toEqual({ event: 'end', data: { reason: 'access_ended' } });
         expect(await stream.next()).toBeNull();
       } finally {
         stream.close();
