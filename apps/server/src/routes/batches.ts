@@ -13,7 +13,7 @@ import {
   sendLetter,
 } from '@postkasse/core';
 import type { Static } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyRequest } from 'fastify';
 import { requireSender, senderOf } from '../authenticate.js';
@@ -28,14 +28,19 @@ import {
   CreateBatchBody,
 } from './batches.schemas.js';
 import { bearerAuth, problems } from './common.schemas.js';
-import { letterMeta, readLetterUpload, sniffMismatch, withPathPrefix } from './letter-upload.js';
+import { letterJsonValidator, letterMeta, readLetterUpload, sniffMismatch, withPathPrefix } from './letter-upload.js';
 import { presentSentMessage } from './messages.js';
 import { SentMessage } from './messages.schemas.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const validateBulk = addFormats(new Ajv({ allErrors: true, strict: false })).compile<Static<typeof AddLettersBody>>(
-  AddLettersBody,
-);
+let validateBulk: ValidateFunction<Static<typeof AddLettersBody>> | undefined;
+/** Compiled when the routes are registered, not when the module loads (see letterJsonValidator). */
+function bulkValidator(): ValidateFunction<Static<typeof AddLettersBody>> {
+  validateBulk ??= addFormats(new Ajv({ allErrors: true, strict: false })).compile<Static<typeof AddLettersBody>>(
+    AddLettersBody,
+  );
+  return validateBulk;
+}
 
 const presentBatch = (b: Batch & { counts: Record<string, number> }) => ({
   id: b.id,
@@ -83,6 +88,8 @@ async function readOneFile(request: FastifyRequest, maxBytes: number) {
 export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     requireSender(app, ctx);
+    bulkValidator();
+    letterJsonValidator();
     app.post(
       '/batches',
       {
@@ -174,8 +181,9 @@ export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           return reply.code(201).send(presentSentMessage(ctx, result.letter, result.events));
         }
         const body = request.body;
-        if (!validateBulk(body)) {
-          const errors = fieldErrors('', validateBulk.errors ?? []).map((e) => ({
+        const validate = bulkValidator();
+        if (!validate(body)) {
+          const errors = fieldErrors('', validate.errors ?? []).map((e) => ({
             ...e,
             path: e.path.replace(/^\./, ''),
           }));

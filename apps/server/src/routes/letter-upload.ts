@@ -1,5 +1,5 @@
 import { AppError, type DocumentInput, type FieldError, type LetterInput } from '@postkasse/core';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyRequest } from 'fastify';
 import { fileTypeFromBuffer } from 'file-type';
@@ -7,8 +7,16 @@ import { fieldErrors } from '../problem.js';
 import { type LetterFieldsType, LetterJson, type LetterJsonType } from './messages.schemas.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
-const validateLetterJson = ajv.compile<LetterJsonType>(LetterJson);
+let validateLetterJson: ValidateFunction<LetterJsonType> | undefined;
+
+/**
+ * The letter JSON's validator, compiled once: when the routes are registered (`warm`), not when
+ * this module loads, as the operator's commands load it too and never take a letter.
+ */
+export function letterJsonValidator(): ValidateFunction<LetterJsonType> {
+  validateLetterJson ??= addFormats(new Ajv({ allErrors: true, strict: false })).compile<LetterJsonType>(LetterJson);
+  return validateLetterJson;
+}
 
 /** Headroom over the documents' limit for the multipart framing and the letter's JSON. */
 const FRAMING_BYTES = 1024 * 1024;
@@ -73,8 +81,9 @@ export async function readLetterUpload(request: FastifyRequest, maxBytes: number
   } catch (error) {
     throw new AppError('malformed_request', `The message part is not valid JSON: ${(error as Error).message}`);
   }
-  if (!validateLetterJson(json)) {
-    const errors = fieldErrors('message', validateLetterJson.errors ?? []);
+  const validate = letterJsonValidator();
+  if (!validate(json)) {
+    const errors = fieldErrors('message', validate.errors ?? []);
     throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
   }
   return toLetterInput(json, files);

@@ -14,7 +14,7 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { presentFeedEvent, signReceipt } from '../receipts.js';
 import { bearerAuth, problems } from './common.schemas.js';
 import { acceptMemoBodies, isMemoRequest, letterFromMemo, MEMO_MAX_BYTES } from './formats.js';
-import { readLetterUpload, withPathPrefix } from './letter-upload.js';
+import { letterJsonValidator, readLetterUpload, withPathPrefix } from './letter-upload.js';
 import { EventPage, EventQuery, MessageIdParams, SendMessageBody, SentMessage } from './messages.schemas.js';
 
 /** One of the sender's letters with its events, each with its signed receipt. */
@@ -78,6 +78,7 @@ const isFeedCursor = (v: unknown): v is FeedCursor =>
 export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     requireSender(app, ctx);
+    letterJsonValidator();
     acceptMemoBodies(app);
     app.post(
       '/messages',
