@@ -544,11 +544,7 @@ export type Repositories = {
      * other units doing the same. PostgreSQL locks the row; SQLite writes one unit at a time anyway.
      */
     lock(id: string): Promise<void>;
-    /** The owner's mailbox with its inbox folder id, in one lookup (every letter needs both). */
-    findDeliveryTarget(
-      ownerType: MailboxOwnerType,
-      ownerId: string,
-    ): Promise<{ mailbox: Mailbox; inboxId: string } | null>;
+    /** The owners' mailboxes with their inbox folder ids (one letter's: `recipients.lookup`). */
     findDeliveryTargets(
       ownerType: MailboxOwnerType,
       ownerIds: string[],

@@ -416,13 +416,12 @@ export async function sendLetter(
         })
       : // A letter on its own reads nothing in its unit of work: the store may run it off the event loop.
         deps.store.insert.letter(unit);
-    try {
-      // Promise.resolve: a listener that is an async function fails here too, not unhandled.
-      void Promise.resolve(options.onSubmitted?.(letter, events)).catch(() => undefined);
-    } catch {
-      // Only an early start on work the caller can do afterwards too: its failure must not be
-      // taken for the insert's (the letter may well be stored, and its blobs must stay).
-    }
+    // Only an early start on work the caller can do afterwards too: the listener's failure (also
+    // an async one's) must not be taken for the insert's (the letter may well be stored, and its
+    // blobs must stay). It runs before the insert can answer, after the store has it.
+    void Promise.resolve()
+      .then(() => options.onSubmitted?.(letter, events))
+      .catch(() => undefined);
     inserted = await insertion;
   } catch (error) {
     await dropBlobs();

@@ -27,14 +27,14 @@ type Query = (...args: unknown[]) => unknown;
  * keep prepared statements (PgBouncer in transaction mode before 1.21), turn this off.
  */
 export function nameRepeatedStatements(pool: pg.Pool, options: { max: number }): void {
-  // text → its name, or how often it was seen before getting one; null: never named again.
-  const texts = new Map<string, string | number | null>();
+  // text → its name; true: seen once, not named yet; null: never to be named again.
+  const texts = new Map<string, string | true | null>();
   let named = 0;
   const nameOf = (text: string): string | null => {
     const seen = texts.get(text);
     if (typeof seen === 'string' || seen === null) return seen;
     if (seen === undefined) {
-      if (texts.size < options.max * 4) texts.set(text, 1);
+      if (texts.size < options.max * 4) texts.set(text, true);
       return null;
     }
     if (named >= options.max) return null;

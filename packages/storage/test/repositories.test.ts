@@ -157,7 +157,7 @@ describe.each(dialects)('repositories (%s)', (dialect) => {
     for (const [owner, consentSender] of cases) {
       const got = await store.read.recipients.lookup(owner, consentSender);
       const separate = {
-        target: await store.read.mailboxes.findDeliveryTarget(owner.type, owner.id),
+        target: (await store.read.mailboxes.findDeliveryTargets(owner.type, [owner.id]))[0] ?? null,
         person: owner.type === 'person' ? await store.read.persons.findByNationalId(owner.id) : null,
         consented:
           consentSender !== null && (await store.read.consents.find(owner.id, consentSender))?.status === 'active',

@@ -10,8 +10,8 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 let validateLetterJson: ValidateFunction<LetterJsonType> | undefined;
 
 /**
- * The letter JSON's validator, compiled once: when the routes are registered (`warm`), not when
- * this module loads, as the operator's commands load it too and never take a letter.
+ * The letter JSON's validator, compiled once: the routes that take letters ask for it when they
+ * are registered, so not when this module loads (the operator's commands load it too).
  */
 export function letterJsonValidator(): ValidateFunction<LetterJsonType> {
   validateLetterJson ??= addFormats(new Ajv({ allErrors: true, strict: false })).compile<LetterJsonType>(LetterJson);

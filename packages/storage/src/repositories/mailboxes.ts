@@ -13,16 +13,6 @@ export const toMailbox = (r: MailboxRow): Mailbox => ({
   createdAt: r.created_at,
 });
 
-// Read for every letter sent (see prepared.ts).
-const deliveryTarget = prepared((db, $) =>
-  db
-    .selectFrom('mailboxes as m')
-    .innerJoin('folders as f', (join) => join.onRef('f.mailbox_id', '=', 'm.id').on('f.kind', '=', 'inbox'))
-    .selectAll('m')
-    .select('f.id as inbox_id')
-    .where('m.owner_type', '=', $('ownerType'))
-    .where('m.owner_id', '=', $('ownerId')),
-);
 const mailboxById = prepared((db, $) => db.selectFrom('mailboxes').selectAll().where('id', '=', $('id')));
 
 export function mailboxesRepository(ctx: RepoContext): Repositories['mailboxes'] {
@@ -31,10 +21,6 @@ export function mailboxesRepository(ctx: RepoContext): Repositories['mailboxes']
     async lock(id) {
       if (dialect === 'postgres')
         await db.selectFrom('mailboxes').select('id').where('id', '=', id).forUpdate().execute();
-    },
-    async findDeliveryTarget(ownerType, ownerId) {
-      const [row] = (await deliveryTarget.execute(ctx, { ownerType, ownerId })).rows;
-      return row ? { mailbox: toMailbox(row), inboxId: row.inbox_id } : null;
     },
     async findDeliveryTargets(ownerType, ownerIds) {
       if (ownerIds.length === 0) return [];
