@@ -135,6 +135,27 @@ describe.each(variants)('guarded inserts ($name)', ({ dialect, thread }) => {
     expect(await store.read.blobContents.get(bad.blobs[0]!.key)).toBeNull();
   });
 
+  it('answers each letter of a batch on its own: stored, id taken, failed', async () => {
+    const first = unit();
+    expect(await store.insert.letter(first)).toBe(true);
+    const bad = unit({ senderId: randomUUID() });
+    const taken = unit({ externalId: first.letter.externalId });
+    const good = [unit(), unit()];
+    // Sent together, so that on SQLite's writer thread they share one transaction; the failing
+    // letter comes first, before any other has run.
+    const results = await Promise.allSettled([bad, good[0]!, taken, good[1]!].map((u) => store.insert.letter(u)));
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'))).toEqual([
+      'rejected',
+      true,
+      false,
+      true,
+    ]);
+    expect(await store.read.letters.getMany(good.map((u) => u.letter.id))).toHaveLength(2);
+    expect(await store.read.letters.getMany([bad.letter.id, taken.letter.id])).toEqual([]);
+    expect(await store.read.blobContents.get(taken.blobs[0]!.key)).toBeNull();
+    expect(await store.read.events.listByLetter(good[1]!.letter.id)).toHaveLength(2);
+  });
+
   it('stores nothing of a letter whose later insert fails (an event id taken)', async () => {
     const first = unit();
     expect(await store.insert.letter(first)).toBe(true);
