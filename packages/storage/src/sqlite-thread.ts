@@ -38,11 +38,13 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 10000');
 db.pragma('synchronous = NORMAL');
-db.pragma('foreign_keys = ON');
+// The units run here keep their integrity themselves (see runAll), so the connection runs
+// without foreign keys except when a batch runs again unit by unit.
+db.pragma('foreign_keys = OFF');
 db.pragma('cache_size = -' + workerData.cacheKib);
 db.pragma('wal_autocheckpoint = ' + workerData.autocheckpointPages);
-// Each unit of a batch runs in a savepoint, whose journal (the pages it changes) would spill to
-// a temporary file past 64 KiB: two system calls a page. It stays in memory.
+// A unit that runs in a savepoint journals the pages it changes, which would spill to a
+// temporary file past 64 KiB: two system calls a page. It stays in memory.
 db.pragma('temp_store = MEMORY');
 const control = new Int32Array(workerData.control);
 // PASSIVE checkpoints copy committed pages into the database file without waiting for or
@@ -59,10 +61,11 @@ const checkpoints = workerData.checkpointMs
 const WANTS = 0;
 const IN_TX = 1;
 const statements = new Map();
-function prepare(source) {
+// A unit's inserts run as INSERT OR FAIL (see runAll); \`source\` stays the cache's key.
+function prepare(source, unit = false) {
   let statement = statements.get(source);
   if (!statement) {
-    statement = db.prepare(source);
+    statement = db.prepare(unit && source.startsWith('insert into ') ? 'insert or fail' + source.slice(6) : source);
     if (statements.size >= 200) statements.delete(statements.keys().next().value);
     statements.set(source, statement);
   }
@@ -102,27 +105,33 @@ function decode(unit) {
 function runUnit(unit) {
   const parameters = decode(unit);
   for (let i = 0; i < unit.sql.length; i++) {
-    const statement = prepare(unit.sql[i]);
+    const statement = prepare(unit.sql[i], true);
     const values = parameters[i];
     const changed = statement.reader ? statement.all(values).length : statement.run(values).changes;
     if (i === 0 && changed === 0) return false;
+    if (changed === 0 && statement.readonly) {
+      throw Object.assign(new Error('a check of the unit of work found no row: ' + unit.sql[i]), { code: 'UNIT_CHECK_FAILED' });
+    }
   }
   return true;
 }
-// A batch's units run one after another in one transaction, first without savepoints: a
-// savepoint journals a copy of every page its unit changes (memory and copying the writer was
-// spending on every letter). Should a unit fail, the transaction is rolled back and the batch
-// runs again with each unit in a savepoint of its own, so that the failing one is lost alone.
-// Units are data without effects outside the database, so running them again is safe; a unit
-// whose guard finds its key taken has written nothing and is no failure.
+// A batch's units run one after another in one transaction, without savepoints, foreign keys
+// or statement journals: a unit's atomicity comes from its batch instead. A savepoint journals a
+// copy of every page its unit changes, and so does a statement journal for each statement that
+// could fail halfway (any insert that checks a foreign key or a unique index), which is why
+// inserts run as INSERT OR FAIL. What the foreign keys guarded the units check themselves: a
+// letter's sender, mailbox and folder by a check statement (units.ts), its documents and events
+// by being inserted right after it. Should a unit fail, the transaction is rolled back and the
+// batch runs again with foreign keys on and each unit in a savepoint of its own, so that the
+// failing one is lost alone and with the database's own error. Units are data without effects
+// outside the database, so running them again is safe; a unit whose guard finds its key taken
+// has written nothing and is no failure.
 function runAll(units) {
   const results = [];
   for (const unit of units) {
     try {
       results.push({ id: unit.id, ok: true, value: runUnit(unit) });
     } catch {
-      if (db.inTransaction) tx.rollback.run();
-      tx.begin.run();
       return null;
     }
   }
@@ -144,12 +153,30 @@ function runEach(units) {
   }
   return results;
 }
-function runBatch(units) {
-  let results = [];
+// Runs \`run\` in a transaction and commits what it answers; null (or a throw) rolls it back.
+function transaction(run) {
+  tx.begin.run();
+  let results = null;
   try {
-    tx.begin.run();
-    results = runAll(units) ?? runEach(units);
-    tx.commit.run();
+    results = run();
+  } finally {
+    if (results === null && db.inTransaction) tx.rollback.run();
+  }
+  if (results !== null) tx.commit.run();
+  return results;
+}
+function runBatch(units) {
+  let results;
+  try {
+    results = transaction(() => runAll(units));
+    if (results === null) {
+      db.pragma('foreign_keys = ON');
+      try {
+        results = transaction(() => runEach(units));
+      } finally {
+        db.pragma('foreign_keys = OFF');
+      }
+    }
   } catch (error) {
     try {
       if (db.inTransaction) tx.rollback.run();

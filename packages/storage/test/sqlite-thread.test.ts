@@ -135,6 +135,19 @@ describe.each(variants)('guarded inserts ($name)', ({ dialect, thread }) => {
     expect(await store.read.blobContents.get(bad.blobs[0]!.key)).toBeNull();
   });
 
+  it('refuses a letter whose mailbox or folder does not exist, as the foreign keys would', async () => {
+    const good = unit();
+    const noMailbox = unit({ mailboxId: randomUUID() });
+    const noFolder = unit({ folderId: randomUUID() });
+    const results = await Promise.allSettled([noMailbox, good, noFolder].map((u) => store.insert.letter(u)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected']);
+    for (const r of [results[0], results[2]] as PromiseRejectedResult[]) {
+      expect(String((r.reason as Error).message)).toMatch(/foreign key/i);
+    }
+    expect(await store.read.letters.getMany([noMailbox.letter.id, good.letter.id, noFolder.letter.id])).toHaveLength(1);
+    expect(await store.read.events.listByLetter(noFolder.letter.id)).toEqual([]);
+  });
+
   it('answers each letter of a batch on its own: stored, id taken, failed', async () => {
     const first = unit();
     expect(await store.insert.letter(first)).toBe(true);

@@ -99,6 +99,31 @@ export function letterInsertStatement(ctx: RepoContext, l: Letter) {
   return insertLetter.compileRows(ctx, [toRow(l)]);
 }
 
+const letterParents = prepared((db, $) =>
+  db
+    .selectNoFrom((eb) => [eb.lit(1).as('found')])
+    .where((eb) =>
+      eb.and([
+        eb.exists(eb.selectFrom('senders').select('id').where('id', '=', $('senderId'))),
+        eb.or([
+          eb(eb.val($('mailboxId')), 'is', null),
+          eb.exists(eb.selectFrom('mailboxes').select('id').where('id', '=', $('mailboxId'))),
+        ]),
+        eb.or([
+          eb(eb.val($('folderId')), 'is', null),
+          eb.exists(eb.selectFrom('folders').select('id').where('id', '=', $('folderId'))),
+        ]),
+      ]),
+    ),
+);
+/**
+ * A row when a letter's sender, mailbox and folder exist: what its foreign keys check, as a check
+ * statement of its unit of work (see units.ts) for a connection that runs without them.
+ */
+export function letterParentsStatement(ctx: RepoContext, l: Letter) {
+  return letterParents.compile(ctx, { senderId: l.senderId, mailboxId: l.mailboxId, folderId: l.folderId });
+}
+
 /** The constraint a letter breaks when its sender used its id already. */
 export const LETTER_ID_TAKEN = 'letters_sender_external';
 const insertLetterStrict = prepared((db, $, count, columns) =>

@@ -4,14 +4,15 @@ import { blobInsertStatement, blobRowStatement } from './blob-contents.js';
 import { documentsInsertStatement } from './documents.js';
 import { eventsInsertStatement } from './events.js';
 import { jobsInsertStatement } from './jobs.js';
-import { letterInsertStatement, letterInsertStrictStatement } from './letters.js';
+import { letterInsertStatement, letterInsertStrictStatement, letterParentsStatement } from './letters.js';
 import type { Db, RepoContext } from './shared.js';
 
 /**
  * A guarded unit of work described as data: compiled statements run in order in one unit of
  * work. The first is the guard: when it changes no row (an insert that found its key taken), the
- * rest are skipped and the unit answers false. Units that read nothing before they write can be
- * described so and run anywhere the connection is, such as SQLite's writer thread.
+ * rest are skipped and the unit answers false. A SELECT after it is a check: when it finds no
+ * row, the unit fails. Units that read nothing before they write can be described so and run
+ * anywhere the connection is, such as SQLite's writer thread.
  */
 export type GuardedUnit = CompiledQuery[];
 
@@ -27,9 +28,17 @@ function letterContents(ctx: RepoContext, unit: NewLetterUnit): CompiledQuery[] 
   return statements.filter((s) => s !== null);
 }
 
-/** A new letter: its row first (the guard: the sender's id taken), then blobs, documents, events and jobs. */
+/**
+ * A new letter: its row first (the guard: the sender's id taken), a check that its sender,
+ * mailbox and folder exist (SQLite's writer thread runs without foreign keys), then blobs,
+ * documents, events and jobs.
+ */
 export function letterUnit(ctx: RepoContext, unit: NewLetterUnit): GuardedUnit {
-  return [letterInsertStatement(ctx, unit.letter), ...letterContents(ctx, unit)];
+  return [
+    letterInsertStatement(ctx, unit.letter),
+    letterParentsStatement(ctx, unit.letter),
+    ...letterContents(ctx, unit),
+  ];
 }
 
 /**
@@ -67,6 +76,11 @@ export async function runGuarded(db: Db, unit: GuardedUnit): Promise<boolean> {
   for (const [i, statement] of unit.entries()) {
     const result = await db.executeQuery(statement);
     if (i === 0 && result.rows.length === 0 && !result.numAffectedRows) return false;
+    if (i > 0 && statement.query.kind === 'SelectQueryNode' && result.rows.length === 0) {
+      throw Object.assign(new Error(`a check of the unit of work found no row: ${statement.sql}`), {
+        code: 'UNIT_CHECK_FAILED',
+      });
+    }
   }
   return true;
 }
