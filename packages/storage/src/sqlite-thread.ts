@@ -492,8 +492,10 @@ export function startSqliteThread(file: string, options: SqliteThreadOptions): S
       Atomics.notify(control, 0);
     },
     async close() {
+      // Referenced even when the thread has failed: an unreferenced worker's exit is not waited
+      // for, and a process with nothing else to do would end inside this await, saying nothing.
+      worker.ref();
       if (!failure) {
-        worker.ref();
         flush();
         worker.postMessage({ type: 'close' });
       }

@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Letter, NewLetterUnit, Store } from '@postkasse/core';
@@ -219,6 +220,34 @@ async function inTempDatabase(test: (file: string) => Promise<void>): Promise<vo
 }
 
 describe('the SQLite writer thread', () => {
+  it('says why when it cannot start, and closes', async () => {
+    const thread = startSqliteThread(join(tmpdir(), `pk-missing-${randomUUID()}`, 'db.sqlite'), { maxBatch: 10 });
+    await expect(thread.read('select 1 as one', [])).rejects.toThrow(/unable to open|no such file|does not exist/i);
+    await expect(thread.run([])).rejects.toThrow(/unable to open|no such file|does not exist/i);
+    await thread.close();
+  });
+
+  it('lets a process with nothing else to do wait for a failed thread to close (no silent exit)', async () => {
+    // What a command does: its only work is the store, and it closes the store on the way out.
+    const dir = await mkdtemp(join(tmpdir(), 'pk-thread-exit-'));
+    const script = join(dir, 'close.mts');
+    await writeFile(
+      script,
+      `
+      import { startSqliteThread } from ${JSON.stringify(join(import.meta.dirname, '..', 'src', 'sqlite-thread.ts'))};
+      const thread = startSqliteThread('/nonexistent-${randomUUID()}/db.sqlite', { maxBatch: 10 });
+      const failure = await thread.read('select 1', []).then(() => 'no failure', (e) => e.message);
+      await thread.close();
+      console.log('closed after: ' + failure);
+    `,
+    );
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
+    await rm(dir, { recursive: true, force: true });
+    expect(child.stderr).not.toMatch(/Error/);
+    expect(child.stdout).toMatch(/closed after: .*(unable to open|does not exist)/i);
+    expect(child.status).toBe(0);
+  });
+
   it('copies committed pages into the database file off the writers', async () => {
     await inTempDatabase(async (file) => {
       const store = await openSqliteStore(file);
