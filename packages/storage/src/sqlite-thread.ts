@@ -60,14 +60,16 @@ const checkpoints = workerData.checkpointMs
   : null;
 const WANTS = 0;
 const IN_TX = 1;
-const statements = new Map();
-// A unit's inserts run as INSERT OR FAIL (see runAll); \`source\` stays the cache's key.
+// Prepared statements, by their text: a unit's apart from the reads', as a unit's inserts run
+// as INSERT OR FAIL (see runAll).
+const statements = { read: new Map(), unit: new Map() };
 function prepare(source, unit = false) {
-  let statement = statements.get(source);
+  const cache = unit ? statements.unit : statements.read;
+  let statement = cache.get(source);
   if (!statement) {
     statement = db.prepare(unit && source.startsWith('insert into ') ? 'insert or fail' + source.slice(6) : source);
-    if (statements.size >= 200) statements.delete(statements.keys().next().value);
-    statements.set(source, statement);
+    if (cache.size >= 200) cache.delete(cache.keys().next().value);
+    cache.set(source, statement);
   }
   return statement;
 }
@@ -153,34 +155,49 @@ function runEach(units) {
   }
   return results;
 }
-// Runs \`run\` in a transaction and commits what it answers; null (or a throw) rolls it back.
+function rollbackQuietly() {
+  try {
+    if (db.inTransaction) tx.rollback.run();
+  } catch {}
+}
+// Runs \`run\` in a transaction and commits what it answers; null, a throw or a failed commit
+// roll it back, so the connection is outside a transaction when this returns.
 function transaction(run) {
   tx.begin.run();
-  let results = null;
+  let results;
   try {
     results = run();
-  } finally {
-    if (results === null && db.inTransaction) tx.rollback.run();
+    if (results !== null) tx.commit.run();
+  } catch (error) {
+    rollbackQuietly();
+    throw error;
   }
-  if (results !== null) tx.commit.run();
+  if (results === null) rollbackQuietly();
   return results;
+}
+// Outside a transaction only (inside one SQLite ignores it). Failing, the connection keeps its
+// foreign keys: slower batches, still correct ones.
+function foreignKeys(on) {
+  try {
+    db.pragma('foreign_keys = ' + (on ? 'ON' : 'OFF'));
+  } catch (error) {
+    parentPort.postMessage({ type: 'warning', message: 'SQLite foreign_keys pragma failed: ' + problem(error).message });
+  }
 }
 function runBatch(units) {
   let results;
   try {
     results = transaction(() => runAll(units));
     if (results === null) {
-      db.pragma('foreign_keys = ON');
+      foreignKeys(true);
       try {
         results = transaction(() => runEach(units));
       } finally {
-        db.pragma('foreign_keys = OFF');
+        foreignKeys(false);
       }
     }
   } catch (error) {
-    try {
-      if (db.inTransaction) tx.rollback.run();
-    } catch {}
+    rollbackQuietly();
     const failure = problem(error);
     results = units.map((unit) => ({ id: unit.id, ok: false, error: failure }));
   } finally {

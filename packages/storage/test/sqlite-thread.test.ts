@@ -149,6 +149,18 @@ describe.each(variants)('guarded inserts ($name)', ({ dialect, thread }) => {
     expect(await store.read.events.listByLetter(noFolder.letter.id)).toEqual([]);
   });
 
+  it('stores a letter inside a unit of work too (a batch letter), with or without a mailbox', async () => {
+    const delivered = unit();
+    const held = unit({ mailboxId: null, status: 'HELD', deliveredAt: null });
+    const noMailbox = unit({ mailboxId: randomUUID() });
+    expect(await store.write((r) => r.letters.insertWithContents(delivered))).toBe(true);
+    expect(await store.write((r) => r.letters.insertWithContents(held))).toBe(true);
+    await expect(store.write((r) => r.letters.insertWithContents(noMailbox))).rejects.toThrow(/foreign key|check/i);
+    const stored = await store.read.letters.getMany([delivered.letter.id, held.letter.id, noMailbox.letter.id]);
+    expect(stored.map((l) => l.id).sort()).toEqual([delivered.letter.id, held.letter.id].sort());
+    expect(await store.read.events.listByLetter(held.letter.id)).toHaveLength(2);
+  });
+
   it('answers each letter of a batch on its own: stored, id taken, failed', async () => {
     const first = unit();
     expect(await store.insert.letter(first)).toBe(true);
@@ -241,11 +253,13 @@ describe('the SQLite writer thread', () => {
       console.log('closed after: ' + failure);
     `,
     );
-    const child = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
+    // Well inside the test's own time limit, so that a hanging child is reported with its output.
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 15_000 });
     await rm(dir, { recursive: true, force: true });
-    expect(child.stderr).not.toMatch(/Error/);
-    expect(child.stdout).toMatch(/closed after: .*(unable to open|does not exist)/i);
-    expect(child.status).toBe(0);
+    const said = `error: ${child.error}\nstdout: ${child.stdout}\nstderr: ${child.stderr}`;
+    expect(child.stderr, said).not.toMatch(/Error/);
+    expect(child.stdout, said).toMatch(/closed after: .*(unable to open|does not exist)/i);
+    expect(child.status, said).toBe(0);
   });
 
   it('copies committed pages into the database file off the writers', async () => {

@@ -106,11 +106,11 @@ const letterParents = prepared((db, $) =>
       eb.and([
         eb.exists(eb.selectFrom('senders').select('id').where('id', '=', $('senderId'))),
         eb.or([
-          eb(eb.val($('mailboxId')), 'is', null),
+          eb(eb.cast(eb.val($('mailboxId')), 'text'), 'is', null),
           eb.exists(eb.selectFrom('mailboxes').select('id').where('id', '=', $('mailboxId'))),
         ]),
         eb.or([
-          eb(eb.val($('folderId')), 'is', null),
+          eb(eb.cast(eb.val($('folderId')), 'text'), 'is', null),
           eb.exists(eb.selectFrom('folders').select('id').where('id', '=', $('folderId'))),
         ]),
       ]),
@@ -118,7 +118,8 @@ const letterParents = prepared((db, $) =>
 );
 /**
  * A row when a letter's sender, mailbox and folder exist: what its foreign keys check, as a check
- * statement of its unit of work (see units.ts) for a connection that runs without them.
+ * statement of its unit of work (see units.ts) for a connection that runs without them. The
+ * casts give PostgreSQL a type for a parameter that is only compared with null.
  */
 export function letterParentsStatement(ctx: RepoContext, l: Letter) {
   return letterParents.compile(ctx, { senderId: l.senderId, mailboxId: l.mailboxId, folderId: l.folderId });
