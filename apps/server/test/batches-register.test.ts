@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
   expectProblem,
+  letterForm,
+  letterJson,
   people,
   startTestServer,
   type TestServer,
@@ -124,6 +126,34 @@ for (const dialect of await testDialects()) {
         'committed',
       );
       expectProblem(await api(server, apiKey, 'DELETE', `/api/v1/batches/${batch.body.id}`), 422, 'invalid_operation');
+    });
+
+    it('takes a letter with its own files (multipart) and delivers it at commit', async () => {
+      const batch = await api(server, apiKey, 'POST', '/api/v1/batches', {});
+      const letter = letterJson({ recipient: { nationalId: people.ola }, subject: 'Egen fil i batch' });
+      const res = await fetch(`${server.url}/api/v1/batches/${batch.body.id}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}` },
+        body: letterForm(letter),
+      });
+      const added = (await res.json()) as Record<string, any>;
+      expect(res.status, JSON.stringify(added)).toBe(201);
+      expect(added).toMatchObject({ id: letter.id, status: 'PENDING' });
+      expect((await inbox(people.ola, olaBox)).some((l) => l.subject === 'Egen fil i batch')).toBe(false);
+
+      const committed = await api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/commit`);
+      expect(committed.body).toMatchObject({ status: 'committed', counts: { DELIVERED: 1 } });
+      const token = await server.token(people.ola);
+      const item = (await inbox(people.ola, olaBox)).find((l) => l.subject === 'Egen fil i batch');
+      expect(item).toBeDefined();
+      const detail = await api(server, token, 'GET', `/api/v1/mailboxes/${olaBox}/messages/${item?.id}`);
+      const content = await api(
+        server,
+        token,
+        'GET',
+        `/api/v1/mailboxes/${olaBox}/messages/${item?.id}/documents/${detail.body.documents[0].id}/content`,
+      );
+      expect(Buffer.compare(content.body, tinyPdf)).toBe(0);
     });
 
     it('routes letters again at commit when the register changed since they were added', async () => {
