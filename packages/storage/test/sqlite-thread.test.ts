@@ -232,6 +232,34 @@ async function inTempDatabase(test: (file: string) => Promise<void>): Promise<vo
 }
 
 describe('the SQLite writer thread', () => {
+  it("answers reads with the rows the event loop's own connection gives", async () => {
+    await inTempDatabase(async (file) => {
+      const db = new SQLite(file);
+      db.pragma('journal_mode = WAL');
+      db.exec('create table t (id integer primary key, name text, data blob, n real)');
+      db.prepare('insert into t (name, data, n) values (?, ?, ?), (?, ?, ?)').run(
+        'a',
+        Buffer.from([1, 2]),
+        1.5,
+        null,
+        null,
+        2,
+      );
+      const thread = startSqliteThread(file, { maxBatch: 10 });
+      try {
+        const query = 'select id, name, data, n, id as name from t where id >= ? order by id';
+        const rows = await thread.read(query, [1]);
+        expect(rows).toEqual(db.prepare(query).all(1));
+        expect(rows[0]).toEqual({ id: 1, name: 1, data: Buffer.from([1, 2]), n: 1.5 });
+        expect(Buffer.isBuffer(rows[0]?.data)).toBe(true);
+        expect(await thread.read('select id from t where id > ?', [99])).toEqual([]);
+      } finally {
+        await thread.close();
+        db.close();
+      }
+    });
+  });
+
   it('says why when it cannot start, and closes', async () => {
     const thread = startSqliteThread(join(tmpdir(), `pk-missing-${randomUUID()}`, 'db.sqlite'), { maxBatch: 10 });
     await expect(thread.read('select 1 as one', [])).rejects.toThrow(/unable to open|no such file|does not exist/i);
