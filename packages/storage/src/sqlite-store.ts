@@ -243,7 +243,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
     read: readRepos,
     write,
     insert: {
-      letter: (unit: NewLetterUnit) => runUnit(letterUnit(writeCtx, unit)),
+      letter: (unit: NewLetterUnit) => runUnit(letterUnit(writeCtx, unit, { checkParents: thread !== null })),
       blob: (key: string, data: Uint8Array, createdAt: string) => runUnit(blobUnit(writeCtx, key, data, createdAt)),
     },
     async ping() {

@@ -1,6 +1,7 @@
-import { CompiledQuery } from 'kysely';
+import SQLite from 'better-sqlite3';
+import { CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { asOneStatement } from '../src/repositories/units.js';
+import { asOneStatement, runGuarded } from '../src/repositories/units.js';
 
 describe('asOneStatement', () => {
   it('numbers every statement’s parameters after the ones before it', () => {
@@ -16,5 +17,23 @@ describe('asOneStatement', () => {
 
   it('refuses a statement with a literal, whose text it could not renumber safely', () => {
     expect(() => asOneStatement([CompiledQuery.raw(`insert into "a" ("x") values ('$1')`, [])])).toThrow(/literal/);
+  });
+});
+
+describe('runGuarded', () => {
+  it('answers false when the guard writes nothing, and fails the unit when a check finds no row', async () => {
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(':memory:') }) });
+    try {
+      await sql`create table t (id text primary key)`.execute(db);
+      const insert = (id: string) => sql`insert into t (id) values (${id}) on conflict do nothing`.compile(db);
+      const check = (id: string) => db.selectFrom('t').select('id').where('id', '=', id).compile();
+      expect(await runGuarded(db, [insert('a'), check('a')])).toBe(true);
+      expect(await runGuarded(db, [insert('a'), check('nothing')])).toBe(false);
+      await expect(runGuarded(db, [insert('b'), check('nothing')])).rejects.toMatchObject({
+        code: 'UNIT_CHECK_FAILED',
+      });
+    } finally {
+      await db.destroy();
+    }
   });
 });

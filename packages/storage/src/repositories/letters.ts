@@ -119,7 +119,7 @@ const letterParents = prepared((db, $) =>
 /**
  * A row when a letter's sender, mailbox and folder exist: what its foreign keys check, as a check
  * statement of its unit of work (see units.ts) for a connection that runs without them. The
- * casts give PostgreSQL a type for a parameter that is only compared with null.
+ * casts give a parameter that is only compared with null a type on PostgreSQL too.
  */
 export function letterParentsStatement(ctx: RepoContext, l: Letter) {
   return letterParents.compile(ctx, { senderId: l.senderId, mailboxId: l.mailboxId, folderId: l.folderId });

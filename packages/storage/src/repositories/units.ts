@@ -29,16 +29,19 @@ function letterContents(ctx: RepoContext, unit: NewLetterUnit): CompiledQuery[] 
 }
 
 /**
- * A new letter: its row first (the guard: the sender's id taken), a check that its sender,
- * mailbox and folder exist (SQLite's writer thread runs without foreign keys), then blobs,
- * documents, events and jobs.
+ * A new letter: its row first (the guard: the sender's id taken), then blobs, documents, events
+ * and jobs. `checkParents` adds a check after the guard that its sender, mailbox and folder
+ * exist, for a connection that runs without foreign keys (SQLite's writer thread); where they
+ * are on, they check that already.
  */
-export function letterUnit(ctx: RepoContext, unit: NewLetterUnit): GuardedUnit {
-  return [
-    letterInsertStatement(ctx, unit.letter),
-    letterParentsStatement(ctx, unit.letter),
-    ...letterContents(ctx, unit),
-  ];
+export function letterUnit(
+  ctx: RepoContext,
+  unit: NewLetterUnit,
+  options: { checkParents?: boolean } = {},
+): GuardedUnit {
+  const guard = letterInsertStatement(ctx, unit.letter);
+  const contents = letterContents(ctx, unit);
+  return options.checkParents ? [guard, letterParentsStatement(ctx, unit.letter), ...contents] : [guard, ...contents];
 }
 
 /**
