@@ -372,6 +372,13 @@ export type LetterFilter = {
 export type FeedCursor = { tx: string; seq: number };
 /** An event as the sender's feed shows it: with its letter's external id and its position. */
 export type FeedEvent = LetterEvent & { cursor: FeedCursor; externalId: string; mailboxId: string | null };
+/** What the notification planner needs to know of a delivered letter. */
+export type NoticeLetter = Pick<
+  Letter,
+  'id' | 'status' | 'mailboxId' | 'deliveredAt' | 'legalNotification' | 'notificationOptions'
+>;
+/** A DELIVERED event in the global feed with its letter as it is now (see events.deliveredForNotice). */
+export type DeliveredNotice = { cursor: FeedCursor; at: string; letter: NoticeLetter };
 
 export type NewEvent = {
   id: string;
@@ -644,6 +651,12 @@ export type Repositories = {
     /** Every sender's events of these types, in commit order (for the platform's own readers). */
     globalFeed(after: FeedCursor | null, types: LetterEventType[], limit: number): Promise<FeedEvent[]>;
     latestGlobalCursor(): Promise<FeedCursor | null>;
+    /**
+     * The DELIVERED events after `after` in global feed order, each with the few fields of its
+     * letter the notification planner decides on: one read, where the events and then the whole
+     * letters would be two (the planner follows every letter delivered, under full load too).
+     */
+    deliveredForNotice(after: FeedCursor | null, limit: number): Promise<DeliveredNotice[]>;
   };
 };
 

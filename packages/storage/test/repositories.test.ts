@@ -380,6 +380,51 @@ describe.each(dialects)('repositories (%s)', (dialect) => {
     expect((await reopened.read.events.feed(feedSender, null, 100)).map((e) => e.id)).toEqual(ids);
     await reopened.close();
   });
+
+  it('lists DELIVERED events after a cursor with the fields of their letters the notification planner needs', async () => {
+    const start = await store.read.events.latestGlobalCursor();
+    const plain = letter();
+    const legal = letter({ legalNotification: true, notificationOptions: { repetitions: [0, 7] } });
+    const accepted = letter({ status: 'PENDING', deliveredAt: null, mailboxId: null });
+    const deliveredIds: string[] = [];
+    for (const l of [plain, legal, accepted]) {
+      await store.write(async (r) => {
+        await r.letters.insertIfAbsent(l);
+        const types = l === accepted ? ['ACCEPTED'] : ['ACCEPTED', 'DELIVERED'];
+        const evs = types.map((type) => ({
+          id: randomUUID(),
+          letterId: l.id,
+          senderId,
+          type: type as 'ACCEPTED',
+          at: l === legal ? now(7_000) : now(),
+          data: {},
+        }));
+        await r.events.append(evs);
+      });
+      if (l !== accepted) deliveredIds.push(l.id);
+    }
+    const all = await store.read.events.deliveredForNotice(start, 100);
+    expect(all.map((n) => n.letter.id)).toEqual(deliveredIds);
+    expect(all[0]?.letter).toEqual({
+      id: plain.id,
+      status: 'DELIVERED',
+      mailboxId: mailbox.id,
+      deliveredAt: plain.deliveredAt,
+      legalNotification: false,
+      notificationOptions: null,
+    });
+    expect(all[1]?.letter).toMatchObject({ legalNotification: true, notificationOptions: { repetitions: [0, 7] } });
+    expect(all[1]?.at).toBe(now(7_000));
+    // Paged by its cursor, as the global feed is: nothing skipped, nothing twice.
+    const first = await store.read.events.deliveredForNotice(start, 1);
+    expect(first.map((n) => n.letter.id)).toEqual([plain.id]);
+    const rest = await store.read.events.deliveredForNotice(first[0]!.cursor, 100);
+    expect(rest.map((n) => n.letter.id)).toEqual([legal.id]);
+    expect(await store.read.events.deliveredForNotice(rest[0]!.cursor, 100)).toEqual([]);
+    // The letter as it is now: a letter withdrawn after delivery shows its new status.
+    await store.write((r) => r.letters.transition(plain.id, ['DELIVERED'], { status: 'CANCELLED' }));
+    expect((await store.read.events.deliveredForNotice(start, 1))[0]?.letter.status).toBe('CANCELLED');
+  });
 });
 
 describe.runIf(dialects.includes('postgres'))('the PostgreSQL event feed under concurrent transactions', () => {

@@ -10,7 +10,17 @@
  */
 
 import type { LetterEventType } from '../events.js';
-import type { Deps, Job, Letter, NewEvent, Notification, NotificationChannel, Person, Repositories } from '../ports.js';
+import type {
+  Deps,
+  Job,
+  Letter,
+  NewEvent,
+  NoticeLetter,
+  Notification,
+  NotificationChannel,
+  Person,
+  Repositories,
+} from '../ports.js';
 import { contactIsFresh } from '../register.js';
 import { DAY_MS } from '../time.js';
 import { webPaths } from '../web-paths.js';
@@ -77,7 +87,7 @@ export type NotificationTarget = {
 
 function targetsOf(
   deps: Deps,
-  letter: Letter,
+  letter: Pick<Letter, 'legalNotification'>,
   readers: string[],
   persons: Map<string, Person>,
   now: Date,
@@ -116,9 +126,9 @@ function targetsOf(
 export async function notificationTargetsOf(
   deps: Deps,
   repos: Repositories,
-  letters: Letter[],
+  letters: NoticeLetter[],
 ): Promise<NotificationTarget[][]> {
-  const told = (letter: Letter): letter is Letter & { mailboxId: string } =>
+  const told = (letter: NoticeLetter): letter is NoticeLetter & { mailboxId: string } =>
     letter.mailboxId !== null && letter.status === 'DELIVERED';
   const readers = await readersOf(repos, [...new Set(letters.filter(told).map((l) => l.mailboxId))]);
   const persons = await personsOf(repos, [...new Set([...readers.values()].flat())]);
@@ -199,14 +209,14 @@ export async function queueNotifications(
 }
 
 /** The days after delivery the sender asked to be notified on (default: the day of delivery). */
-export function repetitionDays(letter: Letter): number[] {
+export function repetitionDays(letter: Pick<Letter, 'notificationOptions'>): number[] {
   return [...new Set(letter.notificationOptions?.repetitions ?? [0])].sort((a, b) => a - b);
 }
 
 /**
  * Reads new DELIVERED events and queues their notifications and reminders; returns how many
- * letters. Everything that only reads (the letters, their readers and addresses) is asked before
- * the page's unit of work, all at once: a unit of work holds the store's writer (on SQLite it
+ * letters. Everything that only reads (the events with what the plan needs of their letters in one
+ * read, then their readers and addresses) is asked before the page's unit of work, all at once: a unit of work holds the store's writer (on SQLite it
  * pauses the thread that commits letters), so it should hold only what writes. In the unit, a
  * letter that is to be told of is checked again (it may have been withdrawn meanwhile); the
  * cursor moves and the lease ends with it.
@@ -214,7 +224,7 @@ export function repetitionDays(letter: Letter): number[] {
 export async function planNotifications(deps: Deps, options: { limit?: number } = {}): Promise<number> {
   const now = deps.clock.now();
   // The worker asks every second: with nothing new, a read answers without writing a lease.
-  const peek = await deps.store.read.events.globalFeed(await deps.store.read.cursors.get(PLANNER), ['DELIVERED'], 1);
+  const peek = await deps.store.read.events.deliveredForNotice(await deps.store.read.cursors.get(PLANNER), 1);
   if (peek.length === 0) return 0;
   const leased = await deps.store.write((repos) =>
     repos.cursors.lease(PLANNER, now.toISOString(), new Date(now.getTime() + 60_000).toISOString()),
@@ -223,26 +233,20 @@ export async function planNotifications(deps: Deps, options: { limit?: number } 
   let released = false;
   try {
     const after = await deps.store.read.cursors.get(PLANNER);
-    const events = await deps.store.read.events.globalFeed(after, ['DELIVERED'], options.limit ?? 200);
+    const events = await deps.store.read.events.deliveredForNotice(after, options.limit ?? 200);
     const last = events.at(-1);
     if (!last) return 0;
-    const letters = new Map(
-      (await deps.store.read.letters.getMany(events.map((e) => e.letterId))).map((l) => [l.id, l]),
-    );
-    const delivered = (letter: Letter | undefined): letter is Letter =>
-      letter?.status === 'DELIVERED' && letter.deliveredAt !== null;
+    const delivered = (letter: NoticeLetter) => letter.status === 'DELIVERED' && letter.deliveredAt !== null;
     // The letters to tell today, looked up together (one read per kind, not per letter).
+    const letters = new Map(events.map((e) => [e.letter.id, e.letter]));
     const toTell = [...letters.values()].filter((l) => delivered(l) && repetitionDays(l).includes(0));
     const found = await notificationTargetsOf(deps, deps.store.read, toTell);
     const targets = new Map(toTell.map((l, i) => [l.id, found[i] ?? []]));
-    const todo = events.flatMap((e) => {
-      const letter = letters.get(e.letterId);
+    const todo = events.flatMap(({ letter, at }) => {
       if (!delivered(letter)) return [];
       const told = targets.get(letter.id) ?? [];
       const reminders = repetitionDays(letter).filter((d) => d > 0);
-      return told.length > 0 || reminders.length > 0
-        ? [{ letterId: letter.id, at: e.at, targets: told, reminders }]
-        : [];
+      return told.length > 0 || reminders.length > 0 ? [{ letterId: letter.id, at, targets: told, reminders }] : [];
     });
     await deps.store.write(async (repos) => {
       const ids = todo.map((w) => w.letterId);

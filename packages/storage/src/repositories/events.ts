@@ -1,7 +1,8 @@
-import type { FeedCursor, FeedEvent, LetterEvent, NewEvent, Repositories } from '@postkasse/core';
+import type { FeedCursor, FeedEvent, Letter, LetterEvent, NewEvent, Repositories } from '@postkasse/core';
 import { type CompiledQuery, type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { Database } from '../schema/index.js';
 
+import { notificationOptionsOf } from './letters.js';
 import { preparedInsert } from './prepared.js';
 
 type FeedTables = Database & { e: Database['events']; l: Database['letters'] };
@@ -52,36 +53,34 @@ export function eventsRepository(ctx: RepoContext): Repositories['events'] {
    * later `seq` can commit first; a feed therefore orders by (transaction id, seq) and shows only
    * transactions older than every one still running, so no event is ever skipped.
    */
-  async function readFeed(
+  function feedFrom(
     filter: (eb: ExpressionBuilder<FeedTables, 'e' | 'l'>) => Expression<SqlBool>,
     after: FeedCursor | null,
-    limit: number,
-  ): Promise<FeedEvent[]> {
+  ) {
     let q = db
       .selectFrom('events as e')
       .innerJoin('letters as l', 'l.id', 'e.letter_id')
-      .select([
-        'e.seq',
-        'e.id',
-        'e.letter_id',
-        'e.sender_id',
-        'e.type',
-        'e.at',
-        'e.data',
-        'l.external_id',
-        'l.mailbox_id',
-      ])
+      .select(['e.seq'])
       .select(dialect === 'postgres' ? sql<string>`e.tx::text`.as('tx_text') : sql<string>`e.tx`.as('tx_text'))
       .where(filter);
     if (dialect === 'postgres') {
       q = q.where(sql<boolean>`e.tx < pg_snapshot_xmin(pg_current_snapshot())`);
       if (after) q = q.where(sql<boolean>`(e.tx, e.seq) > (${after.tx}::xid8, ${after.seq})`);
-      q = q.orderBy('e.tx').orderBy('e.seq');
-    } else {
-      if (after) q = q.where('e.seq', '>', after.seq);
-      q = q.orderBy('e.seq');
+      return q.orderBy('e.tx').orderBy('e.seq');
     }
-    const rows = await q.limit(limit).execute();
+    if (after) q = q.where('e.seq', '>', after.seq);
+    return q.orderBy('e.seq');
+  }
+
+  async function readFeed(
+    filter: (eb: ExpressionBuilder<FeedTables, 'e' | 'l'>) => Expression<SqlBool>,
+    after: FeedCursor | null,
+    limit: number,
+  ): Promise<FeedEvent[]> {
+    const rows = await feedFrom(filter, after)
+      .select(['e.id', 'e.letter_id', 'e.sender_id', 'e.type', 'e.at', 'e.data', 'l.external_id', 'l.mailbox_id'])
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({
       ...toEvent(r),
       externalId: r.external_id,
@@ -129,6 +128,32 @@ export function eventsRepository(ctx: RepoContext): Repositories['events'] {
     },
     async latestGlobalCursor() {
       return latestVisible();
+    },
+    async deliveredForNotice(after, limit) {
+      const rows = await feedFrom((eb) => eb('e.type', '=', 'DELIVERED'), after)
+        .select([
+          'e.at',
+          'e.letter_id',
+          'l.status',
+          'l.mailbox_id',
+          'l.delivered_at',
+          'l.legal_notification',
+          'l.notification_options',
+        ])
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        cursor: { tx: r.tx_text, seq: Number(r.seq) },
+        at: r.at,
+        letter: {
+          id: r.letter_id,
+          status: r.status as Letter['status'],
+          mailboxId: r.mailbox_id,
+          deliveredAt: r.delivered_at,
+          legalNotification: r.legal_notification === 1,
+          notificationOptions: notificationOptionsOf(r.notification_options),
+        },
+      }));
     },
     async latestCursor(senderId) {
       return latestVisible(senderId);

@@ -4,6 +4,9 @@ import type { LetterRow } from '../schema/letters.js';
 import { prepared, rowPlaceholders } from './prepared.js';
 import { bool, type RepoContext, toBytes } from './shared.js';
 
+export const notificationOptionsOf = (text: string | null): Letter['notificationOptions'] =>
+  text ? (JSON.parse(text) as Letter['notificationOptions']) : null;
+
 const toLetter = (r: LetterRow): Letter => ({
   id: r.id,
   senderId: r.sender_id,
@@ -38,9 +41,7 @@ const toLetter = (r: LetterRow): Letter => ({
   batchId: r.batch_id,
   plannedStatus: r.planned_status as Letter['plannedStatus'],
   extras: r.extras,
-  notificationOptions: r.notification_options
-    ? (JSON.parse(r.notification_options) as Letter['notificationOptions'])
-    : null,
+  notificationOptions: notificationOptionsOf(r.notification_options),
   replyBy: r.reply_by,
   actions: r.actions,
 });
