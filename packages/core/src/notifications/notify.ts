@@ -216,8 +216,9 @@ export function repetitionDays(letter: Pick<Letter, 'notificationOptions'>): num
 /**
  * Reads new DELIVERED events and queues their notifications and reminders; returns how many
  * letters. Everything that only reads (the events with what the plan needs of their letters in one
- * read, then their readers and addresses) is asked before the page's unit of work, all at once: a unit of work holds the store's writer (on SQLite it
- * pauses the thread that commits letters), so it should hold only what writes. In the unit, a
+ * read, then their readers and addresses) is asked before the page's unit of work, all at once:
+ * a unit of work holds the store's writer (on SQLite it pauses the thread that commits letters),
+ * so it should hold only what writes. In the unit, a
  * letter that is to be told of is checked again (it may have been withdrawn meanwhile); the
  * cursor moves and the lease ends with it.
  */
