@@ -27,6 +27,25 @@ export function discoveredKeys(issuer: string): JWTVerifyGetKey {
 }
 
 /**
+ * What an integration developer needs to fix a refused token, without saying anything that is
+ * not public already (the issuer and audience accepted are in the server's configuration and
+ * discovery): which check failed.
+ */
+function whyInvalid(error: unknown, config: Config['tokens']): string {
+  if (error instanceof joseErrors.JWTExpired) return 'The access token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'iss')
+      return `The access token is from another issuer than the one accepted (${config.issuer})`;
+    if (error.claim === 'aud') return `The access token is for another audience than this server (${config.audience})`;
+    if (error.reason === 'missing') return `The access token lacks the "${error.claim}" claim`;
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey) {
+    return "The access token's signature is not from the issuer's keys";
+  }
+  return 'The access token is not valid';
+}
+
+/**
  * Verifies recipient access tokens: signature against the issuer's keys, issuer, audience,
  * expiry; then reads the person (`pid`) and the level (`acr`). Any failure is `invalid_token`.
  */
@@ -48,8 +67,7 @@ export function createTokenVerifier(config: Config['tokens'], testIssuer: TestIs
           clockTolerance: 30,
         }));
       } catch (error) {
-        const expired = error instanceof joseErrors.JWTExpired;
-        throw new AppError('invalid_token', expired ? 'The access token has expired' : 'The access token is not valid');
+        throw new AppError('invalid_token', whyInvalid(error, config));
       }
       const pid = typeof payload.pid === 'string' ? payload.pid : null;
       const person = pid ? parseNationalId(pid) : null;

@@ -411,6 +411,28 @@ describe.each(dialects)('authorization (%s)', (dialect) => {
       expect((await api(server, justExpired, 'GET', '/api/v1/me/mailboxes')).status).toBe(200);
     });
 
+    it('says which check a refused token failed, so its issuer can be fixed', async () => {
+      const issuer = server.ctx.testIssuer!;
+      const cases: Array<[string, string]> = [
+        [
+          await issue({}, { issuer: 'https://idp.example.org/test-idp' }),
+          `another issuer than the one accepted (${issuer.issuer})`,
+        ],
+        [await issue({}, { audience: 'someone-else' }), `another audience than this server (${issuer.audience})`],
+        [await issue({}, { exp: null }), 'lacks the "exp" claim'],
+        [
+          await issue({}, { key: (await generateKeyPair('EdDSA', { crv: 'Ed25519' })).privateKey }),
+          "signature is not from the issuer's keys",
+        ],
+        ['not.a.token', 'The access token is not valid'],
+      ];
+      for (const [token, detail] of cases) {
+        const res = await api(server, token, 'GET', '/api/v1/me/mailboxes');
+        expectProblem(res, 401, 'invalid_token');
+        expect(res.body.detail).toContain(detail);
+      }
+    });
+
     it.each(badTokens)('refuses a token %s with 401 invalid_token and changes nothing', async (_name, make) => {
       const token = await make();
       const res = await api(server, token, 'GET', '/api/v1/me/mailboxes');
