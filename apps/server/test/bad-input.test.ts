@@ -420,6 +420,35 @@ describe.each(dialects)('bad input is refused clearly and stores nothing (%s)', 
     await expectNothingStored(before, message.id);
   });
 
+  it('refuses a broken multipart body (no boundary, wrong boundary, cut off, bad part header) as 400, not 500', async () => {
+    const before = await snapshot();
+    const message = letterJson();
+    const b = 'postkasse-boundary';
+    const whole =
+      `--${b}\r\nContent-Disposition: form-data; name="message"\r\n\r\n${JSON.stringify(message)}\r\n` +
+      `--${b}\r\nContent-Disposition: form-data; name="main"; filename="main.pdf"\r\nContent-Type: application/pdf\r\n\r\n` +
+      `${tinyPdf.toString('latin1')}\r\n--${b}--\r\n`;
+    const cases: Array<[string, string, string]> = [
+      ['no boundary', 'multipart/form-data', whole],
+      ['another boundary', 'multipart/form-data; boundary=not-the-one', whole],
+      ['cut off inside the file', `multipart/form-data; boundary=${b}`, whole.slice(0, whole.length - 40)],
+      ['cut off inside a part header', `multipart/form-data; boundary=${b}`, `--${b}\r\nContent-Disposition: form-da`],
+      ['a part without headers end', `multipart/form-data; boundary=${b}`, `--${b}\r\n${'x'.repeat(100)}`],
+    ];
+    for (const [name, type, body] of cases) {
+      const res = await send(body, apiKey, { 'content-type': type });
+      expect(res.status, `${name}: ${JSON.stringify(res.body)}`).toBeLessThan(500);
+      expect(res.body.retryable, name).toBe(false);
+      expect(res.headers.get('content-type'), name).toMatch(/^application\/problem\+json/);
+      expect(['malformed_request', 'validation_failed'], `${name}: ${res.body.code}`).toContain(res.body.code);
+    }
+    // The control: the same body whole and with its boundary is a letter.
+    const ok = await send(whole, apiKey, { 'content-type': `multipart/form-data; boundary=${b}` });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    const afterOk = await snapshot();
+    expect(afterOk.inbox).toHaveLength(before.inbox.length + 1);
+  });
+
   it('refuses a letter with 201 attachments', async () => {
     const before = await snapshot();
     const attachments = Array.from({ length: 201 }, (_, i) => ({

@@ -267,6 +267,25 @@ for (const dialect of await testDialects()) {
       });
       expect(mismatch.status).toBe(422);
       expect(((await mismatch.json()) as any).errors[0].code).toBe('media_type_mismatch');
+      // A multipart body the parser cannot read is the client's mistake: 400, not a retryable 500.
+      for (const [type, body] of [
+        ['multipart/form-data', '--x\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-'],
+        [
+          'multipart/form-data; boundary=x',
+          '--x\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-',
+        ],
+      ]) {
+        const broken = await fetch(`${server.url}/api/v1/batches/${batch.body.id}/documents`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': type as string },
+          body,
+        });
+        expectProblem(
+          { status: broken.status, headers: broken.headers, body: await broken.json() },
+          400,
+          'malformed_request',
+        );
+      }
       const doc = await uploadBatchDocument(server, apiKey, batch.body.id);
       const twice = sharedLetter(doc.body.id, people.kari);
       const dup = await api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/messages`, {

@@ -28,7 +28,14 @@ import {
   CreateBatchBody,
 } from './batches.schemas.js';
 import { bearerAuth, problems } from './common.schemas.js';
-import { letterJsonValidator, letterMeta, readLetterUpload, sniffMismatch, withPathPrefix } from './letter-upload.js';
+import {
+  eachPart,
+  letterJsonValidator,
+  letterMeta,
+  readLetterUpload,
+  sniffMismatch,
+  withPathPrefix,
+} from './letter-upload.js';
 import { presentSentMessage } from './messages.js';
 import { SentMessage } from './messages.schemas.js';
 
@@ -62,23 +69,24 @@ function toShared(m: Static<typeof AddLettersBody>['messages'][number]): SharedL
 async function readOneFile(request: FastifyRequest, maxBytes: number) {
   if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'Send the document as multipart/form-data');
   let file: { filename: string; mediaType: string; content: Buffer } | null = null;
-  for await (const part of request.parts({ limits: { fileSize: maxBytes } })) {
+  await eachPart(request, { limits: { fileSize: maxBytes } }, async (part) => {
     if (part.type !== 'file' || part.fieldname !== 'file' || file) {
       throw new AppError('malformed_request', 'Send exactly one file part named "file"');
     }
     const content = await part.toBuffer();
     if (part.file.truncated) throw new AppError('payload_too_large', `A document may hold at most ${maxBytes} bytes`);
     file = { filename: part.filename, mediaType: part.mimetype, content };
-    const actual = await sniffMismatch(content, part.mimetype);
-    if (actual) {
-      throw new AppError('invalid_letter', `The file is declared ${part.mimetype} but its content is ${actual}`, {
-        errors: [{ path: 'file', code: 'media_type_mismatch', message: `the content is ${actual}` }],
-      });
-    }
-  }
+  });
   if (!file) {
     throw new AppError('validation_failed', 'No file part named "file"', {
       errors: [{ path: 'file', code: 'required', message: 'missing' }],
+    });
+  }
+  const { mediaType, content } = file;
+  const actual = await sniffMismatch(content, mediaType);
+  if (actual) {
+    throw new AppError('invalid_letter', `The file is declared ${mediaType} but its content is ${actual}`, {
+      errors: [{ path: 'file', code: 'media_type_mismatch', message: `the content is ${actual}` }],
     });
   }
   return file;

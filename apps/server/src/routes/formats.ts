@@ -21,6 +21,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireSender, senderOf } from '../authenticate.js';
 import type { AppContext } from '../context.js';
 import { bearerAuth, problems } from './common.schemas.js';
+import { eachPart } from './letter-upload.js';
 import { presentSentMessage } from './messages.js';
 import { MessageIdParams, SentMessage } from './messages.schemas.js';
 
@@ -154,7 +155,7 @@ export function formatRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'Send multipart/form-data');
         let json: string | null = null;
         let zip: Buffer | null = null;
-        for await (const part of request.parts({ limits: { fileSize: MEMO_MAX_BYTES } })) {
+        await eachPart(request, { limits: { fileSize: MEMO_MAX_BYTES } }, async (part) => {
           if (part.fieldname === 'message') {
             json = part.type === 'file' ? (await part.toBuffer()).toString('utf8') : String(part.value);
           } else if (part.fieldname === 'package' && part.type === 'file') {
@@ -163,7 +164,7 @@ export function formatRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           } else {
             throw new AppError('malformed_request', `Unexpected part ${JSON.stringify(part.fieldname)}`);
           }
-        }
+        });
         if (!json || !zip) {
           throw new AppError('validation_failed', 'Send a "message" part (JSON) and a "package" part (zip)', {
             errors: [{ path: json ? 'package' : 'message', code: 'required', message: 'missing' }],

@@ -1,3 +1,4 @@
+import type { Multipart } from '@fastify/multipart';
 import { AppError, type DocumentInput, type FieldError, type LetterInput } from '@postkasse/core';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -30,6 +31,33 @@ export const compatible: Record<string, string[]> = {
 
 type FilePart = { content: Buffer; mediaType: string };
 
+type PartsOptions = Parameters<FastifyRequest['parts']>[0];
+
+/**
+ * Reads a multipart body part by part. A body the parser cannot read (no boundary, another
+ * boundary, cut off, a broken part header) is the client's mistake, so it answers 400
+ * `malformed_request`, not a 500 that invites a retry; limits and our own refusals pass as they are.
+ */
+export async function eachPart(
+  request: FastifyRequest,
+  options: PartsOptions,
+  onPart: (part: Multipart) => Promise<void>,
+): Promise<void> {
+  try {
+    for await (const part of request.parts(options)) await onPart(part);
+  } catch (error) {
+    throw unreadableMultipart(error);
+  }
+}
+
+function unreadableMultipart(error: unknown): unknown {
+  if (error instanceof AppError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('FST_')) return error;
+  const why = error instanceof Error ? error.message : String(error);
+  return new AppError('malformed_request', `The multipart body could not be read: ${why}`);
+}
+
 /**
  * Reads a letter sent as `multipart/form-data`: a `message` part with the letter's JSON and one
  * part per document. Everything is checked before anything is stored: a part named twice, a
@@ -46,13 +74,13 @@ export async function readLetterUpload(request: FastifyRequest, maxBytes: number
   let messageText: string | null = null;
   const files = new Map<string, FilePart>();
   let total = 0;
-  for await (const part of request.parts()) {
+  await eachPart(request, undefined, async (part) => {
     if (part.fieldname === 'message') {
       if (messageText !== null) throw new AppError('malformed_request', 'The message part appears twice');
       if (part.type === 'file') messageText = (await part.toBuffer()).toString('utf8');
       // A field sent with Content-Type application/json arrives already parsed.
       else messageText = typeof part.value === 'string' ? part.value : JSON.stringify(part.value);
-      continue;
+      return;
     }
     if (part.type !== 'file') {
       throw new AppError(
@@ -69,7 +97,7 @@ export async function readLetterUpload(request: FastifyRequest, maxBytes: number
       throw new AppError('malformed_request', `The part ${JSON.stringify(part.fieldname)} appears twice`);
     }
     files.set(part.fieldname, { content, mediaType: part.mimetype });
-  }
+  });
   if (messageText === null) {
     throw new AppError('validation_failed', 'The multipart body has no "message" part with the letter', {
       errors: [{ path: 'message', code: 'required', message: 'missing' }],
