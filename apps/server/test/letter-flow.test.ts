@@ -78,6 +78,41 @@ describe.each(dialects)('a letter from sender to mailbox (%s)', (dialect) => {
     expect(after.body.read).toBe(true);
   });
 
+  it.each([
+    ['Norwegian letters', 'Vedtak om bostøtte – Ærø.pdf', 'Vedtak om bostotte - AEro.pdf'],
+    ['Danish and accents', 'Årsopgørelse é.pdf', 'Arsopgorelse e.pdf'],
+    ['Greek and CJK', 'Απόφαση 決定.pdf', '_ _.pdf'],
+    ['only ASCII, with a percent sign', 'svar 100% (kopi).pdf', 'svar 100% (kopi).pdf'],
+  ])(
+    'downloads a document whose file name has %s, named in full in filename* and in ASCII in filename',
+    async (_n, filename, ascii) => {
+      const message = letterJson({
+        subject: `Filnavn ${filename}`,
+        documents: [{ part: 'main', role: 'main', filename, mediaType: 'application/pdf', title: 'Vedtak' }],
+      });
+      expect((await sendLetterHttp(server, apiKey, message)).status).toBe(201);
+      const list = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages?limit=200`);
+      const item = list.body.items.find((i: { subject: string }) => i.subject === `Filnavn ${filename}`);
+      const detail = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${item.id}`);
+      const doc = detail.body.documents[0];
+      expect(doc.filename).toBe(filename);
+      for (const query of ['', '?download=true']) {
+        const path = `/api/v1/mailboxes/${mailboxId}/messages/${item.id}/documents/${doc.id}/content${query}`;
+        const content = await api(server, token, 'GET', path);
+        expect(content.status, String(content.body)).toBe(200);
+        expect(Buffer.compare(content.body, tinyPdf)).toBe(0);
+        const header = content.headers.get('content-disposition') ?? '';
+        expect(header).toMatch(query ? /^attachment;/ : /^inline;/);
+        // Every byte of the header is printable ASCII, whatever the name.
+        expect(header).toMatch(/^[\x20-\x7e]+$/);
+        expect(header).toContain(`filename="${ascii}"`);
+        const star = /filename\*=UTF-8''([^;]+)/.exec(header);
+        if (filename === ascii) expect(star, header).toBeNull();
+        else expect(decodeURIComponent(star?.[1] ?? ''), header).toBe(filename);
+      }
+    },
+  );
+
   it('tells the sender nothing about opening when no receipt was asked for', async () => {
     const message = letterJson();
     await sendLetterHttp(server, apiKey, message);

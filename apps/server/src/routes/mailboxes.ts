@@ -19,10 +19,10 @@ import {
   webPaths,
 } from '@postkasse/core';
 import { Type } from '@sinclair/typebox';
-import contentDisposition from 'content-disposition';
 import type { FastifyReply } from 'fastify';
 import type { EventAttributes } from 'ics';
 import { personOf, requirePerson } from '../authenticate.js';
+import { dispositionHeader } from '../content-disposition.js';
 import type { AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { loginUrl } from './auth.js';
@@ -235,10 +235,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             document.mediaType === 'text/plain' ? 'text/plain; charset=utf-8' : document.mediaType,
           )
           .header('content-length', content.byteLength)
-          .header(
-            'content-disposition',
-            contentDisposition(document.filename, { type: inline ? 'inline' : 'attachment' }),
-          )
+          .header('content-disposition', dispositionHeader(document.filename, inline ? 'inline' : 'attachment'))
           .header('cache-control', 'private, no-store')
           .header('x-content-type-options', 'nosniff')
           .header('etag', `"${document.sha256}"`);
@@ -296,7 +293,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         if (error || !value) throw new AppError('internal_error', 'The calendar file could not be made');
         return (reply as FastifyReply)
           .header('content-type', 'text/calendar; charset=utf-8')
-          .header('content-disposition', contentDisposition(calendarFilename(title), { type: 'attachment' }))
+          .header('content-disposition', dispositionHeader(calendarFilename(title), 'attachment'))
           .header('cache-control', 'private, no-store')
           .header('x-content-type-options', 'nosniff')
           .send(value);
