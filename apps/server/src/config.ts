@@ -44,7 +44,11 @@ export type Config = {
     providerName: string;
     /** Where the embedded print provider leaves print jobs. */
     printSpoolDir: string;
-    /** Webhooks to http://localhost are allowed (development only). */
+    /**
+     * Webhooks may go to loopback, private and link-local addresses, and by http to localhost
+     * (development and tests). Off by default: a webhook is a request the server makes on a
+     * sender's behalf, and must not reach into the platform's own network.
+     */
     allowLocalHttpWebhooks: boolean;
   };
   /** How often the background worker looks for due jobs and webhooks; 0 turns it off. */
@@ -153,7 +157,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       defaultHoldDays: parseInteger('POSTKASSE_DEFAULT_HOLD_DAYS', env.POSTKASSE_DEFAULT_HOLD_DAYS, 30, 1, 366),
       providerName: env.POSTKASSE_PROVIDER_NAME ?? 'Postkasse',
       printSpoolDir: resolve(env.POSTKASSE_PRINT_SPOOL_DIR ?? resolve(dataDir, 'print-spool')),
-      allowLocalHttpWebhooks: env.NODE_ENV !== 'production',
+      allowLocalHttpWebhooks:
+        parseFlag('POSTKASSE_WEBHOOKS_ALLOW_PRIVATE', env.POSTKASSE_WEBHOOKS_ALLOW_PRIVATE) ?? false,
     },
     workerIntervalMs: parseInteger('POSTKASSE_WORKER_INTERVAL_MS', env.POSTKASSE_WORKER_INTERVAL_MS, 1000, 0, 3600_000),
     livePollMs: parseInteger('POSTKASSE_LIVE_POLL_MS', env.POSTKASSE_LIVE_POLL_MS, 500, 50, 60_000),

@@ -1,8 +1,8 @@
 /**
- * Webhooks may not reach into the platform's own network: in production a webhook's host must
- * resolve only to public unicast addresses (no loopback, private, link-local, unique-local or
- * metadata addresses). Checked when the webhook is registered and again before every delivery,
- * since DNS answers change.
+ * Webhooks may not reach into the platform's own network: a webhook's host must resolve only to
+ * public unicast addresses (no loopback, private, link-local, unique-local or metadata addresses),
+ * unless the operator turned POSTKASSE_WEBHOOKS_ALLOW_PRIVATE on (development, tests). Checked when
+ * the webhook is registered and again before every delivery, since DNS answers change.
  */
 import { lookup } from 'node:dns/promises';
 import { AppError } from '@postkasse/core';

@@ -39,3 +39,16 @@ describe('configuration: PostgreSQL prepared statements', () => {
     );
   });
 });
+
+describe('configuration: webhooks to private addresses', () => {
+  const base = { POSTKASSE_DATA_DIR: '/tmp/pk-config-test' };
+
+  it('refuses them unless the operator turns them on, in development as in production', () => {
+    expect(loadConfig(base).delivery.allowLocalHttpWebhooks).toBe(false);
+    expect(loadConfig({ ...base, NODE_ENV: 'development' }).delivery.allowLocalHttpWebhooks).toBe(false);
+    expect(loadConfig({ ...base, POSTKASSE_WEBHOOKS_ALLOW_PRIVATE: 'on' }).delivery.allowLocalHttpWebhooks).toBe(true);
+    expect(() => loadConfig({ ...base, POSTKASSE_WEBHOOKS_ALLOW_PRIVATE: 'maybe' })).toThrow(
+      /POSTKASSE_WEBHOOKS_ALLOW_PRIVATE must be on or off/,
+    );
+  });
+});

@@ -60,7 +60,8 @@ for (const dialect of await testDialects()) {
     let apiKey: string;
     let senderId: string;
     beforeAll(async () => {
-      server = await startTestServer(dialect, {}, { clock });
+      // The receivers below listen on 127.0.0.1: this server lets webhooks go there.
+      server = await startTestServer(dialect, { POSTKASSE_WEBHOOKS_ALLOW_PRIVATE: 'on' }, { clock });
       await server.person(people.kari);
       ({ apiKey, id: senderId } = await server.sender('public'));
     });
@@ -260,8 +261,12 @@ for (const dialect of await testDialects()) {
       await hookServer.close();
     });
 
-    it('refuses http webhooks to localhost in production', async () => {
-      const prod = await startTestServer(dialect, { NODE_ENV: 'production', POSTKASSE_TEST_IDP: 'on' });
+    it.each([
+      ['by default', {}],
+      ['in production', { NODE_ENV: 'production', POSTKASSE_TEST_IDP: 'on' }],
+      ['when turned off explicitly', { POSTKASSE_WEBHOOKS_ALLOW_PRIVATE: 'off' }],
+    ])('refuses webhooks to localhost, private and metadata addresses %s', async (_name, env) => {
+      const prod = await startTestServer(dialect, env);
       try {
         const s = await prod.sender('public');
         expectProblem(

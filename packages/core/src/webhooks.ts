@@ -43,7 +43,9 @@ export function checkWebhookUrl(raw: string, allowLocalHttp: boolean): URL {
         {
           path: 'url',
           code: 'https_required',
-          message: allowLocalHttp ? 'https, or http to localhost in development' : 'https only',
+          message: allowLocalHttp
+            ? 'https, or http to localhost (private webhooks allowed on this server)'
+            : 'https only',
         },
       ],
     });

@@ -4991,7 +4991,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            /** @description https (http only to localhost in development) */
+            /** @description https to a public address (http to localhost and private addresses only where the operator allows them) */
             url: string;
             /** @description Signs each post: header postkasse-signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>"> */
             secret: string;

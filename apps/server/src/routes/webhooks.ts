@@ -24,7 +24,12 @@ const WebhookDetail = Type.Object({
 });
 const WebhookBody = Type.Object(
   {
-    url: Type.String({ minLength: 1, maxLength: 2048, description: 'https (http only to localhost in development)' }),
+    url: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      description:
+        'https to a public address (http to localhost and private addresses only where the operator allows them)',
+    }),
     secret: Type.String({
       minLength: 16,
       maxLength: 256,
