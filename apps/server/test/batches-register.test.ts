@@ -6,6 +6,7 @@ import {
   letterForm,
   letterJson,
   people,
+  sendLetterHttp,
   startTestServer,
   type TestServer,
   testClock,
@@ -307,6 +308,127 @@ for (const dialect of await testDialects()) {
         letters: [],
       });
       expectProblem(noMessages, 400, 'validation_failed');
+    });
+  });
+
+  describe(`idempotency across time and batches (${dialect})`, () => {
+    let server: TestServer;
+    let apiKey: string;
+    const clock = testClock();
+    beforeAll(async () => {
+      server = await startTestServer(dialect, { POSTKASSE_WORKER_INTERVAL_MS: '0' }, { clock });
+      await server.person(people.kari);
+      apiKey = (await server.sender('public')).apiKey;
+    });
+    afterAll(async () => server.close());
+
+    const inHours = (h: number) => new Date(clock.now().getTime() + h * 3600_000).toISOString();
+    const status = async (id: string) => {
+      const res = await fetch(`${server.url}/api/v1/messages/${id}`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const openBatch = async () => (await api(server, apiKey, 'POST', '/api/v1/batches', {})).body.id as string;
+    const addToBatch = (batchId: string, messages: unknown[]) =>
+      api(server, apiKey, 'POST', `/api/v1/batches/${batchId}/messages`, { messages });
+    const sendIntoBatch = async (batchId: string, message: unknown) => {
+      const res = await fetch(`${server.url}/api/v1/batches/${batchId}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}` },
+        body: letterForm(message),
+      });
+      return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+    };
+
+    it('answers a letter sent again after its deliverAt and replyBy have passed as it was, not 422', async () => {
+      const message = letterJson({ deliverAt: inHours(1), replyBy: inHours(2), subject: 'Svar innen fristen' });
+      const first = await sendLetterHttp(server, apiKey, message);
+      expect(first.status).toBe(201);
+      clock.advance(3 * 3600_000);
+      const again = await sendLetterHttp(server, apiKey, message);
+      expect(again.status, JSON.stringify(again.body)).toBe(201);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.body).toEqual(first.body);
+      // Other content under the id is still a conflict, and a new letter with a past time still refused.
+      expectProblem(
+        await sendLetterHttp(server, apiKey, { ...message, subject: 'Endret' }),
+        409,
+        'idempotency_conflict',
+      );
+      const fresh = letterJson({ replyBy: inHours(-1) });
+      expectProblem(await sendLetterHttp(server, apiKey, fresh), 422, 'invalid_letter');
+      expect((await status(fresh.id)).status).toBe(404);
+    });
+
+    it('answers a batch letter added again after its replyBy has passed as a repetition', async () => {
+      const batchId = await openBatch();
+      const doc = await uploadBatchDocument(server, apiKey, batchId);
+      const letter = sharedLetter(doc.body.id, people.kari, { replyBy: inHours(1) });
+      expect((await addToBatch(batchId, [letter])).body.results).toEqual([
+        { id: letter.id, status: 'PENDING', replayed: false },
+      ]);
+      clock.advance(2 * 3600_000);
+      const past = sharedLetter(doc.body.id, people.kari, { replyBy: inHours(-1) });
+      const again = await addToBatch(batchId, [letter, past]);
+      expect(again.body.results[0]).toEqual({ id: letter.id, status: 'PENDING', replayed: true });
+      expect(again.body.results[1]).toMatchObject({ id: past.id, error: { code: 'invalid_letter' } });
+      expect(again.body).toMatchObject({ accepted: 1, failed: 1 });
+    });
+
+    it('refuses a letter id already used on its own, or in another batch, with 409 and moves nothing', async () => {
+      const direct = letterJson({ subject: 'Sent on its own' });
+      expect((await sendLetterHttp(server, apiKey, direct)).status).toBe(201);
+      const batchA = await openBatch();
+      const batchB = await openBatch();
+      const intoBatch = await sendIntoBatch(batchA, direct);
+      expectProblem(intoBatch, 409, 'idempotency_conflict');
+      expect(intoBatch.body.detail).toContain('on its own');
+
+      const inA = letterJson({ subject: 'Sent into batch A' });
+      expect((await sendIntoBatch(batchA, inA)).status).toBe(201);
+      expect((await sendIntoBatch(batchA, inA)).headers.get('idempotent-replayed')).toBe('true');
+      const intoB = await sendIntoBatch(batchB, inA);
+      expectProblem(intoB, 409, 'idempotency_conflict');
+      expect(intoB.body.detail).toContain(batchA);
+      expectProblem(await sendLetterHttp(server, apiKey, inA), 409, 'idempotency_conflict');
+
+      const doc = await uploadBatchDocument(server, apiKey, batchA);
+      const shared = sharedLetter(doc.body.id, people.kari);
+      expect((await addToBatch(batchA, [shared])).body.results[0]).toMatchObject({ replayed: false });
+      const docB = await uploadBatchDocument(server, apiKey, batchB);
+      const elsewhere = await addToBatch(batchB, [
+        { ...shared, documents: [{ ...shared.documents[0], documentId: docB.body.id }] },
+      ]);
+      // The same PDF uploaded to batch B is the same letter by its content, but it is in batch A.
+      expect(elsewhere.body.results).toEqual([
+        { id: shared.id, error: expect.objectContaining({ code: 'idempotency_conflict', retryable: false }) },
+      ]);
+      // Nothing moved: the letters are where they were sent, and batch B holds none of them.
+      expect((await status(inA.id)).body.status).toBe('PENDING');
+      expect((await status(direct.id)).body.status).toBe('DELIVERED');
+      expect((await api(server, apiKey, 'GET', `/api/v1/batches/${batchB}`)).body.counts).toEqual({});
+      const committed = await api(server, apiKey, 'POST', `/api/v1/batches/${batchA}/commit`);
+      expect(committed.body.counts).toEqual({ DELIVERED: 2 });
+    });
+
+    it('answers a batch request in request order, also when an id repeats', async () => {
+      const batchId = await openBatch();
+      const doc = await uploadBatchDocument(server, apiKey, batchId);
+      const a = sharedLetter(doc.body.id, people.kari, { subject: 'A' });
+      const b = sharedLetter(doc.body.id, people.kari, { subject: 'B' });
+      const bad = sharedLetter(doc.body.id, '12345678901');
+      const added = await addToBatch(batchId, [a, b, a, bad, { ...a, subject: 'A, other content' }, b]);
+      expect(added.body.results.map((r: any) => [r.id, r.replayed ?? r.error.code])).toEqual([
+        [a.id, false],
+        [b.id, false],
+        [a.id, true],
+        [bad.id, 'invalid_recipient'],
+        [a.id, 'idempotency_conflict'],
+        [b.id, true],
+      ]);
+      // Field errors name the letter by its place in the request.
+      expect(added.body.results[3].error.errors[0].path).toMatch(/^messages\[3\]\./);
     });
   });
 

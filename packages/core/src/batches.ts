@@ -21,6 +21,7 @@ import {
 import { routeLetter } from './routing.js';
 import {
   checkSenderOptions,
+  idempotencyConflict,
   letterRecord,
   letterRequestHash,
   ownerOf,
@@ -111,9 +112,10 @@ export type SharedLetterInput = Omit<LetterInput, 'documents'> & {
   }>;
 };
 
+/** One letter's outcome; `index` is its place in the request, and outcomes come in that order. */
 export type BulkOutcome =
-  | { id: string; letter: Letter; replayed: boolean }
-  | { id: string; error: AppError; index: number };
+  | { id: string; index: number; letter: Letter; replayed: boolean }
+  | { id: string; index: number; error: AppError };
 
 type Prepared = {
   index: number;
@@ -147,6 +149,8 @@ export async function addSharedLetters(
   }
 
   const outcomes: BulkOutcome[] = [];
+  /** Letters refused by a check that depends on the time: a repetition of a stored one is answered as it was. */
+  const refusedNow: Array<{ index: number; input: SharedLetterInput; hash: string; error: AppError }> = [];
   const valid: Array<{
     index: number;
     input: SharedLetterInput;
@@ -185,16 +189,22 @@ export async function addSharedLetters(
           content: new Uint8Array(0),
         })),
       };
-      validateLetter(
-        asInput,
-        now,
-        docs.map((d) => d.size),
-      );
       const hash = letterRequestHash(
         deps,
         asInput,
         docs.map((d) => d.sha256),
       );
+      try {
+        validateLetter(
+          asInput,
+          now,
+          docs.map((d) => d.size),
+        );
+      } catch (error) {
+        if (!isAppError(error)) throw error;
+        refusedNow.push({ index, input, hash, error });
+        return;
+      }
       valid.push({ index, input, owner, hash, actions: resolveActions(asInput.actions ?? [], asInput.documents) });
     } catch (error) {
       if (!isAppError(error)) throw error;
@@ -206,12 +216,21 @@ export async function addSharedLetters(
   const repos = deps.store.read;
   const existing = new Map(
     (
-      await repos.letters.findManyByExternalIds(
-        sender.id,
-        valid.map((v) => v.input.id),
-      )
+      await repos.letters.findManyByExternalIds(sender.id, [
+        ...valid.map((v) => v.input.id),
+        ...refusedNow.map((r) => r.input.id),
+      ])
     ).map((l) => [l.externalId, l]),
   );
+  for (const { index, input, hash, error } of refusedNow) {
+    const before = existing.get(input.id);
+    const conflict = before && idempotencyConflict(before, hash, batch.id);
+    outcomes.push(
+      before && !conflict
+        ? { id: input.id, index, letter: before, replayed: true }
+        : { id: input.id, index, error: conflict || error },
+    );
+  }
   const personIds = valid.filter((v) => v.owner.type === 'person').map((v) => v.owner.id);
   const orgIds = valid.filter((v) => v.owner.type === 'organization').map((v) => v.owner.id);
   const targets = new Map(
@@ -236,15 +255,9 @@ export async function addSharedLetters(
       continue;
     }
     if (before) {
-      const same = before.requestHash === hash;
+      const conflict = idempotencyConflict(before, hash, batch.id);
       outcomes.push(
-        before && same
-          ? { id: input.id, letter: before, replayed: true }
-          : {
-              id: input.id,
-              index,
-              error: new AppError('idempotency_conflict', `A different message with id ${input.id} was already sent`),
-            },
+        conflict ? { id: input.id, index, error: conflict } : { id: input.id, index, letter: before, replayed: true },
       );
       continue;
     }
@@ -319,18 +332,17 @@ export async function addSharedLetters(
   });
   for (const p of prepared) {
     if (inserted.has(p.letter.id)) {
-      outcomes.push({ id: p.input.id, letter: p.letter, replayed: false });
+      outcomes.push({ id: p.input.id, index: p.index, letter: p.letter, replayed: false });
     } else {
       // Another request took this id in the meantime.
       const winner = await deps.store.read.letters.findByExternalId(sender.id, p.input.id);
+      const conflict = winner
+        ? idempotencyConflict(winner, p.letter.requestHash, batch.id)
+        : new AppError('service_unavailable', 'Concurrent submission; try again');
       outcomes.push(
-        winner && winner.requestHash === p.letter.requestHash
-          ? { id: p.input.id, letter: winner, replayed: true }
-          : {
-              id: p.input.id,
-              index: p.index,
-              error: new AppError('idempotency_conflict', `A different message with id ${p.input.id} was already sent`),
-            },
+        winner && !conflict
+          ? { id: p.input.id, index: p.index, letter: winner, replayed: true }
+          : { id: p.input.id, index: p.index, error: conflict as AppError },
       );
     }
   }
@@ -338,7 +350,7 @@ export async function addSharedLetters(
     const first = outcomes.find((o) => o.id === d.id && 'letter' in o);
     outcomes.push(
       first && 'letter' in first && first.letter.requestHash === d.hash
-        ? { id: d.id, letter: first.letter, replayed: true }
+        ? { id: d.id, index: d.index, letter: first.letter, replayed: true }
         : {
             id: d.id,
             index: d.index,
@@ -346,9 +358,7 @@ export async function addSharedLetters(
           },
     );
   }
-  const position = (o: BulkOutcome) => ('index' in o ? o.index : (order.get(o.id) ?? 0));
-  const order = new Map(inputs.map((l, i) => [l.id, i]));
-  return outcomes.sort((a, b) => position(a) - position(b));
+  return outcomes.sort((a, b) => a.index - b.index);
 }
 
 /** Commits a batch: all its letters take their outcome in one transaction. */

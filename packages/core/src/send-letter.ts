@@ -1,6 +1,6 @@
 import type { SenderActor } from './actors.js';
 import { canonicalJson } from './canonical.js';
-import { AppError } from './errors.js';
+import { AppError, isAppError } from './errors.js';
 import type { LetterEvent } from './events.js';
 import { type LetterAction, type LetterInput, parseRecipient, resolveActions, validateLetter } from './letter.js';
 import type { PartyId } from './parties.js';
@@ -87,13 +87,35 @@ export function checkSenderOptions(
   }
 }
 
-async function replay(deps: Deps, existing: Letter, requestHash: string): Promise<SendResult> {
+/**
+ * Why a letter sent again under a taken id is not the letter stored under it (null: it is). The
+ * batch it went into is part of the letter: the same letter sent again into another batch, or on
+ * its own, would be answered with a status it does not have there.
+ */
+export function idempotencyConflict(
+  existing: Pick<Letter, 'externalId' | 'requestHash' | 'batchId'>,
+  requestHash: string,
+  batchId: string | null,
+): AppError | null {
   if (existing.requestHash !== requestHash) {
-    throw new AppError(
+    return new AppError(
       'idempotency_conflict',
       `A different message with id ${existing.externalId} was already sent; choose a new id`,
     );
   }
+  if (existing.batchId !== batchId) {
+    const where = existing.batchId ? `in batch ${existing.batchId}` : 'on its own, not in a batch';
+    return new AppError(
+      'idempotency_conflict',
+      `The message with id ${existing.externalId} was already sent ${where}; choose a new id to send it again here`,
+    );
+  }
+  return null;
+}
+
+async function replay(deps: Deps, existing: Letter, requestHash: string, batchId: string | null): Promise<SendResult> {
+  const conflict = idempotencyConflict(existing, requestHash, batchId);
+  if (conflict) throw conflict;
   const events = await deps.store.read.events.listByLetter(existing.id);
   return { letter: existing, events, replayed: true };
 }
@@ -327,9 +349,18 @@ export async function sendLetter(
   checkSenderOptions(sender, input);
   const party = parseRecipient(input.recipient);
   const nowDate = deps.clock.now();
-  validateLetter(input, nowDate);
   const digests = input.documents.map((d) => deps.hasher.sha256Hex(d.content));
   const requestHash = letterRequestHash(deps, input, digests);
+  const batchId = options.batch?.id ?? null;
+  try {
+    validateLetter(input, nowDate);
+  } catch (error) {
+    // A letter sent again is answered as it was stored, even when a check that depends on the
+    // time (a deliverAt or replyBy that has passed since) would refuse it today.
+    const earlier = isAppError(error) ? await deps.store.read.letters.findByExternalId(sender.id, input.id) : null;
+    if (earlier) return replay(deps, earlier, requestHash, batchId);
+    throw error;
+  }
 
   // No lookup of the sender's id first: the insert is guarded by it (see below), so a new letter,
   // the common case, costs no extra read, and a repeated one is answered after its insert finds
@@ -342,7 +373,6 @@ export async function sendLetter(
     hasPrintDetails: input.printDetails !== undefined,
     hasRegistrationDeadline: input.registrationDeadline !== undefined,
   });
-  const batchId = options.batch?.id ?? null;
   const plan = planLetter(route, input, state.inboxId, nowDate, {
     defaultHoldDays: deps.policy.defaultHoldDays,
     batchId,
@@ -433,7 +463,7 @@ export async function sendLetter(
     await dropBlobs();
     const winner = await deps.store.read.letters.findByExternalId(sender.id, input.id);
     if (!winner) throw new AppError('service_unavailable', 'Concurrent submission; try again');
-    return replay(deps, winner, requestHash);
+    return replay(deps, winner, requestHash, batchId);
   }
   return { letter, events, replayed: false };
 }
