@@ -167,7 +167,7 @@ describe.each(dialects)('a letter from sender to mailbox (%s)', (dialect) => {
     expect(seen).toEqual([...subjects].reverse());
   });
 
-  it('reads the event feed in order with a cursor', async () => {
+  it.each(['after', 'cursor'])('reads the event feed in order with the position passed as %s', async (name) => {
     const { apiKey: key } = await server.sender('public');
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -181,7 +181,7 @@ describe.each(dialects)('a letter from sender to mailbox (%s)', (dialect) => {
     let after = '';
     const deadline = Date.now() + 10_000;
     while (seen.length < ids.length * 2 && Date.now() < deadline) {
-      const res = await fetch(`${server.url}/api/v1/events?limit=3${after ? `&after=${after}` : ''}`, {
+      const res = await fetch(`${server.url}/api/v1/events?limit=3${after ? `&${name}=${after}` : ''}`, {
         headers: { authorization: `Bearer ${key}` },
       });
       const page = (await res.json()) as { items: Array<{ messageId: string; type: string }>; nextCursor: string };
@@ -196,5 +196,18 @@ describe.each(dialects)('a letter from sender to mailbox (%s)', (dialect) => {
     expect(seen.map((e) => `${e.messageId}:${e.type}`)).toEqual(
       ids.flatMap((id) => [`${id}:ACCEPTED`, `${id}:DELIVERED`]),
     );
+    // Both names at once must agree.
+    const both = await fetch(`${server.url}/api/v1/events?after=${after}&cursor=${after}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(both.status).toBe(200);
+    const first = (await (
+      await fetch(`${server.url}/api/v1/events?limit=1`, { headers: { authorization: `Bearer ${key}` } })
+    ).json()) as { nextCursor: string };
+    const disagree = await fetch(`${server.url}/api/v1/events?after=${after}&cursor=${first.nextCursor}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(disagree.status).toBe(400);
+    expect(((await disagree.json()) as { errors: Array<{ code: string }> }).errors[0].code).toBe('conflicting_cursor');
   });
 });

@@ -787,7 +787,10 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description The `nextCursor` of the page before */
           after?: string;
+          /** @description Another name for `after`, as the other lists call it */
+          cursor?: string;
           limit?: number;
         };
         header?: never;
@@ -824,7 +827,7 @@ export interface paths {
                 receipt: string;
                 cursor: string;
               }[];
-              /** @description Pass as `cursor`/`after` to continue; null when there is nothing more yet */
+              /** @description Pass as `after` to read on. A feed has no last page: an empty page answers the cursor it was asked with (null only while there has never been an event), so keep polling with it */
               nextCursor: string | null;
             };
           };
@@ -999,7 +1002,7 @@ export interface paths {
                 /** @description The sender wants an answer by then */
                 replyBy: string | null;
               }[];
-              /** @description Pass as `cursor`/`after` to continue; null when there is nothing more yet */
+              /** @description Pass as `cursor` to get the next page; null on the last page */
               nextCursor: string | null;
             };
           };

@@ -30,12 +30,13 @@ export function problems(...statuses: number[]): Record<number, TSchema> {
   );
 }
 
-export const Page = <T extends TSchema>(item: T) =>
+export const Page = <T extends TSchema>(
+  item: T,
+  cursorDescription = 'Pass as `cursor` to get the next page; null on the last page',
+) =>
   Type.Object({
     items: Type.Array(item),
-    nextCursor: Type.Union([Type.String(), Type.Null()], {
-      description: 'Pass as `cursor`/`after` to continue; null when there is nothing more yet',
-    }),
+    nextCursor: Type.Union([Type.String(), Type.Null()], { description: cursorDescription }),
   });
 
 export const bearerAuth = [{ bearerAuth: [] }];

@@ -252,10 +252,17 @@ export const FeedEvent = Type.Object({
   receipt: Receipt,
   cursor: Type.String(),
 });
-export const EventPage = Page(FeedEvent);
+export const EventPage = Page(
+  FeedEvent,
+  'Pass as `after` to read on. A feed has no last page: an empty page answers the cursor it was ' +
+    'asked with (null only while there has never been an event), so keep polling with it',
+);
 
 export const EventQuery = Type.Object({
-  after: Type.Optional(Type.String({ maxLength: 200 })),
+  after: Type.Optional(Type.String({ maxLength: 200, description: 'The `nextCursor` of the page before' })),
+  cursor: Type.Optional(
+    Type.String({ maxLength: 200, description: 'Another name for `after`, as the other lists call it' }),
+  ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
 });
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
+  AppError,
   cancelLetter,
   type FeedCursor,
   getSentLetter,
@@ -170,13 +171,24 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const actor = senderOf(request);
-        const after = decodeCursor(request.query.after, isFeedCursor, 'after');
+        const { after: given, cursor } = request.query;
+        if (given !== undefined && cursor !== undefined && given !== cursor) {
+          throw new AppError('validation_failed', 'Give the position once: `after` and `cursor` disagree', {
+            errors: [{ path: 'query.cursor', code: 'conflicting_cursor', message: 'differs from query.after' }],
+          });
+        }
+        const position = given ?? cursor;
+        const after = decodeCursor(
+          position,
+          isFeedCursor,
+          given === undefined && cursor !== undefined ? 'cursor' : 'after',
+        );
         const rows = await readEventFeed(ctx.deps, actor, after, request.query.limit ?? 100);
         const items = await Promise.all(
           rows.map(async (e) => ({ ...(await presentFeedEvent(ctx, e)), cursor: encodeCursor(e.cursor) })),
         );
         const last = items.at(-1);
-        return { items, nextCursor: last ? last.cursor : (request.query.after ?? null) };
+        return { items, nextCursor: last ? last.cursor : (position ?? null) };
       },
     );
   };
