@@ -185,10 +185,10 @@ describe('postkasse sender commands (the real CLI against a real server)', () =>
     });
 
     it('sends a MeMo message as it is', async () => {
-      const xml = (await readFile(memoFixture, 'utf8')).replace(
-        '<memo:senderID>12345678</memo:senderID>',
-        `<memo:senderID>${cvrSender}</memo:senderID>`,
-      );
+      // The sample's placeholders filled in: our sender's CVR, and a real PDF for "This is a test".
+      const xml = (await readFile(memoFixture, 'utf8'))
+        .replace('<memo:senderID>12345678</memo:senderID>', `<memo:senderID>${cvrSender}</memo:senderID>`)
+        .replace(Buffer.from('This is a test').toString('base64'), tinyPdf.toString('base64'));
       const file = join(work, 'memo.xml');
       await writeFile(file, xml);
       const res = await cli('send', '--memo', file, '--json');

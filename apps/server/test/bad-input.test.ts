@@ -408,6 +408,27 @@ describe.each(dialects)('bad input is refused clearly and stores nothing (%s)', 
     await expectNothingStored(before, message.id);
   });
 
+  it('refuses text, HTML and SVG declared application/pdf, as main document and as attachment', async () => {
+    const before = await snapshot();
+    for (const fake of [
+      'This is a test',
+      '<html><body onload="alert(1)"></body></html>',
+      '<svg xmlns="http://www.w3.org/2000/svg"/>',
+    ]) {
+      const message = letterJson();
+      const res = await send(letterForm(message, [{ name: 'main', content: fake, type: 'application/pdf' }]));
+      expectProblem(res, 422, 'invalid_letter');
+      expectFieldError(res, 'documents[0].mediaType', 'media_type_mismatch');
+      const withAttachment = letterJson({ documents: [pdfDoc('main'), pdfDoc('extra', 'attachment')] });
+      const res2 = await send(
+        letterForm(withAttachment, [pdfPart('main'), { name: 'extra', content: fake, type: 'application/pdf' }]),
+      );
+      expectProblem(res2, 422, 'invalid_letter');
+      expectFieldError(res2, 'documents[1].mediaType', 'media_type_mismatch');
+      await expectNothingStored(before, message.id);
+    }
+  });
+
   it('refuses a body that is not multipart (415)', async () => {
     const before = await snapshot();
     const message = letterJson();

@@ -268,6 +268,15 @@ for (const dialect of await testDialects()) {
       });
       expect(mismatch.status).toBe(422);
       expect(((await mismatch.json()) as any).errors[0].code).toBe('media_type_mismatch');
+      const text = new FormData();
+      text.append('file', new Blob(['This is a test'], { type: 'application/pdf' }), 'x.pdf');
+      const notPdf = await fetch(`${server.url}/api/v1/batches/${batch.body.id}/documents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}` },
+        body: text,
+      });
+      expect(notPdf.status).toBe(422);
+      expect(((await notPdf.json()) as any).errors[0].code).toBe('media_type_mismatch');
       // A multipart body the parser cannot read is the client's mistake: 400, not a retryable 500.
       for (const [type, body] of [
         ['multipart/form-data', '--x\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-'],

@@ -27,9 +27,23 @@ async function postXml(server: TestServer, key: string, xml: string | Buffer, ty
   return { status: res.status, headers: res.headers, body: (await res.json()) as any } satisfies HttpAnswer;
 }
 
-/** The public samples carry placeholders ("Recipient ID"); a real synthetic CPR goes in their place. */
+/** A valid CVR number: the Danish sender of the MeMo messages below. */
+const CVR = '12345674';
+
+/**
+ * The public samples carry placeholders: "Recipient ID", "Sender ID" (or a CVR that is not ours)
+ * and a "PDF" that is the text "This is a test". A synthetic CPR, the sending organization and a
+ * real PDF go in their place.
+ */
 const withRecipient = (xml: string, cpr: string) =>
-  xml.replace(/<memo:recipientID>[^<]*<\/memo:recipientID>/, `<memo:recipientID>${cpr}</memo:recipientID>`);
+  withSender(xml).replace(/<memo:recipientID>[^<]*<\/memo:recipientID>/, `<memo:recipientID>${cpr}</memo:recipientID>`);
+const withSender = (xml: string) =>
+  xml
+    .replace(/<memo:senderID>[^<]*<\/memo:senderID>/, `<memo:senderID>${CVR}</memo:senderID>`)
+    .replace(
+      `<memo:content>${Buffer.from('This is a test').toString('base64')}</memo:content>`,
+      `<memo:content>${tinyPdf.toString('base64')}</memo:content>`,
+    );
 
 const memo = (header: string, body = '') => `<?xml version="1.0" encoding="UTF-8"?>
 <memo:Message xmlns:memo="${NS}" memoVersion="1.2">
@@ -37,7 +51,7 @@ const memo = (header: string, body = '') => `<?xml version="1.0" encoding="UTF-8
     <memo:messageType>DIGITALPOST</memo:messageType>
     <memo:messageUUID>${randomUUID()}</memo:messageUUID>
     <memo:label>Pladsanvisning</memo:label>
-    <memo:Sender><memo:senderID>12345678</memo:senderID><memo:idType>CVR</memo:idType><memo:label>Kommunen</memo:label></memo:Sender>
+    <memo:Sender><memo:senderID>${CVR}</memo:senderID><memo:idType>CVR</memo:idType><memo:label>Kommunen</memo:label></memo:Sender>
     <memo:Recipient><memo:recipientID>${people.mette}</memo:recipientID><memo:idType>CPR</memo:idType></memo:Recipient>
     ${header}
   </memo:MessageHeader>
@@ -101,12 +115,16 @@ async function postSdp(server: TestServer, key: string, message: unknown, zip: U
 for (const dialect of await testDialects()) {
   describe(`standard formats at the sender API (${dialect})`, () => {
     let server: TestServer;
+    /** The Norwegian sender (974000008) of the SDP letters. */
     let apiKey: string;
+    /** The Danish sender (CVR) of the MeMo messages. */
+    let memoKey: string;
     beforeAll(async () => {
       server = await startTestServer(dialect);
       await server.person(people.mette);
       await server.person(people.kari);
       apiKey = (await server.sender('public')).apiKey;
+      memoKey = (await server.sender('public', CVR)).apiKey;
     });
     afterAll(async () => server.close());
 
@@ -115,11 +133,11 @@ for (const dialect of await testDialects()) {
       expect(names.length).toBeGreaterThanOrEqual(3);
       for (const name of names) {
         const xml = withRecipient(await readFile(join(fixturesDir, name), 'utf8'), people.mette);
-        const sent = await postXml(server, apiKey, xml, name.includes('Minimum') ? 'application/xml' : undefined);
+        const sent = await postXml(server, memoKey, xml, name.includes('Minimum') ? 'application/xml' : undefined);
         expect(sent.status, `${name}: ${JSON.stringify(sent.body)}`).toBe(201);
         expect(sent.body.status).toBe('DELIVERED');
         const exported = await fetch(`${server.url}/api/v1/messages/${sent.body.id}/memo`, {
-          headers: { authorization: `Bearer ${apiKey}` },
+          headers: { authorization: `Bearer ${memoKey}` },
         });
         expect(exported.status).toBe(200);
         expect(exported.headers.get('content-type')).toMatch(/^application\/vnd\.memo\+xml/);
@@ -134,7 +152,7 @@ for (const dialect of await testDialects()) {
         'fcdcf318-59b6-427c-9879-4f0af833d593',
         randomUUID(),
       );
-      const sent = await postXml(server, apiKey, xml);
+      const sent = await postXml(server, memoKey, xml);
       expect(sent.body).toMatchObject({ status: 'DELIVERED', documentCount: 0, subject: 'Label Text' });
       const kari = await server.token(people.kari);
       const [box] = (await api(server, kari, 'GET', '/api/v1/me/mailboxes')).body.items;
@@ -142,10 +160,71 @@ for (const dialect of await testDialects()) {
       expect(list.body.items.some((l: any) => l.subject === 'Label Text')).toBe(true);
     });
 
-    it('refuses the samples as published: their ids are placeholders', async () => {
+    it('refuses the samples as published: their sender and recipient ids are placeholders', async () => {
       const xml = await readFile(join(fixturesDir, 'MeMo_with_attachment.xml'), 'utf8');
-      const answer = await postXml(server, apiKey, xml);
-      expectProblem(answer, 422, 'invalid_recipient');
+      const answer = await postXml(server, memoKey, xml);
+      expectProblem(answer, 422, 'invalid_letter');
+      expect(answer.body.errors).toEqual([expect.objectContaining({ code: 'sender_mismatch' })]);
+      expectProblem(await postXml(server, memoKey, withSender(xml)), 422, 'invalid_recipient');
+    });
+
+    it('refuses a message that names another sender than the one whose key sent it, and stores nothing', async () => {
+      const id = randomUUID();
+      const other = memo('').replace(/<memo:messageUUID>[^<]*/, `<memo:messageUUID>${id}`);
+      // Sent with the Norwegian sender's key, the message still names the Danish CVR.
+      const answer = await postXml(server, apiKey, other);
+      expectProblem(answer, 422, 'invalid_letter');
+      expect(answer.body.errors).toEqual([
+        expect.objectContaining({ path: 'MessageHeader.Sender.senderID', code: 'sender_mismatch' }),
+      ]);
+      expectProblem(await api(server, apiKey, 'GET', `/api/v1/messages/${id}`), 404, 'not_found');
+      expectProblem(await api(server, memoKey, 'GET', `/api/v1/messages/${id}`), 404, 'not_found');
+      // The control: the same message with the Danish sender's key is a letter.
+      expect((await postXml(server, memoKey, other)).status).toBe(201);
+
+      const sdpId = randomUUID();
+      const { message, zip } = sdpPackage(people.kari, sdpId);
+      const foreign = await postSdp(server, memoKey, message, zip);
+      expectProblem(foreign, 422, 'invalid_letter');
+      expect(foreign.body.errors[0]).toMatchObject({
+        path: 'package.manifest.avsender.organisasjon',
+        code: 'sender_mismatch',
+      });
+      const sbdh = {
+        ...message,
+        standardBusinessDocumentHeader: {
+          ...message.standardBusinessDocumentHeader,
+          sender: [{ identifier: { authority: 'iso6523-actorid-upis', value: '0192:991825827' } }],
+        },
+      };
+      const named = await postSdp(server, apiKey, sbdh, zip);
+      expectProblem(named, 422, 'invalid_letter');
+      expect(named.body.errors[0].path).toBe('message.standardBusinessDocumentHeader.sender[0].identifier.value');
+      expectProblem(await api(server, apiKey, 'GET', `/api/v1/messages/${sdpId}`), 404, 'not_found');
+    });
+
+    it('refuses a document declared a PDF whose content is not one, in MeMo and in SDP', async () => {
+      const id = randomUUID();
+      const fake = memo('')
+        .replace(/<memo:messageUUID>[^<]*/, `<memo:messageUUID>${id}`)
+        .replace(tinyPdf.toString('base64'), Buffer.from('<html><script>alert(1)</script></html>').toString('base64'));
+      const answer = await postXml(server, memoKey, fake);
+      expectProblem(answer, 422, 'invalid_letter');
+      expect(answer.body.errors).toEqual([expect.objectContaining({ code: 'media_type_mismatch' })]);
+      expectProblem(await api(server, memoKey, 'GET', `/api/v1/messages/${id}`), 404, 'not_found');
+
+      const sdpId = randomUUID();
+      const { message } = sdpPackage(people.kari, sdpId);
+      const manifest = `<?xml version="1.0" encoding="UTF-8"?>
+<manifest xmlns="http://begrep.difi.no/sdp/schema_v10">
+  <mottaker><person><personidentifikator>${people.kari}</personidentifikator></person></mottaker>
+  <hoveddokument href="vedtak.pdf" mime="application/pdf"><tittel lang="NO">Vedtak</tittel></hoveddokument>
+</manifest>`;
+      const zip = zipSync({ 'manifest.xml': Buffer.from(manifest), 'vedtak.pdf': Buffer.from('This is a test') });
+      const sdp = await postSdp(server, apiKey, message, zip);
+      expectProblem(sdp, 422, 'invalid_letter');
+      expect(sdp.body.errors.map((e: any) => e.code)).toContain('media_type_mismatch');
+      expectProblem(await api(server, apiKey, 'GET', `/api/v1/messages/${sdpId}`), 404, 'not_found');
     });
 
     it('refuses hostile and malformed XML with a clear problem, and stores nothing', async () => {
@@ -203,17 +282,17 @@ for (const dialect of await testDialects()) {
         ],
       ];
       for (const [what, body, status, code, formatError] of cases) {
-        const answer = await postXml(server, apiKey, body);
+        const answer = await postXml(server, memoKey, body);
         expectProblem(answer, status, code);
         if (formatError) expect(answer.body.formatError, what).toBe(formatError);
       }
-      const http = await postXml(server, apiKey, cases[6]?.[1] ?? '');
+      const http = await postXml(server, memoKey, cases[6]?.[1] ?? '');
       expect(http.body.errors.some((e: any) => /EntryPoint\/url$/.test(e.path))).toBe(true);
-      expectProblem(await api(server, apiKey, 'GET', `/api/v1/messages/${id}`), 404, 'not_found');
+      expectProblem(await api(server, memoKey, 'GET', `/api/v1/messages/${id}`), 404, 'not_found');
     });
 
     it('refuses 50 MB of whitespace by its size, before parsing', async () => {
-      const answer = await postXml(server, apiKey, Buffer.alloc(50 * 1024 * 1024, 0x20));
+      const answer = await postXml(server, memoKey, Buffer.alloc(50 * 1024 * 1024, 0x20));
       expectProblem(answer, 413, 'payload_too_large');
     });
 

@@ -6,7 +6,14 @@
 import type { SenderActor } from './actors.js';
 import { AppError, type FieldError, isAppError } from './errors.js';
 import type { DocumentRole, LetterAction, LetterInput } from './letter.js';
-import { allowedMediaTypes, checkFilename, parseRecipient, resolveActions, validateLetter } from './letter.js';
+import {
+  allowedMediaTypes,
+  checkFilename,
+  looksLikePdf,
+  parseRecipient,
+  resolveActions,
+  validateLetter,
+} from './letter.js';
 import { rerouteBeforeCommit } from './lifecycle.js';
 import {
   type Batch,
@@ -82,6 +89,9 @@ export async function addBatchDocument(
     });
   }
   if (file.content.byteLength === 0) errors.push({ path: 'file', code: 'empty_document', message: 'empty' });
+  else if (file.mediaType === 'application/pdf' && !looksLikePdf(file.content)) {
+    errors.push({ path: 'file.mediaType', code: 'media_type_mismatch', message: 'the content is not a PDF' });
+  }
   if (errors.length > 0) throw new AppError('invalid_letter', 'The document is not valid', { errors });
   const id = deps.ids.uuid();
   const sealed = await deps.vault.seal(platformKeyholder, id, file.content);

@@ -6,6 +6,7 @@ import {
   type DocumentInput,
   type LetterActionInput,
   type LetterInput,
+  looksLikePdf,
   resolveActions,
   validateLetter,
 } from './letter.js';
@@ -15,7 +16,7 @@ const doc = (over: Partial<DocumentInput> = {}): DocumentInput => ({
   role: 'main',
   filename: 'letter.pdf',
   mediaType: 'application/pdf',
-  content: new Uint8Array([37, 80, 68, 70]),
+  content: new TextEncoder().encode('%PDF-1.7\n'),
   ...over,
 });
 const letter = (documents: DocumentInput[], over: Partial<LetterInput> = {}): LetterInput => ({
@@ -71,6 +72,28 @@ describe('letter rules', () => {
     expect(codes(() => validateLetter(letter([doc({ mediaType: 'application/json' })])))).toContain(
       'unsupported_main_document_type',
     );
+  });
+
+  it('refuses content declared a PDF that is not one (text, HTML, SVG), and takes a PDF with a little junk first', () => {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    for (const fake of [
+      'This is a test',
+      '<html><script>alert(1)</script></html>',
+      '<svg xmlns="http://www.w3.org/2000/svg"/>',
+      '%PDF',
+    ]) {
+      expect(
+        codes(() => validateLetter(letter([doc({ content: enc(fake) })]))),
+        fake,
+      ).toEqual(['media_type_mismatch']);
+      expect(looksLikePdf(enc(fake))).toBe(false);
+    }
+    expect(looksLikePdf(enc(`${' '.repeat(100)}%PDF-1.4\n`))).toBe(true);
+    expect(looksLikePdf(enc(`${' '.repeat(1020)}%PDF-1.4\n`))).toBe(false);
+    // An attachment declared a PDF is held to the same rule.
+    expect(
+      codes(() => validateLetter(letter([doc(), doc({ part: 'a', role: 'attachment', content: enc('hi') })]))),
+    ).toEqual(['media_type_mismatch']);
   });
 
   it('collects every problem in one answer', () => {

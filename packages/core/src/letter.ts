@@ -424,6 +424,17 @@ export function resolveActions(actions: LetterActionInput[], documents: Array<Pi
   });
 }
 
+const PDF_HEADER = Buffer.from('%PDF-', 'latin1');
+
+/**
+ * Whether content declared a PDF is one: it has the `%PDF-` header, which ISO 32000 puts first
+ * and readers look for in the first 1,024 bytes. Text, HTML or SVG declared a PDF would reach the
+ * recipient as a document their reader cannot open (or, worse, as markup to render).
+ */
+export function looksLikePdf(content: Uint8Array): boolean {
+  return Buffer.from(content.buffer, content.byteOffset, Math.min(content.byteLength, 1024)).includes(PDF_HEADER);
+}
+
 /**
  * Checks the domain rules of a letter (the wire format's schema checks shapes). Collects every
  * problem rather than stopping at the first, so a sender's developer fixes them in one go.
@@ -533,6 +544,14 @@ export function validateLetter(
     const size = sizes[i] ?? 0;
     if (size === 0) {
       errors.push({ path: `${at}`, code: 'empty_document', message: 'the document is empty' });
+    }
+    // (A batch letter's documents were checked when uploaded; it names them without their bytes.)
+    if (doc.mediaType === 'application/pdf' && doc.content.byteLength > 0 && !looksLikePdf(doc.content)) {
+      errors.push({
+        path: `${at}.mediaType`,
+        code: 'media_type_mismatch',
+        message: 'declared application/pdf but the content is not a PDF (no %PDF- header)',
+      });
     }
     total += size;
   });

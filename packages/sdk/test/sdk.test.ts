@@ -101,10 +101,19 @@ describe('the SDK against a real server', () => {
   });
 
   it('sends a MeMo message', async () => {
-    const xml = await readFile(join(repoRoot, 'packages/formats/fixtures/memo/MeMo_Minimum_Example.xml'));
-    const { message } = await sendMemo(client, xml);
+    // The published sample with its placeholders filled in: our Danish sender's CVR, and a real PDF
+    // for the text "This is a test".
+    const xml = (await readFile(join(repoRoot, 'packages/formats/fixtures/memo/MeMo_Minimum_Example.xml'), 'utf8'))
+      .replace('<memo:senderID>12345678</memo:senderID>', '<memo:senderID>12345674</memo:senderID>')
+      .replace(Buffer.from('This is a test').toString('base64'), tinyPdf.toString('base64'));
+    const { apiKey } = await server.sender('public', '12345674');
+    const danish = createPostkasseClient({ baseUrl: server.url, token: apiKey });
+    const { message } = await sendMemo(danish, Buffer.from(xml));
     expect(message).toMatchObject({ id: '8c2ea15d-61fb-4ba9-9366-42f8b194c114', status: 'DELIVERED' });
-    expect((await sendMemo(client, xml)).replayed).toBe(true);
+    expect((await sendMemo(danish, Buffer.from(xml))).replayed).toBe(true);
+    // The sample as published names another sender: refused with the reason.
+    const asPublished = await sendMemo(client, Buffer.from(xml)).catch((e: unknown) => e);
+    expect(asPublished).toMatchObject({ code: 'invalid_letter', status: 422 });
   });
 
   it('cancels a scheduled letter', async () => {

@@ -61,10 +61,37 @@ export function isMemoRequest(request: FastifyRequest): boolean {
   return MEMO_TYPES.includes(type ?? '');
 }
 
+/**
+ * A message's own sender field must name the organization whose key sent it: the recipient sees
+ * the letter as coming from the key's organization, and its MeMo export repeats the message's
+ * sender, so another name there would be a letter under a false sender. Identifiers may carry a
+ * scheme prefix (`0192:974000008`, `9908:974000008`).
+ */
+export function checkDeclaredSender(sender: Sender, declared: unknown, path: string): void {
+  if (declared === undefined || declared === null) return;
+  const id = String(declared).trim().split(':').at(-1)?.trim() ?? '';
+  if (id === sender.orgNumber) return;
+  throw new AppError(
+    'invalid_letter',
+    `${path}: the message names sender ${JSON.stringify(id)}, but it was sent with the key of ${sender.orgNumber}`,
+    {
+      errors: [{ path, code: 'sender_mismatch', message: `must be ${sender.orgNumber}, the organization sending it` }],
+    },
+  );
+}
+
+/** The sender named in an SDP standard business document header, if any (`sender[0].identifier.value`). */
+function sbdhSender(header: Record<string, unknown> | undefined): unknown {
+  const senders = header?.sender;
+  const first = Array.isArray(senders) ? (senders[0] as { identifier?: { value?: unknown } } | undefined) : undefined;
+  return first?.identifier?.value;
+}
+
 /** A MeMo message as a letter; what the letter model has no field for is kept as extras. */
-export function letterFromMemo(body: Buffer): LetterInput {
+export function letterFromMemo(body: Buffer, sender: Sender): LetterInput {
   try {
     const { letter, extras } = memoToLetter(parseMemo(body, { maxBytes: MEMO_MAX_BYTES }));
+    checkDeclaredSender(sender, extras.sender.senderID, 'MessageHeader.Sender.senderID');
     const text = extras.notification;
     return {
       ...letter,
@@ -173,6 +200,12 @@ export function formatRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         let input: LetterInput;
         try {
           const { letter, extras } = sdpToLetter(json, zip);
+          checkDeclaredSender(actor.sender, extras.senderOrganization, 'package.manifest.avsender.organisasjon');
+          checkDeclaredSender(
+            actor.sender,
+            sbdhSender(extras.standardBusinessDocumentHeader),
+            'message.standardBusinessDocumentHeader.sender[0].identifier.value',
+          );
           const varsler = extras.notification;
           const repetitions = [
             ...new Set([...(varsler?.email?.repetitions ?? []), ...(varsler?.sms?.repetitions ?? [])]),

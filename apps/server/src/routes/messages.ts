@@ -103,7 +103,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const actor = senderOf(request);
         const input = isMemoRequest(request)
-          ? letterFromMemo(request.body as unknown as Buffer)
+          ? letterFromMemo(request.body as unknown as Buffer, actor.sender)
           : await readLetterUpload(request, ctx.config.maxLetterBytes);
         let signed: Promise<Map<string, string>> | undefined;
         const result = await sendLetter(ctx.deps, actor, input, {

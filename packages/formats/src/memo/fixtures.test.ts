@@ -72,7 +72,11 @@ describe('MeMo fixtures', () => {
         },
       ],
     });
-    expect(() => validateLetter(letter)).not.toThrow();
+    // The published sample's "PDF" is a placeholder text, which the letter rules refuse; with a PDF in its place it is a valid letter.
+    expect(() => validateLetter(letter)).toThrow(/not a PDF/);
+    const pdf = new TextEncoder().encode('%PDF-1.4\n%%EOF\n');
+    const withPdf = { ...letter, documents: letter.documents.map((d) => ({ ...d, content: pdf })) };
+    expect(() => validateLetter(withPdf)).not.toThrow();
     expect(extras).toMatchObject({
       format: 'memo',
       memoVersion: '1.2',
