@@ -28,6 +28,25 @@ const CORRELATION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 export type BuildOptions = { logger?: boolean; logStream?: { write(line: string): void } };
 
+type Described = { paths?: Record<string, Record<string, { responses?: Record<string, { content?: object }> }>> };
+
+/**
+ * Error answers are sent as application/problem+json; the generator describes every answer in the
+ * route's own media types, so the error answers' media type is set right in the document it serves.
+ */
+function errorsAsProblems<T>(document: T): T {
+  for (const operations of Object.values((document as Described).paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, answer] of Object.entries(operation.responses ?? {})) {
+        // (A route that produces e.g. text/calendar has its errors listed under that type too.)
+        const described = Object.values((answer.content ?? {}) as Record<string, unknown>)[0];
+        if (Number(status) >= 400 && described) answer.content = { 'application/problem+json': described };
+      }
+    }
+  }
+  return document;
+}
+
 /** Builds the HTTP application on a context; listening is the caller's business. */
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -71,6 +90,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
       },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+    transformObject: (documents) =>
+      errorsAsProblems('openapiObject' in documents ? documents.openapiObject : documents.swaggerObject),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -16,7 +16,10 @@ describe('operations endpoints and the API description', () => {
   it('describes every API route in the OpenAPI 3.1 document', async () => {
     const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
       openapi: string;
-      paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown }>>;
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, unknown> }>; security?: unknown }>
+      >;
     };
     expect(doc.openapi).toBe('3.1.0');
     const expected = [
@@ -89,6 +92,14 @@ describe('operations endpoints and the API description', () => {
         Object.keys(op?.responses ?? {}).some((s) => s.startsWith('4')),
         `${method} ${path} errors`,
       ).toBe(true);
+      // Errors are described as what they are on the wire.
+      for (const [status, answer] of Object.entries(op?.responses ?? {})) {
+        if (Number(status) >= 400) {
+          expect(Object.keys(answer.content ?? {}), `${method} ${path} ${status}`).toEqual([
+            'application/problem+json',
+          ]);
+        }
+      }
     }
     const apiPaths = Object.keys(doc.paths).filter((p) => p.startsWith('/api/'));
     expect(apiPaths.length).toBe(new Set(expected.map(([, p]) => p)).size);
