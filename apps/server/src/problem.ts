@@ -1,5 +1,6 @@
 import { AppError, type ErrorCode, errorCatalog, type FieldError, maskNationalIdsInText } from '@postkasse/core';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import Router from 'find-my-way';
 
 /** RFC 9457 problem details with our stable `code`, `retryable` and the correlation id. */
 export type Problem = {
@@ -115,7 +116,42 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     }
     return sendProblem(reply, problem);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problemFrom(new AppError('not_found', 'No such resource'), request.id)),
-  );
+  // The API's routes again, by path, to tell "no such resource" (404) from "not with this method"
+  // (405 with Allow), which Fastify's router does not.
+  const routes = Router();
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/')) return;
+    for (const given of ([] as HTTPMethods[]).concat(route.method)) {
+      const method = given.toUpperCase() as (typeof METHODS)[number];
+      if (METHODS.includes(method) && !routes.hasRoute(method, route.url)) {
+        routes.on(method, route.url, () => undefined);
+      }
+    }
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = path.startsWith('/api/')
+      ? METHODS.filter((m) => m !== request.method && routes.find(m, path) !== null)
+      : [];
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(
+        reply,
+        problemFrom(
+          new AppError('method_not_allowed', `${request.method} is not allowed here; use ${allowed.join(', ')}`),
+          request.id,
+        ),
+      );
+    }
+    return sendProblem(reply, problemFrom(new AppError('not_found', 'No such resource'), request.id));
+  });
 }
+
+const METHODS: Array<'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'> = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+];

@@ -115,6 +115,31 @@ describe('operations endpoints and the API description', () => {
     expect(metrics).toMatch(/postkasse_http_problems_total\{status="401"\} \d+/);
   });
 
+  it('answers a method a path does not take with 405 and the methods it does take, and an unknown path with 404', async () => {
+    const id = '8c2ea15d-61fb-4ba9-9366-42f8b194c114';
+    const cases: Array<[string, string, string]> = [
+      ['PUT', '/api/v1/messages', 'POST'],
+      ['DELETE', '/api/v1/events?limit=1', 'GET, HEAD'],
+      ['POST', `/api/v1/mailboxes/${id}/messages/${id}`, 'GET, HEAD, PATCH, DELETE'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await fetch(`${server.url}${path}`, { method });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow')).toBe(allow);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await res.json()).toMatchObject({ code: 'method_not_allowed', retryable: false });
+    }
+    for (const [method, path] of [
+      ['GET', '/api/v1/nothing-here'],
+      ['POST', '/api/v1/messages/extra/segments/here'],
+    ]) {
+      const res = await fetch(`${server.url}${path}`, { method });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.headers.get('allow')).toBeNull();
+      expect(((await res.json()) as { code: string }).code).toBe('not_found');
+    }
+  });
+
   it('echoes a safe correlation id and replaces an unsafe one', async () => {
     const safe = await fetch(`${server.url}/api/v1/events`, { headers: { 'x-correlation-id': 'abc-123' } });
     expect(safe.headers.get('x-correlation-id')).toBe('abc-123');
