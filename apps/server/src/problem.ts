@@ -49,19 +49,36 @@ type SchemaError = {
   params: Record<string, unknown>;
 };
 
-/** Turns JSON-schema errors into field errors with readable paths (`message.documents[0].role`). */
+/**
+ * Turns JSON-schema errors into field errors with readable paths (`message.documents[0].role`).
+ * A choice of constants (a union of literals: `anyOf` of `const`) is one error naming the values
+ * allowed, not one "must be equal to constant" per value.
+ */
 export function fieldErrors(prefix: string, errors: readonly SchemaError[]): FieldError[] {
-  return errors.map((v) => {
-    let path = prefix + v.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.');
-    const param = v.params.missingProperty ?? v.params.additionalProperty;
-    if (typeof param === 'string') path += `.${param}`;
-    let message = v.message ?? 'invalid';
-    if (v.keyword === 'additionalProperties') message = 'is not a known field';
-    if (v.keyword === 'enum' && Array.isArray(v.params.allowedValues)) {
-      message = `must be one of ${v.params.allowedValues.join(', ')}`;
+  const choices = new Map<string, unknown[]>();
+  for (const v of errors) {
+    if (v.keyword === 'const' && errors.some((o) => o.keyword === 'anyOf' && o.instancePath === v.instancePath)) {
+      choices.set(v.instancePath, [...(choices.get(v.instancePath) ?? []), v.params.allowedValue]);
     }
-    return { path, code: v.keyword, message };
+  }
+  return errors.flatMap((v) => {
+    const values = choices.get(v.instancePath);
+    if (values && v.keyword === 'const') return [];
+    if (values && v.keyword === 'anyOf') v = { ...v, keyword: 'enum', params: { allowedValues: values } };
+    return [fieldError(prefix, v)];
   });
+}
+
+function fieldError(prefix: string, v: SchemaError): FieldError {
+  let path = prefix + v.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.');
+  const param = v.params.missingProperty ?? v.params.additionalProperty;
+  if (typeof param === 'string') path += `.${param}`;
+  let message = v.message ?? 'invalid';
+  if (v.keyword === 'additionalProperties') message = 'is not a known field';
+  if (v.keyword === 'enum' && Array.isArray(v.params.allowedValues)) {
+    message = `must be one of ${v.params.allowedValues.join(', ')}`;
+  }
+  return { path, code: v.keyword, message };
 }
 
 export function problemFrom(error: unknown, correlationId: string): Problem {

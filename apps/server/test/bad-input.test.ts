@@ -395,6 +395,25 @@ describe.each(dialects)('bad input is refused clearly and stores nothing (%s)', 
     },
   );
 
+  it('names the allowed values, once per field, when a field takes one of a few', async () => {
+    const message = letterJson({
+      authLevel: 'medium',
+      sensitivity: 'secret',
+      documents: [{ ...pdfDoc('main'), role: 'cover' }],
+    });
+    const res = await send(letterForm(message));
+    expectProblem(res, 400, 'validation_failed');
+    expect(res.body.errors).toEqual([
+      { path: 'message.authLevel', code: 'enum', message: 'must be one of substantial, high' },
+      { path: 'message.sensitivity', code: 'enum', message: 'must be one of normal, sensitive' },
+      { path: 'message.documents[0].role', code: 'enum', message: 'must be one of main, attachment, technical' },
+    ]);
+    expect(res.body.detail).toBe(
+      'message.authLevel: must be one of substantial, high; message.sensitivity: must be one of normal, sensitive; ' +
+        'message.documents[0].role: must be one of main, attachment, technical',
+    );
+  });
+
   it('refuses a declared media type the content contradicts (PNG bytes declared application/pdf)', async () => {
     const before = await snapshot();
     const message = letterJson();
