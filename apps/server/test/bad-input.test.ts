@@ -457,6 +457,8 @@ describe.each(dialects)('bad input is refused clearly and stores nothing (%s)', 
     expectProblem(asForm, 415, 'unsupported_media_type');
     const asText = await send('hello', apiKey, { 'content-type': 'text/plain' });
     expectProblem(asText, 415, 'unsupported_media_type');
+    // The refusal names both forms the route takes.
+    expect(asText.body.detail).toMatch(/multipart\/form-data.*application\/vnd\.memo\+xml/);
     await expectNothingStored(before, message.id);
   });
 

@@ -113,6 +113,19 @@ describe.each(dialects)('a letter from sender to mailbox (%s)', (dialect) => {
     },
   );
 
+  it('takes a media type in any case, as HTTP does, and keeps it in lower case', async () => {
+    const message = letterJson({
+      subject: 'Store bokstaver',
+      documents: [{ part: 'main', role: 'main', filename: 'a.pdf', mediaType: 'Application/PDF', title: 'A' }],
+    });
+    const sent = await sendLetterHttp(server, apiKey, message);
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201);
+    const list = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages?limit=200`);
+    const item = list.body.items.find((i: { subject: string }) => i.subject === 'Store bokstaver');
+    const detail = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${item.id}`);
+    expect(detail.body.documents[0].mediaType).toBe('application/pdf');
+  });
+
   it('tells the sender nothing about opening when no receipt was asked for', async () => {
     const message = letterJson();
     await sendLetterHttp(server, apiKey, message);

@@ -63,9 +63,14 @@ function unreadableMultipart(error: unknown): unknown {
  * part per document. Everything is checked before anything is stored: a part named twice, a
  * document naming no part, a part no document names, a size over the limit.
  */
-export async function readLetterUpload(request: FastifyRequest, maxBytes: number): Promise<LetterInput> {
+export async function readLetterUpload(
+  request: FastifyRequest,
+  maxBytes: number,
+  /** The other forms the route takes, for the refusal of a body in none of them. */
+  otherwise = '',
+): Promise<LetterInput> {
   if (!request.isMultipart()) {
-    throw new AppError('unsupported_media_type', 'Send the letter as multipart/form-data');
+    throw new AppError('unsupported_media_type', `Send the letter as multipart/form-data${otherwise}`);
   }
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes + FRAMING_BYTES) {
@@ -139,12 +144,14 @@ async function toLetterInput(json: LetterJsonType, files: Map<string, FilePart>)
       continue;
     }
     used.add(doc.part);
-    const sniffed = await sniffMismatch(file.content, doc.mediaType);
+    // Media types are case-insensitive (RFC 9110 §8.3.1): APPLICATION/PDF is application/pdf.
+    const mediaType = doc.mediaType.trim().toLowerCase();
+    const sniffed = await sniffMismatch(file.content, mediaType);
     if (sniffed) {
       errors.push({
         path: `message.documents[${i}].mediaType`,
         code: 'media_type_mismatch',
-        message: `declared ${doc.mediaType} but the content is ${sniffed}`,
+        message: `declared ${mediaType} but the content is ${sniffed}`,
       });
     }
     documents.push({
@@ -152,7 +159,7 @@ async function toLetterInput(json: LetterJsonType, files: Map<string, FilePart>)
       role: doc.role,
       title: doc.title,
       filename: doc.filename,
-      mediaType: doc.mediaType,
+      mediaType,
       language: doc.language,
       content: file.content,
     });

@@ -104,7 +104,11 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         const actor = senderOf(request);
         const input = isMemoRequest(request)
           ? letterFromMemo(request.body as unknown as Buffer, actor.sender)
-          : await readLetterUpload(request, ctx.config.maxLetterBytes);
+          : await readLetterUpload(
+              request,
+              ctx.config.maxLetterBytes,
+              ', or a MeMo message as application/vnd.memo+xml',
+            );
         let signed: Promise<Map<string, string>> | undefined;
         const result = await sendLetter(ctx.deps, actor, input, {
           onSubmitted: (letter, events) => {
