@@ -28,7 +28,12 @@ const CORRELATION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 export type BuildOptions = { logger?: boolean; logStream?: { write(line: string): void } };
 
-type Described = { paths?: Record<string, Record<string, { responses?: Record<string, { content?: object }> }>> };
+type Described = {
+  paths?: Record<
+    string,
+    Record<string, { requestBody?: { content?: object }; responses?: Record<string, { content?: object }> }>
+  >;
+};
 
 /**
  * Error answers are sent as application/problem+json; the generator describes every answer in the
@@ -37,6 +42,11 @@ type Described = { paths?: Record<string, Record<string, { responses?: Record<st
 function errorsAsProblems<T>(document: T): T {
   for (const operations of Object.values((document as Described).paths ?? {})) {
     for (const operation of Object.values(operations)) {
+      // A MeMo body is the XML itself, not the multipart form the same route also takes.
+      const bodies = (operation.requestBody?.content ?? {}) as Record<string, unknown>;
+      for (const type of Object.keys(bodies)) {
+        if (type.endsWith('xml')) bodies[type] = { schema: { type: 'string', description: 'A MeMo message (XML)' } };
+      }
       for (const [status, answer] of Object.entries(operation.responses ?? {})) {
         // (A route that produces e.g. text/calendar has its errors listed under that type too.)
         const described = Object.values((answer.content ?? {}) as Record<string, unknown>)[0];

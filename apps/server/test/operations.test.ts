@@ -101,6 +101,18 @@ describe('operations endpoints and the API description', () => {
         }
       }
     }
+    // Request bodies read part by part are described too, each form as what it is.
+    const bodyOf = (path: string) =>
+      (doc.paths[path]?.post as { requestBody?: { content: Record<string, { schema: any }> } }).requestBody?.content;
+    expect(bodyOf('/api/v1/messages')?.['application/vnd.memo+xml']?.schema.type).toBe('string');
+    expect(bodyOf('/api/v1/messages')?.['multipart/form-data']?.schema.required).toEqual(['message']);
+    expect(bodyOf('/api/v1/batches/{id}/documents')?.['multipart/form-data']?.schema.properties.file.format).toBe(
+      'binary',
+    );
+    expect(Object.keys(bodyOf('/api/v1/sdp/messages')?.['multipart/form-data']?.schema.properties ?? {})).toEqual([
+      'message',
+      'package',
+    ]);
     const apiPaths = Object.keys(doc.paths).filter((p) => p.startsWith('/api/'));
     expect(apiPaths.length).toBe(new Set(expected.map(([, p]) => p)).size);
   });

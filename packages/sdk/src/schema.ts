@@ -369,18 +369,8 @@ export interface paths {
           } & {
             [key: string]: string;
           };
-          'application/vnd.memo+xml': {
-            /** @description The letter as JSON (see LetterJson) */
-            message: string;
-          } & {
-            [key: string]: string;
-          };
-          'application/xml': {
-            /** @description The letter as JSON (see LetterJson) */
-            message: string;
-          } & {
-            [key: string]: string;
-          };
+          'application/vnd.memo+xml': string;
+          'application/xml': string;
         };
       };
       responses: {
@@ -4250,7 +4240,17 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          'multipart/form-data': {
+            /**
+             * Format: binary
+             * @description The document, with its file name and media type
+             */
+            file: string;
+          };
+        };
+      };
       responses: {
         /** @description Default Response */
         201: {
@@ -5297,7 +5297,19 @@ export interface paths {
         path?: never;
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          'multipart/form-data': {
+            /** @description The JSON with `digitalpost` and the standardBusinessDocumentHeader */
+            message: string;
+            /**
+             * Format: binary
+             * @description The zip: manifest.xml and the documents
+             */
+            package: string;
+          };
+        };
+      };
       responses: {
         /** @description Default Response */
         201: {

@@ -82,3 +82,8 @@ export const AddLettersAnswer = Type.Object({
     }),
   ),
 });
+
+/** The multipart form of a batch document (read part by part; described for the OpenAPI document). */
+export const BatchDocumentUpload = Type.Object({
+  file: Type.String({ format: 'binary', description: 'The document, with its file name and media type' }),
+});

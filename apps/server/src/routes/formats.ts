@@ -174,6 +174,13 @@ export function formatRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             'whose instanceIdentifier is the letter id) and a part `package` (the zip with manifest.xml and the documents).',
           consumes: ['multipart/form-data'],
           security: bearerAuth,
+          body: Type.Object({
+            message: Type.String({
+              contentMediaType: 'application/json',
+              description: 'The JSON with `digitalpost` and the standardBusinessDocumentHeader',
+            }),
+            package: Type.String({ format: 'binary', description: 'The zip: manifest.xml and the documents' }),
+          }),
           response: { 201: SentMessage, ...problems(400, 401, 409, 413, 415, 422) },
         },
       },
