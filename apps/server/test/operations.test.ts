@@ -103,7 +103,8 @@ describe('operations endpoints and the API description', () => {
     }
     // Request bodies read part by part are described too, each form as what it is.
     const bodyOf = (path: string) =>
-      (doc.paths[path]?.post as { requestBody?: { content: Record<string, { schema: any }> } }).requestBody?.content;
+      (doc.paths[path]?.post as { requestBody?: { content: Record<string, { schema: any }> } } | undefined)?.requestBody
+        ?.content;
     expect(bodyOf('/api/v1/messages')?.['application/vnd.memo+xml']?.schema.type).toBe('string');
     expect(bodyOf('/api/v1/messages')?.['multipart/form-data']?.schema.required).toEqual(['message']);
     expect(bodyOf('/api/v1/batches/{id}/documents')?.['multipart/form-data']?.schema.properties.file.format).toBe(
