@@ -4,8 +4,11 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { AppContext } from './context.js';
+import { registerInputGuard } from './input-guard.js';
 import { loggerOptions } from './logger.js';
 import { registerMetrics } from './metrics.js';
 import { registerProblemHandlers } from './problem.js';
@@ -27,6 +30,8 @@ import { webRoutes } from './web.js';
 const CORRELATION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 export type BuildOptions = { logger?: boolean; logStream?: { write(line: string): void } };
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 type Described = {
   paths?: Record<
@@ -57,6 +62,12 @@ function errorsAsProblems<T>(document: T): T {
   return document;
 }
 
+function requestValidator(coerceTypes: 'array' | false): Ajv {
+  return addFormats(
+    new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: true, strict: false }),
+  );
+}
+
 /** Builds the HTTP application on a context; listening is the caller's business. */
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -70,7 +81,6 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
       const given = req.headers['x-correlation-id'];
       return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
     },
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', async (request, reply) => {
@@ -83,7 +93,14 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     );
   });
   registerProblemHandlers(app);
+  registerInputGuard(app);
   app.addSchema(ProblemSchema);
+  // Query strings and path parameters are text, so their values are converted to the types the
+  // schema names (`limit=20`); a JSON body already has types, and a wrong one is an error: `null`
+  // must stay null (it clears a field), not become "" or false.
+  const coercing = requestValidator('array');
+  const exact = requestValidator(false);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? exact : coercing).compile(schema));
 
   await app.register(fastifySwagger, {
     openapi: {

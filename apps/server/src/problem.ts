@@ -97,6 +97,14 @@ export function problemFrom(error: unknown, correlationId: string): Problem {
     };
   }
   const fe = error as FastifyError;
+  // PostgreSQL refusing text it cannot store (a byte sequence invalid in UTF-8, or one its encoding
+  // lacks) is the request's content, not a failure a retry gets past; the input guard refuses NUL first.
+  if (fe?.code === '22021' || fe?.code === '22P05') {
+    return problemFrom(
+      new AppError('malformed_request', 'The request holds characters that cannot be stored'),
+      correlationId,
+    );
+  }
   if (fe?.validation) {
     const errors = fieldErrors(fe.validationContext ?? 'request', fe.validation);
     return problemFrom(

@@ -524,6 +524,30 @@ for (const dialect of await testDialects()) {
       expect(reserved.body).toMatchObject({ nationalId: people.kari, reserved: true });
       const unreserved = await api(server, token, 'PATCH', '/api/v1/me/register', { reserved: false });
       expect(unreserved.body.reserved).toBe(false);
+      // null clears a contact detail; a wrong type is refused rather than converted.
+      const set = await api(server, token, 'PATCH', '/api/v1/me/register', {
+        email: 'k@example.org',
+        mobile: '+4791234567',
+      });
+      expect(set.body.contact).toMatchObject({ email: 'k@example.org', mobile: '+4791234567' });
+      const cleared = await api(server, token, 'PATCH', '/api/v1/me/register', { email: null, mobile: null });
+      expect(cleared.status, JSON.stringify(cleared.body)).toBe(200);
+      expect(cleared.body.contact).toMatchObject({ email: null, mobile: null });
+      expectProblem(
+        await api(server, token, 'PATCH', '/api/v1/me/register', { reserved: 'true' }),
+        400,
+        'validation_failed',
+      );
+      expectProblem(
+        await api(server, token, 'PATCH', '/api/v1/me/register', { reserved: null }),
+        400,
+        'validation_failed',
+      );
+      for (const email of ['k\u0000x@example.org', 'k\u202ex@example.org', 'k\u0007@example.org']) {
+        const refused = await api(server, token, 'PATCH', '/api/v1/me/register', { email });
+        expectProblem(refused, 400, 'validation_failed');
+      }
+      expect((await api(server, token, 'GET', '/api/v1/me/register')).body.contact.email).toBeNull();
       // A person who is not in the register has no record to read or change.
       const stranger = await server.token('2211771212');
       expectProblem(await api(server, stranger, 'GET', '/api/v1/me/register'), 403, 'not_registered');

@@ -126,6 +126,40 @@ describe.each(dialects)('a letter from sender to mailbox (%s)', (dialect) => {
     expect(detail.body.documents[0].mediaType).toBe('application/pdf');
   });
 
+  it('answers HEAD on a document with its headers and records no opening; the GET after it does', async () => {
+    const message = letterJson({ openingReceipt: true, subject: 'Bare hodet' });
+    expect((await sendLetterHttp(server, apiKey, message)).status).toBe(201);
+    const list = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages?limit=200`);
+    const item = list.body.items.find((i: { subject: string }) => i.subject === 'Bare hodet');
+    const detail = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${item.id}`);
+    const path = `/api/v1/mailboxes/${mailboxId}/messages/${item.id}/documents/${detail.body.documents[0].id}/content`;
+    const head = await fetch(`${server.url}${path}`, { method: 'HEAD', headers: { authorization: `Bearer ${token}` } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('application/pdf');
+    expect(head.headers.get('content-length')).toBe(String(tinyPdf.length));
+    expect(head.headers.get('content-disposition')).toContain('vedtak.pdf');
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+    const events = async () => {
+      const res = await fetch(`${server.url}/api/v1/messages/${message.id}`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      return ((await res.json()) as { events: Array<{ type: string }> }).events.map((e) => e.type);
+    };
+    expect(await events()).toEqual(['ACCEPTED', 'DELIVERED']);
+    const after = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${item.id}`);
+    expect(after.body.read).toBe(false);
+    // HEAD by another person is refused like GET.
+    const other = await server.token(people.ingrid, 'high');
+    const refused = await fetch(`${server.url}${path}`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${other}` },
+    });
+    expect(refused.status).toBe(404);
+    const got = await api(server, token, 'GET', path);
+    expect(Buffer.compare(got.body, tinyPdf)).toBe(0);
+    expect(await events()).toEqual(['ACCEPTED', 'DELIVERED', 'OPENED']);
+  });
+
   it('tells the sender nothing about opening when no receipt was asked for', async () => {
     const message = letterJson();
     await sendLetterHttp(server, apiKey, message);

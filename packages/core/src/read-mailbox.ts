@@ -210,6 +210,26 @@ export async function readAppointment(
  * read it. The first opening of the main document is recorded on the letter once; the sender is
  * told (OPENED) only when it asked for an opening receipt or the letter is a legal notification.
  */
+/**
+ * A document's description under the same checks as opening it, without its bytes and without
+ * recording anything: what a HEAD request (a link checker, a client asking for the size) gets.
+ * Only reading the content is an opening.
+ */
+export async function describeDocument(
+  deps: Deps,
+  actor: PersonActor,
+  mailboxId: string,
+  letterId: string,
+  documentId: string,
+): Promise<StoredDocument> {
+  await requireMailboxAccess(deps, actor, mailboxId);
+  const letter = await requireLetter(deps, mailboxId, letterId);
+  requireContentLevel(actor, letter);
+  const document = await deps.store.read.documents.get(letter.id, documentId);
+  if (!document) throw new AppError('not_found', 'No such document');
+  return document;
+}
+
 export async function openDocument(
   deps: Deps,
   actor: PersonActor,

@@ -11,7 +11,8 @@ export const registerLanguages = ['nb', 'nn', 'en', 'se', 'da'] as const;
 export type RegisterLanguage = (typeof registerLanguages)[number];
 export const maxLookupIds = 1000;
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+/** An address: no blanks, control or format characters (NUL, bidi overrides, zero-width spaces). */
+const EMAIL = /^[^\s@\p{Cc}\p{Cf}]{1,64}@[^\s@\p{Cc}\p{Cf}]+\.[^\s@\p{Cc}\p{Cf}]{2,}$/u;
 const MOBILE = /^\+?[0-9]{8,15}$/;
 
 /** Whether contact details are fresh enough for a legally required notice. */

@@ -1442,7 +1442,7 @@ export interface paths {
     };
     /**
      * A document's bytes
-     * @description The first opening of the main document is recorded as the letter being opened.
+     * @description The first opening of the main document is recorded as the letter being opened. HEAD answers the same headers and records nothing.
      */
     get: {
       parameters: {
@@ -1514,7 +1514,76 @@ export interface paths {
     post?: never;
     delete?: never;
     options?: never;
-    head?: never;
+    /**
+     * A document's bytes
+     * @description The first opening of the main document is recorded as the letter being opened. HEAD answers the same headers and records nothing.
+     */
+    head: {
+      parameters: {
+        query?: {
+          /** @description true: Content-Disposition attachment */
+          download?: boolean;
+        };
+        header?: never;
+        path: {
+          /** @description A UUID */
+          mailboxId: string;
+          /** @description A UUID */
+          messageId: string;
+          /** @description A UUID */
+          documentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The document */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': string;
+          };
+        };
+        /** @description application/problem+json */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description application/problem+json */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description application/problem+json */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description application/problem+json */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
     patch?: never;
     trace?: never;
   };

@@ -20,6 +20,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireSender, senderOf } from '../authenticate.js';
 import type { AppContext } from '../context.js';
+import { refuseNul } from '../input-guard.js';
 import { bearerAuth, problems } from './common.schemas.js';
 import { eachPart } from './letter-upload.js';
 import { presentSentMessage } from './messages.js';
@@ -91,6 +92,7 @@ function sbdhSender(header: Record<string, unknown> | undefined): unknown {
 export function letterFromMemo(body: Buffer, sender: Sender): LetterInput {
   try {
     const { letter, extras } = memoToLetter(parseMemo(body, { maxBytes: MEMO_MAX_BYTES }));
+    refuseNul({ ...letter, extras }, 'Message');
     checkDeclaredSender(sender, extras.sender.senderID, 'MessageHeader.Sender.senderID');
     const text = extras.notification;
     return {
@@ -207,6 +209,7 @@ export function formatRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         let input: LetterInput;
         try {
           const { letter, extras } = sdpToLetter(json, zip);
+          refuseNul({ ...letter, extras }, 'message');
           checkDeclaredSender(actor.sender, extras.senderOrganization, 'package.manifest.avsender.organisasjon');
           checkDeclaredSender(
             actor.sender,

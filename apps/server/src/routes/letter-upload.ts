@@ -4,6 +4,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyRequest } from 'fastify';
 import { fileTypeFromBuffer } from 'file-type';
+import { refuseNul } from '../input-guard.js';
 import { fieldErrors } from '../problem.js';
 import { type LetterFieldsType, LetterJson, type LetterJsonType } from './messages.schemas.js';
 
@@ -114,6 +115,7 @@ export async function readLetterUpload(
   } catch (error) {
     throw new AppError('malformed_request', `The message part is not valid JSON: ${(error as Error).message}`);
   }
+  refuseNul(json, 'message');
   const validate = letterJsonValidator();
   if (!validate(json)) {
     const errors = fieldErrors('message', validate.errors ?? []);

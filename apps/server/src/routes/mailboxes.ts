@@ -3,6 +3,7 @@ import {
   AppError,
   createFolder,
   deleteFolder,
+  describeDocument,
   getLetter,
   type LetterCursor,
   type LetterForReader,
@@ -206,35 +207,46 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.get(
-      '/mailboxes/:mailboxId/messages/:messageId/documents/:documentId/content',
-      {
-        schema: {
-          tags,
-          summary: "A document's bytes",
-          description: 'The first opening of the main document is recorded as the letter being opened.',
-          security: bearerAuth,
-          params: DocumentParams,
-          querystring: ContentQuery,
-          response: {
-            200: { description: 'The document', type: 'string', format: 'binary' },
-            ...problems(400, 401, 403, 404),
-          },
+    // GET and HEAD in one route: Fastify's automatic HEAD would set Content-Length from the empty body.
+    app.route({
+      method: ['GET', 'HEAD'],
+      url: '/mailboxes/:mailboxId/messages/:messageId/documents/:documentId/content',
+      schema: {
+        tags,
+        summary: "A document's bytes",
+        description:
+          'The first opening of the main document is recorded as the letter being opened. HEAD answers the ' +
+          'same headers and records nothing.',
+        security: bearerAuth,
+        params: DocumentParams,
+        querystring: ContentQuery,
+        response: {
+          200: { description: 'The document', type: 'string', format: 'binary' },
+          ...problems(400, 401, 403, 404),
         },
       },
-      async (request, reply) => {
+      handler: async (request, reply) => {
         const actor = personOf(request);
         const { mailboxId, messageId, documentId } = request.params;
-        const { document, content } = await openDocument(ctx.deps, actor, mailboxId, messageId, documentId).catch(
-          withLoginUrl(mailboxId, messageId),
-        );
+        // HEAD answers the headers under the same checks, and records no opening.
+        const head = request.method === 'HEAD';
+        const { document, content } = head
+          ? {
+              document: await describeDocument(ctx.deps, actor, mailboxId, messageId, documentId).catch(
+                withLoginUrl(mailboxId, messageId),
+              ),
+              content: null,
+            }
+          : await openDocument(ctx.deps, actor, mailboxId, messageId, documentId).catch(
+              withLoginUrl(mailboxId, messageId),
+            );
         const inline = inlineTypes.has(document.mediaType) && request.query.download !== true;
         reply
           .header(
             'content-type',
             document.mediaType === 'text/plain' ? 'text/plain; charset=utf-8' : document.mediaType,
           )
-          .header('content-length', content.byteLength)
+          .header('content-length', document.size)
           .header('content-disposition', dispositionHeader(document.filename, inline ? 'inline' : 'attachment'))
           .header('cache-control', 'private, no-store')
           .header('x-content-type-options', 'nosniff')
@@ -242,10 +254,11 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         if (document.mediaType !== 'application/pdf') {
           reply.header('content-security-policy', "sandbox; default-src 'none'; img-src 'self'");
         }
+        if (!content) return (reply as FastifyReply).send();
         // A Buffer is sent as is; the schema above only describes it for the OpenAPI document.
         return (reply as FastifyReply).send(Buffer.from(content.buffer, content.byteOffset, content.byteLength));
       },
-    );
+    });
 
     app.get(
       '/mailboxes/:mailboxId/messages/:messageId/actions/:index/calendar',

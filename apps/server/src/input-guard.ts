@@ -1,0 +1,43 @@
+import { AppError } from '@postkasse/core';
+import type { FastifyInstance } from 'fastify';
+
+/** The first path (`body.name`, `query.q`) at which a string or key holds a NUL, or null. */
+function nulAt(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (value === null || typeof value !== 'object' || depth > 64 || ArrayBuffer.isView(value)) return null;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = nulAt(item, `${path}[${i}]`, depth + 1);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes('\u0000')) return path;
+    const found = nulAt(item, `${path}.${key}`, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * Refuses text holding a NUL character: no field of ours has a use for it, PostgreSQL cannot store
+ * it in text, and SQLite would store it where later readers (logs, e-mail, C strings) cut it short.
+ */
+export function refuseNul(value: unknown, path: string): void {
+  const at = nulAt(value, path);
+  if (at) {
+    throw new AppError('validation_failed', `${at}: may not contain a NUL character`, {
+      errors: [{ path: at, code: 'nul_character', message: 'may not contain a NUL character (\\u0000)' }],
+    });
+  }
+}
+
+/** Every route's query string, path parameters and JSON body pass `refuseNul` before validation. */
+export function registerInputGuard(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    refuseNul(request.params, 'params');
+    refuseNul(request.query, 'query');
+    refuseNul(request.body, 'body');
+  });
+}
