@@ -442,13 +442,49 @@ describe.each(dialects)('organising a mailbox (%s)', (dialect) => {
     expect((await folders()).find((f) => f.id === first.body.id)?.name).toBe('BANK');
   });
 
-  it('refuses a blank folder name', async () => {
+  it('refuses a blank or invisible folder name, control and bidi characters, and one name spelled two ways', async () => {
     const before = await folders();
-    for (const name of ['', '   ']) {
+    expectProblem(await api(server, token, 'POST', `${base()}/folders`, { name: '' }), 400, 'validation_failed');
+    for (const name of ['   ', '\u200b', '\u200b \u2060']) {
       const res = await api(server, token, 'POST', `${base()}/folders`, { name });
       expectProblem(res, 400, 'validation_failed');
+      expect(res.body.errors[0].code, JSON.stringify(name)).toBe('invalid_folder_name');
+    }
+    for (const name of ['Linje\nskift', 'Tab\tulator', 'gnp.\u202eexe', 'bell\u0007']) {
+      const res = await api(server, token, 'POST', `${base()}/folders`, { name });
+      expectProblem(res, 400, 'validation_failed');
+      expect(res.body.errors[0].code, JSON.stringify(name)).toBe('control_character');
     }
     expect(await folders()).toEqual(before);
+    // NFC and NFD spellings, and a zero-width space, are the same name; 60 emoji fit in 100 characters.
+    const nfc = await api(server, token, 'POST', `${base()}/folders`, { name: 'Skått' });
+    expect(nfc.status).toBe(201);
+    for (const name of ['Ska\u030att', 'Skått\u200b', 'Sk\u200bått']) {
+      expectProblem(await api(server, token, 'POST', `${base()}/folders`, { name }), 409, 'folder_name_taken');
+    }
+    const emoji = await api(server, token, 'POST', `${base()}/folders`, { name: '📁'.repeat(60) });
+    expect(emoji.status, JSON.stringify(emoji.body)).toBe(201);
+    expect((await folders()).find((f) => f.id === emoji.body.id)?.name).toBe('📁'.repeat(60));
+    await api(server, token, 'DELETE', `${base()}/folders/${nfc.body.id}`);
+    await api(server, token, 'DELETE', `${base()}/folders/${emoji.body.id}`);
+  });
+
+  it('holds at most 200 folders of the owner, and takes one again when one is deleted', async () => {
+    const existing = (await folders()).filter((f) => f.kind === 'custom').length;
+    const made: string[] = [];
+    for (let i = existing; i < 200; i++) {
+      const res = await api(server, token, 'POST', `${base()}/folders`, { name: `Mappe ${i}` });
+      expect(res.status).toBe(201);
+      made.push(res.body.id);
+    }
+    const over = await api(server, token, 'POST', `${base()}/folders`, { name: 'One too many' });
+    expectProblem(over, 422, 'invalid_operation');
+    expect(over.body.detail).toContain('200');
+    await api(server, token, 'DELETE', `${base()}/folders/${made.pop()}`);
+    const again = await api(server, token, 'POST', `${base()}/folders`, { name: 'One too many' });
+    expect(again.status).toBe(201);
+    made.push(again.body.id);
+    for (const id of made) await api(server, token, 'DELETE', `${base()}/folders/${id}`);
   });
 
   it('refuses to rename or delete a system folder (422)', async () => {

@@ -81,14 +81,35 @@ export async function listFolders(deps: Deps, actor: PersonActor, mailboxId: str
   return deps.store.read.folders.list(mailboxId);
 }
 
-function checkFolderName(name: string): string {
-  const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > 100) {
-    throw new AppError('validation_failed', 'A folder name has 1 to 100 characters', {
-      errors: [{ path: 'name', code: 'invalid_folder_name', message: '1 to 100 characters' }],
+/** A mailbox holds at most this many folders of its owner's. */
+export const maxCustomFolders = 200;
+
+/** Characters that reorder text (bidi overrides and isolates): a name could show as another. */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/u;
+
+/**
+ * A folder name as it is kept: in Unicode NFC (so "Skått" typed two ways is one name), without
+ * zero-width spaces, trimmed of blanks and invisible characters, 1 to 100 characters (counted as
+ * the JSON schema counts them, in code points), and with no control or bidi control characters.
+ */
+export function checkFolderName(name: string): string {
+  const clean = name
+    .normalize('NFC')
+    .replace(/[\u200B\u2060\uFEFF]/g, '')
+    .replace(/^[\s\p{Cf}]+|[\s\p{Cf}]+$/gu, '');
+  const length = [...clean].length;
+  const problem =
+    length === 0 || length > 100
+      ? { code: 'invalid_folder_name', message: '1 to 100 characters' }
+      : /\p{Cc}/u.test(clean) || BIDI_CONTROLS.test(clean)
+        ? { code: 'control_character', message: 'may not contain control characters, line breaks or bidi controls' }
+        : null;
+  if (problem) {
+    throw new AppError('validation_failed', `A folder name: ${problem.message}`, {
+      errors: [{ path: 'name', ...problem }],
     });
   }
-  return trimmed;
+  return clean;
 }
 
 async function requireCustomFolder(deps: Deps, actor: PersonActor, mailboxId: string, folderId: string) {
@@ -104,6 +125,10 @@ export async function createFolder(deps: Deps, actor: PersonActor, mailboxId: st
   const access = await requireMailboxAccess(deps, actor, mailboxId);
   requireCapability(canOrganize(access), 'change folders');
   const clean = checkFolderName(name);
+  const custom = (await deps.store.read.folders.list(mailboxId)).filter((f) => f.kind === 'custom').length;
+  if (custom >= maxCustomFolders) {
+    throw new AppError('invalid_operation', `A mailbox holds at most ${maxCustomFolders} folders of its own`);
+  }
   const folder: Folder = {
     id: deps.ids.uuid(),
     mailboxId,
