@@ -15,7 +15,7 @@ export function decodeCursor<T>(text: string | undefined, check: (v: unknown) =>
   }
   throw new AppError(
     'validation_failed',
-    `The ${parameter} cursor is not valid; use nextCursor from a previous answer`,
+    `The ${parameter === 'cursor' ? 'cursor' : `${parameter} cursor`} is not valid; use nextCursor from a previous answer`,
     {
       errors: [{ path: `query.${parameter}`, code: 'invalid_cursor', message: 'not a cursor we issued' }],
     },

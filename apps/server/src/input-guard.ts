@@ -33,11 +33,21 @@ export function refuseNul(value: unknown, path: string): void {
   }
 }
 
-/** Every route's query string, path parameters and JSON body pass `refuseNul` before validation. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Every route's query string, path parameters and JSON body pass `refuseNul` before validation,
+ * and ids in the path are taken in lower case, as they are issued and stored (a UUID is the same
+ * in capitals, RFC 9562 §4).
+ */
 export function registerInputGuard(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     refuseNul(request.params, 'params');
     refuseNul(request.query, 'query');
     refuseNul(request.body, 'body');
+    const params = (request.params ?? {}) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(params)) {
+      if (typeof value === 'string' && UUID.test(value)) params[name] = value.toLowerCase();
+    }
   });
 }

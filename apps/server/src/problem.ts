@@ -106,7 +106,9 @@ export function problemFrom(error: unknown, correlationId: string): Problem {
     );
   }
   if (fe?.validation) {
-    const errors = fieldErrors(fe.validationContext ?? 'request', fe.validation);
+    // One name for the query string in every path: `query.limit`, as the handlers' own checks say.
+    const context = fe.validationContext === 'querystring' ? 'query' : (fe.validationContext ?? 'request');
+    const errors = fieldErrors(context, fe.validation);
     return problemFrom(
       new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors }),
       correlationId,

@@ -615,6 +615,21 @@ describe.each(dialects)('bad input is refused clearly and stores nothing (%s)', 
     expect(page.body.items).toHaveLength(1);
   });
 
+  it('takes ids in the path in capitals as the same ids', async () => {
+    const upper = `/api/v1/mailboxes/${mailboxId.toUpperCase()}/messages/${letterId.toUpperCase()}`;
+    const res = await api(server, token, 'GET', upper);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.id).toBe(letterId);
+    const list = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId.toUpperCase()}/messages?limit=1`);
+    expect(list.status).toBe(200);
+    // The cursor problem names its parameter once, under query.
+    const bad = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages?cursor=abc`);
+    expect(bad.body.detail).toBe('The cursor is not valid; use nextCursor from a previous answer');
+    const limit = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages?limit=0`);
+    expectProblem(limit, 400, 'validation_failed');
+    expect(limit.body.errors[0].path).toBe('query.limit');
+  });
+
   it('refuses a malformed cursor on the event feed and on the mailbox listing', async () => {
     const feed = await toRes(
       await fetch(`${server.url}/api/v1/events?after=garbage`, { headers: { authorization: `Bearer ${apiKey}` } }),
