@@ -80,11 +80,25 @@ for (const dialect of await testDialects()) {
     });
 
     it("refuses bad dates and another person's mailbox", async () => {
-      expectProblem(
-        await api(server, high, 'GET', `/api/v1/mailboxes/${box}/messages?from=yesterday`),
-        400,
-        'validation_failed',
-      );
+      for (const bad of [
+        'yesterday',
+        '1',
+        '2026',
+        '2026-02-31',
+        '2026-13-45',
+        '%2B010000-01-01',
+        '2026-02-31T10:00:00Z',
+      ]) {
+        const res = await api(server, high, 'GET', `/api/v1/mailboxes/${box}/messages?from=${bad}`);
+        expectProblem(res, 400, 'validation_failed');
+        expect(res.body.errors[0], bad).toMatchObject({ path: 'query.from', code: 'invalid_date' });
+      }
+      // The far ends of four-digit years are dates like any other.
+      expect(await search(high, 'from=9999-12-31')).toEqual([]);
+      const all = await search(high, 'from=2000-01-01');
+      expect(all.length).toBeGreaterThan(0);
+      expect(await search(high, 'to=9999-12-31')).toEqual(all);
+      expect(await search(high, 'from=2000-01-01T00:00:00%2B01:00')).toEqual(all);
       expectProblem(
         await api(server, high, 'GET', `/api/v1/mailboxes/${box}/messages?q=${'x'.repeat(101)}`),
         400,

@@ -283,13 +283,18 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
 const AMOUNT = /^\d{1,15}(\.\d{1,2})?$/;
 
 /** A calendar date, YYYY-MM-DD, that exists. */
-function isCalendarDate(value: string): boolean {
+export function isCalendarDate(value: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
   const d = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
 }
 
-const parseDateTime = (value: string): number => (DATE_TIME.test(value) ? Date.parse(value) : Number.NaN);
+/**
+ * An RFC 3339 date-time on a date that exists (2026-02-31T10:00Z is not one), as epoch
+ * milliseconds; NaN for anything else.
+ */
+export const parseDateTime = (value: string): number =>
+  DATE_TIME.test(value) && isCalendarDate(value.slice(0, 10)) ? Date.parse(value) : Number.NaN;
 
 /** The fields only some action types have, by the type they belong to. */
 const typedFields = {

@@ -7,7 +7,7 @@ import {
 } from './actors.js';
 import { recordAudit } from './audit.js';
 import { AppError } from './errors.js';
-import type { LetterAction } from './letter.js';
+import { isCalendarDate, type LetterAction, parseDateTime } from './letter.js';
 import type { Deps, Folder, Letter, LetterCursor, LetterFilter, Mailbox, Sender, StoredDocument } from './ports.js';
 import { openActions } from './send-letter.js';
 
@@ -102,6 +102,9 @@ export type LetterSearch = {
   unread?: boolean | undefined;
 };
 
+/** The last instant a four-digit year can name: later ones would not compare as text. */
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
 async function searchFilter(deps: Deps, actor: PersonActor, search: LetterSearch): Promise<LetterFilter> {
   const levels = (['substantial', 'high'] as const).filter((authLevel) => canSeeContent(actor, { authLevel }));
   let senderIds: string[] | undefined;
@@ -111,16 +114,25 @@ async function searchFilter(deps: Deps, actor: PersonActor, search: LetterSearch
       .filter((s) => s.orgNumber === wanted || s.name.toLocaleLowerCase('nb').includes(wanted))
       .map((s) => s.id);
   }
+  // Only YYYY-MM-DD or an RFC 3339 date-time on a real date (not "2026", not 2026-02-31, not a
+  // six-digit year): the bounds are compared with stored timestamps as text.
   const day = (v: string | undefined, end: boolean) => {
     if (!v) return undefined;
-    const at = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
+    const dateOnly = isCalendarDate(v);
+    const at = dateOnly ? Date.parse(`${v}T00:00:00Z`) : parseDateTime(v);
     if (Number.isNaN(at)) {
       throw new AppError('validation_failed', `${end ? 'to' : 'from'} is not a date`, {
-        errors: [{ path: `query.${end ? 'to' : 'from'}`, code: 'invalid_date', message: 'YYYY-MM-DD or a date-time' }],
+        errors: [
+          {
+            path: `query.${end ? 'to' : 'from'}`,
+            code: 'invalid_date',
+            message: 'YYYY-MM-DD or an RFC 3339 date-time such as 2026-05-01T12:00:00Z',
+          },
+        ],
       });
     }
-    // A date alone means the whole day: `to` runs to its end.
-    return new Date(at + (end && v.length === 10 ? 86_400_000 : 0)).toISOString();
+    // A date alone means the whole day: `to` runs to its end. Kept within four-digit years.
+    return new Date(Math.min(at + (end && dateOnly ? 86_400_000 : 0), LAST_INSTANT)).toISOString();
   };
   return {
     text: search.text?.trim() || undefined,
