@@ -94,6 +94,9 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
   registerProblemHandlers(app);
   registerInputGuard(app);
+  // No route takes a plain-text body: one sent as text/plain is the wrong type (415), not a string
+  // that then fails the route's schema.
+  app.removeContentTypeParser('text/plain');
   app.addSchema(ProblemSchema);
   // Query strings and path parameters are text, so their values are converted to the types the
   // schema names (`limit=20`); a JSON body already has types, and a wrong one is an error: `null`

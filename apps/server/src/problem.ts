@@ -114,6 +114,12 @@ export function problemFrom(error: unknown, correlationId: string): Problem {
       correlationId,
     );
   }
+  if (fe?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return problemFrom(
+      new AppError('unsupported_media_type', 'This route does not take a body of that Content-Type'),
+      correlationId,
+    );
+  }
   const mapped = (fe?.code && frameworkCodes[fe.code]) || (fe?.statusCode && statusToCode[fe.statusCode]);
   if (mapped && fe.statusCode !== undefined && fe.statusCode < 500) {
     return problemFrom(new AppError(mapped, fe.message), correlationId);

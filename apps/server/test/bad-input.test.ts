@@ -465,8 +465,9 @@ describe.each(dialects)('bad input is refused clearly and stores nothing (%s)', 
     expectProblem(asForm, 415, 'unsupported_media_type');
     const asText = await send('hello', apiKey, { 'content-type': 'text/plain' });
     expectProblem(asText, 415, 'unsupported_media_type');
+    expect(asText.body.detail).toContain('Content-Type');
     // The refusal names both forms the route takes.
-    expect(asText.body.detail).toMatch(/multipart\/form-data.*application\/vnd\.memo\+xml/);
+    expect(asJson.body.detail).toMatch(/multipart\/form-data.*application\/vnd\.memo\+xml/);
     await expectNothingStored(before, message.id);
   });
 
@@ -601,6 +602,12 @@ describe.each(dialects)('bad input is refused clearly and stores nothing (%s)', 
 
   it('refuses a JSON body whose values have the wrong type instead of converting them', async () => {
     const path = `/api/v1/mailboxes/${mailboxId}/messages/${letterId}`;
+    const asText = await fetch(`${server.url}${path}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
+      body: '{"read":true}',
+    });
+    expectProblem(await toRes(asText), 415, 'unsupported_media_type');
     for (const body of [{ read: null }, { read: 1 }, { read: 'true' }, { folderId: null }]) {
       expectProblem(await api(server, token, 'PATCH', path, body), 400, 'validation_failed');
     }
