@@ -217,11 +217,22 @@ export async function readAppointment(
   return { letter, sender: sender ? { id: sender.id, name: sender.name, orgNumber: sender.orgNumber } : null, action };
 }
 
-/**
- * Decrypts one document for a reader; every read is recorded in the mailbox's audit log with who
- * read it. The first opening of the main document is recorded on the letter once; the sender is
- * told (OPENED) only when it asked for an opening receipt or the letter is a legal notification.
- */
+/** A document under the checks for reading it: the reader's access, the letter, its login level. */
+async function readableDocument(
+  deps: Deps,
+  actor: PersonActor,
+  mailboxId: string,
+  letterId: string,
+  documentId: string,
+) {
+  const access = await requireMailboxAccess(deps, actor, mailboxId);
+  const letter = await requireLetter(deps, mailboxId, letterId);
+  requireContentLevel(actor, letter);
+  const document = await deps.store.read.documents.get(letter.id, documentId);
+  if (!document) throw new AppError('not_found', 'No such document');
+  return { access, letter, document };
+}
+
 /**
  * A document's description under the same checks as opening it, without its bytes and without
  * recording anything: what a HEAD request (a link checker, a client asking for the size) gets.
@@ -234,14 +245,14 @@ export async function describeDocument(
   letterId: string,
   documentId: string,
 ): Promise<StoredDocument> {
-  await requireMailboxAccess(deps, actor, mailboxId);
-  const letter = await requireLetter(deps, mailboxId, letterId);
-  requireContentLevel(actor, letter);
-  const document = await deps.store.read.documents.get(letter.id, documentId);
-  if (!document) throw new AppError('not_found', 'No such document');
-  return document;
+  return (await readableDocument(deps, actor, mailboxId, letterId, documentId)).document;
 }
 
+/**
+ * Decrypts one document for a reader; every read is recorded in the mailbox's audit log with who
+ * read it. The first opening of the main document is recorded on the letter once; the sender is
+ * told (OPENED) only when it asked for an opening receipt or the letter is a legal notification.
+ */
 export async function openDocument(
   deps: Deps,
   actor: PersonActor,
@@ -249,11 +260,7 @@ export async function openDocument(
   letterId: string,
   documentId: string,
 ): Promise<{ document: StoredDocument; content: Uint8Array }> {
-  const access = await requireMailboxAccess(deps, actor, mailboxId);
-  const letter = await requireLetter(deps, mailboxId, letterId);
-  requireContentLevel(actor, letter);
-  const document = await deps.store.read.documents.get(letter.id, documentId);
-  if (!document) throw new AppError('not_found', 'No such document');
+  const { access, letter, document } = await readableDocument(deps, actor, mailboxId, letterId, documentId);
   const ciphertext = await deps.blobs.get(document.blobKey);
   const content = await deps.vault.open(access.mailbox, document.contentId, document.wrappedKey, ciphertext);
 
