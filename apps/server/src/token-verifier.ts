@@ -31,13 +31,21 @@ export function discoveredKeys(issuer: string): JWTVerifyGetKey {
  * not public already (the issuer and audience accepted are in the server's configuration and
  * discovery): which check failed.
  */
+/** The oldest an access token may be, by its `iat`: a day. */
+const MAX_TOKEN_AGE_SECONDS = 86_400;
+
 function whyInvalid(error: unknown, config: Config['tokens']): string {
-  if (error instanceof joseErrors.JWTExpired) return 'The access token has expired';
+  if (error instanceof joseErrors.JWTExpired) {
+    return error.claim === 'iat'
+      ? 'The access token was issued more than 24 hours ago; get a new one'
+      : 'The access token has expired';
+  }
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === 'iss')
       return `The access token is from another issuer than the one accepted (${config.issuer})`;
     if (error.claim === 'aud') return `The access token is for another audience than this server (${config.audience})`;
     if (error.reason === 'missing') return `The access token lacks the "${error.claim}" claim`;
+    if (error.claim === 'iat') return 'The access token is issued in the future (check the clocks)';
   }
   if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey) {
     return "The access token's signature is not from the issuer's keys";
@@ -65,6 +73,9 @@ export function createTokenVerifier(config: Config['tokens'], testIssuer: TestIs
           algorithms,
           requiredClaims: ['exp', 'iat'],
           clockTolerance: 30,
+          // No access token lives longer than a day (the CLI's longest), whatever its exp says, and
+          // none is issued in the future.
+          maxTokenAge: MAX_TOKEN_AGE_SECONDS,
         }));
       } catch (error) {
         throw new AppError('invalid_token', whyInvalid(error, config));

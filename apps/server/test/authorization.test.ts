@@ -131,6 +131,7 @@ describe.each(dialects)('authorization (%s)', (dialect) => {
       key?: SigningKey;
       kid?: string;
       exp?: number | null;
+      iat?: number;
     } = {},
   ): Promise<string> {
     const issuer = server.ctx.testIssuer!;
@@ -140,7 +141,7 @@ describe.each(dialects)('authorization (%s)', (dialect) => {
       .setIssuer(options.issuer ?? issuer.issuer)
       .setAudience(options.audience ?? issuer.audience)
       .setSubject(String(claims.pid ?? people.kari))
-      .setIssuedAt(now)
+      .setIssuedAt(options.iat ?? now)
       .setJti(randomUUID());
     if (options.exp !== null) jwt = jwt.setExpirationTime(options.exp ?? now + 600);
     return jwt.sign(options.key ?? issuerKey);
@@ -409,6 +410,21 @@ describe.each(dialects)('authorization (%s)', (dialect) => {
       }
       const justExpired = await issue({}, { exp: Math.floor(Date.now() / 1000) - 5 });
       expect((await api(server, justExpired, 'GET', '/api/v1/me/mailboxes')).status).toBe(200);
+    });
+
+    it('refuses a token issued in the future or more than 24 hours ago, whatever its expiry says', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const future = await issue({}, { iat: now + 3600, exp: now + 7200 });
+      const res = await api(server, future, 'GET', '/api/v1/me/mailboxes');
+      expectProblem(res, 401, 'invalid_token');
+      expect(res.body.detail).toContain('issued in the future');
+      const old = await issue({}, { iat: now - 25 * 3600, exp: now + 50 * 365 * 86_400 });
+      const stale = await api(server, old, 'GET', '/api/v1/me/mailboxes');
+      expectProblem(stale, 401, 'invalid_token');
+      expect(stale.body.detail).toContain('more than 24 hours ago');
+      // Control: a day-long token from the CLI's longest lifetime, nearly at its end, still works.
+      const dayOld = await issue({}, { iat: now - 23 * 3600, exp: now + 600 });
+      expect((await api(server, dayOld, 'GET', '/api/v1/me/mailboxes')).status).toBe(200);
     });
 
     it('says which check a refused token failed, so its issuer can be fixed', async () => {
