@@ -503,6 +503,10 @@ for (const dialect of await testDialects()) {
       expectProblem(invalid, 400, 'validation_failed');
       expect(invalid.body.errors.map((e: any) => e.path)).toEqual(['nationalIds[1]', 'nationalIds[2]']);
       expectProblem(await api(server, apiKey, 'POST', '/api/v1/register/lookup', {}), 400, 'validation_failed');
+      // A single id where a list is wanted is the wrong type, not a list of one.
+      const single = await api(server, apiKey, 'POST', '/api/v1/register/lookup', { nationalIds: people.kari });
+      expectProblem(single, 400, 'validation_failed');
+      expect(single.body.errors[0]).toMatchObject({ path: 'body.nationalIds', code: 'type' });
     });
 
     it('lets a person change only their own record, with clear errors', async () => {
