@@ -353,6 +353,12 @@ describe.skipIf(!run)('the web inbox in Chromium', () => {
     await page.getByText('Saved.').waitFor();
     const record = await api(server, await server.token(people.kari), 'GET', '/api/v1/me/register');
     expect(record.body.contact).toMatchObject({ email: 'kari.nordmann@example.org', mobile: '+4791234567' });
+    // Emptying a field clears it (the page sends null for it).
+    await page.getByLabel('Mobile number').fill('');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+    const cleared = await api(server, await server.token(people.kari), 'GET', '/api/v1/me/register');
+    expect(cleared.body.contact).toMatchObject({ email: 'kari.nordmann@example.org', mobile: null });
   });
 
   it('switches language: Norwegian and Danish texts, dates in their formats, kept across pages', async () => {
