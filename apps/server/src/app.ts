@@ -15,7 +15,7 @@ import { registerProblemHandlers } from './problem.js';
 import { accessRoutes } from './routes/access.js';
 import { authRoutes } from './routes/auth.js';
 import { batchRoutes } from './routes/batches.js';
-import { ProblemSchema } from './routes/common.schemas.js';
+import { errorsAsProblems, ProblemSchema } from './routes/common.schemas.js';
 import { formatRoutes } from './routes/formats.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
@@ -32,35 +32,6 @@ const CORRELATION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 export type BuildOptions = { logger?: boolean; logStream?: { write(line: string): void } };
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
-type Described = {
-  paths?: Record<
-    string,
-    Record<string, { requestBody?: { content?: object }; responses?: Record<string, { content?: object }> }>
-  >;
-};
-
-/**
- * Error answers are sent as application/problem+json; the generator describes every answer in the
- * route's own media types, so the error answers' media type is set right in the document it serves.
- */
-function errorsAsProblems<T>(document: T): T {
-  for (const operations of Object.values((document as Described).paths ?? {})) {
-    for (const operation of Object.values(operations)) {
-      // A MeMo body is the XML itself, not the multipart form the same route also takes.
-      const bodies = (operation.requestBody?.content ?? {}) as Record<string, unknown>;
-      for (const type of Object.keys(bodies)) {
-        if (type.endsWith('xml')) bodies[type] = { schema: { type: 'string', description: 'A MeMo message (XML)' } };
-      }
-      for (const [status, answer] of Object.entries(operation.responses ?? {})) {
-        // (A route that produces e.g. text/calendar has its errors listed under that type too.)
-        const described = Object.values((answer.content ?? {}) as Record<string, unknown>)[0];
-        if (Number(status) >= 400 && described) answer.content = { 'application/problem+json': described };
-      }
-    }
-  }
-  return document;
-}
 
 function requestValidator(coerceTypes: 'array' | false): Ajv {
   return addFormats(
