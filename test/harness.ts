@@ -115,6 +115,17 @@ export async function storedBlobs(server: TestServer): Promise<string[]> {
   return keys.sort();
 }
 
+/**
+ * What a production server needs beyond NODE_ENV: a real identity provider (the embedded test one
+ * is refused there). Nothing is fetched from it until someone logs in.
+ */
+export const productionEnv = {
+  NODE_ENV: 'production',
+  POSTKASSE_OIDC_ISSUER: 'https://idp.example.invalid',
+  POSTKASSE_OIDC_CLIENT_ID: 'postkasse',
+  POSTKASSE_OIDC_CLIENT_SECRET: 'a-client-secret',
+};
+
 /** A clock the test moves by hand, for everything that falls due later. */
 export function testClock(start: Date = new Date()) {
   let t = start.getTime();

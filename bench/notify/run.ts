@@ -58,7 +58,10 @@ async function runPipeline(dialect: Dialect, n: number, sink: { child: ChildProc
     loadConfig({
       POSTKASSE_DATA_DIR: dataDir,
       NODE_ENV: 'production',
-      POSTKASSE_TEST_IDP: 'on',
+      // A real provider's settings (nothing is fetched from it here): the test provider is refused in production.
+      POSTKASSE_OIDC_ISSUER: 'https://idp.example.invalid',
+      POSTKASSE_OIDC_CLIENT_ID: 'postkasse',
+      POSTKASSE_OIDC_CLIENT_SECRET: 'a-client-secret',
       LOG_LEVEL: 'silent',
       POSTKASSE_SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
       POSTKASSE_NOTIFY_COALESCE_SECONDS: '0',

@@ -4,6 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { maskNationalIdsInText } from '@postkasse/core';
 import { parse } from 'csv-parse';
 
 export type Fields = Record<string, unknown>;
@@ -60,7 +61,8 @@ export async function* readRows(path: string, format: 'csv' | 'jsonl'): AsyncGen
         yield { row, fields: value as Fields };
       }
     } catch (error) {
-      yield { row, fields: null, parseError: `not valid JSON: ${(error as Error).message}` };
+      // The parser's message quotes the line, which may hold a national id: masked like in logs.
+      yield { row, fields: null, parseError: `not valid JSON: ${maskNationalIdsInText((error as Error).message)}` };
     }
   }
 }

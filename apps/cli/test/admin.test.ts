@@ -71,6 +71,48 @@ describe('postkasse admin (the operator CLI, run as a separate process)', () => 
     expect(badAcr.code).toBe(1);
   });
 
+  it('refuses a token for an id that is not a national id', async () => {
+    const res = await cli('admin', 'token', '--id', 'garbage');
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toContain('validation_failed');
+  });
+
+  it('refuses to start or act with another master key than the data was written with, in one line', async () => {
+    const other = Buffer.alloc(32, 7).toString('base64');
+    const serve = await runCliProcess(['serve'], { ...env(), POSTKASSE_MASTER_KEY: other });
+    expect(serve.code).toBe(1);
+    expect(serve.stderr).toMatch(/^error: The master key \(environment variable POSTKASSE_MASTER_KEY\) does not open/);
+    expect(serve.stderr.trim().split('\n')).toHaveLength(1);
+    const admin = await runCliProcess(['admin', 'person', 'create', '--id', '03917210194', '--json'], {
+      ...env(),
+      POSTKASSE_MASTER_KEY: other,
+    });
+    expect(admin.code).not.toBe(0);
+    expect(admin.stdout + admin.stderr).toContain('does not open');
+    // Nothing was changed: with the right key the person is not there yet and can be created.
+    const ok = await cli('admin', 'person', 'create', '--id', '03917210194', '--json');
+    expect(ok.code).toBe(0);
+  });
+
+  it('says in one line why the server cannot start, and refuses demo data in production', async () => {
+    const port = await runCliProcess(['serve'], { ...env(), PORT: 'abc' });
+    expect(port.code).toBe(1);
+    expect(port.stderr).toBe('error: PORT must be 0-65535, got abc\n');
+    const demo = await runCliProcess(['serve', '--demo'], {
+      ...env(),
+      NODE_ENV: 'production',
+      POSTKASSE_OIDC_ISSUER: 'https://idp.example.invalid',
+      POSTKASSE_OIDC_CLIENT_ID: 'postkasse',
+      POSTKASSE_OIDC_CLIENT_SECRET: 'secret',
+    });
+    expect(demo.code).toBe(1);
+    expect(demo.stderr).toContain('--demo seeds synthetic senders and persons: it is refused with NODE_ENV=production');
+    const testIdp = await runCliProcess(['serve'], { ...env(), NODE_ENV: 'production', POSTKASSE_TEST_IDP: 'on' });
+    expect(testIdp.code).toBe(1);
+    expect(testIdp.stderr).toContain('cannot be on with NODE_ENV=production');
+  });
+
   it('refuses to make tokens when the test issuer is off', async () => {
     const { code, stdout, stderr } = await runCliProcess(['admin', 'token', '--id', '12858510129'], {
       ...env(),

@@ -85,7 +85,7 @@ describe('postkasse admin person import (a separate process on a real data dir)'
       [
         JSON.stringify({ nationalId: OTHER, name: 'Per', language: 'nn' }),
         JSON.stringify({ nationalId: OLA, mail: 'ola@example.org' }),
-        'not json',
+        `not json ${OLA}`,
         JSON.stringify({ nationalId: 12858510129 }),
         JSON.stringify({ nationalId: OTHER, name: { first: 'Per' } }),
       ].join('\n'),
@@ -102,6 +102,9 @@ describe('postkasse admin person import (a separate process on a real data dir)'
     ]);
     expect(out.failed[0].errors[0]).toMatchObject({ path: 'mail', code: 'unknown_field' });
     expect(out.failed[2].errors[0]).toMatchObject({ path: 'name', code: 'invalid_type' });
+    // The JSON parser quotes the broken line; a national id in it is masked, as in logs.
+    expect(res.stdout).not.toContain(`not json ${OLA}`);
+    expect(out.failed[1].detail ?? JSON.stringify(out.failed[1])).toContain('not valid JSON');
 
     const clean = await file('clean.jsonl', `${JSON.stringify({ nationalId: OTHER })}\n`);
     const ok = await cli('admin', 'person', 'import', clean, '--json');

@@ -375,6 +375,26 @@ describe('postkasse sender commands (the real CLI against a real server)', () =>
       expect(res.stderr).toContain('error: state_mismatch');
       expect(res.stderr).toContain('hint:');
     });
+
+    it('refuses --failures or --state naming the input (or each other), and leaves the input as it was', async () => {
+      const dir = await mkdtemp(join(work, 'same-'));
+      await copyFile(join(work, 'vedtak.pdf'), join(dir, 'brev.pdf'));
+      const input = join(dir, 'letters.csv');
+      const rows = `to,subject,file\n${people.kari},Samme fil,brev.pdf\n`;
+      await writeFile(input, rows);
+      for (const args of [
+        ['--failures', input],
+        ['--state', input],
+        ['--failures', join(dir, 'x'), '--state', join(dir, 'x')],
+        // The same file under another name.
+        ['--failures', join(dir, '.', 'letters.csv')],
+      ]) {
+        const res = await cli('batch', 'send', input, ...args);
+        expect(res.code, args.join(' ')).toBe(1);
+        expect(res.stderr).toContain('must be three different files');
+      }
+      expect(await readFile(input, 'utf8')).toBe(rows);
+    });
   });
 
   describe('events tail and receipts verify', () => {

@@ -72,14 +72,24 @@ export type Config = {
 
 function parsePort(value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
-  const n = Number(value);
+  // Digits only: Number() would also take " 8080", "1e3" and "0x50".
+  const n = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`PORT must be 0-65535, got ${value}`);
   return n;
 }
 
+/** PostgreSQL's URL, or null for the embedded SQLite: another scheme is a mistake, not PostgreSQL. */
+function checkDatabaseUrl(value: string | undefined): string | null {
+  if (!value) return null;
+  if (!/^postgres(ql)?:\/\//i.test(value)) {
+    throw new Error('DATABASE_URL must be a PostgreSQL URL (postgres://user@host:5432/db); leave it unset for SQLite');
+  }
+  return value;
+}
+
 function parseInteger(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined || value === '') return fallback;
-  const n = Number(value);
+  const n = /^-?\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > max)
     throw new Error(`${name} must be an integer ${min}-${max}, got ${value}`);
   return n;
@@ -114,10 +124,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const dataDir = resolve(env.POSTKASSE_DATA_DIR ?? './data');
   const externalIssuer = env.POSTKASSE_OIDC_ISSUER ? env.POSTKASSE_OIDC_ISSUER.replace(/\/$/, '') : null;
   const testIdpFlag = parseFlag('POSTKASSE_TEST_IDP', env.POSTKASSE_TEST_IDP);
-  if (env.NODE_ENV === 'production' && testIdpFlag === undefined && externalIssuer === null) {
+  if (env.NODE_ENV === 'production' && externalIssuer === null && testIdpFlag !== true) {
     throw new Error('NODE_ENV=production needs a real identity provider: set POSTKASSE_OIDC_ISSUER');
   }
   const testIssuerEnabled = testIdpFlag ?? externalIssuer === null;
+  if (env.NODE_ENV === 'production' && testIssuerEnabled) {
+    throw new Error(
+      'POSTKASSE_TEST_IDP lets anyone log in as anyone: it cannot be on with NODE_ENV=production. ' +
+        'Set POSTKASSE_OIDC_ISSUER and turn POSTKASSE_TEST_IDP off',
+    );
+  }
   const testIssuerUrl = `${publicUrl}/test-idp`;
   if (!externalIssuer && !testIssuerEnabled) {
     throw new Error('No identity provider: set POSTKASSE_OIDC_ISSUER (and its client), or turn POSTKASSE_TEST_IDP on');
@@ -132,7 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl,
     dataDir,
     webDir: resolve(env.POSTKASSE_WEB_DIR ?? defaultWebDir()),
-    databaseUrl: env.DATABASE_URL || null,
+    databaseUrl: checkDatabaseUrl(env.DATABASE_URL),
     pgPreparedStatements: parseFlag('POSTKASSE_PG_PREPARED_STATEMENTS', env.POSTKASSE_PG_PREPARED_STATEMENTS) ?? true,
     masterKey: env.POSTKASSE_MASTER_KEY || null,
     masterKeyFile: resolve(dataDir, 'keys', 'master.key'),

@@ -1,13 +1,15 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Clock, Deps, Randomness } from '@postkasse/core';
+import type { Clock, Deps, Randomness, Store } from '@postkasse/core';
 import {
   createVault,
   envKeyProvider,
   fileKeyProvider,
+  type KeyProvider,
   loadPlatformKey,
   loadTestIssuer,
+  masterKeyOpens,
   nodeHasher,
   nodeRandom,
   type PlatformKey,
@@ -52,6 +54,36 @@ export type AppContext = {
 /** What tests may put in place of the real parts. */
 export type ContextOverrides = { clock?: Clock; print?: Deps['print']; notifier?: Deps['notifier'] };
 
+/**
+ * Refuses to go on with a master key that is not the one the data was written with: a key file
+ * missing beside a database that holds mailboxes (a command run from another directory would
+ * otherwise make a new key and write under it), or a key that does not open the first mailbox's
+ * key. Either would make letters unreadable, found only when someone opens one.
+ */
+async function checkMasterKey(config: Config, store: Store, keys: KeyProvider): Promise<void> {
+  const sample = await store.read.mailboxes.first();
+  if (!sample) return;
+  const refuse = async (why: string) => {
+    await store.close();
+    throw new Error(`${why}. Nothing was changed; start with the key the data was written with.`);
+  };
+  if (!config.masterKey && !(await exists(config.masterKeyFile))) {
+    await refuse(
+      `No master key at ${config.masterKeyFile} (POSTKASSE_MASTER_KEY is not set either), but the database ` +
+        `already holds mailboxes: their key is elsewhere`,
+    );
+  }
+  if (!(await masterKeyOpens(keys, sample))) {
+    await refuse(`The master key (${keys.describe()}) does not open this database's mailbox keys: it is another key`);
+  }
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = config.databaseUrl
@@ -66,6 +98,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       ? databaseBlobStore(store, files, { inlineMaxBytes: config.blobInlineMaxBytes })
       : files;
   const keys = config.masterKey ? envKeyProvider(config.masterKey) : fileKeyProvider(config.masterKeyFile);
+  await checkMasterKey(config, store, keys);
   const masterKey = await keys.masterKey();
   const cookieSecret = Buffer.from(hkdfSync('sha256', masterKey, '', 'postkasse:cookie-signing', 32)).toString(
     'base64url',

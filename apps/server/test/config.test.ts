@@ -52,3 +52,37 @@ describe('configuration: webhooks to private addresses', () => {
     );
   });
 });
+
+describe('configuration: production', () => {
+  const base = { POSTKASSE_DATA_DIR: '/tmp/pk-config-test', NODE_ENV: 'production' };
+
+  it('refuses the embedded test identity provider, and wants a real one', () => {
+    expect(() => loadConfig({ ...base, POSTKASSE_TEST_IDP: 'on' })).toThrow(/cannot be on with NODE_ENV=production/);
+    expect(() => loadConfig(base)).toThrow(/needs a real identity provider/);
+    expect(() => loadConfig({ ...base, POSTKASSE_TEST_IDP: 'off' })).toThrow(/needs a real identity provider/);
+    const config = loadConfig({
+      ...base,
+      POSTKASSE_OIDC_ISSUER: 'https://idp.example.org',
+      POSTKASSE_OIDC_CLIENT_ID: 'x',
+      POSTKASSE_OIDC_CLIENT_SECRET: 'y',
+    });
+    expect(config.testIssuer.enabled).toBe(false);
+  });
+});
+
+describe('configuration: numbers and the database URL are read strictly', () => {
+  const base = { POSTKASSE_DATA_DIR: '/tmp/pk-config-test' };
+
+  it.each(['1e3', ' 8080', '0x50', '80.0', 'abc', '70000'])('refuses PORT=%j', (port) => {
+    expect(() => loadConfig({ ...base, PORT: port })).toThrow(/PORT must be 0-65535/);
+  });
+
+  it('takes a plain port, and refuses a database URL of another kind', () => {
+    expect(loadConfig({ ...base, PORT: '8211' }).port).toBe(8211);
+    expect(() => loadConfig({ ...base, POSTKASSE_WORKER_INTERVAL_MS: '1e3' })).toThrow(/must be an integer/);
+    expect(() => loadConfig({ ...base, DATABASE_URL: 'mysql://root@127.0.0.1/db' })).toThrow(/PostgreSQL URL/);
+    expect(loadConfig({ ...base, DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/x' }).databaseUrl).toMatch(
+      /^postgresql:/,
+    );
+  });
+});

@@ -8,6 +8,7 @@ import { syntheticNationalIds } from '../../../bench/ingest/shared.js';
 import {
   api,
   letterJson,
+  productionEnv,
   sendLetterHttp,
   startTestServer,
   type TestServer,
@@ -454,7 +455,7 @@ for (const dialect of await testDialects()) {
     });
 
     it('has no dev outbox in production', async () => {
-      const prod = await startTestServer(dialect, { NODE_ENV: 'production', POSTKASSE_TEST_IDP: 'on' });
+      const prod = await startTestServer(dialect, productionEnv);
       try {
         expect((await fetch(`${prod.url}/dev/outbox`)).status).toBe(404);
       } finally {

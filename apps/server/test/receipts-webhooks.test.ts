@@ -9,6 +9,7 @@ import {
   expectProblem,
   letterJson,
   people,
+  productionEnv,
   sendLetterHttp,
   startTestServer,
   type TestServer,
@@ -263,7 +264,7 @@ for (const dialect of await testDialects()) {
 
     it.each([
       ['by default', {}],
-      ['in production', { NODE_ENV: 'production', POSTKASSE_TEST_IDP: 'on' }],
+      ['in production', productionEnv],
       ['when turned off explicitly', { POSTKASSE_WEBHOOKS_ALLOW_PRIVATE: 'off' }],
     ])('refuses webhooks to localhost, private and metadata addresses %s', async (_name, env) => {
       const prod = await startTestServer(dialect, env);

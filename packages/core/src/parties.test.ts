@@ -121,6 +121,11 @@ describe('masking', () => {
     const text = 'person 12858510129 and 2211771212 at org 974000008';
     const masked = maskNationalIdsInText(text);
     expect(masked).toBe('person 128585***** and 221177**** at org 974000008');
+    expect(maskNationalIdsInText('/api/v1/consents/221177-1212?x=1')).toBe('/api/v1/consents/221177-****?x=1');
+    // A date and a year, or a phone number with a dash, are not ids.
+    expect(maskNationalIdsInText('2026-12-04 and +47 912-34567')).toBe('2026-12-04 and +47 912-34567');
+    const uuid = 'ab123456-1234-4abc-8def-123456789012';
+    expect(maskNationalIdsInText(`letter ${uuid}`)).toBe(`letter ${uuid}`);
     fc.assert(
       fc.property(nineDigits, fc.string(), (nine, around) => {
         const id = withControls(nine);

@@ -86,9 +86,13 @@ export function maskNationalId(id: string): string {
   return `${id.slice(0, 6)}${'*'.repeat(id.length - 6)}`;
 }
 
-/** Masks every 10- or 11-digit run in free text (log lines, error messages). */
+/** Masks every 10- or 11-digit run in free text (log lines, error messages), and a dashed CPR. */
 export function maskNationalIdsInText(text: string): string {
-  return text.replace(/(?<!\d)(\d{6})(\d{4,5})(?!\d)/g, (_m, head: string, tail: string) => {
-    return head + '*'.repeat(tail.length);
-  });
+  return (
+    text
+      .replace(/(?<!\d)(\d{6})(\d{4,5})(?!\d)/g, (_m, head: string, tail: string) => head + '*'.repeat(tail.length))
+      // A CPR written with its dash (010101-1234), as people and older systems write it; standing
+      // alone, so no run of digits inside a UUID or another word is taken for one.
+      .replace(/(?<![\w-])(\d{6})-(\d{4})(?![\w-])/g, (_m, head: string) => `${head}-****`)
+  );
 }

@@ -546,6 +546,8 @@ export type Repositories = {
     getMany(ids: string[]): Promise<Mailbox[]>;
     findByOwner(ownerType: MailboxOwnerType, ownerId: string): Promise<Mailbox | null>;
     findManyByOwner(ownerType: MailboxOwnerType, ownerIds: string[]): Promise<Mailbox[]>;
+    /** The first mailbox ever opened, if any: what the master key is checked against at start. */
+    first(): Promise<Mailbox | null>;
     /**
      * Inside a unit of work: serializes changes to this mailbox's access (grants, members) with
      * other units doing the same. PostgreSQL locks the row; SQLite writes one unit at a time anyway.

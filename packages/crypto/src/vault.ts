@@ -15,6 +15,19 @@ const ON_THREAD_MAX_BYTES = 256 * 1024;
  * The vault: mailbox keys wrapped by the master key, one random content key per document
  * wrapped by the mailbox key. Unwrapped mailbox keys are cached briefly in memory.
  */
+/**
+ * Whether this master key opens a mailbox's wrapped key: the check that the key given at start is
+ * the one the data was written with (a wrong one would otherwise fail every read, much later).
+ */
+export async function masterKeyOpens(keys: KeyProvider, mailbox: { id: string; wrappedKey: Uint8Array }) {
+  try {
+    open(await keys.masterKey(), mailbox.wrappedKey, mailboxAad(mailbox.id));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function createVault(keys: KeyProvider, options: { cacheSize?: number } = {}): Vault {
   const cacheSize = options.cacheSize ?? 10_000;
   const cache = new Map<string, Buffer>();

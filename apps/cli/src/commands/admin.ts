@@ -7,6 +7,7 @@ import {
   createApiKey,
   createSender,
   maskNationalId,
+  parseNationalId,
   registerClientKey,
   registerOrganization,
   registerPerson,
@@ -277,6 +278,9 @@ export function adminCommands(program: Command): void {
             'forbidden',
             'The embedded test issuer is off (POSTKASSE_TEST_IDP); tokens come from your identity provider',
           );
+        }
+        if (!parseNationalId(opts.id)) {
+          throw new AppError('validation_failed', '--id is not a valid national id (fødselsnummer, D-number or CPR)');
         }
         if (opts.acr !== acrValues.substantial && opts.acr !== acrValues.high) {
           throw new AppError('validation_failed', `--acr is ${acrValues.substantial} or ${acrValues.high}`);

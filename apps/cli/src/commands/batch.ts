@@ -4,8 +4,8 @@
  * progress goes to stderr, and the run can be interrupted and resumed without sending anything
  * twice:
  *
- * - every letter has an id: the row's own, or one derived from the input's SHA-256 and the row
- *   number, so a resumed run sends the same ids;
+ * - every letter has an id: the row's own, or one derived from the row's content (`derivedId`),
+ *   so a resumed run sends the same ids;
  * - rows that got an answer are appended to the state file (fsynced every second and at the end);
  *   a resumed run skips them;
  * - rows in flight when the run stopped (or done but not yet in the state file after a crash) are
@@ -366,7 +366,8 @@ export function batchCommands(program: Command): void {
       'after',
       `
 Columns (CSV header) or fields (JSON lines):
-  id                 optional UUID; derived from the input's hash and the row number when left out
+  id                 optional UUID; derived from the row's content when left out (two identical rows are one
+                     letter; give ids, e.g. per campaign, to send the same row again another time)
   to                 national id (11 digits, CPR 10) or organization number (9, CVR 8)
   subject            the letter's subject
   file               the main document, relative to --documents
@@ -410,6 +411,17 @@ async function runBatch(client: PostkasseClient, input: string, opts: BatchOptio
   }
   const statePath = opts.state ?? `${input}.state`;
   const failuresPath = opts.failures ?? `${input}.failures.jsonl`;
+  // Each of the three is a file of its own: writing the failures (or the state) into the input
+  // would destroy the rows before they are read.
+  const real = async (path: string) => realpath(path).catch(() => resolve(path));
+  const [inputReal, stateReal, failuresReal] = await Promise.all([real(input), real(statePath), real(failuresPath)]);
+  if (stateReal === inputReal || failuresReal === inputReal || stateReal === failuresReal) {
+    throw new CliError(
+      'invalid_arguments',
+      'The input, --state and --failures must be three different files (to send the failures again, give them ' +
+        'as input with another --failures file)',
+    );
+  }
 
   const { sha256, lines } = await fingerprint(input);
   const total = Math.max(0, format === 'csv' ? lines - 1 : lines);

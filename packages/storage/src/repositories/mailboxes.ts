@@ -61,6 +61,10 @@ export function mailboxesRepository(ctx: RepoContext): Repositories['mailboxes']
         .executeTakeFirst();
       return row ? toMailbox(row) : null;
     },
+    async first() {
+      const row = await db.selectFrom('mailboxes').selectAll().orderBy('id').limit(1).executeTakeFirst();
+      return row ? toMailbox(row) : null;
+    },
     async getMany(ids) {
       if (ids.length === 0) return [];
       const rows = await db.selectFrom('mailboxes').selectAll().where('id', 'in', ids).execute();
