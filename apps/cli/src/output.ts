@@ -17,6 +17,10 @@ export function fail(error: unknown, json: boolean): never {
     }
     process.exit(1);
   }
-  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  // Not a refusal but a failure to run (configuration, storage, the master key): exit 2. With
+  // --json the caller still gets one JSON document on stdout.
+  const detail = error instanceof Error ? error.message : String(error);
+  if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'failed', detail } }, null, 2)}\n`);
+  process.stderr.write(`error: ${detail}\n`);
   process.exit(2);
 }

@@ -95,6 +95,16 @@ describe('postkasse admin (the operator CLI, run as a separate process)', () => 
     expect(ok.code).toBe(0);
   });
 
+  it('answers JSON with --json also when it cannot run at all (exit 2)', async () => {
+    const res = await runCliProcess(['admin', 'person', 'create', '--id', '12858510129', '--json'], {
+      ...env(),
+      PORT: 'abc',
+    });
+    expect(res.code).toBe(2);
+    expect(JSON.parse(res.stdout)).toEqual({ error: { code: 'failed', detail: 'PORT must be 0-65535, got abc' } });
+    expect(res.stderr).toBe('error: PORT must be 0-65535, got abc\n');
+  });
+
   it('says in one line why the server cannot start, and refuses demo data in production', async () => {
     const port = await runCliProcess(['serve'], { ...env(), PORT: 'abc' });
     expect(port.code).toBe(1);
