@@ -629,6 +629,16 @@ describe.each(dialects)('bad input is refused clearly and stores nothing (%s)', 
     expect(res.body.id).toBe(letterId);
     const list = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId.toUpperCase()}/messages?limit=1`);
     expect(list.status).toBe(200);
+    // The sender API too.
+    const sent = letterJson({ subject: 'Store bokstaver i stien' });
+    expect((await send(letterForm(sent))).status).toBe(201);
+    const status = await toRes(
+      await fetch(`${server.url}/api/v1/messages/${sent.id.toUpperCase()}`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      }),
+    );
+    expect(status.status).toBe(200);
+    expect(status.body.id).toBe(sent.id);
     // The cursor problem names its parameter once, under query.
     const bad = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages?cursor=abc`);
     expect(bad.body.detail).toBe('The cursor is not valid; use nextCursor from a previous answer');

@@ -280,6 +280,9 @@ for (const dialect of await testDialects()) {
           'invalid_letter',
           'invalid_memo',
         ],
+        // XML has no NUL character, raw or as a reference: the reader refuses it before any store.
+        ['a NUL character', memo('').replace('Pladsanvisning', 'Plads\u0000anvisning'), 400, 'malformed_request'],
+        ['a NUL reference', memo('').replace('Pladsanvisning', 'Plads&#0;anvisning'), 400, 'malformed_request'],
       ];
       for (const [what, body, status, code, formatError] of cases) {
         const answer = await postXml(server, memoKey, body);

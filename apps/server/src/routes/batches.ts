@@ -127,7 +127,7 @@ export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: BatchSchema, ...problems(400, 401, 404) },
         },
       },
-      async (request) => presentBatch(await getBatch(ctx.deps, senderOf(request), request.params.id.toLowerCase())),
+      async (request) => presentBatch(await getBatch(ctx.deps, senderOf(request), request.params.id)),
     );
     app.post(
       '/batches/:id/documents',
@@ -147,7 +147,7 @@ export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const actor = senderOf(request);
-        const id = (request.params as { id: string }).id.toLowerCase();
+        const id = (request.params as { id: string }).id;
         await requireBatch(ctx.deps, actor, id, true);
         const file = await readOneFile(request, ctx.config.maxLetterBytes);
         const doc = await addBatchDocument(ctx.deps, actor, id, file);
@@ -180,7 +180,7 @@ export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const actor = senderOf(request);
-        const batchId = (request.params as { id: string }).id.toLowerCase();
+        const batchId = (request.params as { id: string }).id;
         if (!/^[0-9a-f-]{36}$/.test(batchId)) throw new AppError('not_found', 'No such batch');
         if (request.isMultipart()) {
           const batch = await requireBatch(ctx.deps, actor, batchId, true);
@@ -231,7 +231,7 @@ export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: BatchSchema, ...problems(400, 401, 404, 422) },
         },
       },
-      async (request) => presentBatch(await commitBatch(ctx.deps, senderOf(request), request.params.id.toLowerCase())),
+      async (request) => presentBatch(await commitBatch(ctx.deps, senderOf(request), request.params.id)),
     );
     app.delete(
       '/batches/:id',
@@ -244,7 +244,7 @@ export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: BatchSchema, ...problems(400, 401, 404, 422) },
         },
       },
-      async (request) => presentBatch(await cancelBatch(ctx.deps, senderOf(request), request.params.id.toLowerCase())),
+      async (request) => presentBatch(await cancelBatch(ctx.deps, senderOf(request), request.params.id)),
     );
   };
 }

@@ -92,7 +92,6 @@ function sbdhSender(header: Record<string, unknown> | undefined): unknown {
 export function letterFromMemo(body: Buffer, sender: Sender): LetterInput {
   try {
     const { letter, extras } = memoToLetter(parseMemo(body, { maxBytes: MEMO_MAX_BYTES }));
-    refuseNul({ ...letter, extras }, 'Message');
     checkDeclaredSender(sender, extras.sender.senderID, 'MessageHeader.Sender.senderID');
     const text = extras.notification;
     return {
@@ -134,7 +133,7 @@ export function formatRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const actor = senderOf(request);
-        const { letter, documents, extras } = await exportSentLetter(ctx.deps, actor, request.params.id.toLowerCase());
+        const { letter, documents, extras } = await exportSentLetter(ctx.deps, actor, request.params.id);
         const memo = extras?.format === 'memo' ? (extras as unknown as MemoExtras) : null;
         const mapped: MappedLetter = {
           id: letter.externalId,
@@ -259,7 +258,7 @@ export function formatRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const { letter, events } = await getSentLetter(ctx.deps, senderOf(request), request.params.id.toLowerCase());
+        const { letter, events } = await getSentLetter(ctx.deps, senderOf(request), request.params.id);
         const items = events
           .map((e) => receiptToSdp({ type: e.type, at: e.at, data: e.data, letterExternalId: letter.externalId }))
           .filter((r) => r !== null);

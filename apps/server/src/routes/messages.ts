@@ -137,7 +137,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const actor = senderOf(request);
-        const { letter, events } = await getSentLetter(ctx.deps, actor, request.params.id.toLowerCase());
+        const { letter, events } = await getSentLetter(ctx.deps, actor, request.params.id);
         return presentSentMessage(ctx, letter, events);
       },
     );
@@ -156,7 +156,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const actor = senderOf(request);
-        const letter = await cancelLetter(ctx.deps, actor, request.params.id.toLowerCase());
+        const letter = await cancelLetter(ctx.deps, actor, request.params.id);
         return presentSentMessage(ctx, letter, await ctx.deps.store.read.events.listByLetter(letter.id));
       },
     );

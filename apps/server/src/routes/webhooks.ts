@@ -103,7 +103,7 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const hook = await getWebhook(ctx.deps, senderOf(request), request.params.id.toLowerCase());
+        const hook = await getWebhook(ctx.deps, senderOf(request), request.params.id);
         return { ...present(hook), failures: hook.failures };
       },
     );
@@ -119,7 +119,7 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        await deleteWebhook(ctx.deps, senderOf(request), request.params.id.toLowerCase());
+        await deleteWebhook(ctx.deps, senderOf(request), request.params.id);
         return reply.code(204).send(null);
       },
     );
