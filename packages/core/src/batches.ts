@@ -159,7 +159,7 @@ export async function addSharedLetters(
   }
 
   const outcomes: BulkOutcome[] = [];
-  /** Letters refused by a check that depends on the time: a repetition of a stored one is answered as it was. */
+  /** Letters validateLetter refused: one stored earlier under its id (a time check may refuse it today) replays. */
   const refusedNow: Array<{ index: number; input: SharedLetterInput; hash: string; error: AppError }> = [];
   const valid: Array<{
     index: number;
