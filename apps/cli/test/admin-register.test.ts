@@ -59,6 +59,21 @@ describe('postkasse admin register (the operator side of the register)', () => {
     const unknown = await cli('admin', 'register', 'show', '--id', '12858510129', '--json');
     expect(unknown.code).toBe(1);
     expect(JSON.parse(unknown.stdout).error.code).toBe('not_registered');
+    // A mistyped id is said to be one, not "not registered" (a check digit off, letters, a CPR with no such date).
+    for (const [command, id] of [
+      ['show', '12858510128'],
+      ['show', 'garbage'],
+      ['exempt', '3213011234'],
+      ['address', '1285851012'],
+    ] as const) {
+      const extra = command === 'address' ? ['--clear'] : [];
+      const typo = await cli('admin', 'register', command, '--id', id, ...extra, '--json');
+      expect(typo.code, `${command} ${id}`).toBe(1);
+      expect(JSON.parse(typo.stdout).error).toMatchObject({
+        code: 'validation_failed',
+        detail: 'nationalId is not a valid national id',
+      });
+    }
   });
 
   it('issues API keys with the register:contact scope and refuses unknown scopes', async () => {

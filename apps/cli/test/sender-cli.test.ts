@@ -158,6 +158,22 @@ describe('postkasse sender commands (the real CLI against a real server)', () =>
       expect(badId.code).toBe(1);
       expect(JSON.parse(badId.stdout).error).toMatchObject({ code: 'invalid_recipient', status: 422 });
 
+      // Date.parse takes "5" (May 2001) and "2026-12-10T07:00" (in the machine's own zone): the CLI does not.
+      for (const when of ['5', '2026-12-10T07:00', '2026-02-31T07:00:00Z', 'tomorrow']) {
+        const late = await cli(
+          'send',
+          '--to',
+          people.kari,
+          '--subject',
+          'X',
+          '--deliver-at',
+          when,
+          join(work, 'vedtak.pdf'),
+        );
+        expect(late.code, when).toBe(1);
+        expect(late.stderr).toContain('error: invalid_arguments: --deliver-at must be a date and time with its offset');
+      }
+
       const digits = await cli('send', '--to', '1234567', '--subject', 'X', join(work, 'vedtak.pdf'));
       expect(digits.code).toBe(1);
       expect(digits.stderr).toContain('invalid_recipient');
@@ -304,11 +320,12 @@ describe('postkasse sender commands (the real CLI against a real server)', () =>
           JSON.stringify({ ...good(6), subject: 'x'.repeat(300) }),
           JSON.stringify({ ...good(7), file: '../../etc/passwd.pdf' }),
           JSON.stringify(good(8)),
+          JSON.stringify({ ...good(9), deliverAt: '2026-12-10T07:00' }),
         ].join('\n'),
       );
       const res = await runCliProcess(['batch', 'send', input, '--json'], fenv, 60_000);
       expect(res.code, res.stderr).toBe(1);
-      expect(JSON.parse(res.stdout)).toMatchObject({ sent: 2, failed: 6, counts: { DELIVERED: 2 } });
+      expect(JSON.parse(res.stdout)).toMatchObject({ sent: 2, failed: 7, counts: { DELIVERED: 2 } });
       const failures = (await readFile(`${input}.failures.jsonl`, 'utf8'))
         .trim()
         .split('\n')
@@ -321,19 +338,21 @@ describe('postkasse sender commands (the real CLI against a real server)', () =>
         [5, 'invalid_row'],
         [6, 'validation_failed'],
         [7, 'invalid_row'],
+        [9, 'invalid_row'],
       ]);
       for (const f of failures) {
         expect(f.id).toMatch(/^[0-9a-f-]{36}$/);
         expect(f.detail).toEqual(expect.any(String));
       }
       expect(failures.find((f) => f.row === 6).errors[0].path).toBe('message.subject');
+      expect(failures.find((f) => f.row === 9).detail).toContain('deliverAt is not a date and time with its offset');
 
       // Fix the rows and send the failures file itself: its ids are kept, so this is safe to repeat.
       const fixed = join(dir, 'fixed.jsonl');
       await writeFile(fixed, failures.map((f) => JSON.stringify({ ...good(f.row), id: f.id, row: f.row })).join('\n'));
       const retry = await runCliProcess(['batch', 'send', fixed, '--documents', dir, '--json'], fenv, 60_000);
       expect(retry.code, retry.stderr).toBe(0);
-      expect(JSON.parse(retry.stdout)).toMatchObject({ sent: 6, failed: 0 });
+      expect(JSON.parse(retry.stdout)).toMatchObject({ sent: 7, failed: 0 });
       const client = createPostkasseClient({ baseUrl: server.url, token: failSender.apiKey });
       for (const f of failures) expect((await getMessage(client, f.id)).status).toBe('DELIVERED');
     }, 120_000);

@@ -1,5 +1,6 @@
 import { AppError } from '@postkasse/core';
 import type { FastifyInstance } from 'fastify';
+import secureJson from 'secure-json-parse';
 
 /** The first path (`body.name`, `query.q`) at which a string or key holds a NUL, or null. */
 function nulAt(value: unknown, path: string, depth = 0): string | null {
@@ -41,6 +42,24 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * in capitals, RFC 9562 §4).
  */
 export function registerInputGuard(app: FastifyInstance): void {
+  // JSON bodies are read as Fastify reads them (prototype keys refused), but the problem says what
+  // is wrong: where the syntax breaks, or which key is refused, instead of one fixed sentence.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') {
+      done(new AppError('malformed_request', 'The body is empty: send a JSON object'), undefined);
+      return;
+    }
+    try {
+      done(null, secureJson.parse(body as string, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (error) {
+      const message = (error as Error).message;
+      const detail = message.startsWith('Object contains forbidden prototype property')
+        ? 'The body holds a key that is not accepted: "__proto__", or "prototype" inside "constructor"'
+        : `The body is not valid JSON: ${message}`;
+      done(new AppError('malformed_request', detail), undefined);
+    }
+  });
   app.addHook('preValidation', async (request) => {
     refuseNul(request.params, 'params');
     refuseNul(request.query, 'query');

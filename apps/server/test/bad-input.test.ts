@@ -740,6 +740,20 @@ describe.each(dialects)('bad input is refused clearly and stores nothing (%s)', 
       }),
     );
     expectProblem(broken, 400, 'malformed_request');
+    expect(broken.body.detail).toMatch(/^The body is not valid JSON: ./);
+
+    // Prototype keys are refused as such: the JSON is valid, so the answer must not say it is not.
+    for (const body of ['{"read": true, "__proto__": {"read": false}}', '{"constructor": {"prototype": {}}}']) {
+      const poisoned = await toRes(
+        await fetch(`${server.url}${path}`, {
+          method: 'PATCH',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body,
+        }),
+      );
+      expectProblem(poisoned, 400, 'malformed_request');
+      expect(poisoned.body.detail).toContain('holds a key that is not accepted');
+    }
 
     const after = await api(server, token, 'GET', path);
     expect(after.body).toEqual(before.body);

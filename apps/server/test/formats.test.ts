@@ -299,6 +299,20 @@ for (const dialect of await testDialects()) {
       expectProblem(answer, 413, 'payload_too_large');
     });
 
+    it('refuses a MeMo message whose documents add up to over 30 MB with 413, as multipart does', async () => {
+      const id = randomUUID();
+      const big = Buffer.concat([tinyPdf, Buffer.alloc(31 * 1024 * 1024 - tinyPdf.byteLength, 0x20)]);
+      const xml = memo('')
+        .replace(/<memo:messageUUID>[^<]*/, `<memo:messageUUID>${id}`)
+        .replace(tinyPdf.toString('base64'), big.toString('base64'));
+      const answer = await postXml(server, memoKey, xml);
+      expectProblem(answer, 413, 'payload_too_large');
+      expect(answer.body.errors).toEqual([
+        expect.objectContaining({ path: 'message.documents', code: 'letter_too_large' }),
+      ]);
+      expectProblem(await api(server, memoKey, 'GET', `/api/v1/messages/${id}`), 404, 'not_found');
+    });
+
     it('delivers an SDP/DPI letter with a zip document package, with receipts in that vocabulary', async () => {
       const id = randomUUID();
       const { message, zip } = sdpPackage(people.kari, id);

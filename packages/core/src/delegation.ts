@@ -1,7 +1,7 @@
 import { type PersonActor, requireCapability, requireMailboxAccess } from './actors.js';
 import { recordAudit } from './audit.js';
 import { AppError } from './errors.js';
-import { parseNationalId } from './parties.js';
+import { requireNationalId } from './parties.js';
 import type { Deps, Grant, GrantScope } from './ports.js';
 
 /** Only the owner of a person's mailbox gives, lists and revokes read access to it. */
@@ -22,13 +22,8 @@ export async function createGrant(
   input: { granteeNationalId: string; scope: GrantScope; validUntil?: string | undefined },
 ): Promise<Grant> {
   const access = await requireOwner(deps, actor, mailboxId);
-  const grantee = parseNationalId(input.granteeNationalId);
-  if (!grantee) {
-    throw new AppError('validation_failed', 'granteeNationalId is not a valid national id', {
-      errors: [{ path: 'body.granteeNationalId', code: 'invalid_national_id', message: 'not valid' }],
-    });
-  }
-  if (grantee.nationalId === actor.nationalId) {
+  const granteeNationalId = requireNationalId(input.granteeNationalId, 'body.granteeNationalId');
+  if (granteeNationalId === actor.nationalId) {
     throw new AppError('invalid_operation', 'You cannot give access to yourself');
   }
   const now = deps.clock.now();
@@ -40,7 +35,7 @@ export async function createGrant(
   const grant: Grant = {
     id: deps.ids.uuid(),
     mailboxId,
-    granteeNationalId: grantee.nationalId,
+    granteeNationalId,
     scope: input.scope,
     validUntil: input.validUntil ? new Date(input.validUntil).toISOString() : null,
     createdAt: now.toISOString(),

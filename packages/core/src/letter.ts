@@ -561,10 +561,11 @@ export function validateLetter(
     total += size;
   });
   if (total > letterLimits.maxLetterBytes) {
-    errors.push({
-      path: 'documents',
-      code: 'letter_too_large',
-      message: `the documents add up to more than ${letterLimits.maxLetterBytes} bytes`,
+    // Too large whichever way it came (multipart refuses it while reading; MeMo, SDP and batches
+    // here): 413, as the sender must split the letter whatever else is wrong with it.
+    const message = `the documents add up to more than ${letterLimits.maxLetterBytes} bytes`;
+    throw new AppError('payload_too_large', `documents: ${message}`, {
+      errors: [{ path: 'documents', code: 'letter_too_large', message }],
     });
   }
   if (errors.length > 0) {

@@ -1,18 +1,8 @@
 import { canAdminister, type PersonActor, requireCapability, requireMailboxAccess } from './actors.js';
 import { recordAudit } from './audit.js';
 import { AppError } from './errors.js';
-import { parseNationalId, parseOrgNumber } from './parties.js';
+import { parseOrgNumber, requireNationalId } from './parties.js';
 import type { Deps, Member, MemberRole, MemberScope } from './ports.js';
-
-function requireNationalId(id: string, path: string): string {
-  const parsed = parseNationalId(id);
-  if (!parsed) {
-    throw new AppError('validation_failed', `${path} is not a valid national id`, {
-      errors: [{ path, code: 'invalid_national_id', message: 'not valid' }],
-    });
-  }
-  return parsed.nationalId;
-}
 
 function newMember(
   deps: Deps,

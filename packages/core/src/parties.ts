@@ -3,6 +3,8 @@
  * Danish CPR numbers, Norwegian organization numbers and Danish CVR numbers.
  */
 
+import { AppError } from './errors.js';
+
 export type Country = 'NO' | 'DK';
 
 const NO_FNR_W1 = [3, 7, 6, 1, 8, 9, 4, 5, 2];
@@ -72,6 +74,17 @@ export function parseNationalId(id: string): PersonId | null {
   if (isNorwegianNationalId(id)) return { kind: 'person', nationalId: id, country: 'NO' };
   if (isDanishCpr(id)) return { kind: 'person', nationalId: id, country: 'DK' };
   return null;
+}
+
+/** The national id, or a 400 `validation_failed` naming `path` (where the id came from). */
+export function requireNationalId(id: string, path: string): string {
+  const parsed = parseNationalId(id);
+  if (!parsed) {
+    throw new AppError('validation_failed', `${path} is not a valid national id`, {
+      errors: [{ path, code: 'invalid_national_id', message: 'not valid' }],
+    });
+  }
+  return parsed.nationalId;
 }
 
 export function parseOrgNumber(id: string): OrganizationId | null {

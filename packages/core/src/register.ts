@@ -4,7 +4,7 @@
  */
 import type { PersonActor, SenderActor } from './actors.js';
 import { AppError, type FieldError } from './errors.js';
-import { parseNationalId } from './parties.js';
+import { parseNationalId, requireNationalId } from './parties.js';
 import type { Deps, Mailbox, Person, PersonPatch, PostalAddress } from './ports.js';
 
 export const registerLanguages = ['nb', 'nn', 'en', 'se', 'da'] as const;
@@ -138,7 +138,7 @@ export async function confirmContactDetails(deps: Deps, actor: PersonActor): Pro
 
 /** The operator exempts a person from digital public mail (they get paper), or lifts it. */
 export async function setExemption(deps: Deps, nationalId: string, exempt: boolean): Promise<OwnRecord> {
-  const person = await requireRecord(deps, parseNationalId(nationalId)?.nationalId ?? nationalId);
+  const person = await requireRecord(deps, requireNationalId(nationalId, 'nationalId'));
   const now = deps.clock.now().toISOString();
   await deps.store.write((repos) =>
     repos.persons.update(person.nationalId, { updatedAt: now, exempt, exemptAt: exempt ? now : null }),
@@ -152,14 +152,14 @@ export async function setPostalAddress(
   nationalId: string,
   postalAddress: PostalAddress | null,
 ): Promise<OwnRecord> {
-  const person = await requireRecord(deps, nationalId);
+  const person = await requireRecord(deps, requireNationalId(nationalId, 'nationalId'));
   const now = deps.clock.now().toISOString();
   await deps.store.write((repos) => repos.persons.update(person.nationalId, { updatedAt: now, postalAddress }));
   return ownRecord(deps, await requireRecord(deps, person.nationalId));
 }
 
 export async function getRecordForOperator(deps: Deps, nationalId: string): Promise<OwnRecord> {
-  return ownRecord(deps, await requireRecord(deps, nationalId));
+  return ownRecord(deps, await requireRecord(deps, requireNationalId(nationalId, 'nationalId')));
 }
 
 export type LookupEntry = {

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, fsyncSync, writeSync } from 'node:fs';
 import { type FileHandle, open, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { canonicalJson } from '@postkasse/core';
+import { canonicalJson, parseDateTime } from '@postkasse/core';
 import {
   isPostkasseError,
   type LetterFile,
@@ -248,7 +248,12 @@ function letterFromRow(fields: Fields, id: string): { letter: LetterJson; file: 
     throw new RowError('invalid_row', `authLevel is substantial or high, not ${JSON.stringify(authLevel)}`);
   }
   const deliverAt = text(fields.deliverAt);
-  if (deliverAt && Number.isNaN(Date.parse(deliverAt))) throw new RowError('invalid_row', 'deliverAt is not a time');
+  if (deliverAt && Number.isNaN(parseDateTime(deliverAt))) {
+    throw new RowError(
+      'invalid_row',
+      'deliverAt is not a date and time with its offset, e.g. 2026-12-01T07:00:00+01:00',
+    );
+  }
   const raw = fields.attachments;
   const attachments = (Array.isArray(raw) ? raw.map(String) : (text(raw)?.split(';') ?? []))
     .map((a) => a.trim())

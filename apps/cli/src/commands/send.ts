@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { parseDateTime } from '@postkasse/core';
 import {
   type LetterFile,
   type LetterJson,
@@ -82,7 +83,7 @@ export function sendCommand(program: Command): void {
     .option('--title <title>', 'title of the main document')
     .option('--non-sensitive-title <title>', 'what readers with a lower login level see')
     .option('--id <uuid>', 'the letter id (idempotency key); random when left out')
-    .option('--deliver-at <iso>', 'deliver later, at this time (ISO 8601)')
+    .option('--deliver-at <time>', 'deliver later, at this time (RFC 3339 with offset, e.g. 2026-12-01T07:00:00+01:00)')
     .option('--sender-reference <ref>', 'your own reference (case number)')
     .option('--opening-receipt', 'ask to learn when the letter is opened')
     .option('--json', 'print JSON')
@@ -118,8 +119,11 @@ export function sendCommand(program: Command): void {
           throw new CliError('invalid_arguments', '--auth-level is substantial or high');
         }
         if (opts.id && !UUID.test(opts.id)) throw new CliError('invalid_arguments', '--id must be a UUID');
-        if (opts.deliverAt && Number.isNaN(Date.parse(opts.deliverAt))) {
-          throw new CliError('invalid_arguments', '--deliver-at must be an ISO 8601 time, e.g. 2026-12-01T07:00:00Z');
+        if (opts.deliverAt && Number.isNaN(parseDateTime(opts.deliverAt))) {
+          throw new CliError(
+            'invalid_arguments',
+            '--deliver-at must be a date and time with its offset (RFC 3339), e.g. 2026-12-01T07:00:00+01:00 or 2026-12-01T06:00:00Z',
+          );
         }
         const docs = await Promise.all(files.map((f) => readDocumentFile(f)));
         if (opts.title && docs[0]) docs[0].title = opts.title;
