@@ -1,10 +1,21 @@
 import { Command } from 'commander';
 
+/** With --json, a usage error (a missing option, an unknown command) is a JSON document too. */
+const json = process.argv.includes('--json');
+
 const program = new Command()
   .name('postkasse')
   .description('Postkasse: a secure digital mailbox platform')
   .showHelpAfterError()
-  .configureOutput({ outputError: (text, write) => write(text) });
+  .configureOutput({
+    outputError: (text, write) => {
+      if (json) {
+        const detail = text.trim().replace(/^error: /, '');
+        process.stdout.write(`${JSON.stringify({ error: { code: 'invalid_arguments', detail } }, null, 2)}\n`);
+      }
+      write(text);
+    },
+  });
 
 /**
  * Command groups load only when used: the sender commands (send, batch, events, receipts) need

@@ -105,6 +105,24 @@ describe('postkasse admin (the operator CLI, run as a separate process)', () => 
     expect(res.stderr).toBe('error: PORT must be 0-65535, got abc\n');
   });
 
+  it('answers a usage error (missing option, unknown option or command) as JSON with --json, exit 1', async () => {
+    for (const [args, detail] of [
+      [['admin', 'person', 'create', '--json'], "required option '--id <nationalId>' not specified"],
+      [['admin', 'token', '--id', '12858510129', '--acr', 'x', '--bogus', '--json'], "unknown option '--bogus'"],
+      [['nosuch', '--json'], "unknown command 'nosuch'"],
+    ] as const) {
+      const res = await cli(...args);
+      expect(res.code, args.join(' ')).toBe(1);
+      expect(JSON.parse(res.stdout)).toEqual({ error: { code: 'invalid_arguments', detail } });
+      expect(res.stderr).toContain(`error: ${detail}`);
+    }
+    // Without --json, stdout stays empty: the error and the help go to stderr.
+    const human = await cli('admin', 'person', 'create');
+    expect(human.code).toBe(1);
+    expect(human.stdout).toBe('');
+    expect(human.stderr).toContain("error: required option '--id <nationalId>' not specified");
+  });
+
   it('says in one line why the server cannot start, and refuses demo data in production', async () => {
     const port = await runCliProcess(['serve'], { ...env(), PORT: 'abc' });
     expect(port.code).toBe(1);
