@@ -15,14 +15,16 @@ export type LetterEventType =
   | 'CANCELLED';
 
 /** Why a letter was not delivered digitally; the same vocabulary in REJECTED and PRINT events. */
-export type RejectReason =
-  | 'recipient_has_no_mailbox'
-  | 'recipient_not_reachable'
-  | 'recipient_reserved'
-  | 'recipient_exempt'
-  | 'invalid_recipient'
-  | 'not_allowed_for_private_sender'
-  | 'print_failed';
+export const REJECT_REASONS = [
+  'recipient_has_no_mailbox',
+  'recipient_not_reachable',
+  'recipient_reserved',
+  'recipient_exempt',
+  'invalid_recipient',
+  'not_allowed_for_private_sender',
+  'print_failed',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** An event as stored: `seq` orders a sender's feed. */
 export type LetterEvent = {

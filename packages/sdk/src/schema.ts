@@ -398,7 +398,18 @@ export interface paths {
                 | 'PRINT_FAILED'
                 | 'REJECTED'
                 | 'CANCELLED';
-              rejectReason: string | null;
+              /** @description Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally */
+              rejectReason:
+                | (
+                    | 'recipient_has_no_mailbox'
+                    | 'recipient_not_reachable'
+                    | 'recipient_reserved'
+                    | 'recipient_exempt'
+                    | 'invalid_recipient'
+                    | 'not_allowed_for_private_sender'
+                    | 'print_failed'
+                  )
+                | null;
               recipient:
                 | {
                     nationalId: string;
@@ -559,7 +570,18 @@ export interface paths {
                 | 'PRINT_FAILED'
                 | 'REJECTED'
                 | 'CANCELLED';
-              rejectReason: string | null;
+              /** @description Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally */
+              rejectReason:
+                | (
+                    | 'recipient_has_no_mailbox'
+                    | 'recipient_not_reachable'
+                    | 'recipient_reserved'
+                    | 'recipient_exempt'
+                    | 'invalid_recipient'
+                    | 'not_allowed_for_private_sender'
+                    | 'print_failed'
+                  )
+                | null;
               recipient:
                 | {
                     nationalId: string;
@@ -682,7 +704,18 @@ export interface paths {
                 | 'PRINT_FAILED'
                 | 'REJECTED'
                 | 'CANCELLED';
-              rejectReason: string | null;
+              /** @description Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally */
+              rejectReason:
+                | (
+                    | 'recipient_has_no_mailbox'
+                    | 'recipient_not_reachable'
+                    | 'recipient_reserved'
+                    | 'recipient_exempt'
+                    | 'invalid_recipient'
+                    | 'not_allowed_for_private_sender'
+                    | 'print_failed'
+                  )
+                | null;
               recipient:
                 | {
                     nationalId: string;
@@ -4805,7 +4838,18 @@ export interface paths {
                 | 'PRINT_FAILED'
                 | 'REJECTED'
                 | 'CANCELLED';
-              rejectReason: string | null;
+              /** @description Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally */
+              rejectReason:
+                | (
+                    | 'recipient_has_no_mailbox'
+                    | 'recipient_not_reachable'
+                    | 'recipient_reserved'
+                    | 'recipient_exempt'
+                    | 'invalid_recipient'
+                    | 'not_allowed_for_private_sender'
+                    | 'print_failed'
+                  )
+                | null;
               recipient:
                 | {
                     nationalId: string;
@@ -5404,7 +5448,18 @@ export interface paths {
                 | 'PRINT_FAILED'
                 | 'REJECTED'
                 | 'CANCELLED';
-              rejectReason: string | null;
+              /** @description Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally */
+              rejectReason:
+                | (
+                    | 'recipient_has_no_mailbox'
+                    | 'recipient_not_reachable'
+                    | 'recipient_reserved'
+                    | 'recipient_exempt'
+                    | 'invalid_recipient'
+                    | 'not_allowed_for_private_sender'
+                    | 'print_failed'
+                  )
+                | null;
               recipient:
                 | {
                     nationalId: string;

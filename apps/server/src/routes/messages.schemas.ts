@@ -1,3 +1,4 @@
+import { REJECT_REASONS, type RejectReason } from '@postkasse/core';
 import { type Static, Type } from '@sinclair/typebox';
 import { AuthLevelSchema, NullableTimestamp, Page, Timestamp, Uuid } from './common.schemas.js';
 
@@ -225,7 +226,11 @@ export const SentMessage = Type.Object(
   {
     id: Uuid,
     status: LetterStatusSchema,
-    rejectReason: Type.Union([Type.String(), Type.Null()]),
+    rejectReason: Type.Union([Type.Unsafe<RejectReason>({ type: 'string', enum: [...REJECT_REASONS] }), Type.Null()], {
+      description:
+        'Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on ' +
+        'PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally',
+    }),
     recipient: Recipient,
     subject: Type.String(),
     senderReference: Type.Union([Type.String(), Type.Null()]),
