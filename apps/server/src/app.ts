@@ -9,7 +9,7 @@ import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { AppContext } from './context.js';
 import { registerInputGuard } from './input-guard.js';
-import { loggerOptions } from './logger.js';
+import { loggableUrl, loggerOptions } from './logger.js';
 import { registerMetrics } from './metrics.js';
 import { registerProblemHandlers } from './problem.js';
 import { accessRoutes } from './routes/access.js';
@@ -59,7 +59,12 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        url: loggableUrl(request.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     );
   });

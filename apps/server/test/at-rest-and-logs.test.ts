@@ -105,4 +105,43 @@ describe('logs', () => {
       expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     }
   });
+
+  it('leave out search words and other free query values, and mask ids hidden by percent-encoding', async () => {
+    const { mailboxId } = await server.person(people.ola);
+    const token = await server.token(people.ola);
+    const from = lines.length;
+    await fetch(
+      `${url}/api/v1/mailboxes/${mailboxId}/messages?q=DIAGNOSE-HIV&sender=Klinikken&limit=5&from=2026-01-01`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
+    // 1285851%30129 is 12858510129 once decoded; a masking that reads the raw URL misses it.
+    await fetch(`${url}/api/v1/me/consents/1285851%30129`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const log = lines.slice(from).join('');
+    expect(log).toContain('q=[redacted]&sender=[redacted]&limit=5&from=2026-01-01');
+    expect(log).not.toContain('DIAGNOSE');
+    expect(log).not.toContain('Klinikken');
+    expect(log).toContain('/api/v1/me/consents/128585*****');
+    expect(log).not.toContain('1285851%30129');
+  });
+
+  it('mask e-mail addresses, phone numbers and national ids inside logged errors (a failed job)', async () => {
+    const from = lines.length;
+    const smtp = Object.assign(new Error(`Can't send mail - all recipients were rejected: 550 <kari@example.org>`), {
+      response: '550 5.1.1 <kari@example.org>: Recipient address rejected',
+      rejected: ['kari@example.org'],
+      rejectedErrors: [{ recipient: 'kari@example.org', mobile: '+4791234567', person: people.kari }],
+    });
+    server.app.log.warn({ err: smtp, job: { kind: 'notify' } }, 'job failed');
+    const log = lines.slice(from).join('');
+    expect(log).toContain('k***@example.org');
+    expect(log).toContain('+47********');
+    expect(log).toContain('Recipient address rejected');
+    expect(log).toContain('"type":"Error"');
+    for (const secret of ['kari@example.org', '91234567', people.kari]) expect(log).not.toContain(secret);
+  });
 });
