@@ -15,6 +15,8 @@ export type Config = {
   pgPreparedStatements: boolean;
   masterKey: string | null;
   masterKeyFile: string;
+  /** The platform's Ed25519 signing key (receipts, sender access tokens); retired keys beside it. */
+  platformKeyFile: string;
   blobDir: string;
   /**
    * Blobs up to this size are kept in the database, larger ones as files under blobDir; 0: all
@@ -152,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     pgPreparedStatements: parseFlag('POSTKASSE_PG_PREPARED_STATEMENTS', env.POSTKASSE_PG_PREPARED_STATEMENTS) ?? true,
     masterKey: env.POSTKASSE_MASTER_KEY || null,
     masterKeyFile: resolve(dataDir, 'keys', 'master.key'),
+    platformKeyFile: resolve(dataDir, 'keys', 'platform-signing.jwk'),
     blobDir: resolve(dataDir, 'blobs'),
     blobInlineMaxBytes: parseInteger(
       'POSTKASSE_BLOB_INLINE_MAX_BYTES',

@@ -144,7 +144,17 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       },
     },
   };
-  const platformKey = await loadPlatformKey(join(config.dataDir, 'keys', 'platform-signing.jwk'));
+  const platformKeyFile = config.platformKeyFile;
+  // A new signing key beside events signed with a lost one would leave every receipt senders
+  // hold unverifiable, and hand out receipts for the same events signed by another key.
+  if (!(await exists(platformKeyFile)) && (await store.read.events.latestGlobalCursor())) {
+    await store.close();
+    throw new Error(
+      `No platform signing key at ${platformKeyFile}, but the database holds events whose receipts it signed: ` +
+        'restore the keys directory from the backup. Nothing was changed.',
+    );
+  }
+  const platformKey = await loadPlatformKey(platformKeyFile);
   const worker = createWorker({ deps, platformKey, config });
   const live = createLiveHub(deps, config.livePollMs);
   return {

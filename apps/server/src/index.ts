@@ -1,3 +1,5 @@
+// The operator rotates the key the server signs with (`postkasse admin signing-key rotate`).
+export { rotatePlatformKey } from '@postkasse/crypto';
 export { buildApp } from './app.js';
 export { type Config, loadConfig } from './config.js';
 export { type AppContext, type ContextOverrides, createContext } from './context.js';

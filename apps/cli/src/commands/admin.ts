@@ -15,7 +15,7 @@ import {
   senderScopes,
   sweepOrphanBlobs,
 } from '@postkasse/core';
-import { type AppContext, checkPublicJwk, createContext, loadConfig } from '@postkasse/server';
+import { type AppContext, checkPublicJwk, createContext, loadConfig, rotatePlatformKey } from '@postkasse/server';
 import type { Command } from 'commander';
 import { fail, print } from '../output.js';
 import { personImportCommand } from './person-import.js';
@@ -155,6 +155,29 @@ export function adminCommands(program: Command): void {
           json,
           { memberId: m.id, senderId: m.scopeId, role: m.role },
           () => `${maskNationalId(m.nationalId)} administers sender ${opts.org}`,
+        );
+      });
+    });
+
+  admin
+    .command('signing-key')
+    .description("the platform's signing key (receipts, sender access tokens)")
+    .command('rotate')
+    .description(
+      'replace the signing key; the old public key stays published, so earlier receipts still verify ' +
+        '(restart the server afterwards)',
+    )
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const json = Boolean(opts.json);
+      await withContext(json, async (ctx) => {
+        const rotated = await rotatePlatformKey(ctx.config.platformKeyFile);
+        print(
+          json,
+          rotated,
+          () =>
+            `new signing key ${rotated.kid}; ${rotated.retiredKid} is retired and stays published. ` +
+            'Restart the server to sign with the new key, and back up the keys directory.',
         );
       });
     });

@@ -123,9 +123,19 @@ export function oauthRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     await app.register(formbody, { bodyLimit: 16 * 1024 });
     app.get(
       '/.well-known/jwks.json',
-      { schema: { tags: ['operations'], summary: "The platform's public signing keys" } },
+      {
+        schema: {
+          tags: ['operations'],
+          summary: "The platform's public signing keys",
+          description:
+            'The current key first, then every retired one: receipts signed before a key was rotated ' +
+            'still verify. Only the current key signs anything new.',
+        },
+      },
       async (_request, reply) =>
-        reply.header('cache-control', 'public, max-age=300').send({ keys: [ctx.platformKey.publicJwk] }),
+        reply
+          .header('cache-control', 'public, max-age=300')
+          .send({ keys: [ctx.platformKey.publicJwk, ...ctx.platformKey.retiredJwks] }),
     );
     app.post(
       '/oauth/token',
