@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import PDFDocument from 'pdfkit';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { samplePdf } from '../apps/cli/src/sample-pdf.js';
@@ -412,6 +413,23 @@ describe.skipIf(!run)('the web inbox in Chromium', () => {
     await mobile.goto(`${server.url}/inbox/${kariBox}`);
     await row(mobile, 'Tilbud om barnehageplass').waitFor();
     await expectAccessible(mobile, 'inbox at phone width');
+    // A letter with every badge keeps its sender and unread dot in view (the badges have a row of their own).
+    await send('Varsel om tvangsmulkt', {
+      replyBy: new Date(Date.now() + 7 * DAY).toISOString(),
+      legalNotification: true,
+      mandatory: true,
+    });
+    const badged = row(mobile, 'Varsel om tvangsmulkt');
+    await badged.waitFor();
+    for (const width of [phone.width, 320]) {
+      await mobile.setViewportSize({ width, height: phone.height });
+      const senderWidth = await badged.locator('.letter-sender').evaluate((e: any) => e.getBoundingClientRect().width);
+      expect(senderWidth, `sender at ${width} px`).toBeGreaterThan(80);
+      await expect(badged.locator('.unread-dot').isVisible()).resolves.toBe(true);
+      await expect(badged.locator('.badge-legal').isVisible()).resolves.toBe(true);
+      await expect(mobile.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(width);
+    }
+    await mobile.setViewportSize(phone);
     // Nothing wider than the screen.
     await expect(mobile.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(phone.width);
     await screenshot(mobile, 'inbox-phone');
@@ -449,6 +467,18 @@ describe.skipIf(!run)('the web inbox in Chromium', () => {
     });
     await page.getByRole('button', { name: 'Print' }).click();
     await expect(page.evaluate(() => (globalThis as unknown as { printed: number }).printed)).resolves.toBe(1);
+    // On paper only the document: nothing else shows, and nothing else takes room (no blank pages).
+    await page.emulateMedia({ media: 'print' });
+    const printed = await page.evaluate(() => ({
+      height: document.documentElement.scrollHeight,
+      documentHeight: document.querySelector('.pdf-pages').getBoundingClientRect().height,
+      others: [...document.querySelectorAll('.banner, .toolbar, .attachments, .letter-header, h1')].filter(
+        (e: any) => e.getClientRects().length > 0,
+      ).length,
+    }));
+    await page.emulateMedia({ media: 'screen' });
+    expect(printed.others).toBe(0);
+    expect(printed.height).toBeLessThanOrEqual(Math.ceil(printed.documentHeight) + 2);
 
     // The network fails: a clear message and a way to try again, never the server's or browser's words.
     await page.route('**/api/v1/mailboxes/*/messages?**', (route) => route.abort('connectionrefused'));
@@ -459,6 +489,62 @@ describe.skipIf(!run)('the web inbox in Chromium', () => {
     await page.unroute('**/api/v1/mailboxes/*/messages?**');
     await alert.getByRole('button', { name: 'Try again' }).click();
     await row(page, 'Vedtak om bostøtte').waitFor();
+  });
+
+  it('a PDF longer than the page draws (101 pages) says so, also on paper, and prints whole from the browser viewer', async () => {
+    const doc = new PDFDocument({ autoFirstPage: false });
+    const chunks: Buffer[] = [];
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    const done = new Promise((resolve) => doc.on('end', resolve));
+    for (let n = 1; n <= 101; n++) doc.addPage({ size: 'A4' }).fontSize(14).text(`Side ${n} av 101`);
+    doc.end();
+    await done;
+    const message = letterJson({
+      subject: 'Lang rapport',
+      documents: [{ part: 'main', role: 'main', filename: 'rapport.pdf', mediaType: 'application/pdf' }],
+    });
+    const res = await sendLetterHttp(server, apiKey, message, [
+      { name: 'main', content: Buffer.concat(chunks), type: 'application/pdf' },
+    ]);
+    expect(res.status).toBe(201);
+    const { page: tab } = await newPage(kari);
+    await tab.goto(`${server.url}/inbox/${kariBox}`);
+    await row(tab, 'Lang rapport').getByRole('link').click();
+    await tab.locator('.pdf-pages[data-rendered="100"]').waitFor({ timeout: 60_000 });
+    const notice = tab.getByText('Showing the first 100 of 101 pages. Download the document to read the rest.');
+    await notice.waitFor();
+    await tab.evaluate(() => {
+      const w = globalThis as unknown as { print: () => void; printed: number };
+      w.printed = 0;
+      w.print = () => {
+        w.printed++;
+      };
+    });
+    const [viewer] = await Promise.all([tab.waitForEvent('popup'), tab.getByRole('button', { name: 'Print' }).click()]);
+    expect(new URL(viewer.url()).pathname).toMatch(/\/documents\/[0-9a-f-]{36}\/content$/);
+    await expect(tab.evaluate(() => (globalThis as unknown as { printed: number }).printed)).resolves.toBe(0);
+    await viewer.close();
+    // Printed from this page all the same (the browser's own menu), the paper says what is missing.
+    await tab.emulateMedia({ media: 'print' });
+    await expect(notice.isVisible()).resolves.toBe(true);
+    await tab.close();
+  });
+
+  it('a part of the app that cannot be loaded (offline) says so and loads when tried again, not a blank page', async () => {
+    const { page: tab } = await newPage(kari);
+    await tab.goto(`${server.url}/inbox/${kariBox}`);
+    await row(tab, 'Tilbud om barnehageplass').waitFor();
+    // The letter page's code comes only when a letter is first opened; the network is gone by then.
+    await tab.route('**/assets/LetterPage-*.js', (route) => route.abort('internetdisconnected'));
+    await row(tab, 'Tilbud om barnehageplass').getByRole('link').click();
+    const alert = tab.getByRole('alert');
+    await alert.getByText('No connection to Postkasse. Check your network and try again.').waitFor({ timeout: 15_000 });
+    // The frame of the app is still there: the way back to the inbox, settings, logging out.
+    await tab.getByRole('link', { name: 'Settings' }).waitFor();
+    await tab.unroute('**/assets/LetterPage-*.js');
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await tab.getByRole('heading', { level: 1, name: 'Tilbud om barnehageplass' }).waitFor();
+    await tab.close();
   });
 
   it('logging out ends the session: the login page, also for the pages that were open', async () => {

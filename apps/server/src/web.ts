@@ -1,17 +1,16 @@
 /**
  * The web inbox (apps/web, built by `npm run build`): its hashed assets under /assets/ (cached for
  * good), and index.html for every path the app owns: /, /inbox/{mailbox}[/{letter}] (the links in
- * notifications), /settings. The app shows the login itself when there is no session. Pages get a
+ * notifications), /settings, and (with 404) any other address a browser opens, so that the app
+ * says what is not there. The app shows the login itself when there is no session. Pages get a
  * strict Content-Security-Policy: only this origin's scripts, no framing.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from './context.js';
-import { Uuid } from './routes/common.schemas.js';
 import { messagePage } from './test-idp/pages.js';
 
 export const WEB_CSP = [
@@ -29,6 +28,8 @@ export const WEB_CSP = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** For the app's scripts and data: nothing but this origin, as in a worker's own scope. */
 const ASSET_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'";
@@ -68,7 +69,11 @@ export function webRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     }
 
     const page = async (_request: unknown, reply: FastifyReply) => {
+      return sendPage(reply, 200);
+    };
+    const sendPage = (reply: FastifyReply, status: number) => {
       reply
+        .code(status)
         .header('cache-control', 'no-store')
         .header('content-security-policy', WEB_CSP)
         .header('x-content-type-options', 'nosniff')
@@ -90,11 +95,20 @@ export function webRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     const hidden = { schema: { hide: true } };
     app.get('/', hidden, page);
     app.get('/settings', hidden, page);
-    app.get('/inbox/:mailboxId', { schema: { hide: true, params: Type.Object({ mailboxId: Uuid }) } }, page);
-    app.get(
-      '/inbox/:mailboxId/:letterId',
-      { schema: { hide: true, params: Type.Object({ mailboxId: Uuid, letterId: Uuid }) } },
-      page,
-    );
+    // Any other address a browser opens (a link cut short in an SMS, a mistyped path or id) gets
+    // the app, which says "not found" in the reader's language, with status 404; anything else (the
+    // API, a client that does not ask for HTML) gets the problem answer as before.
+    const notFound = async (request: FastifyRequest, reply: FastifyReply) => {
+      const path = request.url.split('?')[0] ?? '';
+      const api = /^\/(api|auth|oauth|test-idp|dev|assets|pdfjs|docs|\.well-known)(\/|$)/.test(path);
+      if (api || !request.headers.accept?.includes('text/html')) return reply.callNotFound();
+      return sendPage(reply, 404);
+    };
+    const ids = (request: FastifyRequest) => Object.values(request.params as Record<string, string>);
+    const inbox = async (request: FastifyRequest, reply: FastifyReply) =>
+      ids(request).every((id) => UUID.test(id)) ? sendPage(reply, 200) : notFound(request, reply);
+    app.get('/inbox/:mailboxId', hidden, inbox);
+    app.get('/inbox/:mailboxId/:letterId', hidden, inbox);
+    app.get('/*', hidden, notFound);
   };
 }

@@ -36,8 +36,25 @@ describe('the web inbox as the server serves it', () => {
       expect(res.headers.get('x-frame-options')).toBe('DENY');
       expect(await res.text()).toContain('<div id="root">');
     }
-    // Not an id: not one of the app's pages.
-    expect((await fetch(`${server.url}/inbox/..%2f..%2fetc`)).status).toBe(400);
+    // Not an id, or no page of the app: 404, as a problem for a client, as the app for a browser
+    // (which then says "not found" itself, in the reader's language).
+    const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+    for (const path of ['/inbox/..%2f..%2fetc', `/inbox/${randomUUID()}/garbage`, '/foo/bar', '/settings/x']) {
+      const api = await fetch(`${server.url}${path}`);
+      expect(api.status, path).toBe(404);
+      expect(api.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const browser = await fetch(`${server.url}${path}`, { headers: html });
+      expect(browser.status, path).toBe(404);
+      expect(browser.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(browser.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(await browser.text()).toContain('<div id="root">');
+    }
+    // The API's own unknown paths and methods stay problems, for browsers too.
+    const unknown = await fetch(`${server.url}/api/v1/nothing-here`, { headers: html });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const method = await fetch(`${server.url}/api/v1/messages`, { headers: html });
+    expect(method.status).toBe(405);
   });
 
   it('serves hashed assets for a year and pdf.js data files, each with a policy of its own', async () => {

@@ -6,18 +6,19 @@
  */
 import { getSession, listMailboxes, type Mailbox } from '@postkasse/sdk/recipient';
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense } from 'react';
+import { Suspense } from 'react';
 import { Redirect, Route, Switch } from 'wouter';
 import { client, isUnauthenticated, setCsrfToken } from '../api.js';
 import { useI18n } from '../i18n/index.js';
 import { MailboxPage } from '../inbox/MailboxPage.js';
 import { LoginPage } from '../login/LoginPage.js';
 import { Layout } from './Layout.js';
+import { useRetryableLazy } from './lazy.js';
 import { ErrorNotice, Loading } from './states.js';
 
 // Reading a letter pulls in pdf.js; settings are seldom used: neither is part of the first view.
-const LetterPage = lazy(() => import('../letter/LetterPage.js').then((m) => ({ default: m.LetterPage })));
-const SettingsPage = lazy(() => import('../settings/SettingsPage.js').then((m) => ({ default: m.SettingsPage })));
+const loadLetterPage = () => import('../letter/LetterPage.js').then((m) => ({ default: m.LetterPage }));
+const loadSettingsPage = () => import('../settings/SettingsPage.js').then((m) => ({ default: m.SettingsPage }));
 
 export function useSession() {
   return useQuery({
@@ -43,6 +44,8 @@ export function homeMailbox(mailboxes: readonly Mailbox[]): Mailbox | undefined 
 
 export function App() {
   const session = useSession();
+  const { Lazy: LetterPage, Boundary: LetterBoundary } = useRetryableLazy(loadLetterPage);
+  const { Lazy: SettingsPage, Boundary: SettingsBoundary } = useRetryableLazy(loadSettingsPage);
   if (session.isPending) return <Loading />;
   if (session.isError) {
     if (isUnauthenticated(session.error)) return <LoginPage />;
@@ -60,11 +63,17 @@ export function App() {
             <Home />
           </Route>
           <Route path="/inbox/:mailboxId/:letterId">
-            {(params) => <LetterPage mailboxId={params.mailboxId} letterId={params.letterId} />}
+            {(params) => (
+              <LetterBoundary>
+                <LetterPage mailboxId={params.mailboxId} letterId={params.letterId} />
+              </LetterBoundary>
+            )}
           </Route>
           <Route path="/inbox/:mailboxId">{(params) => <MailboxPage mailboxId={params.mailboxId} />}</Route>
           <Route path="/settings">
-            <SettingsPage />
+            <SettingsBoundary>
+              <SettingsPage />
+            </SettingsBoundary>
           </Route>
           <Route>
             <NotFound />

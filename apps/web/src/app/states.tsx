@@ -1,6 +1,7 @@
 /** Loading, empty and error states, and the polite announcer that reads changes aloud. */
 import { createContext, type ReactNode, useCallback, useContext, useState } from 'react';
 import { errorKey } from '../api.js';
+import type { MessageKey } from '../i18n/en.js';
 import { useI18n } from '../i18n/index.js';
 
 export function Loading({ label }: { label?: string }) {
@@ -18,11 +19,20 @@ export function Empty({ children }: { children: ReactNode }) {
 }
 
 /** An error in words a citizen understands, with a retry when that can help. */
-export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+export function ErrorNotice({
+  error,
+  onRetry,
+  messageKey,
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  /** Says this instead of what the error's code says. */
+  messageKey?: MessageKey;
+}) {
   const { t } = useI18n();
   return (
     <div className="state state-error" role="alert">
-      <p>{t(errorKey(error))}</p>
+      <p>{t(messageKey ?? errorKey(error))}</p>
       {onRetry ? (
         <button type="button" className="button" onClick={onRetry}>
           {t('error.retry')}

@@ -138,12 +138,17 @@ const LetterRow = memo(function LetterRow({ mailboxId, letter }: { mailboxId: st
         </span>
         <span className="letter-meta">
           <time dateTime={letter.receivedAt}>{date(letter.receivedAt)}</time>
-          {letter.replyBy ? (
-            <span className="badge badge-deadline">{t('badge.replyBy', { date: date(letter.replyBy) })}</span>
-          ) : null}
-          {letter.legalNotification ? <span className="badge badge-legal">{t('badge.legal')}</span> : null}
-          {letter.mandatory ? <span className="badge">{t('badge.mandatory')}</span> : null}
         </span>
+        {letter.replyBy || letter.legalNotification || letter.mandatory ? (
+          // A row of their own, so that on a phone they never squeeze out the sender and the unread dot.
+          <span className="letter-badges">
+            {letter.replyBy ? (
+              <span className="badge badge-deadline">{t('badge.replyBy', { date: date(letter.replyBy) })}</span>
+            ) : null}
+            {letter.legalNotification ? <span className="badge badge-legal">{t('badge.legal')}</span> : null}
+            {letter.mandatory ? <span className="badge">{t('badge.mandatory')}</span> : null}
+          </span>
+        ) : null}
       </Link>
     </li>
   );

@@ -1,11 +1,12 @@
 /** A document in the page: PDF through pdf.js, images and plain text as they are, else a download. */
 import { documentUrl, type LetterDocument } from '@postkasse/sdk/recipient';
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { client } from '../api.js';
+import { useRetryableLazy } from '../app/lazy.js';
 import { Loading } from '../app/states.js';
 import { useI18n } from '../i18n/index.js';
 
-const PdfView = lazy(() => import('./PdfView.js').then((m) => ({ default: m.PdfView })));
+const loadPdfView = () => import('./PdfView.js').then((m) => ({ default: m.PdfView }));
 
 export function DocumentView({
   mailboxId,
@@ -17,13 +18,16 @@ export function DocumentView({
   document: LetterDocument;
 }) {
   const { t } = useI18n();
+  const { Lazy: PdfView, Boundary } = useRetryableLazy(loadPdfView);
   const url = documentUrl(client, mailboxId, letterId, document.id);
   const name = document.title ?? document.filename;
   let body: React.ReactNode;
   if (document.mediaType === 'application/pdf') {
     body = (
       <Suspense fallback={<Loading label={t('letter.pdfLoading')} />}>
-        <PdfView url={url} name={name} />
+        <Boundary>
+          <PdfView url={url} name={name} />
+        </Boundary>
       </Suspense>
     );
   } else if (/^image\/(png|jpeg|gif|webp)$/.test(document.mediaType)) {

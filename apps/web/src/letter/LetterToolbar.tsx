@@ -116,7 +116,16 @@ export function LetterToolbar({
         </a>
       ) : null}
       {shown ? (
-        <button type="button" className="button button-quiet" onClick={() => window.print()}>
+        <button
+          type="button"
+          className="button button-quiet"
+          onClick={() => {
+            // A PDF longer than the page draws is printed whole from the browser's own viewer.
+            const pages = document.querySelector<HTMLElement>('.pdf-pages');
+            if (pages?.dataset.truncated) window.open(documentUrl(client, mailbox.id, letter.id, shown.id), '_blank');
+            else window.print();
+          }}
+        >
           {t('letter.print')}
         </button>
       ) : null}

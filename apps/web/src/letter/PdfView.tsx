@@ -1,7 +1,8 @@
 /**
  * A PDF drawn by pdf.js: every page as a canvas sized to the column (sharp on high-density
  * screens), with pdf.js's text layer over it so the text can be selected, found and read by
- * screen readers. Loaded only when a letter is opened. Printing prints these pages.
+ * screen readers. Loaded only when a letter is opened. Printing prints these pages (at most
+ * MAX_PAGES; a longer document is printed from the browser's own viewer, see LetterToolbar).
  */
 import * as pdfjs from 'pdfjs-dist';
 import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
@@ -44,6 +45,9 @@ export function PdfView({ url, name }: { url: string; name: string }) {
       task = pdfjs.getDocument({ data, useSystemFonts: true, ...dataUrls });
       const pdf = await task.promise;
       const count = Math.min(pdf.numPages, MAX_PAGES);
+      // Printing prints the pages drawn here; the toolbar prints a longer document through the
+      // browser's own viewer instead, which has every page.
+      if (pdf.numPages > MAX_PAGES) element.dataset.truncated = 'true';
       const width = Math.max(280, element.clientWidth);
       const ratio = window.devicePixelRatio || 1;
       for (let n = 1; n <= count && !abort.signal.aborted; n++) {
@@ -85,6 +89,7 @@ export function PdfView({ url, name }: { url: string; name: string }) {
       void task?.destroy();
       element.replaceChildren();
       delete element.dataset.rendered;
+      delete element.dataset.truncated;
     };
   }, [url]);
 
@@ -104,7 +109,7 @@ export function PdfView({ url, name }: { url: string; name: string }) {
       ) : null}
       <div ref={container} className="pdf-pages printable" data-name={name} />
       {state.pages > MAX_PAGES ? (
-        <p className="notice">{t('letter.morePages', { shown: MAX_PAGES, pages: state.pages })}</p>
+        <p className="notice printable">{t('letter.morePages', { shown: MAX_PAGES, pages: state.pages })}</p>
       ) : null}
     </div>
   );
