@@ -13,6 +13,7 @@ import { loggableUrl, loggerOptions } from './logger.js';
 import { registerMetrics } from './metrics.js';
 import { registerProblemHandlers } from './problem.js';
 import { accessRoutes } from './routes/access.js';
+import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { batchRoutes } from './routes/batches.js';
 import { errorsAsProblems, ProblemSchema } from './routes/common.schemas.js';
@@ -128,6 +129,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(messageRoutes(ctx), { prefix: '/api/v1' });
   await app.register(mailboxRoutes(ctx), { prefix: '/api/v1' });
   await app.register(accessRoutes(ctx), { prefix: '/api/v1' });
+  await app.register(auditRoutes(ctx), { prefix: '/api/v1' });
   await app.register(senderRegisterRoutes(ctx), { prefix: '/api/v1' });
   await app.register(personRegisterRoutes(ctx), { prefix: '/api/v1' });
   await app.register(batchRoutes(ctx), { prefix: '/api/v1' });

@@ -65,7 +65,9 @@ export function createLiveHub(deps: Pick<Deps, 'store'>, pollMs: number, log?: F
         if (delivered.length > 0) events = delivered.at(-1)?.cursor ?? events;
         const changed = await deps.store.read.audit.changesAfter(audit ?? null, 500);
         for (const c of changed) {
-          // Reading a document is not a change anyone else needs to see, unless it marked the letter read.
+          // Someone looking at a letter changes nothing (and a view that reloads on a change would
+          // otherwise tell itself again); reading a document may mark the letter read.
+          if (c.action === 'letter.view') continue;
           tell(c.mailboxId, { kind: kindOf(c.action), letterId: c.letterId });
         }
         if (changed.length > 0) audit = changed.at(-1)?.cursor ?? audit;

@@ -99,6 +99,7 @@ const personMailbox = {
   'PATCH folder':             [R204, F403, R204,   N404,   N404,    N404,     N404,    T401, T401, T401],
   'DELETE folder':            [R204, F403, F403,   N404,   N404,    N404,     N404,    T401, T401, T401],
   'GET grants':               [R200, F403, F403,   N404,   N404,    N404,     N404,    T401, T401, T401],
+  'GET audit':                [R200, F403, F403,   N404,   N404,    N404,     N404,    T401, T401, T401],
   'POST grants':              [R201, F403, F403,   N404,   N404,    N404,     N404,    T401, T401, T401],
   'DELETE grant':             [R204, F403, F403,   N404,   N404,    N404,     N404,    T401, T401, T401],
   'GET members':              [I422, I422, I422,   N404,   N404,    N404,     N404,    T401, T401, T401],
@@ -124,6 +125,7 @@ const orgMailbox: Record<MailboxEndpoint, Cells> = {
   'PATCH folder':             [N404, N404, N404,   N404,   R204,    F403,     N404,    T401, T401, T401],
   'DELETE folder':            [N404, N404, N404,   N404,   R204,    F403,     N404,    T401, T401, T401],
   'GET grants':               [N404, N404, N404,   N404,   F403,    F403,     N404,    T401, T401, T401],
+  'GET audit':                [N404, N404, N404,   N404,   R200,    F403,     N404,    T401, T401, T401],
   'POST grants':              [N404, N404, N404,   N404,   F403,    F403,     N404,    T401, T401, T401],
   'DELETE grant':             [N404, N404, N404,   N404,   F403,    F403,     N404,    T401, T401, T401],
   'GET members':              [N404, N404, N404,   N404,   R200,    F403,     N404,    T401, T401, T401],
@@ -349,6 +351,10 @@ describe.each(dialects)('access matrix (%s)', (dialect) => {
       call: (i) => ({ method: 'DELETE', path: `${box(i)}/folders/${i.customId}` }),
       changed: async (i) => (await store().read.folders.get(i.mailboxId!, i.customId!)) === null,
       audit: 'folder.delete',
+    },
+    'GET audit': {
+      call: (i) => ({ method: 'GET', path: `${box(i)}/audit?limit=200` }),
+      returns: (res) => Array.isArray(res.body.items) && items(res).every((e) => /^[0-9a-f]{64}$/.test(e.hash)),
     },
     'GET grants': {
       call: (i) => ({ method: 'GET', path: `${box(i)}/grants` }),

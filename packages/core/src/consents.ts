@@ -3,6 +3,7 @@
  * with the evidence it holds. Letters held for the person are looked at again at once.
  */
 import type { PersonActor, SenderActor } from './actors.js';
+import { recordRegisterChange } from './audit.js';
 import { AppError } from './errors.js';
 import { heldReleaseJob } from './jobs.js';
 import { parseNationalId } from './parties.js';
@@ -45,6 +46,15 @@ async function record(
     updatedAt: now,
   };
   await repos.consents.upsert(consent);
+  // Consent decides whether a private sender's letters reach the person: its history is evidence.
+  await recordRegisterChange(
+    deps,
+    repos,
+    nationalId,
+    source === 'person' ? { type: 'person', id: nationalId } : { type: 'sender', id: sender.id },
+    active ? 'consent.give' : 'consent.withdraw',
+    { sender: sender.orgNumber, ...(active && evidence ? { evidence } : {}) },
+  );
   if (active) await repos.jobs.enqueue([heldReleaseJob(deps, { type: 'person', id: nationalId }, sender.id)]);
   return consent;
 }

@@ -1,4 +1,5 @@
 /** What the operator of a deployment does: registers senders, credentials, persons, organizations. */
+import { OPERATOR, recordRegisterChange } from './audit.js';
 import { AppError } from './errors.js';
 import { heldReleaseJob } from './jobs.js';
 import { parseNationalId, parseOrgNumber } from './parties.js';
@@ -118,6 +119,14 @@ export async function registerPersonMailbox(deps: Deps, person: Person): Promise
     await repos.mailboxes.insert(mailbox);
     for (const f of folders) await repos.folders.insert(f);
     await repos.jobs.enqueue([heldReleaseJob(deps, { type: 'person', id: person.nationalId })]);
+    await recordRegisterChange(
+      deps,
+      repos,
+      person.nationalId,
+      { type: 'person', id: person.nationalId },
+      'mailbox.open',
+      { mailboxId: mailbox.id, at: 'first login' },
+    );
   });
   return (await deps.store.read.mailboxes.findByOwner('person', person.nationalId)) ?? mailbox;
 }
@@ -184,6 +193,10 @@ export async function registerPerson(
       for (const f of opened.folders) await repos.folders.insert(f);
       await repos.jobs.enqueue([heldReleaseJob(deps, { type: 'person', id: parsed.nationalId })]);
     }
+    await recordRegisterChange(deps, repos, parsed.nationalId, OPERATOR, 'register.create', {
+      contact: [...(email ? ['email'] : []), ...(mobile ? ['mobile'] : [])],
+      mailboxId: opened?.mailbox.id ?? null,
+    });
   });
   return { person, mailbox: opened?.mailbox ?? null };
 }

@@ -353,6 +353,31 @@ export type AuditEntry = {
   at: string;
 };
 
+/** An entry of a hash-chained log as stored: its place and its link to the entry before. */
+export type Chained<T> = T & { seq: number; prevHash: string; hash: string };
+
+/** Who changed a register record: the person, the operator, a sender (a consent it recorded), the platform. */
+export type RegisterActorType = 'person' | 'operator' | 'sender' | 'system';
+
+export type RegisterLogEntry = {
+  id: string;
+  nationalId: string;
+  actorType: RegisterActorType;
+  /** The person's national id or the sender's id; null for the operator and the platform. */
+  actorId: string | null;
+  action: string;
+  details: Record<string, unknown>;
+  at: string;
+};
+
+/** The outcome of recomputing hash chains from their first entries. */
+export type ChainCheck = {
+  chains: number;
+  entries: number;
+  /** Where each broken chain first breaks: its link to the entry before, or its own hash. */
+  broken: Array<{ chain: string; seq: number; reason: 'prev_hash' | 'hash' }>;
+};
+
 /** Position in a mailbox listing (newest first). */
 export type LetterCursor = { deliveredAt: string; id: string };
 /**
@@ -454,15 +479,29 @@ export type Repositories = {
     /** Records an assertion id; false when it was already used (a replay). */
     useAssertion(jti: string, expiresAt: string, now: string): Promise<boolean>;
   };
+  /** Each mailbox's log is a hash chain: `append` links the entry to the mailbox's latest. */
   audit: {
     append(entry: AuditEntry): Promise<void>;
-    listByMailbox(mailboxId: string, limit: number): Promise<AuditEntry[]>;
+    /** Newest first, before `beforeSeq` when given. */
+    listByMailbox(mailboxId: string, limit: number, beforeSeq?: number | null): Promise<Array<Chained<AuditEntry>>>;
+    /** Recomputes one mailbox's chain, or every mailbox's. */
+    verify(mailboxId?: string): Promise<ChainCheck>;
     /** Every mailbox's entries after a position, in commit order: what changed, for live views. */
     changesAfter(
       after: FeedCursor | null,
       limit: number,
     ): Promise<Array<{ mailboxId: string; action: string; letterId: string | null; cursor: FeedCursor }>>;
     latestCursor(): Promise<FeedCursor | null>;
+  };
+  /** Each person's register history is a hash chain, as a mailbox's audit log is. */
+  registerLog: {
+    append(entry: RegisterLogEntry): Promise<void>;
+    listByPerson(
+      nationalId: string,
+      limit: number,
+      beforeSeq?: number | null,
+    ): Promise<Array<Chained<RegisterLogEntry>>>;
+    verify(nationalId?: string): Promise<ChainCheck>;
   };
   senders: {
     insert(sender: Sender): Promise<void>;

@@ -182,13 +182,23 @@ export async function getLetter(
   actor: PersonActor,
   mailboxId: string,
   letterId: string,
+  /** The letter as the answer to a change the actor made (already in the audit log): no view is logged. */
+  options: { afterChange?: boolean } = {},
 ): Promise<LetterForReader> {
-  await requireMailboxAccess(deps, actor, mailboxId);
+  const access = await requireMailboxAccess(deps, actor, mailboxId);
   const letter = await requireLetter(deps, mailboxId, letterId);
   const documents = await deps.store.read.documents.listByLetter(letter.id);
   const sender = await deps.store.read.senders.get(letter.senderId);
   // Actions are content: opened only for a reader whose level shows it.
-  const actions = canSeeContent(actor, letter) ? await readerActions(deps, letter, documents) : [];
+  const contentShown = canSeeContent(actor, letter);
+  const actions = contentShown ? await readerActions(deps, letter, documents) : [];
+  // What someone else (a delegate, an organization's member) saw of the owner's letter is the
+  // owner's to know; the owner's own looking is not logged until a document is opened.
+  if (access.role !== 'owner' && !options.afterChange) {
+    await deps.store.write((repos) =>
+      recordAudit(deps, repos, actor, access, 'letter.view', letter.id, { contentShown }),
+    );
+  }
   return presentForReader(actor, letter, sender, documents, actions);
 }
 

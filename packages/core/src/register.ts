@@ -3,6 +3,7 @@
  * language), the operator's exemptions, and lookups by public senders.
  */
 import type { PersonActor, SenderActor } from './actors.js';
+import { OPERATOR, recordRegisterChange } from './audit.js';
 import { AppError, type FieldError } from './errors.js';
 import { parseNationalId, requireNationalId } from './parties.js';
 import type { Deps, Mailbox, Person, PersonPatch, PostalAddress } from './ports.js';
@@ -40,6 +41,8 @@ function statusOf(person: Person | null, mailbox: Mailbox | null): RegisterStatu
 
 /** A person's own view of their register record. */
 export type OwnRecord = Person & { registerStatus: RegisterStatus; canBeNotified: boolean; provider: string | null };
+
+const self = (actor: PersonActor) => ({ type: 'person' as const, id: actor.nationalId });
 
 async function requireRecord(deps: Deps, nationalId: string): Promise<Person> {
   const person = await deps.store.read.persons.findByNationalId(nationalId);
@@ -114,8 +117,17 @@ export async function updateOwnRecord(deps: Deps, actor: PersonActor, change: Ow
     patch.mobileUpdatedAt = mobile ? now : null;
     patch.mobileVerifiedAt = null;
   }
-  if (change.language !== undefined) patch.language = change.language;
-  await deps.store.write((repos) => repos.persons.update(person.nationalId, patch));
+  if (change.language !== undefined && change.language !== person.language) patch.language = change.language;
+  const changed = (['email', 'mobile', 'language'] as const).filter((f) => patch[f] !== undefined);
+  if (changed.length > 0 || patch.reserved !== undefined) {
+    await deps.store.write(async (repos) => {
+      await repos.persons.update(person.nationalId, patch);
+      await recordRegisterChange(deps, repos, person.nationalId, self(actor), 'register.update', {
+        ...(changed.length > 0 ? { changed } : {}),
+        ...(patch.reserved !== undefined ? { reserved: patch.reserved } : {}),
+      });
+    });
+  }
   return getOwnRecord(deps, actor);
 }
 
@@ -126,13 +138,16 @@ export async function confirmContactDetails(deps: Deps, actor: PersonActor): Pro
     throw new AppError('invalid_operation', 'There are no contact details to confirm; add an e-mail or mobile first');
   }
   const now = deps.clock.now().toISOString();
-  await deps.store.write((repos) =>
-    repos.persons.update(person.nationalId, {
+  await deps.store.write(async (repos) => {
+    await repos.persons.update(person.nationalId, {
       updatedAt: now,
       ...(person.email ? { emailVerifiedAt: now } : {}),
       ...(person.mobile ? { mobileVerifiedAt: now } : {}),
-    }),
-  );
+    });
+    await recordRegisterChange(deps, repos, person.nationalId, self(actor), 'register.confirm', {
+      confirmed: [...(person.email ? ['email'] : []), ...(person.mobile ? ['mobile'] : [])],
+    });
+  });
   return getOwnRecord(deps, actor);
 }
 
@@ -140,9 +155,10 @@ export async function confirmContactDetails(deps: Deps, actor: PersonActor): Pro
 export async function setExemption(deps: Deps, nationalId: string, exempt: boolean): Promise<OwnRecord> {
   const person = await requireRecord(deps, requireNationalId(nationalId, 'nationalId'));
   const now = deps.clock.now().toISOString();
-  await deps.store.write((repos) =>
-    repos.persons.update(person.nationalId, { updatedAt: now, exempt, exemptAt: exempt ? now : null }),
-  );
+  await deps.store.write(async (repos) => {
+    await repos.persons.update(person.nationalId, { updatedAt: now, exempt, exemptAt: exempt ? now : null });
+    await recordRegisterChange(deps, repos, person.nationalId, OPERATOR, 'register.exempt', { exempt });
+  });
   return ownRecord(deps, await requireRecord(deps, person.nationalId));
 }
 
@@ -154,7 +170,12 @@ export async function setPostalAddress(
 ): Promise<OwnRecord> {
   const person = await requireRecord(deps, requireNationalId(nationalId, 'nationalId'));
   const now = deps.clock.now().toISOString();
-  await deps.store.write((repos) => repos.persons.update(person.nationalId, { updatedAt: now, postalAddress }));
+  await deps.store.write(async (repos) => {
+    await repos.persons.update(person.nationalId, { updatedAt: now, postalAddress });
+    await recordRegisterChange(deps, repos, person.nationalId, OPERATOR, 'register.address', {
+      address: postalAddress ? 'recorded' : 'cleared',
+    });
+  });
   return ownRecord(deps, await requireRecord(deps, person.nationalId));
 }
 

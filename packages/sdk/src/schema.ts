@@ -168,7 +168,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The platform's public signing keys */
+    /**
+     * The platform's public signing keys
+     * @description The current key first, then every retired one: receipts signed before a key was rotated still verify. Only the current key signs anything new.
+     */
     get: {
       parameters: {
         query?: never;
@@ -3322,6 +3325,216 @@ export interface paths {
         };
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/mailboxes/{mailboxId}/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Who did what in my mailbox, newest first (the owner or an organization's administrators)
+     * @description Every opened document, change and grant, and every look at a letter by someone other than the owner. Delegates and members who are not administrators are refused (403).
+     */
+    get: {
+      parameters: {
+        query?: {
+          cursor?: string;
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          /** @description A UUID */
+          mailboxId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /**
+                 * Format: uuid
+                 * @description A UUID
+                 */
+                id: string;
+                /**
+                 * Format: uuid
+                 * @description A UUID
+                 */
+                mailboxId: string;
+                /** @description Who did it */
+                actorNationalId: string;
+                /** @description owner, delegate-read, delegate-manage, org-admin or org-reader */
+                actorRole: string;
+                /** @description letter.view (someone other than the owner looked at a letter), document.read, action.calendar, letter.update, letter.trash, letter.restore, folder.*, grant.*, member.* */
+                action: string;
+                letterId: string | null;
+                details: {
+                  [key: string]: unknown;
+                };
+                /** Format: date-time */
+                at: string;
+                /** @description The entry's place in the log */
+                seq: number;
+                /** @description SHA-256 (hex) of the entry before it in this chain; 64 zeros for the first */
+                prevHash: string;
+                /** @description SHA-256 (hex) of prevHash, a newline and the canonical JSON of the entry (keys sorted, no seq or hashes) */
+                hash: string;
+              }[];
+              /** @description Pass as `cursor` to get the next page; null on the last page */
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description application/problem+json */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description application/problem+json */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description application/problem+json */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description application/problem+json */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/register/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every change of my register record and consents, newest first
+     * @description Who changed what and when (you, the operator, a sender recording your consent). Contact details themselves are not in the history, only which of them changed.
+     */
+    get: {
+      parameters: {
+        query?: {
+          cursor?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /**
+                 * Format: uuid
+                 * @description A UUID
+                 */
+                id: string;
+                nationalId: string;
+                actorType: 'person' | 'operator' | 'sender' | 'system';
+                /** @description The person's national id or the sender's id */
+                actorId: string | null;
+                /** @description register.create, register.update, register.confirm, register.exempt, register.address, mailbox.open, consent.give, consent.withdraw */
+                action: string;
+                details: {
+                  [key: string]: unknown;
+                };
+                /** Format: date-time */
+                at: string;
+                /** @description The entry's place in the log */
+                seq: number;
+                /** @description SHA-256 (hex) of the entry before it in this chain; 64 zeros for the first */
+                prevHash: string;
+                /** @description SHA-256 (hex) of prevHash, a newline and the canonical JSON of the entry (keys sorted, no seq or hashes) */
+                hash: string;
+              }[];
+              /** @description Pass as `cursor` to get the next page; null on the last page */
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description application/problem+json */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description application/problem+json */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description application/problem+json */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;

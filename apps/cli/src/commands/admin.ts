@@ -18,6 +18,7 @@ import {
 import { type AppContext, checkPublicJwk, createContext, loadConfig, rotatePlatformKey } from '@postkasse/server';
 import type { Command } from 'commander';
 import { fail, print } from '../output.js';
+import { auditCommands } from './audit.js';
 import { personImportCommand } from './person-import.js';
 import { registerCommands } from './register.js';
 
@@ -38,6 +39,7 @@ export function adminCommands(program: Command): void {
   const admin = program.command('admin').description("the operator's commands, run on the server's data");
 
   registerCommands(admin);
+  auditCommands(admin);
   const sender = admin.command('sender').description('senders: authorities and companies that send letters');
   sender
     .command('create')

@@ -329,7 +329,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         const actor = personOf(request);
         const { mailboxId, messageId } = request.params;
         await updateLetter(ctx.deps, actor, mailboxId, messageId, request.body);
-        return presentDetail(await getLetter(ctx.deps, actor, mailboxId, messageId));
+        return presentDetail(await getLetter(ctx.deps, actor, mailboxId, messageId, { afterChange: true }));
       },
     );
 
@@ -366,7 +366,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         const actor = personOf(request);
         const { mailboxId, messageId } = request.params;
         await restoreLetter(ctx.deps, actor, mailboxId, messageId);
-        return presentDetail(await getLetter(ctx.deps, actor, mailboxId, messageId));
+        return presentDetail(await getLetter(ctx.deps, actor, mailboxId, messageId, { afterChange: true }));
       },
     );
 

@@ -1,6 +1,6 @@
 import type { Repositories } from '@postkasse/core';
 import { apiKeysRepository } from './api-keys.js';
-import { auditRepository } from './audit.js';
+import { auditRepository, registerLogRepository } from './audit.js';
 import { batchesRepository } from './batches.js';
 import { blobContentsRepository } from './blob-contents.js';
 import { clientKeysRepository } from './client-keys.js';
@@ -38,6 +38,7 @@ export function createRepositories(ctx: RepoContext): Repositories {
     grants: grantsRepository(ctx),
     members: membersRepository(ctx),
     audit: auditRepository(ctx),
+    registerLog: registerLogRepository(ctx),
     clientKeys: clientKeysRepository(ctx),
     consents: consentsRepository(ctx),
     jobs: jobsRepository(ctx),

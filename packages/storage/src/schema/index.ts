@@ -1,5 +1,5 @@
 import type { ApiKeyRow } from './api-keys.js';
-import type { AuditRow } from './audit.js';
+import type { AuditRow, RegisterLogRow } from './audit.js';
 import type { BlobContentRow } from './blob-contents.js';
 import type { ClientKeyRow, UsedAssertionRow } from './client-keys.js';
 import type { BatchDocumentRow, BatchRow, ConsentRow, JobRow, WebhookFailureRow, WebhookRow } from './delivery.js';
@@ -28,6 +28,7 @@ export type Database = {
   grants: GrantRow;
   members: MemberRow;
   audit_log: AuditRow;
+  register_log: RegisterLogRow;
   sender_client_keys: ClientKeyRow;
   used_assertions: UsedAssertionRow;
   consents: ConsentRow;
