@@ -374,8 +374,31 @@ describe.skipIf(!run)('the web inbox in Chromium', () => {
     await page.getByRole('combobox', { name: 'Språk' }).selectOption('da');
     await page.getByRole('heading', { level: 1, name: 'Indstillinger' }).waitFor();
     await page.getByRole('link', { name: 'Indstillinger' }).waitFor();
+    // The confirmation speaks the language just chosen.
+    await page.locator('.toast', { hasText: 'Gemt.' }).waitFor();
     await page.getByRole('combobox', { name: 'Sprog' }).selectOption('en');
     await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+    await page.locator('.toast', { hasText: 'Saved.' }).waitFor();
+  });
+
+  it('offline, a page says there is no connection (not a spinner for ever), and loads when tried again', async () => {
+    const { page: tab } = await newPage(kari);
+    await tab.goto(`${server.url}/inbox/${kariBox}`);
+    await row(tab, 'Tilbud om barnehageplass').waitFor();
+    await kari.setOffline(true);
+    try {
+      await tab.getByRole('navigation', { name: 'Folders' }).getByRole('link', { name: 'Archive' }).click();
+      const alert = tab.getByRole('alert');
+      await alert
+        .getByText('No connection to Postkasse. Check your network and try again.')
+        .waitFor({ timeout: 15_000 });
+    } finally {
+      await kari.setOffline(false);
+    }
+    await tab.getByRole('alert').getByRole('button', { name: 'Try again' }).click();
+    await tab.getByRole('heading', { level: 1, name: 'Archive' }).waitFor();
+    await tab.getByText('No connection to Postkasse. Check your network and try again.').waitFor({ state: 'detached' });
+    await tab.close();
   });
 
   it('works by keyboard: skip link, the list, opening a letter', async () => {

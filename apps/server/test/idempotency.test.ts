@@ -427,6 +427,10 @@ describe.each(dialects)('organising a mailbox (%s)', (dialect) => {
 
     expectProblem(await api(server, token, 'POST', `${base()}/folders`, { name: 'Bank' }), 409, 'folder_name_taken');
     expectProblem(await api(server, token, 'POST', `${base()}/folders`, { name: 'bank' }), 409, 'folder_name_taken');
+    // The system folders' names as the inbox shows them in nb, da and en are taken too.
+    for (const name of ['Innboks', 'papirkurv', 'INDBAKKE', 'Arkiv', 'Trash']) {
+      expectProblem(await api(server, token, 'POST', `${base()}/folders`, { name }), 409, 'folder_name_taken');
+    }
     expectProblem(await api(server, token, 'POST', `${base()}/folders`, { name: '  Bank ' }), 409, 'folder_name_taken');
     expectProblem(
       await api(server, token, 'PATCH', `${base()}/folders/${other.body.id}`, { name: 'Bank' }),

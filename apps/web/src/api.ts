@@ -30,10 +30,14 @@ export const queryClient: QueryClient = new QueryClient({
   queryCache: new QueryCache({ onError: onSessionEnded }),
   mutationCache: new MutationCache({ onError: (error) => onSessionEnded(error) }),
   defaultOptions: {
+    // Asked while offline, a request fails (and says so, with Try again) instead of waiting
+    // silently for the network behind a spinner, or making a change later unannounced.
     queries: {
+      networkMode: 'always',
       staleTime: 30_000,
       retry: (failures, error) => failures < 2 && isPostkasseError(error) && error.retryable,
     },
+    mutations: { networkMode: 'always' },
   },
 });
 

@@ -121,6 +121,18 @@ async function requireCustomFolder(deps: Deps, actor: PersonActor, mailboxId: st
   return access;
 }
 
+/**
+ * What the system folders are called in the languages the inbox speaks (nb, da, en): a folder of
+ * one's own by one of these names would show as a second "Innboks" or "Papirkurv".
+ */
+const SYSTEM_FOLDER_NAMES = new Set(['inbox', 'innboks', 'indbakke', 'archive', 'arkiv', 'trash', 'papirkurv']);
+
+function refuseTakenName(name: string, taken: boolean): void {
+  if (taken || SYSTEM_FOLDER_NAMES.has(name.toLocaleLowerCase('nb'))) {
+    throw new AppError('folder_name_taken', `A folder named ${JSON.stringify(name)} exists`);
+  }
+}
+
 export async function createFolder(deps: Deps, actor: PersonActor, mailboxId: string, name: string): Promise<Folder> {
   const access = await requireMailboxAccess(deps, actor, mailboxId);
   requireCapability(canOrganize(access), 'change folders');
@@ -137,9 +149,7 @@ export async function createFolder(deps: Deps, actor: PersonActor, mailboxId: st
     createdAt: deps.clock.now().toISOString(),
   };
   await deps.store.write(async (repos) => {
-    if (await repos.folders.findByName(mailboxId, clean)) {
-      throw new AppError('folder_name_taken', `A folder named ${JSON.stringify(clean)} exists`);
-    }
+    refuseTakenName(clean, (await repos.folders.findByName(mailboxId, clean)) !== null);
     await repos.folders.insert(folder);
     await recordAudit(deps, repos, actor, access, 'folder.create', null, { folderId: folder.id });
   });
@@ -157,9 +167,7 @@ export async function renameFolder(
   const clean = checkFolderName(name);
   await deps.store.write(async (repos) => {
     const clash = await repos.folders.findByName(mailboxId, clean);
-    if (clash && clash.id !== folderId) {
-      throw new AppError('folder_name_taken', `A folder named ${JSON.stringify(clean)} exists`);
-    }
+    refuseTakenName(clean, clash !== null && clash.id !== folderId);
     await repos.folders.rename(mailboxId, folderId, clean);
     await recordAudit(deps, repos, actor, access, 'folder.rename', null, { folderId });
   });

@@ -4,7 +4,15 @@ import { useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useId } from 'react';
 import { Link, useLocation } from 'wouter';
 import { client, errorKey } from '../api.js';
-import { isLanguage, type Language, languageNames, languages, type Translate, useI18n } from '../i18n/index.js';
+import {
+  isLanguage,
+  type Language,
+  languageNames,
+  languages,
+  messageIn,
+  type Translate,
+  useI18n,
+} from '../i18n/index.js';
 import { useMailboxes } from './App.js';
 import { useAnnounce } from './states.js';
 
@@ -17,12 +25,12 @@ export function mailboxLabel(mailbox: Mailbox, t: Translate): string {
 
 /** The language chosen in the app is saved to the register too, so notifications use it. */
 export function useSaveLanguage() {
-  const { t } = useI18n();
   const announce = useAnnounce();
+  // Said in the language just chosen, not in the one the page spoke when it was asked.
   return (language: Language) =>
     changeOwnRecord(client, { language }).then(
-      () => announce(t('settings.saved')),
-      (error: unknown) => announce(t(errorKey(error))),
+      () => announce(messageIn(language, 'settings.saved')),
+      (error: unknown) => announce(messageIn(language, errorKey(error))),
     );
 }
 

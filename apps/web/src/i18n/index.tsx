@@ -39,6 +39,11 @@ function initialLanguage(): Language {
   return languageFrom(navigator.languages?.length ? navigator.languages : [navigator.language]);
 }
 
+/** One message in a given language (a confirmation after the language was changed says it in the new one). */
+export function messageIn(language: Language, key: MessageKey): string {
+  return catalogues[language][key] ?? en[key] ?? key;
+}
+
 export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
 type I18n = {
