@@ -485,6 +485,15 @@ describe('postkasse sender commands (the real CLI against a real server)', () =>
       expect(verdicts).toMatchObject({ valid: 2, invalid: 0 });
       expect(verdicts.receipts.map((r: { type: string }) => r.type)).toEqual(['ACCEPTED', 'DELIVERED']);
       expect(verdicts.receipts[0].messageId).toBe(JSON.parse(sent.stdout).id);
+      // The receipts name the letter's sender and (masked in the output) its recipient.
+      expect(verdicts.receipts[0]).toMatchObject({ sender: cvrSender, recipient: '128585*****' });
+      // A saved answer whose recipient was changed no longer matches its receipts.
+      const moved = join(work, 'moved.json');
+      await writeFile(moved, JSON.stringify({ ...JSON.parse(sent.stdout), recipient: { nationalId: people.ola } }));
+      const other = await cli('receipts', 'verify', moved, '--json');
+      expect(other.code).toBe(1);
+      expect(JSON.parse(other.stdout)).toMatchObject({ valid: 0, invalid: 2 });
+      expect(JSON.parse(other.stdout).receipts[0]).toMatchObject({ code: 'event_mismatch' });
 
       const first = JSON.parse(tail.stdout.split('\n')[0] as string) as FeedEvent;
       const jws = join(work, 'receipt.jws');
@@ -494,6 +503,7 @@ describe('postkasse sender commands (the real CLI against a real server)', () =>
       const offline = await runCliProcess(['receipts', 'verify', jws, '--jwks', jwks], {}, 60_000);
       expect(offline.code, offline.stderr).toBe(0);
       expect(offline.stdout).toContain(`valid    ${first.type.padEnd(12)}  message ${first.messageId}`);
+      expect(offline.stdout).toContain(`from ${cvrSender} to `);
 
       // The receipt's claims changed: the signature no longer matches.
       const [h, p, s] = first.receipt.split('.') as [string, string, string];

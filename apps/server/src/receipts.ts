@@ -1,9 +1,9 @@
 /**
  * Signed receipts: every event a sender sees carries a compact JWS (a JWT signed with the
  * platform's Ed25519 key, published at /.well-known/jwks.json) stating what happened to which
- * letter, when. Ed25519 signatures are deterministic, so the same event always has the same receipt.
+ * letter, from which sender (organization number) to which recipient, when. Ed25519 signatures are deterministic, so the same event always has the same receipt.
  */
-import type { FeedEvent, LetterEvent } from '@postkasse/core';
+import type { FeedEvent, Letter, LetterEvent, Sender } from '@postkasse/core';
 import type { AppContext } from './context.js';
 
 export const RECEIPT_TYPE = 'postkasse-receipt+jwt';
@@ -11,13 +11,29 @@ export const RECEIPT_TYPE = 'postkasse-receipt+jwt';
 export type ReceiptSubject = Pick<LetterEvent, 'id' | 'type' | 'at' | 'data'> & {
   messageId: string;
   senderId: string;
+  /** The sender and the recipient, as the receipt states them (a court reads them, not our ids). */
+  senderOrgNumber: string;
+  recipient: { type: 'person' | 'organization'; id: string };
 };
+
+/** A letter's parties for its receipts, from the letter and its sender. */
+export const partiesOf = (
+  letter: Pick<Letter, 'recipientType' | 'recipientId'>,
+  sender: Pick<Sender, 'orgNumber'>,
+): Pick<ReceiptSubject, 'senderOrgNumber' | 'recipient'> => ({
+  senderOrgNumber: sender.orgNumber,
+  recipient: { type: letter.recipientType, id: letter.recipientId },
+});
 
 export function signReceipt(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: ReceiptSubject): string {
   return ctx.platformKey.signCompact(
     { typ: RECEIPT_TYPE },
     {
       event: { id: e.id, type: e.type, at: e.at, messageId: e.messageId, data: e.data },
+      letter: {
+        sender: { orgNumber: e.senderOrgNumber },
+        recipient: e.recipient.type === 'person' ? { nationalId: e.recipient.id } : { orgNumber: e.recipient.id },
+      },
       iss: ctx.config.publicUrl,
       sub: e.messageId,
       aud: e.senderId,
@@ -29,6 +45,10 @@ export function signReceipt(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: 
 
 /** A feed event as senders see it, in the feed and in webhook posts. */
 export async function presentFeedEvent(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: FeedEvent) {
-  const receipt = signReceipt(ctx, { ...e, messageId: e.externalId });
+  const receipt = signReceipt(ctx, {
+    ...e,
+    messageId: e.externalId,
+    recipient: { type: e.recipientType, id: e.recipientId },
+  });
   return { id: e.id, messageId: e.externalId, type: e.type, at: e.at, data: e.data, receipt };
 }

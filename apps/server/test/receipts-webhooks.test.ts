@@ -72,6 +72,7 @@ for (const dialect of await testDialects()) {
       const sent = await sendLetterHttp(server, apiKey, letterJson());
       expect(sent.status).toBe(201);
       const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
+      const org = (await server.ctx.deps.store.read.senders.get(senderId))?.orgNumber;
       for (const event of sent.body.events) {
         const { payload, protectedHeader } = await jwtVerify(event.receipt, jwks, { issuer: server.url });
         expect(protectedHeader.alg).toBe('EdDSA');
@@ -79,6 +80,8 @@ for (const dialect of await testDialects()) {
         expect(payload.jti).toBe(event.id);
         expect(payload.sub).toBe(sent.body.id);
         expect(payload.event).toMatchObject({ id: event.id, type: event.type, at: event.at, messageId: sent.body.id });
+        // Who it is from and to, as a court reads them: the sender's organization number, the recipient's id.
+        expect(payload.letter).toEqual({ sender: { orgNumber: org }, recipient: { nationalId: people.kari } });
       }
       const feed = await api(server, apiKey, 'GET', '/api/v1/events?limit=1000');
       // Ed25519 is deterministic: the feed shows the very same receipts (those of the answer were

@@ -396,7 +396,15 @@ export type LetterFilter = {
 /** Position in a sender's event feed; opaque to clients. */
 export type FeedCursor = { tx: string; seq: number };
 /** An event as the sender's feed shows it: with its letter's external id and its position. */
-export type FeedEvent = LetterEvent & { cursor: FeedCursor; externalId: string; mailboxId: string | null };
+export type FeedEvent = LetterEvent & {
+  cursor: FeedCursor;
+  externalId: string;
+  mailboxId: string | null;
+  /** Who the letter is from and to, as its receipts state them. */
+  senderOrgNumber: string;
+  recipientType: 'person' | 'organization';
+  recipientId: string;
+};
 /** What the notification planner needs to know of a delivered letter. */
 export type NoticeLetter = Pick<
   Letter,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { canonicalJson } from '@postkasse/core';
+import { canonicalJson, maskNationalId } from '@postkasse/core';
 import { type ReceiptVerification, verifyReceipt } from '@postkasse/sdk';
 import type { Command } from 'commander';
 import type { JSONWebKeySet } from 'jose';
@@ -12,7 +12,7 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 type Found = {
   receipt: string;
   where: string;
-  claimed: { id?: unknown; type?: unknown; messageId?: unknown; at?: unknown; data?: unknown };
+  claimed: { id?: unknown; type?: unknown; messageId?: unknown; at?: unknown; data?: unknown; recipient?: unknown };
 };
 
 /** Every `receipt` in a JSON value: an event, a sent message with events, a feed page, an array… */
@@ -28,7 +28,15 @@ function collect(value: unknown, where: string, out: Found[], parent?: Record<st
       receipt: obj.receipt,
       where,
       // A message's events carry no messageId of their own: it is the message's id.
-      claimed: { id: obj.id, type: obj.type, messageId: obj.messageId ?? parent?.id, at: obj.at, data: obj.data },
+      claimed: {
+        id: obj.id,
+        type: obj.type,
+        messageId: obj.messageId ?? parent?.id,
+        at: obj.at,
+        data: obj.data,
+        // A sent message names its recipient beside its events: the receipts must name the same.
+        recipient: parent?.recipient,
+      },
     });
   }
   for (const [k, v] of Object.entries(obj)) {
@@ -82,21 +90,47 @@ type Verdict = {
   messageId: string | null;
   eventId: string | null;
   at: string | null;
+  /** Whom the receipt says the letter is from (organization number) and to (masked). */
+  sender: string | null;
+  recipient: string | null;
   error?: string;
   code?: string;
 };
 
+type SignedLetter = { sender?: { orgNumber?: string }; recipient?: { nationalId?: string; orgNumber?: string } };
+
+function recipientShown(r: SignedLetter['recipient']): string | null {
+  if (r?.nationalId) return maskNationalId(r.nationalId);
+  return r?.orgNumber ?? null;
+}
+
 /** A valid signature is not enough: the JSON around the receipt must say what the receipt says. */
 function judge(f: Found, v: ReceiptVerification): Verdict {
   const e = v.event;
+  const letter = (v.valid ? v.payload.letter : undefined) as SignedLetter | undefined;
   const base = {
     where: f.where,
     type: e?.type ?? null,
     messageId: e?.messageId ?? null,
     eventId: e?.id ?? null,
     at: e?.at ?? null,
+    sender: letter?.sender?.orgNumber ?? null,
+    recipient: recipientShown(letter?.recipient),
   };
   if (!v.valid) return { ...base, valid: false, code: v.code, error: v.error };
+  // Receipts issued before they named the letter's parties have no `letter` claim to compare.
+  if (
+    letter &&
+    f.claimed.recipient !== undefined &&
+    canonicalJson(f.claimed.recipient) !== canonicalJson(letter.recipient)
+  ) {
+    return {
+      ...base,
+      valid: false,
+      code: 'event_mismatch',
+      error: 'the JSON names another recipient than the signed receipt',
+    };
+  }
   // Everything the JSON around the receipt claims must be what the receipt signs.
   for (const key of ['id', 'type', 'messageId', 'at', 'data'] as const) {
     const claimed = f.claimed[key];
@@ -142,6 +176,7 @@ export function receiptsCommands(program: Command): void {
             ...verdicts.map(
               (v) =>
                 `${v.valid ? 'valid  ' : 'INVALID'}  ${(v.type ?? '?').padEnd(12)}  message ${v.messageId ?? '?'}  event ${v.eventId ?? '?'}` +
+                (v.sender ? `  from ${v.sender} to ${v.recipient ?? '?'}` : '') +
                 (v.valid ? '' : `  (${v.code}: ${v.error})`) +
                 (v.where && v.where !== 'file' ? `  at ${v.where}` : ''),
             ),

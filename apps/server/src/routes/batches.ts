@@ -189,7 +189,7 @@ export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             throw withPathPrefix(error, 'message.');
           });
           if (result.replayed) reply.header('idempotent-replayed', 'true');
-          return reply.code(201).send(presentSentMessage(ctx, result.letter, result.events));
+          return reply.code(201).send(presentSentMessage(ctx, actor.sender, result.letter, result.events));
         }
         const body = request.body;
         const validate = bulkValidator();

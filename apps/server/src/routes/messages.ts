@@ -7,12 +7,13 @@ import {
   type Letter,
   type LetterEvent,
   readEventFeed,
+  type Sender,
   sendLetter,
 } from '@postkasse/core';
 import { requireSender, senderOf } from '../authenticate.js';
 import type { AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { presentFeedEvent, signReceipt } from '../receipts.js';
+import { partiesOf, presentFeedEvent, signReceipt } from '../receipts.js';
 import { bearerAuth, problems } from './common.schemas.js';
 import { acceptMemoBodies, isMemoRequest, letterFromMemo, MEMO_MAX_BYTES } from './formats.js';
 import { letterJsonValidator, readLetterUpload, withPathPrefix } from './letter-upload.js';
@@ -21,10 +22,12 @@ import { EventPage, EventQuery, MessageIdParams, SendMessageBody, SentMessage } 
 /** One of the sender's letters with its events, each with its signed receipt. */
 export function presentSentMessage(
   ctx: AppContext,
+  sender: Pick<Sender, 'orgNumber'>,
   letter: Letter,
   events: Array<Omit<LetterEvent, 'seq'>>,
   receipts?: Map<string, string>,
 ) {
+  const parties = partiesOf(letter, sender);
   const receiptAllowed = letter.openingReceipt || letter.legalNotification;
   return {
     id: letter.externalId,
@@ -46,7 +49,7 @@ export function presentSentMessage(
       type: e.type,
       at: e.at,
       data: e.data,
-      receipt: receipts?.get(e.id) ?? signReceipt(ctx, { ...e, messageId: letter.externalId }),
+      receipt: receipts?.get(e.id) ?? signReceipt(ctx, { ...e, messageId: letter.externalId, ...parties }),
     })),
   };
 }
@@ -56,11 +59,19 @@ export function presentSentMessage(
  * (setImmediate runs after the store's own flush of that turn): the event loop signs while the
  * store writes and syncs, instead of after, when every letter of the batch waits for its answer.
  */
-function presign(ctx: AppContext, letter: Letter, events: Array<Omit<LetterEvent, 'seq'>>) {
+function presign(
+  ctx: AppContext,
+  sender: Pick<Sender, 'orgNumber'>,
+  letter: Letter,
+  events: Array<Omit<LetterEvent, 'seq'>>,
+) {
+  const parties = partiesOf(letter, sender);
   return new Promise<Map<string, string>>((resolve) =>
     setImmediate(() => {
       try {
-        resolve(new Map(events.map((e) => [e.id, signReceipt(ctx, { ...e, messageId: letter.externalId })])));
+        resolve(
+          new Map(events.map((e) => [e.id, signReceipt(ctx, { ...e, messageId: letter.externalId, ...parties })])),
+        );
       } catch {
         resolve(new Map());
       }
@@ -112,7 +123,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         let signed: Promise<Map<string, string>> | undefined;
         const result = await sendLetter(ctx.deps, actor, input, {
           onSubmitted: (letter, events) => {
-            signed = presign(ctx, letter, events);
+            signed = presign(ctx, actor.sender, letter, events);
           },
         }).catch((error: unknown) => {
           throw withPathPrefix(error, 'message.');
@@ -120,7 +131,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         if (result.replayed) reply.header('idempotent-replayed', 'true');
         reply.header('location', `/api/v1/messages/${result.letter.externalId}`);
         const receipts = result.replayed ? undefined : await signed;
-        return reply.code(201).send(presentSentMessage(ctx, result.letter, result.events, receipts));
+        return reply.code(201).send(presentSentMessage(ctx, actor.sender, result.letter, result.events, receipts));
       },
     );
 
@@ -138,7 +149,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request) => {
         const actor = senderOf(request);
         const { letter, events } = await getSentLetter(ctx.deps, actor, request.params.id);
-        return presentSentMessage(ctx, letter, events);
+        return presentSentMessage(ctx, actor.sender, letter, events);
       },
     );
 
@@ -157,7 +168,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request) => {
         const actor = senderOf(request);
         const letter = await cancelLetter(ctx.deps, actor, request.params.id);
-        return presentSentMessage(ctx, letter, await ctx.deps.store.read.events.listByLetter(letter.id));
+        return presentSentMessage(ctx, actor.sender, letter, await ctx.deps.store.read.events.listByLetter(letter.id));
       },
     );
 

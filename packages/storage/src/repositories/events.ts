@@ -78,13 +78,29 @@ export function eventsRepository(ctx: RepoContext): Repositories['events'] {
     limit: number,
   ): Promise<FeedEvent[]> {
     const rows = await feedFrom(filter, after)
-      .select(['e.id', 'e.letter_id', 'e.sender_id', 'e.type', 'e.at', 'e.data', 'l.external_id', 'l.mailbox_id'])
+      .innerJoin('senders as s', 's.id', 'e.sender_id')
+      .select([
+        'e.id',
+        'e.letter_id',
+        'e.sender_id',
+        'e.type',
+        'e.at',
+        'e.data',
+        'l.external_id',
+        'l.mailbox_id',
+        'l.recipient_type',
+        'l.recipient_id',
+        's.org_number',
+      ])
       .limit(limit)
       .execute();
     return rows.map((r) => ({
       ...toEvent(r),
       externalId: r.external_id,
       mailboxId: r.mailbox_id,
+      senderOrgNumber: r.org_number,
+      recipientType: r.recipient_type as FeedEvent['recipientType'],
+      recipientId: r.recipient_id,
       cursor: { tx: r.tx_text, seq: Number(r.seq) },
     }));
   }
