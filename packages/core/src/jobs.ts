@@ -29,6 +29,7 @@ export const jobPolicy: Record<JobKind, { maxAttempts: number }> = {
   'letter.hold_expired': { maxAttempts: 20 },
   'letter.print': { maxAttempts: 8 },
   'letter.print_if_unread': { maxAttempts: 20 },
+  'letter.purge': { maxAttempts: 20 },
   'held.release': { maxAttempts: 20 },
   // Backoff 30 s … 1 h: eight attempts span about two hours before the sender is told.
   'notify.send': { maxAttempts: 8 },

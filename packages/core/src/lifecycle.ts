@@ -8,6 +8,7 @@
 import type { SenderActor } from './actors.js';
 import { AppError } from './errors.js';
 import type { LetterEventType } from './events.js';
+import { purgeTrashedLetter } from './organize-mailbox.js';
 import {
   type Deps,
   type Job,
@@ -296,6 +297,9 @@ export async function runLifecycleJob(deps: Deps, job: Job): Promise<void> {
       return printIfUnread(deps, letter);
     case 'letter.print':
       return printLetter(deps, letter, job.payload.unread === true);
+    case 'letter.purge':
+      await purgeTrashedLetter(deps, letter);
+      return;
   }
 }
 

@@ -1,7 +1,7 @@
 import { canDelete, canOrganize, type PersonActor, requireCapability, requireMailboxAccess } from './actors.js';
 import { recordAudit } from './audit.js';
 import { AppError } from './errors.js';
-import type { Deps, Folder, LetterPatch } from './ports.js';
+import type { Deps, Folder, Letter, LetterPatch } from './ports.js';
 import { requireLetter, resolveFolder } from './read-mailbox.js';
 
 /** Marks a letter read or unread and/or moves it to another folder (not to trash: delete does). */
@@ -46,13 +46,43 @@ export async function trashLetter(deps: Deps, actor: PersonActor, mailboxId: str
   requireCapability(canDelete(access), 'delete letters');
   if (letter.trashedAt) return;
   const trash = await resolveFolder(deps, mailboxId, 'trash');
+  const now = deps.clock.now();
   await deps.store.write(async (repos) => {
     await repos.letters.update(mailboxId, letterId, {
       folderId: trash.id,
-      trashedAt: deps.clock.now().toISOString(),
+      trashedAt: now.toISOString(),
       restoreFolderId: letter.folderId,
     });
     await recordAudit(deps, repos, actor, access, 'letter.trash', letterId);
+    // Deleted for good once it has lain in the trash this long (a restore makes the job a no-op).
+    await repos.jobs.enqueue([
+      {
+        id: deps.ids.uuid(),
+        kind: 'letter.purge',
+        ref: letterId,
+        payload: {},
+        runAt: new Date(now.getTime() + trashRetentionMs).toISOString(),
+      },
+    ]);
+  });
+}
+
+/** How long a deleted letter stays in the trash, restorable, before it is deleted for good. */
+export const trashRetentionMs = 30 * 24 * 3600_000;
+
+/**
+ * A letter that has lain in the trash for `trashRetentionMs` leaves the mailbox for good: its
+ * documents are dropped (their ciphertext is swept with the orphaned blobs) and no reader finds
+ * it any more. The sender keeps its status and receipts: they are the evidence of delivery.
+ */
+export async function purgeTrashedLetter(deps: Deps, letter: Letter): Promise<boolean> {
+  if (!letter.trashedAt || !letter.mailboxId) return false;
+  const cutoff = new Date(deps.clock.now().getTime() - trashRetentionMs).toISOString();
+  if (letter.trashedAt > cutoff) return false;
+  return deps.store.write(async (repos) => {
+    if (!(await repos.letters.purgeTrashed(letter.id, cutoff))) return false;
+    await repos.documents.deleteByLetter(letter.id);
+    return true;
   });
 }
 

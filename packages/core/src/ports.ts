@@ -105,6 +105,7 @@ export type JobKind =
   | 'letter.hold_expired'
   | 'letter.print'
   | 'letter.print_if_unread'
+  | 'letter.purge'
   | 'held.release'
   | 'notify.send'
   | 'notify.reminder';
@@ -643,6 +644,11 @@ export type Repositories = {
     get(id: string): Promise<Letter | null>;
     /** Changes routing state, only while the letter is in one of `from`; false otherwise. */
     transition(id: string, from: LetterStatus[], patch: LetterStatePatch): Promise<boolean>;
+    /**
+     * Takes a letter out of its mailbox for good if it is still in the trash since `trashedBefore`
+     * or earlier (a restore in between wins); false when it is not.
+     */
+    purgeTrashed(id: string, trashedBefore: string): Promise<boolean>;
     /** Held letters for a recipient, optionally only one sender's. */
     listHeld(recipientType: MailboxOwnerType, recipientId: string, senderId: string | null): Promise<Letter[]>;
     /**

@@ -37,7 +37,11 @@ export async function exportSentLetter(
   if (!letter) throw new AppError('not_found', 'No such message');
   const stored = await deps.store.read.documents.listByLetter(letter.id);
   if (stored.length < letter.documentCount) {
-    throw new AppError('invalid_operation', `The letter is ${letter.status}; its documents are no longer kept`);
+    const why =
+      letter.status === 'DELIVERED'
+        ? 'the recipient deleted it (30 days in the trash)'
+        : `the letter is ${letter.status}`;
+    throw new AppError('invalid_operation', `Its documents are no longer kept: ${why}`);
   }
   const keyholder = letter.mailboxId ? await deps.store.read.mailboxes.get(letter.mailboxId) : platformKeyholder;
   if (!keyholder) throw new AppError('invalid_operation', 'The recipient mailbox is gone');

@@ -54,7 +54,8 @@ export const da: Catalogue = {
   'folder.search': 'Søgeresultater',
 
   'list.empty': 'Der er ingen breve her.',
-  'list.emptyTrash': 'Papirkurven er tom. Slettede breve ligger her, til du gendanner dem.',
+  'list.emptyTrash':
+    'Papirkurven er tom. Slettede breve ligger her i 30 dage og kan gendannes, indtil de slettes endeligt.',
   'list.emptySearch': 'Ingen breve passer til din søgning.',
   'list.loadMore': 'Vis flere breve',
   'list.loadingMore': 'Indlæser flere breve …',
@@ -116,7 +117,8 @@ export const da: Catalogue = {
   'letter.calendar': 'Føj til kalender',
   'letter.openLink': 'Åbn',
   'letter.external': '(åbner afsenderens websted i en ny fane)',
-  'letter.trashNote': 'Dette brev ligger i papirkurven.',
+  'letter.trashNote':
+    'Dette brev ligger i papirkurven. Det slettes endeligt den {date}; indtil da kan du gendanne det.',
   'letter.noSubject': '(intet emne)',
   'letter.morePages': 'Viser de første {shown} af {pages} sider. Hent dokumentet for at læse resten.',
   'letter.markedRead': 'Markeret som læst.',

@@ -52,7 +52,8 @@ export const en = {
   'folder.search': 'Search results',
 
   'list.empty': 'There are no letters here.',
-  'list.emptyTrash': 'The trash is empty. Deleted letters stay here until you restore them.',
+  'list.emptyTrash':
+    'The trash is empty. Deleted letters stay here for 30 days, and can be restored until they are deleted for good.',
   'list.emptySearch': 'No letters match your search.',
   'list.loadMore': 'Show more letters',
   'list.loadingMore': 'Loading more letters…',
@@ -114,7 +115,8 @@ export const en = {
   'letter.calendar': 'Add to calendar',
   'letter.openLink': 'Open',
   'letter.external': '(opens the sender’s site in a new tab)',
-  'letter.trashNote': 'This letter is in the trash.',
+  'letter.trashNote':
+    'This letter is in the trash. It will be deleted for good on {date}; until then you can restore it.',
   'letter.noSubject': '(no subject)',
   'letter.morePages': 'Showing the first {shown} of {pages} pages. Download the document to read the rest.',
   'letter.markedRead': 'Marked as read.',

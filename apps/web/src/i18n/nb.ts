@@ -54,7 +54,8 @@ export const nb: Catalogue = {
   'folder.search': 'Søkeresultat',
 
   'list.empty': 'Det er ingen brev her.',
-  'list.emptyTrash': 'Papirkurven er tom. Slettede brev ligger her til du gjenoppretter dem.',
+  'list.emptyTrash':
+    'Papirkurven er tom. Slettede brev ligger her i 30 dager og kan gjenopprettes til de slettes for godt.',
   'list.emptySearch': 'Ingen brev passer med søket.',
   'list.loadMore': 'Vis flere brev',
   'list.loadingMore': 'Laster flere brev …',
@@ -116,7 +117,7 @@ export const nb: Catalogue = {
   'letter.calendar': 'Legg til i kalenderen',
   'letter.openLink': 'Åpne',
   'letter.external': '(åpner avsenderens nettsted i en ny fane)',
-  'letter.trashNote': 'Dette brevet ligger i papirkurven.',
+  'letter.trashNote': 'Dette brevet ligger i papirkurven. Det slettes for godt {date}; til da kan du gjenopprette det.',
   'letter.noSubject': '(uten emne)',
   'letter.morePages': 'Viser de første {shown} av {pages} sidene. Last ned dokumentet for å lese resten.',
   'letter.markedRead': 'Merket som lest.',

@@ -19,6 +19,10 @@ import { LetterActions } from './LetterActions.js';
 import { LetterToolbar } from './LetterToolbar.js';
 import { useLetter, useLetterMutations } from './useLetter.js';
 
+/** How long a deleted letter stays in the trash before the server deletes it for good (core's trashRetentionMs). */
+const TRASH_DAYS = 30;
+const DAY = 24 * 3600_000;
+
 export function LetterPage({ mailboxId, letterId }: { mailboxId: string; letterId: string }) {
   const letter = useLetter(mailboxId, letterId);
   return (
@@ -54,7 +58,7 @@ function BackLink({ mailboxId, folderId }: { mailboxId: string; folderId?: strin
 }
 
 function LetterView({ mailbox, letter }: { mailbox: Mailbox; letter: Letter }) {
-  const { t, dateTime } = useI18n();
+  const { t, date, dateTime } = useI18n();
   const session = useSession();
   const heading = useRef<HTMLHeadingElement>(null);
   const { change } = useLetterMutations(mailbox.id, letter.id);
@@ -103,7 +107,13 @@ function LetterView({ mailbox, letter }: { mailbox: Mailbox; letter: Letter }) {
         <Deadlines letter={letter} />
       </header>
 
-      {letter.trashedAt ? <p className="notice">{t('letter.trashNote')}</p> : null}
+      {letter.trashedAt ? (
+        <p className="notice">
+          {t('letter.trashNote', {
+            date: date(new Date(Date.parse(letter.trashedAt) + TRASH_DAYS * DAY).toISOString()),
+          })}
+        </p>
+      ) : null}
 
       {letter.restricted ? (
         <StepUp letter={letter} session={session.data} />

@@ -241,6 +241,17 @@ export function lettersRepository(ctx: RepoContext): Omit<Repositories['letters'
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
+    async purgeTrashed(id, trashedBefore) {
+      const result = await db
+        .updateTable('letters')
+        .set({ mailbox_id: null, folder_id: null, restore_folder_id: null })
+        .where('id', '=', id)
+        .where('trashed_at', 'is not', null)
+        .where('trashed_at', '<=', trashedBefore)
+        .where('mailbox_id', 'is not', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
     async listHeld(recipientType, recipientId, senderId) {
       let q = db
         .selectFrom('letters')
