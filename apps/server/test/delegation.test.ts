@@ -55,6 +55,7 @@ describe.each(dialects)('delegation and access management (%s)', (dialect) => {
   let kariBox: string;
   let orgBox: string;
   let kariLetter: string;
+  let kariExternalId: string;
   let kariDocument: string;
   const tokens = {} as Record<keyof typeof ids, string>;
 
@@ -86,8 +87,13 @@ describe.each(dialects)('delegation and access management (%s)', (dialect) => {
     await addOrganizationAdmin(server.ctx.deps, ORG, ids.per);
     for (const p of Object.keys(ids) as Array<keyof typeof ids>) tokens[p] = await server.token(ids[p], 'high');
 
-    const sent = await sendLetterHttp(server, postman.apiKey, letterJson({ subject: 'Til Kari' }));
+    const sent = await sendLetterHttp(
+      server,
+      postman.apiKey,
+      letterJson({ subject: 'Til Kari', openingReceipt: true }),
+    );
     expect(sent.body.status).toBe('DELIVERED');
+    kariExternalId = sent.body.id;
     const list = await as('kari', 'GET', `/api/v1/mailboxes/${kariBox}/messages`);
     kariLetter = list.body.items[0].id;
     kariDocument = (await as('kari', 'GET', `/api/v1/mailboxes/${kariBox}/messages/${kariLetter}`)).body.documents[0]
@@ -131,6 +137,11 @@ describe.each(dialects)('delegation and access management (%s)', (dialect) => {
       );
       expect(doc.status).toBe(200);
       expect(Buffer.compare(doc.body, tinyPdf)).toBe(0);
+      // The sender asked for an opening receipt: it learns the letter was opened by a delegate, not by whom.
+      const status = await api(server, postman.apiKey, 'GET', `/api/v1/messages/${kariExternalId}`);
+      const opened = status.body.events.find((e: { type: string }) => e.type === 'OPENED');
+      expect(opened.data).toEqual({ by: 'delegate' });
+      expect(JSON.stringify(status.body.events)).not.toContain(ids.ola);
 
       // Kari still sees only her own mailbox; Ola's grant is in her list.
       expect((await myBoxes('kari')).map((b) => b.role)).toEqual(['owner']);

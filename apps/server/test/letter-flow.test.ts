@@ -63,9 +63,10 @@ describe.each(dialects)('a letter from sender to mailbox (%s)', (dialect) => {
     const status = await fetch(`${server.url}/api/v1/messages/${message.id}`, {
       headers: { authorization: `Bearer ${apiKey}` },
     });
-    const body = (await status.json()) as { openedAt: string; events: Array<{ type: string }> };
+    const body = (await status.json()) as { openedAt: string; events: Array<{ type: string; data: unknown }> };
     expect(body.openedAt).toEqual(expect.any(String));
     expect(body.events.map((e) => e.type)).toEqual(['ACCEPTED', 'DELIVERED', 'OPENED']);
+    expect(body.events[2]?.data).toEqual({ by: 'recipient' });
     await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${item.id}/documents/${doc.id}/content`);
     const again = await fetch(`${server.url}/api/v1/messages/${message.id}`, {
       headers: { authorization: `Bearer ${apiKey}` },

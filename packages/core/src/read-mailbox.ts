@@ -280,8 +280,11 @@ export async function openDocument(
     if (document.role !== 'main' || letter.openedAt !== null) return;
     const first = await repos.letters.markOpened(mailboxId, letter.id, now);
     if (first && (letter.openingReceipt || letter.legalNotification)) {
+      // Who opened it, as far as the sender may know: the recipient (the owner, or a member of the
+      // recipient organization), or someone the owner gave access to (never who that is).
+      const by = access.role.startsWith('delegate') ? 'delegate' : 'recipient';
       await repos.events.append([
-        { id: deps.ids.uuid(), letterId: letter.id, senderId: letter.senderId, type: 'OPENED', at: now, data: {} },
+        { id: deps.ids.uuid(), letterId: letter.id, senderId: letter.senderId, type: 'OPENED', at: now, data: { by } },
       ]);
     }
   });
