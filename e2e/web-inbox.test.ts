@@ -362,6 +362,20 @@ describe.skipIf(!run)('the web inbox in Chromium', () => {
     await page.getByText('Saved.').waitFor();
     const cleared = await api(server, await server.token(people.kari), 'GET', '/api/v1/me/register');
     expect(cleared.body.contact).toMatchObject({ email: 'kari.nordmann@example.org', mobile: null });
+    // A number that is not one is refused next to its field, which keeps what was typed.
+    await page.getByLabel('Mobile number').fill('123');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('A mobile number has 8 to 15 digits').waitFor();
+    await expect(page.getByLabel('Mobile number').getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(page.getByLabel('Mobile number').inputValue()).resolves.toBe('123');
+    await expect(page.getByLabel('E-mail address').getAttribute('aria-invalid')).resolves.toBeNull();
+    // Giving access to oneself says so, instead of "something went wrong".
+    await page.getByLabel('National identity number of the person').fill(people.kari);
+    await page.getByRole('button', { name: 'Give access' }).click();
+    await page.getByText('You cannot give access to yourself.').waitFor();
+    await page.getByLabel('National identity number of the person').fill('');
+    await page.getByLabel('Mobile number').fill('');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
   });
 
   it('switches language: Norwegian and Danish texts, dates in their formats, kept across pages', async () => {

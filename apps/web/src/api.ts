@@ -41,6 +41,16 @@ export const queryClient: QueryClient = new QueryClient({
   },
 });
 
+/** The problem's stable code, if the error is a problem answer. */
+export const errorCode = (error: unknown): string | null => (isPostkasseError(error) ? error.code : null);
+
+/** The code of the problem's error for one field (`email`, `body.email`, …), if it names that field. */
+export function fieldErrorCode(error: unknown, field: string): string | null {
+  if (!isPostkasseError(error)) return null;
+  const found = error.errors?.find((e) => e.path === field || e.path.endsWith(`.${field}`));
+  return found?.code ?? null;
+}
+
 /** The message key for an error, by its stable code. */
 export function errorKey(error: unknown): MessageKey {
   if (!isPostkasseError(error)) return 'error.generic';

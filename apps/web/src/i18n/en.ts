@@ -134,6 +134,12 @@ export const en = {
   'settings.email': 'E-mail address',
   'settings.mobile': 'Mobile number',
   'settings.save': 'Save',
+  'settings.emailInvalid': 'This is not an e-mail address. Write it like kari@example.no.',
+  'settings.mobileInvalid':
+    'A mobile number has 8 to 15 digits, with + and the country code first if it is not Norwegian.',
+  'settings.grantSelf': 'You cannot give access to yourself.',
+  'settings.grantPast': 'Choose a date from today on.',
+  'settings.grantInvalidId': 'This is not a valid national identity number. Check the digits.',
   'settings.saved': 'Saved.',
   'settings.language': 'Language',
   'settings.languageLead': 'The language of this site and of the notifications we send you.',

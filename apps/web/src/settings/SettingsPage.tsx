@@ -14,11 +14,12 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'wouter';
-import { client, errorKey } from '../api.js';
+import { client, errorCode, errorKey, fieldErrorCode } from '../api.js';
 import { useMailboxes } from '../app/App.js';
 import { useFocusOnChange } from '../app/focus.js';
 import { mailboxLabel, useSaveLanguage } from '../app/Layout.js';
 import { ErrorNotice, Loading, useAnnounce } from '../app/states.js';
+import type { MessageKey } from '../i18n/en.js';
 import { isLanguage, languageNames, languages, useI18n } from '../i18n/index.js';
 
 export function SettingsPage() {
@@ -71,6 +72,9 @@ function ContactSection() {
     event.preventDefault();
     save.mutate();
   };
+  // Which field the server refused, said next to it (the field keeps what was typed).
+  const emailWrong = save.isError && fieldErrorCode(save.error, 'email') !== null;
+  const mobileWrong = save.isError && fieldErrorCode(save.error, 'mobile') !== null;
   return (
     <section aria-labelledby={`${id}-title`} className="card">
       <h2 id={`${id}-title`}>{t('settings.contact')}</h2>
@@ -90,7 +94,14 @@ function ContactSection() {
               maxLength={254}
               value={email ?? record.data.contact.email ?? ''}
               onChange={(e) => setEmail(e.target.value)}
+              aria-invalid={emailWrong || undefined}
+              aria-describedby={emailWrong ? `${id}-email-error` : undefined}
             />
+            {emailWrong ? (
+              <span id={`${id}-email-error`} className="field-error" role="alert">
+                {t('settings.emailInvalid')}
+              </span>
+            ) : null}
           </span>
           <span className="field">
             <label htmlFor={`${id}-mobile`}>{t('settings.mobile')}</label>
@@ -101,9 +112,16 @@ function ContactSection() {
               maxLength={20}
               value={mobile ?? record.data.contact.mobile ?? ''}
               onChange={(e) => setMobile(e.target.value)}
+              aria-invalid={mobileWrong || undefined}
+              aria-describedby={mobileWrong ? `${id}-mobile-error` : undefined}
             />
+            {mobileWrong ? (
+              <span id={`${id}-mobile-error`} className="field-error" role="alert">
+                {t('settings.mobileInvalid')}
+              </span>
+            ) : null}
           </span>
-          {save.isError ? (
+          {save.isError && !emailWrong && !mobileWrong ? (
             <p className="field-error" role="alert">
               {t(errorKey(save.error))}
             </p>
@@ -257,11 +275,17 @@ function GrantsSection() {
             </span>
             <span className="field">
               <label htmlFor={`${id}-until`}>{t('settings.validUntil')}</label>
-              <input id={`${id}-until`} type="date" value={until} onChange={(e) => setUntil(e.target.value)} />
+              <input
+                id={`${id}-until`}
+                type="date"
+                min={new Date().toLocaleDateString('sv-SE')}
+                value={until}
+                onChange={(e) => setUntil(e.target.value)}
+              />
             </span>
             {grant.isError ? (
               <p className="field-error" role="alert">
-                {t(errorKey(grant.error))}
+                {t(grantErrorKey(grant.error))}
               </p>
             ) : null}
             <div>
@@ -274,6 +298,14 @@ function GrantsSection() {
       )}
     </section>
   );
+}
+
+/** What went wrong giving access, in the words of the field it is about. */
+function grantErrorKey(error: unknown): MessageKey {
+  if (errorCode(error) === 'invalid_operation') return 'settings.grantSelf';
+  if (fieldErrorCode(error, 'validUntil')) return 'settings.grantPast';
+  if (fieldErrorCode(error, 'granteeNationalId')) return 'settings.grantInvalidId';
+  return errorKey(error);
 }
 
 function MailboxesSection() {
