@@ -8,6 +8,9 @@ export class Browser {
   readonly cookies = new Map<string, Map<string, string>>();
   readonly hops: Hop[] = [];
 
+  /** `headers` go with every request (a browser's Accept-Language, say). */
+  constructor(private readonly headers: Record<string, string> = {}) {}
+
   private jar(url: URL): Map<string, string> {
     let jar = this.cookies.get(url.host);
     if (!jar) {
@@ -38,6 +41,7 @@ export class Browser {
     const target = new URL(url);
     const cookie = [...this.jar(target)].map(([k, v]) => `${k}=${v}`).join('; ');
     const headers = new Headers(init.headers);
+    for (const [name, value] of Object.entries(this.headers)) if (!headers.has(name)) headers.set(name, value);
     if (cookie) headers.set('cookie', cookie);
     const res = await fetch(target, { ...init, headers, redirect: 'manual' });
     this.store(target, res);

@@ -107,6 +107,34 @@ describe('web login through the embedded OpenID provider', () => {
     expect(browser.cookie(server.url, 'pk_session')).toBeUndefined();
   });
 
+  it("says why a login was refused in the browser's language, with the way back to the page it was for", async () => {
+    const returnTo = '/inbox/0b6f3d3e-5f1e-4f57-9a53-0d8f3c1e2a01';
+    const norwegian = new Browser({ 'accept-language': 'nb-NO,nb;q=0.9,en;q=0.5' });
+    const start = await norwegian.go(`${server.url}/auth/login?acr=high&returnTo=${encodeURIComponent(returnTo)}`);
+    const done = await norwegian.submit(start.url, await start.res.text(), {
+      pid: people.kari,
+      acr: 'idporten-loa-substantial',
+    });
+    expect(done.res.status).toBe(403);
+    const html = await done.res.text();
+    expect(html).toContain('<html lang="nb">');
+    expect(html).toContain('<h1>For lavt sikkerhetsnivå</h1>');
+    expect(html).toContain(
+      `<a href="/auth/login?acr=idporten-loa-high&amp;returnTo=${encodeURIComponent(returnTo)}">Logg inn på høyere nivå</a>`,
+    );
+    expect(html).toContain('<a href="/">Tilbake til Postkasse</a>');
+
+    const danish = new Browser({ 'accept-language': 'da-DK,da;q=0.9' });
+    const stranger = await login(server, danish, people.per, 'idporten-loa-high');
+    expect(stranger.res.status).toBe(403);
+    expect(await stranger.res.text()).toContain('<h1>Ingen postkasse her</h1>');
+    // A language the inbox does not speak gets English.
+    const german = new Browser({ 'accept-language': 'de-DE,de;q=0.9' });
+    expect(await (await login(server, german, people.per, 'idporten-loa-high')).res.text()).toContain(
+      '<h1>No mailbox here</h1>',
+    );
+  });
+
   it('shows a clear page to a person who is not in the register', async () => {
     const browser = new Browser();
     const done = await login(server, browser, people.per, 'idporten-loa-high');

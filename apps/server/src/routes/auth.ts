@@ -11,11 +11,11 @@ import {
   satisfiesLevel,
 } from '@postkasse/core';
 import { Type } from '@sinclair/typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import * as client from 'openid-client';
+import { type AuthPage, authPage } from '../auth-pages.js';
 import { personOf, requirePerson, SESSION_COOKIE } from '../authenticate.js';
 import type { AppContext } from '../context.js';
-import { messagePage } from '../test-idp/pages.js';
 import { problems } from './common.schemas.js';
 
 const LOGIN_COOKIE = 'pk_login';
@@ -63,12 +63,12 @@ type LoginState = { state: string; nonce: string; verifier: string; returnTo: st
 /** A login must come back within this time; the signed state cookie says when it started. */
 const LOGIN_TTL_MS = 10 * 60_000;
 
-function htmlPage(reply: FastifyReply, status: number, title: string, message: string) {
+function htmlPage(request: FastifyRequest, reply: FastifyReply, status: number, kind: AuthPage, retry?: string) {
   return reply
     .code(status)
     .type('text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .send(messagePage(title, message));
+    .send(authPage(kind, request.headers['accept-language'], { retry }));
 }
 
 /**
@@ -131,16 +131,13 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       const unsigned = raw ? request.unsignCookie(raw) : null;
       reply.clearCookie(LOGIN_COOKIE, cookieBase);
       if (!unsigned?.valid || !unsigned.value) {
-        return htmlPage(
-          reply,
-          400,
-          'Login expired',
-          'The login took too long or was started elsewhere. Please log in again.',
-        );
+        return htmlPage(request, reply, 400, 'expiredElsewhere');
       }
       const state = JSON.parse(unsigned.value) as LoginState;
+      // Logging in again goes to the same page, at the same level.
+      const again = loginUrl(state.level, state.returnTo);
       if (!(Date.now() - state.iat < LOGIN_TTL_MS)) {
-        return htmlPage(reply, 400, 'Login expired', 'The login took too long. Please log in again.');
+        return htmlPage(request, reply, 400, 'expired', again);
       }
       let claims: Record<string, unknown> | undefined;
       try {
@@ -155,17 +152,12 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         claims = tokens.claims();
       } catch (error) {
         request.log.info({ err: error }, 'login callback refused');
-        return htmlPage(
-          reply,
-          400,
-          'Login failed',
-          'The identity provider did not confirm the login. Please try again.',
-        );
+        return htmlPage(request, reply, 400, 'failed', again);
       }
       // The level is what the provider says it reached, never what we asked for.
       const reached = authLevelFromAcr(claims?.acr);
       if (!reached || !satisfiesLevel(reached, state.level)) {
-        return htmlPage(reply, 403, 'Security level too low', 'This page needs a login at a higher security level.');
+        return htmlPage(request, reply, 403, 'levelTooLow', again);
       }
       try {
         const { token } = await completeLogin(ctx.deps, {
@@ -178,12 +170,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         return reply.redirect(state.returnTo, 303);
       } catch (error) {
         if (isAppError(error) && error.code === 'not_registered') {
-          return htmlPage(
-            reply,
-            403,
-            'No mailbox here',
-            'You are not registered for digital mail with this service. Contact the service that sent you here, or choose a digital mailbox in the contact register.',
-          );
+          return htmlPage(request, reply, 403, 'notRegistered');
         }
         throw error;
       }
