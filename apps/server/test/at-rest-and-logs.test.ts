@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildApp } from '@postkasse/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,9 @@ describe('letters at rest (sqlite: database file, WAL and blobs in the data dir)
 
     const files = await filesUnder(server.dataDir);
     expect(files.filter((f) => f.includes(`${join('blobs', '')}`))).toHaveLength(1);
+    // Everything in the data dir is this user's alone: the database and its log, keys, blobs.
+    for (const file of files) expect((await stat(file)).mode & 0o077, file).toBe(0);
+    expect(files).toEqual(expect.arrayContaining([join(server.dataDir, 'postkasse.sqlite-wal')]));
     const inline = await server.ctx.deps.store.read.blobContents.listOlderThan(
       new Date(Date.now() + 60_000).toISOString(),
       null,

@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { NewLetterUnit, Repositories, Store } from '@postkasse/core';
 import SQLite from 'better-sqlite3';
@@ -117,6 +118,9 @@ function walSyncer(walFile: string) {
  * between batches), so neither ever waits on SQLite's lock.
  */
 export async function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Promise<Store> {
+  // A new database is this user's alone (0600), and so are the log and shared-memory files SQLite
+  // makes beside it, which take the database file's permissions: it names who got letters from whom.
+  closeSync(openSync(file, 'a', 0o600));
   const maxBatch = options.maxBatch ?? 200;
   const useThread = options.thread ?? true;
   const writerConnection = openConnection(file, false, !useThread);
