@@ -608,6 +608,18 @@ describe.skipIf(!run)('the web inbox in Chromium', () => {
     // Ola has no access to Kari's mailbox: he is sent to his own, told why.
     await ola.getByText('Your access to that mailbox has ended.').waitFor();
     await ola.waitForURL((url) => !url.pathname.includes(kariBox));
+    // A letter that is not there (in one's own mailbox) gets a page with a heading that says so.
+    const olaBox = new URL(ola.url()).pathname.split('/')[2];
+    await ola.goto(`${server.url}/inbox/${olaBox}/${randomUUID()}`);
+    await ola.getByRole('heading', { level: 1, name: 'Letter not available' }).waitFor();
+    await ola
+      .getByRole('alert')
+      .getByText(/^We could not find this\./)
+      .waitFor();
+    await expectAccessible(ola, 'a letter that is not there');
+    // An address that is no page of the app gets the app's own "not found", not an error document.
+    await ola.goto(`${server.url}/inbox/${olaBox}/garbage`);
+    await ola.getByRole('heading', { level: 1, name: 'Not found' }).waitFor();
     expect(problems).toEqual([]);
   });
 });

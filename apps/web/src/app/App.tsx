@@ -7,7 +7,7 @@
 import { getSession, listMailboxes, type Mailbox } from '@postkasse/sdk/recipient';
 import { useQuery } from '@tanstack/react-query';
 import { Suspense } from 'react';
-import { Redirect, Route, Switch } from 'wouter';
+import { Link, Redirect, Route, Switch } from 'wouter';
 import { client, isUnauthenticated, setCsrfToken } from '../api.js';
 import { useI18n } from '../i18n/index.js';
 import { MailboxPage } from '../inbox/MailboxPage.js';
@@ -63,13 +63,19 @@ export function App() {
             <Home />
           </Route>
           <Route path="/inbox/:mailboxId/:letterId">
-            {(params) => (
-              <LetterBoundary>
-                <LetterPage mailboxId={params.mailboxId} letterId={params.letterId} />
-              </LetterBoundary>
-            )}
+            {(params) =>
+              ids(params.mailboxId, params.letterId) ? (
+                <LetterBoundary>
+                  <LetterPage mailboxId={params.mailboxId} letterId={params.letterId} />
+                </LetterBoundary>
+              ) : (
+                <NotFound />
+              )
+            }
           </Route>
-          <Route path="/inbox/:mailboxId">{(params) => <MailboxPage mailboxId={params.mailboxId} />}</Route>
+          <Route path="/inbox/:mailboxId">
+            {(params) => (ids(params.mailboxId) ? <MailboxPage mailboxId={params.mailboxId} /> : <NotFound />)}
+          </Route>
           <Route path="/settings">
             <SettingsBoundary>
               <SettingsPage />
@@ -96,7 +102,15 @@ function NotFound() {
   const { t } = useI18n();
   return (
     <div className="content">
-      <h1>{t('error.notFound')}</h1>
+      <h1>{t('error.notFoundTitle')}</h1>
+      <p>{t('error.notFound')}</p>
+      <p>
+        <Link href="/">{t('app.inbox')}</Link>
+      </p>
     </div>
   );
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Ids in an address (a link cut short in an SMS, say) that are not ids lead nowhere. */
+const ids = (...values: string[]) => values.every((v) => UUID.test(v));

@@ -25,6 +25,7 @@ export const da: Catalogue = {
   'error.generic': 'Noget gik galt. Prøv igen.',
   'error.network': 'Ingen forbindelse til Postkasse. Tjek netværket, og prøv igen.',
   'error.notFound': 'Vi kunne ikke finde det. Det kan være flyttet eller slettet, eller du har ikke adgang.',
+  'error.notFoundTitle': 'Ikke fundet',
   'error.forbidden': 'Du har ikke tilladelse til at gøre dette.',
   'error.busy': 'Postkasse har travlt lige nu. Prøv igen om lidt.',
   'error.validation': 'Nogle af oplysningerne er ikke gyldige. Tjek felterne, og prøv igen.',
@@ -49,7 +50,7 @@ export const da: Catalogue = {
   'folder.rename': 'Omdøb mappen',
   'folder.save': 'Gem',
   'folder.delete': 'Slet mappen',
-  'folder.deleteConfirm': 'Slet mappen "{name}"?',
+  'folder.deleteConfirm': 'Slet mappen "{name}"? Brevene i den flyttes tilbage til indbakken.',
   'folder.unreadCount': '{count} ulæste',
   'folder.search': 'Søgeresultater',
 
@@ -120,6 +121,8 @@ export const da: Catalogue = {
   'letter.trashNote':
     'Dette brev ligger i papirkurven. Det slettes endeligt den {date}; indtil da kan du gendanne det.',
   'letter.noSubject': '(intet emne)',
+  'letter.hiddenSubject': 'Brev med et højere sikringsniveau',
+  'letter.notAvailable': 'Brevet er ikke tilgængeligt',
   'letter.morePages': 'Viser de første {shown} af {pages} sider. Hent dokumentet for at læse resten.',
   'letter.markedRead': 'Markeret som læst.',
   'letter.markedUnread': 'Markeret som ulæst.',

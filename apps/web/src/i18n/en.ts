@@ -23,6 +23,7 @@ export const en = {
   'error.generic': 'Something went wrong. Please try again.',
   'error.network': 'No connection to Postkasse. Check your network and try again.',
   'error.notFound': 'We could not find this. It may have been moved or deleted, or you may not have access to it.',
+  'error.notFoundTitle': 'Not found',
   'error.forbidden': 'You do not have permission to do this.',
   'error.busy': 'Postkasse is busy right now. Please try again in a moment.',
   'error.validation': 'Some of the information is not valid. Check the fields and try again.',
@@ -47,7 +48,7 @@ export const en = {
   'folder.rename': 'Rename folder',
   'folder.save': 'Save',
   'folder.delete': 'Delete folder',
-  'folder.deleteConfirm': 'Delete the folder "{name}"?',
+  'folder.deleteConfirm': 'Delete the folder "{name}"? The letters in it go back to the inbox.',
   'folder.unreadCount': '{count} unread',
   'folder.search': 'Search results',
 
@@ -118,6 +119,8 @@ export const en = {
   'letter.trashNote':
     'This letter is in the trash. It will be deleted for good on {date}; until then you can restore it.',
   'letter.noSubject': '(no subject)',
+  'letter.hiddenSubject': 'Letter with a higher security level',
+  'letter.notAvailable': 'Letter not available',
   'letter.morePages': 'Showing the first {shown} of {pages} pages. Download the document to read the rest.',
   'letter.markedRead': 'Marked as read.',
   'letter.markedUnread': 'Marked as unread.',

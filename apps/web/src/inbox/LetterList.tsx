@@ -118,7 +118,9 @@ export function LetterList({
 /** One row; memoized, so reading the next page renders only the new rows. */
 const LetterRow = memo(function LetterRow({ mailboxId, letter }: { mailboxId: string; letter: LetterSummary }) {
   const { t, date } = useI18n();
-  const title = letter.subject ?? letter.nonSensitiveTitle ?? t('letter.noSubject');
+  // A letter above the login's level has a subject; it is only not shown.
+  const title =
+    letter.subject ?? letter.nonSensitiveTitle ?? t(letter.restricted ? 'letter.hiddenSubject' : 'letter.noSubject');
   const sender = letter.sender?.name ?? t('list.hiddenSender');
   return (
     <li className={letter.read ? 'letter' : 'letter unread'}>

@@ -24,6 +24,7 @@ const TRASH_DAYS = 30;
 const DAY = 24 * 3600_000;
 
 export function LetterPage({ mailboxId, letterId }: { mailboxId: string; letterId: string }) {
+  const { t } = useI18n();
   const letter = useLetter(mailboxId, letterId);
   return (
     <MailboxFrame mailboxId={mailboxId} currentFolderId={letter.data?.folderId}>
@@ -33,6 +34,7 @@ export function LetterPage({ mailboxId, letterId }: { mailboxId: string; letterI
         ) : letter.isError && !letter.data ? (
           <>
             <BackLink mailboxId={mailboxId} />
+            <h1>{t('letter.notAvailable')}</h1>
             <ErrorNotice error={letter.error} onRetry={() => void letter.refetch()} />
           </>
         ) : (
@@ -78,7 +80,9 @@ function LetterView({ mailbox, letter }: { mailbox: Mailbox; letter: Letter }) {
   // "Show" on an attachment takes the person to the document it shows.
   const documentArea = useRef<HTMLDivElement>(null);
   const focusDocument = useFocusNext(() => documentArea.current);
-  const title = letter.subject ?? letter.nonSensitiveTitle ?? t('letter.noSubject');
+  // A letter above the login's level has a subject; it is only not shown.
+  const title =
+    letter.subject ?? letter.nonSensitiveTitle ?? t(letter.restricted ? 'letter.hiddenSubject' : 'letter.noSubject');
   // The tab title stays in the browser's history: never a sensitive letter's subject.
   const tabTitle = letter.sensitivity === 'sensitive' ? (letter.nonSensitiveTitle ?? t('letter.document')) : title;
   useEffect(() => {
