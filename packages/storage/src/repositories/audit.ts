@@ -1,6 +1,7 @@
 import type { AuditEntry, ChainCheck, Chained, RegisterLogEntry, Repositories } from '@postkasse/core';
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { CHAIN_START, type ChainRow, chainHash, firstBreak } from '../audit-chain.js';
+import type { AuditRow, RegisterLogRow } from '../schema/audit.js';
 import type { RepoContext } from './shared.js';
 
 /** What an entry's hash covers: everything it says (its place in the table is not content). */
@@ -24,19 +25,8 @@ const registerContent = (e: RegisterLogEntry): Record<string, unknown> => ({
   at: e.at,
 });
 
-export type AuditDbRow = {
-  seq: number | string;
-  id: string;
-  mailbox_id: string;
-  actor_national_id: string;
-  actor_role: string;
-  action: string;
-  letter_id: string | null;
-  details: string;
-  at: string;
-  prev_hash: string;
-  hash: string;
-};
+/** An audit row as read (the migration that chains existing rows reads them without `tx`). */
+export type AuditDbRow = Omit<Selectable<AuditRow>, 'tx'>;
 export const toAuditEntry = (r: AuditDbRow): Chained<AuditEntry> => ({
   seq: Number(r.seq),
   id: r.id,
@@ -51,18 +41,7 @@ export const toAuditEntry = (r: AuditDbRow): Chained<AuditEntry> => ({
   hash: r.hash,
 });
 
-type RegisterDbRow = {
-  seq: number | string;
-  id: string;
-  national_id: string;
-  actor_type: string;
-  actor_id: string | null;
-  action: string;
-  details: string;
-  at: string;
-  prev_hash: string;
-  hash: string;
-};
+type RegisterDbRow = Selectable<RegisterLogRow>;
 const toRegisterEntry = (r: RegisterDbRow): Chained<RegisterLogEntry> => ({
   seq: Number(r.seq),
   id: r.id,
