@@ -3,8 +3,13 @@
  * good and its documents are dropped (their ciphertext swept), while the sender keeps its status
  * and receipts as evidence.
  */
+import { join } from 'node:path';
 import { sweepOrphanBlobs } from '@postkasse/core';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trashPurgeJobs } from '../../../packages/storage/src/migrations/013-trash-purge-jobs.js';
 import {
   api,
   expectProblem,
@@ -93,6 +98,36 @@ describe.each(await testDialects())('the trash (%s)', (dialect) => {
     clock.advance(29 * DAY);
     await server.ctx.worker.runOnce();
     expect(await trash()).toEqual([]);
+  });
+
+  it('gives a letter deleted before purge jobs existed its job when the database is migrated (013)', async () => {
+    const letter = await deliver('Gammelt brev');
+    expect((await api(server, token, 'DELETE', letterPath(letter.id))).status).toBe(204);
+    // As a database from before: the letter in the trash, no purge job.
+    await server.ctx.deps.store.write((repos) => repos.jobs.cancelFor(letter.id));
+    clock.advance(31 * DAY);
+    await server.ctx.worker.runOnce();
+    expect(await trash()).toContain(letter.id);
+    const db =
+      dialect === 'postgres'
+        ? new Kysely<unknown>({
+            dialect: new PostgresDialect({
+              pool: new pg.Pool({ connectionString: server.ctx.config.databaseUrl ?? '' }),
+            }),
+          })
+        : new Kysely<unknown>({
+            dialect: new SqliteDialect({
+              database: new SQLite(join(server.dataDir, 'postkasse.sqlite'), { timeout: 10_000 }),
+            }),
+          });
+    try {
+      await trashPurgeJobs(dialect).up(db);
+    } finally {
+      await db.destroy();
+    }
+    await server.ctx.worker.runOnce();
+    expect(await trash()).not.toContain(letter.id);
+    expectProblem(await api(server, token, 'GET', letterPath(letter.id)), 404, 'not_found');
   });
 
   it('never deletes a letter that was restored', async () => {
