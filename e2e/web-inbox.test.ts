@@ -290,6 +290,18 @@ describe.skipIf(!run)('the web inbox in Chromium', () => {
     await page.getByRole('heading', { level: 1, name: 'Inbox' }).waitFor();
     // The folder list is read again after the delete; it may land just after the heading.
     await expect.poll(() => nav.getByRole('link', { name: /Skatt/ }).count()).toBe(0);
+    // A refused name: the error shows and the focus stays in the form; cancelled, the form starts
+    // empty next time, without the old error.
+    await nav.getByRole('button', { name: '+ New folder' }).click();
+    await nav.getByLabel('Folder name').fill('Inbox');
+    await nav.getByRole('button', { name: 'Create' }).click();
+    await nav.getByText('A folder with that name already exists.').waitFor();
+    await expect(page.evaluate(() => document.activeElement?.closest('.folder-form') !== null)).resolves.toBe(true);
+    await nav.getByRole('button', { name: 'Cancel' }).click();
+    await nav.getByRole('button', { name: '+ New folder' }).click();
+    await expect(nav.getByLabel('Folder name').inputValue()).resolves.toBe('');
+    await expect(nav.getByText('A folder with that name already exists.').count()).resolves.toBe(0);
+    await nav.getByRole('button', { name: 'Cancel' }).click();
   });
 
   it('searches by words, sender and date', async () => {

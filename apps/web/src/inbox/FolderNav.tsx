@@ -19,18 +19,21 @@ export function FolderNav({ mailbox, currentFolderId }: { mailbox: Mailbox; curr
   const inputId = useId();
   const newButton = useRef<HTMLButtonElement>(null);
   const focusNewButton = useFocusNext(() => newButton.current);
+  // Cancelled or done, the form starts empty next time: no old name, no old error.
   const close = () => {
     setAdding(false);
+    setName('');
+    create.reset();
     focusNewButton();
   };
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const trimmed = name.trim();
-    if (!trimmed) return;
+    // aria-disabled rather than disabled while saving: a disabled button would drop the focus.
+    if (!trimmed || create.isPending) return;
     create.mutate(trimmed, {
       onSuccess: () => {
-        setName('');
         close();
         announce(t('settings.saved'));
       },
@@ -79,7 +82,7 @@ export function FolderNav({ mailbox, currentFolderId }: { mailbox: Mailbox; curr
               </p>
             ) : null}
             <div className="row">
-              <button type="submit" className="button" disabled={create.isPending}>
+              <button type="submit" className="button" aria-disabled={create.isPending || undefined}>
                 {t('folder.create')}
               </button>
               <button type="button" className="button button-quiet" onClick={close}>
