@@ -82,7 +82,11 @@ const texts: Record<Language, Texts> = {
   },
 };
 
-/** nb for Norwegian (nb, nn, no), da for Danish, otherwise English, by the browser's preference. */
+/**
+ * nb for Norwegian (nb, nn, no), da for Danish, otherwise English, by the browser's preference:
+ * the rule the web inbox's `languageFrom` (apps/web/src/i18n) follows, so the login's pages and the
+ * app speak alike.
+ */
 export function pageLanguage(acceptLanguage: string | undefined): Language {
   const tags = new Negotiator({ headers: { 'accept-language': acceptLanguage ?? '' } }).languages();
   for (const tag of tags) {
