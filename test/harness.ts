@@ -16,7 +16,10 @@ import {
   type SenderKind,
 } from '@postkasse/core';
 import { type AppContext, buildApp, type ContextOverrides, createContext, loadConfig } from '@postkasse/server';
+import SQLite from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import { expect } from 'vitest';
 import { createTestDatabase } from './postgres.js';
 import { freePort } from './spawn-server.js';
@@ -109,6 +112,26 @@ export async function startTestServer(
  * Every blob the server keeps, in the database or as a file, sorted: what a test compares to see
  * that a request stored no document (or exactly one).
  */
+/**
+ * Runs a statement on a test server's database over a connection of its own, as someone with the
+ * database's files (or its password) at hand could, past everything the server checks.
+ */
+export async function rawStatement(server: TestServer, statement: string): Promise<void> {
+  const url = server.ctx.config.databaseUrl;
+  const db = url
+    ? new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }) })
+    : new Kysely<unknown>({
+        dialect: new SqliteDialect({
+          database: new SQLite(join(server.dataDir, 'postkasse.sqlite'), { timeout: 10_000 }),
+        }),
+      });
+  try {
+    await sql.raw(statement).execute(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
 export async function storedBlobs(server: TestServer): Promise<string[]> {
   const keys: string[] = [];
   for await (const key of server.ctx.deps.blobs.listOlderThan(new Date(Date.now() + 3600_000))) keys.push(key);

@@ -1,7 +1,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Clock, Deps, Randomness, Store } from '@postkasse/core';
+import type { Clock, Deps, Randomness, ReceiptSigner, Store } from '@postkasse/core';
 import {
   createVault,
   envKeyProvider,
@@ -23,6 +23,7 @@ import { createLiveHub, type LiveHub } from './live.js';
 import { createNotifier } from './notifier.js';
 import { createOidcClient, type OidcClient } from './oidc-client.js';
 import { spoolPrintProvider } from './print-spool.js';
+import { signReceipt } from './receipts.js';
 import type { TestIdpClient } from './test-idp/provider.js';
 import { createTokenVerifier, type TokenVerifier } from './token-verifier.js';
 import { createWorker, type Worker } from './worker.js';
@@ -86,12 +87,22 @@ const exists = (path: string) =>
 
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  // Events are signed as they are written. The key is loaded once the store is open (it is
+  // checked against the events the store holds); nothing is written before that.
+  let platformKey: PlatformKey | null = null;
+  const receipts: ReceiptSigner = {
+    sign(subject) {
+      if (!platformKey) throw new Error('the platform signing key is not loaded');
+      return signReceipt({ platformKey, config }, subject);
+    },
+  };
   const store = config.databaseUrl
     ? await openPostgresStore(config.databaseUrl, {
         onConnectionError: (error) => process.emitWarning(`PostgreSQL connection lost: ${error.message}`),
         preparedStatements: config.pgPreparedStatements,
+        receipts,
       })
-    : await openSqliteStore(join(config.dataDir, 'postkasse.sqlite'));
+    : await openSqliteStore(join(config.dataDir, 'postkasse.sqlite'), { receipts });
   const files = await openFsBlobStore(config.blobDir);
   const blobs =
     config.blobInlineMaxBytes > 0
@@ -122,6 +133,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const ids = { uuid: () => uuidv7({ random: secureRandomBytes(16) }) };
   const notifier = createNotifier(config, store, ids, clock);
   const deps: AppContext['deps'] = {
+    receipts,
     store,
     blobs,
     vault: createVault(keys),
@@ -154,8 +166,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
         'restore the keys directory from the backup. Nothing was changed.',
     );
   }
-  const platformKey = await loadPlatformKey(platformKeyFile);
-  const worker = createWorker({ deps, platformKey, config });
+  const loadedKey = await loadPlatformKey(platformKeyFile);
+  platformKey = loadedKey;
+  const worker = createWorker({ deps, platformKey: loadedKey, config });
   const live = createLiveHub(deps, config.livePollMs);
   return {
     config,
@@ -164,7 +177,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     testIssuer,
     testIdpClient,
     oidc: createOidcClient(config, clientSecret),
-    platformKey,
+    platformKey: loadedKey,
     cookieSecret,
     worker,
     live,

@@ -1,20 +1,13 @@
 /**
  * Signed receipts: every event a sender sees carries a compact JWS (a JWT signed with the
  * platform's Ed25519 key, published at /.well-known/jwks.json) stating what happened to which
- * letter, from which sender (organization number) to which recipient, when. Ed25519 signatures are deterministic, so the same event always has the same receipt.
+ * letter, from which sender (organization number) to which recipient, when. Each is signed once,
+ * as its event is written, and stored with it.
  */
-import type { FeedEvent, Letter, LetterEvent, Sender } from '@postkasse/core';
+import type { FeedEvent, Letter, ReceiptSubject, Sender } from '@postkasse/core';
 import type { AppContext } from './context.js';
 
 export const RECEIPT_TYPE = 'postkasse-receipt+jwt';
-
-export type ReceiptSubject = Pick<LetterEvent, 'id' | 'type' | 'at' | 'data'> & {
-  messageId: string;
-  senderId: string;
-  /** The sender and the recipient, as the receipt states them (a court reads them, not our ids). */
-  senderOrgNumber: string;
-  recipient: { type: 'person' | 'organization'; id: string };
-};
 
 /** A letter's parties for its receipts, from the letter and its sender. */
 export const partiesOf = (
@@ -24,6 +17,8 @@ export const partiesOf = (
   senderOrgNumber: sender.orgNumber,
   recipient: { type: letter.recipientType, id: letter.recipientId },
 });
+
+export type { ReceiptSubject };
 
 export function signReceipt(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: ReceiptSubject): string {
   return ctx.platformKey.signCompact(
@@ -43,12 +38,17 @@ export function signReceipt(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: 
   );
 }
 
-/** A feed event as senders see it, in the feed and in webhook posts. */
+/**
+ * A feed event as senders see it, in the feed and in webhook posts: with the receipt stored when
+ * it was written (an event from before receipts were stored is signed now, as it always was).
+ */
 export async function presentFeedEvent(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: FeedEvent) {
-  const receipt = signReceipt(ctx, {
-    ...e,
-    messageId: e.externalId,
-    recipient: { type: e.recipientType, id: e.recipientId },
-  });
+  const receipt =
+    e.receipt ??
+    signReceipt(ctx, {
+      ...e,
+      messageId: e.externalId,
+      recipient: { type: e.recipientType, id: e.recipientId },
+    });
   return { id: e.id, messageId: e.externalId, type: e.type, at: e.at, data: e.data, receipt };
 }

@@ -3,13 +3,13 @@
  * owner, a person's register history (reservation, contact details, consents, the operator's
  * changes), both hash chains in append-only tables that `admin audit verify` recomputes.
  */
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
   expectProblem,
   letterJson,
   people,
+  rawStatement,
   sendLetterHttp,
   startTestServer,
   type TestServer,
@@ -31,32 +31,6 @@ describe.each(await testDialects())('the audit logs (%s)', (dialect) => {
     LOG_LEVEL: 'silent',
     ...(server.ctx.config.databaseUrl ? { DATABASE_URL: server.ctx.config.databaseUrl } : {}),
   });
-  /** A raw statement on the server's database, as someone with access to its files could run. */
-  async function raw(statement: string): Promise<void> {
-    const { Kysely, PostgresDialect, SqliteDialect } = await import('kysely');
-    if (dialect === 'postgres') {
-      const pg = (await import('pg')).default;
-      const k = new Kysely({
-        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: server.ctx.config.databaseUrl ?? '' }) }),
-      });
-      try {
-        await sql.raw(statement).execute(k);
-      } finally {
-        await k.destroy();
-      }
-    } else {
-      const SQLite = (await import('better-sqlite3')).default;
-      const k = new Kysely({
-        dialect: new SqliteDialect({ database: new SQLite(`${server.dataDir}/postkasse.sqlite`) }),
-      });
-      try {
-        await sql.raw(statement).execute(k);
-      } finally {
-        await k.destroy();
-      }
-    }
-  }
-
   beforeAll(async () => {
     server = await startTestServer(dialect);
     const postman = await server.sender('public', '974000008');
@@ -161,8 +135,8 @@ describe.each(await testDialects())('the audit logs (%s)', (dialect) => {
     expect(ok.mailboxes.entries).toBeGreaterThanOrEqual(3);
     expect(ok.register.chains).toBeGreaterThanOrEqual(3);
 
-    await expect(raw(`update audit_log set action = 'letter.update'`)).rejects.toThrow(/append-only/);
-    await expect(raw('delete from register_log')).rejects.toThrow(/append-only/);
+    await expect(rawStatement(server, `update audit_log set action = 'letter.update'`)).rejects.toThrow(/append-only/);
+    await expect(rawStatement(server, 'delete from register_log')).rejects.toThrow(/append-only/);
 
     // Someone with the database's files at hand removes the guard and rewrites what the delegate did.
     const [from, to] =
@@ -172,9 +146,9 @@ describe.each(await testDialects())('the audit logs (%s)', (dialect) => {
             'alter table audit_log enable trigger audit_log_append_only',
           ]
         : ['drop trigger audit_log_no_update', null];
-    await raw(from);
-    await raw(`update audit_log set actor_role = 'owner' where action = 'letter.view'`);
-    if (to) await raw(to);
+    await rawStatement(server, from);
+    await rawStatement(server, `update audit_log set actor_role = 'owner' where action = 'letter.view'`);
+    if (to) await rawStatement(server, to);
     const broken = await runCliProcess(['admin', 'audit', 'verify', '--json'], cliEnv(), 60_000);
     expect(broken.code).toBe(1);
     const report = JSON.parse(broken.stdout);

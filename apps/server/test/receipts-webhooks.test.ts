@@ -1,7 +1,6 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendLetter } from '@postkasse/core';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,11 +9,11 @@ import {
   letterJson,
   people,
   productionEnv,
+  rawStatement,
   sendLetterHttp,
   startTestServer,
   type TestServer,
   testClock,
-  tinyPdf,
 } from '../../../test/harness.js';
 import { testDialects } from '../../../test/postgres.js';
 
@@ -94,41 +93,37 @@ for (const dialect of await testDialects()) {
       await jwtVerify(sent.body.events[1].receipt, jwks);
     });
 
-    it('tells the caller of a letter while it is stored; a failing listener changes nothing', async () => {
-      const sender = await server.ctx.deps.store.read.senders.get(senderId);
-      if (!sender) throw new Error('no sender');
-      const actor = { kind: 'sender' as const, sender, credentialId: 'test', scopes: [] };
-      const input = (id: string) => ({
-        id,
-        recipient: { nationalId: people.kari },
-        subject: 'Told while stored',
-        authLevel: 'substantial' as const,
-        sensitivity: 'normal' as const,
-        openingReceipt: false,
-        legalNotification: false,
-        mandatory: false,
-        documents: [
-          { part: 'main', role: 'main' as const, filename: 'a.pdf', mediaType: 'application/pdf', content: tinyPdf },
-        ],
-      });
-      const told: Array<{ letterId: string; events: string[] }> = [];
-      const id = randomUUID();
-      const result = await sendLetter(server.ctx.deps, actor, input(id), {
-        onSubmitted: (letter, events) => told.push({ letterId: letter.id, events: events.map((e) => e.id) }),
-      });
-      expect(told).toEqual([{ letterId: result.letter.id, events: result.events.map((e) => e.id) }]);
-      const failing = await sendLetter(server.ctx.deps, actor, input(randomUUID()), {
-        onSubmitted: () => {
-          throw new Error('listener failed');
-        },
-      });
-      expect(failing.replayed).toBe(false);
-      const stored = await server.ctx.deps.store.read.letters.findByExternalId(senderId, failing.letter.externalId);
-      expect(stored?.status).toBe('DELIVERED');
-      // A repetition is answered from what was stored the first time.
-      const again = await sendLetter(server.ctx.deps, actor, input(id), { onSubmitted: () => undefined });
-      expect(again.replayed).toBe(true);
-      expect(again.events.map((e) => e.id)).toEqual(result.events.map((e) => e.id));
+    it('stores each receipt as its event is written: a row changed later gets no new receipt', async () => {
+      const sent = await sendLetterHttp(server, apiKey, letterJson({ openingReceipt: true }));
+      expect(sent.status).toBe(201);
+      const letter = await server.ctx.deps.store.read.letters.findByExternalId(senderId, sent.body.id);
+      if (!letter) throw new Error('not stored');
+      // The answer's receipts are the stored ones, and so is a later event's (the reader's opening).
+      const token = await server.token(people.kari);
+      const box = (await api(server, token, 'GET', '/api/v1/me/mailboxes')).body.items[0].id;
+      const detail = await api(server, token, 'GET', `/api/v1/mailboxes/${box}/messages/${letter.id}`);
+      await api(
+        server,
+        token,
+        'GET',
+        `/api/v1/mailboxes/${box}/messages/${letter.id}/documents/${detail.body.documents[0].id}/content`,
+      );
+      const stored = await server.ctx.deps.store.read.events.listByLetter(letter.id);
+      expect(stored.map((e) => e.type)).toEqual(['ACCEPTED', 'DELIVERED', 'OPENED']);
+      expect(stored.slice(0, 2).map((e) => e.receipt)).toEqual(sent.body.events.map((e: any) => e.receipt));
+      expect(stored[2]?.receipt).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+
+      // Someone with the database at hand moves the opening a year on.
+      const opened = stored[2];
+      await rawStatement(server, `update events set at = '2027-12-01T10:00:00.000Z' where id = '${opened?.id}'`);
+      const after = await api(server, apiKey, 'GET', `/api/v1/messages/${sent.body.id}`);
+      const shown = after.body.events.find((e: any) => e.type === 'OPENED');
+      expect(shown.at).toBe('2027-12-01T10:00:00.000Z');
+      // The receipt is still the one signed at the time: it says when the letter was really opened.
+      expect(shown.receipt).toBe(opened?.receipt);
+      const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
+      const { payload } = await jwtVerify(shown.receipt, jwks);
+      expect((payload.event as { at: string }).at).toBe(opened?.at);
     });
 
     it('refuses a tampered receipt', async () => {

@@ -86,11 +86,14 @@ for (const dialect of await testDialects()) {
         const verify = createLocalJWKSet(jwks);
         // The receipts the sender was given before the rotation…
         for (const receipt of first.receipts) await jwtVerify(receipt, verify);
-        // …and the same events asked for now, signed by the new key.
+        // …are the very receipts the same events carry now: each was signed once, when it happened…
         const now = (await (
           await fetch(`${url}/api/v1/messages/${first.id}`, { headers: { authorization: `Bearer ${apiKey}` } })
         ).json()) as { events: Array<{ receipt: string }> };
-        for (const e of now.events) {
+        expect(now.events.map((e) => e.receipt)).toEqual(first.receipts);
+        // …while a new letter's events are signed by the new key.
+        const later = await sendLetterHttp({ url } as never, apiKey, letterJson());
+        for (const e of later.body.events as Array<{ receipt: string }>) {
           expect(decodeProtectedHeader(e.receipt).kid).toBe(kid);
           await jwtVerify(e.receipt, verify);
         }

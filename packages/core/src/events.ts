@@ -35,4 +35,6 @@ export type LetterEvent = {
   type: LetterEventType;
   at: string;
   data: Record<string, unknown>;
+  /** The receipt signed when the event was written; null for events from before receipts were stored. */
+  receipt?: string | null;
 };

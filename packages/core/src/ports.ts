@@ -421,7 +421,24 @@ export type NewEvent = {
   type: LetterEventType;
   at: string;
   data: Record<string, unknown>;
+  /** The platform's signed receipt, made when the event is written (the store signs those without). */
+  receipt?: string | null;
 };
+
+/** What a receipt states: the event, and the letter's parties as a court can match them. */
+export type ReceiptSubject = {
+  id: string;
+  type: LetterEventType;
+  at: string;
+  data: Record<string, unknown>;
+  messageId: string;
+  senderId: string;
+  senderOrgNumber: string;
+  recipient: { type: 'person' | 'organization'; id: string };
+};
+
+/** Signs receipts with the platform's key (the server's; absent in tests that need none). */
+export type ReceiptSigner = { sign(subject: ReceiptSubject): string };
 
 export type LetterPatch = Partial<Pick<Letter, 'folderId' | 'readAt' | 'trashedAt' | 'restoreFolderId' | 'openedAt'>>;
 /** A change of a letter's routing state, by the platform (never by a reader). */
@@ -831,6 +848,8 @@ export type NotificationPolicy = {
 };
 
 export type Deps = {
+  /** Signs each event's receipt as the event is written (stored, never made again from the row). */
+  receipts?: ReceiptSigner;
   store: Store;
   blobs: BlobStore;
   vault: Vault;

@@ -315,6 +315,33 @@ export function planEvents(deps: Pick<Deps, 'ids'>, letter: Letter, plan: Letter
   }));
 }
 
+/**
+ * The events with their receipts, signed now, before they are written: what is stored is what the
+ * platform said at the time, whatever becomes of the rows later.
+ */
+export function signEvents(
+  deps: Pick<Deps, 'receipts'>,
+  sender: Pick<Sender, 'orgNumber'>,
+  letter: Pick<Letter, 'externalId' | 'recipientType' | 'recipientId'>,
+  events: NewEvent[],
+): NewEvent[] {
+  const signer = deps.receipts;
+  if (!signer) return events;
+  return events.map((e) => ({
+    ...e,
+    receipt: signer.sign({
+      id: e.id,
+      type: e.type,
+      at: e.at,
+      data: e.data,
+      messageId: letter.externalId,
+      senderId: e.senderId,
+      senderOrgNumber: sender.orgNumber,
+      recipient: { type: letter.recipientType, id: letter.recipientId },
+    }),
+  }));
+}
+
 export function planJobs(deps: Pick<Deps, 'ids'>, letter: Letter, plan: LetterPlan): NewJob[] {
   return plan.jobs.map((j) => ({
     id: deps.ids.uuid(),
@@ -336,13 +363,6 @@ export async function sendLetter(
   input: LetterInput,
   options: {
     batch?: Batch;
-    /**
-     * Told of the letter and its events once their unit of work is on its way to the store,
-     * before it is committed: work that depends only on them (signing the receipts) can run
-     * while the store writes and syncs. A letter that turns out to be a repetition is answered
-     * from what was stored before, not from these.
-     */
-    onSubmitted?: (letter: Letter, events: NewEvent[]) => void;
   } = {},
 ): Promise<SendResult> {
   const sender = actor.sender;
@@ -430,7 +450,7 @@ export async function sendLetter(
     );
   }
   letter.actions = await sealActions(deps, letterId, resolveActions(input.actions ?? [], input.documents));
-  const events = planEvents(deps, letter, plan, now);
+  const events = signEvents(deps, sender, letter, planEvents(deps, letter, plan, now));
   const jobs = planJobs(deps, letter, plan);
 
   const dropBlobs = () => Promise.all(put.map((key) => deps.blobs.delete(key).catch(() => undefined)));
@@ -446,12 +466,6 @@ export async function sendLetter(
         })
       : // A letter on its own reads nothing in its unit of work: the store may run it off the event loop.
         deps.store.insert.letter(unit);
-    // Only an early start on work the caller can do afterwards too: the listener's failure (also
-    // an async one's) must not be taken for the insert's (the letter may well be stored, and its
-    // blobs must stay). It runs before the insert can answer, after the store has it.
-    void Promise.resolve()
-      .then(() => options.onSubmitted?.(letter, events))
-      .catch(() => undefined);
     inserted = await insertion;
   } catch (error) {
     await dropBlobs();

@@ -1,4 +1,4 @@
-import type { Repositories, Store } from '@postkasse/core';
+import type { ReceiptSigner, Repositories, Store } from '@postkasse/core';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type pg from 'pg';
 import { migrateToLatest } from './migrate.js';
@@ -34,6 +34,8 @@ export async function openPostgresStore(
     onConnectionError?: (error: Error) => void;
     /** Repeated statements as named prepared statements (see pg-statements.ts); default on. */
     preparedStatements?: boolean;
+    /** Signs the receipts of events written without one (see events.append). */
+    receipts?: ReceiptSigner;
   } = {},
 ): Promise<Store> {
   // The driver loads only when PostgreSQL is used: the embedded default never needs it.
@@ -50,7 +52,9 @@ export async function openPostgresStore(
     dialect: 'postgres',
     read: readRepos,
     write<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
-      return db.transaction().execute((trx) => work(createRepositories({ db: trx, dialect: 'postgres' })));
+      return db
+        .transaction()
+        .execute((trx) => work(createRepositories({ db: trx, dialect: 'postgres', receipts: options.receipts })));
     },
     insert: {
       // One statement, one round trip (not BEGIN, an insert a table and COMMIT): see letterStatement.

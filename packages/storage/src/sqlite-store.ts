@@ -1,6 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { NewLetterUnit, Repositories, Store } from '@postkasse/core';
+import type { NewLetterUnit, ReceiptSigner, Repositories, Store } from '@postkasse/core';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { migrateToLatest } from './migrate.js';
@@ -24,6 +24,8 @@ export type SqliteStoreOptions = {
    * on its writer connection, the reads on a read-only connection.
    */
   thread?: boolean;
+  /** Signs the receipts of events written without one (see events.append). */
+  receipts?: ReceiptSigner;
 };
 
 /**
@@ -155,7 +157,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
   // Only the batch loop uses the writer connection after migration, so the transaction can be
   // driven with plain statements. BEGIN IMMEDIATE takes the write lock up front: another process
   // on the same file (an admin command) then waits for it instead of failing with SQLITE_BUSY.
-  const writeRepos = createRepositories({ db: writer, dialect: 'sqlite' });
+  const writeRepos = createRepositories({ db: writer, dialect: 'sqlite', receipts: options.receipts });
 
   const wal = walSyncer(`${file}-wal`);
   const writeCtx = { db: writer, dialect: 'sqlite' as const };

@@ -25,7 +25,6 @@ export function presentSentMessage(
   sender: Pick<Sender, 'orgNumber'>,
   letter: Letter,
   events: Array<Omit<LetterEvent, 'seq'>>,
-  receipts?: Map<string, string>,
 ) {
   const parties = partiesOf(letter, sender);
   const receiptAllowed = letter.openingReceipt || letter.legalNotification;
@@ -49,34 +48,10 @@ export function presentSentMessage(
       type: e.type,
       at: e.at,
       data: e.data,
-      receipt: receipts?.get(e.id) ?? signReceipt(ctx, { ...e, messageId: letter.externalId, ...parties }),
+      // Stored when the event was written; an event from before that is signed now.
+      receipt: e.receipt ?? signReceipt(ctx, { ...e, messageId: letter.externalId, ...parties }),
     })),
   };
-}
-
-/**
- * The receipts of a letter's events, signed once the turn's units of work have gone to the store
- * (setImmediate runs after the store's own flush of that turn): the event loop signs while the
- * store writes and syncs, instead of after, when every letter of the batch waits for its answer.
- */
-function presign(
-  ctx: AppContext,
-  sender: Pick<Sender, 'orgNumber'>,
-  letter: Letter,
-  events: Array<Omit<LetterEvent, 'seq'>>,
-) {
-  const parties = partiesOf(letter, sender);
-  return new Promise<Map<string, string>>((resolve) =>
-    setImmediate(() => {
-      try {
-        resolve(
-          new Map(events.map((e) => [e.id, signReceipt(ctx, { ...e, messageId: letter.externalId, ...parties })])),
-        );
-      } catch {
-        resolve(new Map());
-      }
-    }),
-  );
 }
 
 const isFeedCursor = (v: unknown): v is FeedCursor =>
@@ -120,18 +95,12 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
               ctx.config.maxLetterBytes,
               ', or a MeMo message as application/vnd.memo+xml',
             );
-        let signed: Promise<Map<string, string>> | undefined;
-        const result = await sendLetter(ctx.deps, actor, input, {
-          onSubmitted: (letter, events) => {
-            signed = presign(ctx, actor.sender, letter, events);
-          },
-        }).catch((error: unknown) => {
+        const result = await sendLetter(ctx.deps, actor, input).catch((error: unknown) => {
           throw withPathPrefix(error, 'message.');
         });
         if (result.replayed) reply.header('idempotent-replayed', 'true');
         reply.header('location', `/api/v1/messages/${result.letter.externalId}`);
-        const receipts = result.replayed ? undefined : await signed;
-        return reply.code(201).send(presentSentMessage(ctx, actor.sender, result.letter, result.events, receipts));
+        return reply.code(201).send(presentSentMessage(ctx, actor.sender, result.letter, result.events));
       },
     );
 

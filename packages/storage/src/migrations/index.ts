@@ -13,6 +13,7 @@ import { blobContents } from './010-blob-contents.js';
 import { partialLetterIndexes } from './011-partial-letter-indexes.js';
 import { auditChains } from './012-audit-chains.js';
 import { trashPurgeJobs } from './013-trash-purge-jobs.js';
+import { storedReceipts } from './014-stored-receipts.js';
 
 /** Numbered migrations, one list for both dialects; a step differs by dialect only where it must. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -30,6 +31,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '011-partial-letter-indexes': partialLetterIndexes(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '012-audit-chains': auditChains(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '013-trash-purge-jobs': trashPurgeJobs(dialect) as { up(db: Kysely<unknown>): Promise<void> },
+    '014-stored-receipts': storedReceipts(dialect) as { up(db: Kysely<unknown>): Promise<void> },
   };
   return { getMigrations: async () => steps };
 }

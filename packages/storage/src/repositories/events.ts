@@ -17,6 +17,7 @@ type Row = {
   type: string;
   at: string;
   data: string;
+  receipt: string | null;
 };
 
 const toEvent = (r: Row): LetterEvent => ({
@@ -27,6 +28,7 @@ const toEvent = (r: Row): LetterEvent => ({
   type: r.type as LetterEvent['type'],
   at: r.at,
   data: JSON.parse(r.data) as Record<string, unknown>,
+  receipt: r.receipt,
 });
 
 const insertEvents = preparedInsert('events');
@@ -42,8 +44,44 @@ export function eventsInsertStatement(ctx: RepoContext, events: NewEvent[]): Com
       type: e.type,
       at: e.at,
       data: JSON.stringify(e.data),
+      receipt: e.receipt ?? null,
     })),
   );
+}
+
+/**
+ * The events with their receipts: those written without one (a job's, a reader's) are signed
+ * here, in the unit of work that writes them, from their letter and its sender as that unit sees
+ * them (a letter inserted earlier in it included).
+ */
+async function withReceipts(ctx: RepoContext, events: NewEvent[]): Promise<NewEvent[]> {
+  const signer = ctx.receipts;
+  const unsigned = [...new Set(events.filter((e) => !e.receipt).map((e) => e.letterId))];
+  if (!signer || unsigned.length === 0) return events;
+  const letters = await ctx.db
+    .selectFrom('letters as l')
+    .innerJoin('senders as s', 's.id', 'l.sender_id')
+    .select(['l.id', 'l.external_id', 'l.recipient_type', 'l.recipient_id', 's.org_number'])
+    .where('l.id', 'in', unsigned)
+    .execute();
+  const byId = new Map(letters.map((l) => [l.id, l]));
+  return events.map((e) => {
+    const l = byId.get(e.letterId);
+    if (e.receipt || !l) return e;
+    return {
+      ...e,
+      receipt: signer.sign({
+        id: e.id,
+        type: e.type,
+        at: e.at,
+        data: e.data,
+        messageId: l.external_id,
+        senderId: e.senderId,
+        senderOrgNumber: l.org_number,
+        recipient: { type: l.recipient_type as 'person' | 'organization', id: l.recipient_id },
+      }),
+    };
+  });
 }
 
 export function eventsRepository(ctx: RepoContext): Repositories['events'] {
@@ -86,6 +124,7 @@ export function eventsRepository(ctx: RepoContext): Repositories['events'] {
         'e.type',
         'e.at',
         'e.data',
+        'e.receipt',
         'l.external_id',
         'l.mailbox_id',
         'l.recipient_type',
@@ -125,12 +164,12 @@ export function eventsRepository(ctx: RepoContext): Repositories['events'] {
 
   return {
     async append(events) {
-      await runStatement(ctx, eventsInsertStatement(ctx, events));
+      await runStatement(ctx, eventsInsertStatement(ctx, await withReceipts(ctx, events)));
     },
     async listByLetter(letterId) {
       const rows = await db
         .selectFrom('events')
-        .select(['seq', 'id', 'letter_id', 'sender_id', 'type', 'at', 'data'])
+        .select(['seq', 'id', 'letter_id', 'sender_id', 'type', 'at', 'data', 'receipt'])
         .where('letter_id', '=', letterId)
         .orderBy('seq')
         .execute();

@@ -15,4 +15,6 @@ export type EventRow = {
    * out of order. SQLite writes one transaction at a time and leaves it 0.
    */
   tx: Generated<string>;
+  /** The signed receipt, made as the event was written (null for events from before migration 014). */
+  receipt: string | null;
 };
