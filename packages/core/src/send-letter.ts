@@ -14,6 +14,7 @@ import {
   type NewEvent,
   type NewJob,
   platformKeyholder,
+  type ReceiptSubject,
   type Repositories,
   type Sender,
   type StoredDocument,
@@ -327,19 +328,25 @@ export function signEvents(
 ): NewEvent[] {
   const signer = deps.receipts;
   if (!signer) return events;
-  return events.map((e) => ({
-    ...e,
-    receipt: signer.sign({
-      id: e.id,
-      type: e.type,
-      at: e.at,
-      data: e.data,
-      messageId: letter.externalId,
-      senderId: e.senderId,
-      senderOrgNumber: sender.orgNumber,
-      recipient: { type: letter.recipientType, id: letter.recipientId },
-    }),
-  }));
+  return events.map((e) => ({ ...e, receipt: signer.sign(receiptSubject(e, letter, sender.orgNumber)) }));
+}
+
+/** What an event's receipt states: the event, its letter's id as the sender knows it, and the parties. */
+export function receiptSubject(
+  e: NewEvent,
+  letter: Pick<Letter, 'externalId' | 'recipientType' | 'recipientId'>,
+  senderOrgNumber: string,
+): ReceiptSubject {
+  return {
+    id: e.id,
+    type: e.type,
+    at: e.at,
+    data: e.data,
+    messageId: letter.externalId,
+    senderId: e.senderId,
+    senderOrgNumber,
+    recipient: { type: letter.recipientType, id: letter.recipientId },
+  };
 }
 
 export function planJobs(deps: Pick<Deps, 'ids'>, letter: Letter, plan: LetterPlan): NewJob[] {

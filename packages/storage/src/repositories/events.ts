@@ -1,4 +1,12 @@
-import type { FeedCursor, FeedEvent, Letter, LetterEvent, NewEvent, Repositories } from '@postkasse/core';
+import {
+  type FeedCursor,
+  type FeedEvent,
+  type Letter,
+  type LetterEvent,
+  type NewEvent,
+  type Repositories,
+  receiptSubject,
+} from '@postkasse/core';
 import { type CompiledQuery, type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { Database } from '../schema/index.js';
 
@@ -68,19 +76,12 @@ async function withReceipts(ctx: RepoContext, events: NewEvent[]): Promise<NewEv
   return events.map((e) => {
     const l = byId.get(e.letterId);
     if (e.receipt || !l) return e;
-    return {
-      ...e,
-      receipt: signer.sign({
-        id: e.id,
-        type: e.type,
-        at: e.at,
-        data: e.data,
-        messageId: l.external_id,
-        senderId: e.senderId,
-        senderOrgNumber: l.org_number,
-        recipient: { type: l.recipient_type as 'person' | 'organization', id: l.recipient_id },
-      }),
+    const letter = {
+      externalId: l.external_id,
+      recipientType: l.recipient_type as Letter['recipientType'],
+      recipientId: l.recipient_id,
     };
+    return { ...e, receipt: signer.sign(receiptSubject(e, letter, l.org_number)) };
   });
 }
 
