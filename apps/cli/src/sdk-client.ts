@@ -6,6 +6,9 @@ import { createPostkasseClient, isPostkasseError, type PostkasseClient } from '@
 
 export const DEFAULT_URL = 'http://localhost:8080';
 
+/** A letter's or mailbox's id as the CLI takes it (any case). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function serverUrl(): string {
   return (process.env.POSTKASSE_URL || DEFAULT_URL).replace(/\/+$/, '');
 }

@@ -34,7 +34,8 @@ export function refuseNul(value: unknown, path: string): void {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A UUID as ids are given in paths (any case; RFC 9562 §4). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Every route's query string, path parameters and JSON body pass `refuseNul` before validation,

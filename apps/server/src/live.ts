@@ -15,7 +15,9 @@ export type MailboxChange = {
 
 type Listener = (change: MailboxChange) => void;
 
-function kindOf(action: string): MailboxChange['kind'] {
+/** What an open view is told of an audit entry; nothing for someone looking at a letter, which changes nothing. */
+function kindOf(action: string): MailboxChange['kind'] | null {
+  if (action === 'letter.view') return null;
   if (action.startsWith('folder.')) return 'folders.changed';
   if (action.startsWith('grant.') || action.startsWith('member.')) return 'access.changed';
   return 'letter.changed';
@@ -65,10 +67,9 @@ export function createLiveHub(deps: Pick<Deps, 'store'>, pollMs: number, log?: F
         if (delivered.length > 0) events = delivered.at(-1)?.cursor ?? events;
         const changed = await deps.store.read.audit.changesAfter(audit ?? null, 500);
         for (const c of changed) {
-          // Someone looking at a letter changes nothing (and a view that reloads on a change would
-          // otherwise tell itself again); reading a document may mark the letter read.
-          if (c.action === 'letter.view') continue;
-          tell(c.mailboxId, { kind: kindOf(c.action), letterId: c.letterId });
+          // A view that reloads on a change would otherwise tell itself again of its own looking.
+          const kind = kindOf(c.action);
+          if (kind) tell(c.mailboxId, { kind, letterId: c.letterId });
         }
         if (changed.length > 0) audit = changed.at(-1)?.cursor ?? audit;
         if (delivered.length < 500 && changed.length < 500) break;

@@ -11,6 +11,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from './context.js';
+import { UUID } from './input-guard.js';
 import { messagePage } from './test-idp/pages.js';
 
 export const WEB_CSP = [
@@ -28,8 +29,6 @@ export const WEB_CSP = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** For the app's scripts and data: nothing but this origin, as in a worker's own scope. */
 const ASSET_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'";

@@ -443,7 +443,7 @@ export interface paths {
                 data: {
                   [key: string]: unknown;
                 };
-                /** @description The event as a compact JWS (EdDSA) signed by the platform; verify with /.well-known/jwks.json */
+                /** @description The event and the letter's parties (sender organization number, recipient) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
                 receipt: string;
               }[];
             };
@@ -615,7 +615,7 @@ export interface paths {
                 data: {
                   [key: string]: unknown;
                 };
-                /** @description The event as a compact JWS (EdDSA) signed by the platform; verify with /.well-known/jwks.json */
+                /** @description The event and the letter's parties (sender organization number, recipient) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
                 receipt: string;
               }[];
             };
@@ -749,7 +749,7 @@ export interface paths {
                 data: {
                   [key: string]: unknown;
                 };
-                /** @description The event as a compact JWS (EdDSA) signed by the platform; verify with /.well-known/jwks.json */
+                /** @description The event and the letter's parties (sender organization number, recipient) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
                 receipt: string;
               }[];
             };
@@ -849,7 +849,7 @@ export interface paths {
                 data: {
                   [key: string]: unknown;
                 };
-                /** @description The event as a compact JWS (EdDSA) signed by the platform; verify with /.well-known/jwks.json */
+                /** @description The event and the letter's parties (sender organization number, recipient) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
                 receipt: string;
                 cursor: string;
               }[];
@@ -5093,7 +5093,7 @@ export interface paths {
                 data: {
                   [key: string]: unknown;
                 };
-                /** @description The event as a compact JWS (EdDSA) signed by the platform; verify with /.well-known/jwks.json */
+                /** @description The event and the letter's parties (sender organization number, recipient) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
                 receipt: string;
               }[];
             };
@@ -5703,7 +5703,7 @@ export interface paths {
                 data: {
                   [key: string]: unknown;
                 };
-                /** @description The event as a compact JWS (EdDSA) signed by the platform; verify with /.well-known/jwks.json */
+                /** @description The event and the letter's parties (sender organization number, recipient) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
                 receipt: string;
               }[];
             };

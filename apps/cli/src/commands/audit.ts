@@ -1,9 +1,8 @@
 import { AppError, type ChainCheck, maskNationalId, verifyAuditLogs } from '@postkasse/core';
 import type { Command } from 'commander';
 import { print } from '../output.js';
+import { UUID } from '../sdk-client.js';
 import { withContext } from './admin.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const describe = (name: string, c: ChainCheck) =>
   [

@@ -30,10 +30,9 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { print } from '../output.js';
 import { type Fields, type InputRow, readRows, rowFormat } from '../rows.js';
-import { apiClient, CliError, failWith } from '../sdk-client.js';
+import { apiClient, CliError, failWith, UUID } from '../sdk-client.js';
 import { readDocumentFile } from './send.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATE_MAGIC = '# postkasse batch state v1';
 
 // ---- the input --------------------------------------------------------------------------------

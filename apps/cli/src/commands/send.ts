@@ -14,7 +14,7 @@ import {
 } from '@postkasse/sdk';
 import type { Command } from 'commander';
 import { print } from '../output.js';
-import { apiClient, CliError, failWith } from '../sdk-client.js';
+import { apiClient, CliError, failWith, UUID } from '../sdk-client.js';
 
 type SendOptions = {
   to?: string;
@@ -29,8 +29,6 @@ type SendOptions = {
   openingReceipt?: boolean;
   json?: boolean;
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A document from a path, its media type from the extension; unknown extensions are refused. */
 export async function readDocumentFile(path: string, name = basename(path)): Promise<LetterFile> {

@@ -196,7 +196,9 @@ export const SendMessageBody = Type.Object(
 );
 
 const Receipt = Type.String({
-  description: 'The event as a compact JWS (EdDSA) signed by the platform; verify with /.well-known/jwks.json',
+  description:
+    "The event and the letter's parties (sender organization number, recipient) as a compact JWS (EdDSA), " +
+    'signed by the platform when the event happened; verify with /.well-known/jwks.json',
 });
 export const EventSchema = Type.Object({
   id: Uuid,
