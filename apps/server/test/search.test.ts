@@ -74,6 +74,7 @@ for (const dialect of await testDialects()) {
       const rabatt = list.find((i: { subject: string }) => i.subject.startsWith('Rabatt'));
       await api(server, high, 'PATCH', `/api/v1/mailboxes/${box}/messages/${rabatt.id}`, { read: true });
       expect((await search(high, 'unread=true')).sort()).toEqual(['Vedtak om bostøtte', 'Årsoppgjør med restskatt']);
+      expect(await search(high, 'unread=false')).toEqual(['Rabatt 100% på_alt']);
       await api(server, high, 'DELETE', `/api/v1/mailboxes/${box}/messages/${rabatt.id}`);
       expect(await search(high, 'q=rabatt')).toEqual([]);
       expect(await search(high, 'q=rabatt&folder=trash')).toEqual(['Rabatt 100% på_alt']);

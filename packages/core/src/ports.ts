@@ -390,6 +390,7 @@ export type LetterFilter = {
   senderIds?: string[] | undefined;
   from?: string | undefined;
   to?: string | undefined;
+  /** true: only letters not yet read; false: only letters read; absent: both. */
   unread?: boolean | undefined;
   /** The levels whose content the reader may see. */
   visibleLevels: AuthLevel[];

@@ -971,7 +971,7 @@ export interface paths {
           from?: string;
           /** @description Delivered on or before (YYYY-MM-DD or date-time) */
           to?: string;
-          /** @description Only letters not yet read */
+          /** @description true: only letters not yet read; false: only letters already read */
           unread?: boolean;
         };
         header?: never;

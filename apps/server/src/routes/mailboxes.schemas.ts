@@ -116,7 +116,9 @@ export const ListQuery = Type.Object({
   ),
   from: Type.Optional(Type.String({ maxLength: 30, description: 'Delivered on or after (YYYY-MM-DD or date-time)' })),
   to: Type.Optional(Type.String({ maxLength: 30, description: 'Delivered on or before (YYYY-MM-DD or date-time)' })),
-  unread: Type.Optional(Type.Boolean({ description: 'Only letters not yet read' })),
+  unread: Type.Optional(
+    Type.Boolean({ description: 'true: only letters not yet read; false: only letters already read' }),
+  ),
 });
 
 export const LetterPatchBody = Type.Object(

@@ -428,7 +428,7 @@ export function lettersRepository(ctx: RepoContext): Omit<Repositories['letters'
         }
         if (filter.from) q = q.where('delivered_at', '>=', filter.from);
         if (filter.to) q = q.where('delivered_at', '<', filter.to);
-        if (filter.unread) q = q.where('read_at', 'is', null);
+        if (filter.unread !== undefined) q = q.where('read_at', filter.unread ? 'is' : 'is not', null);
       }
       if (after) {
         q = q.where((eb) => eb(eb.refTuple('delivered_at', 'id'), '<', eb.tuple(after.deliveredAt, after.id)));
