@@ -109,14 +109,13 @@ export async function startTestServer(
 }
 
 /**
- * Every blob the server keeps, in the database or as a file, sorted: what a test compares to see
- * that a request stored no document (or exactly one).
- */
-/**
  * Runs a statement on a test server's database over a connection of its own, as someone with the
- * database's files (or its password) at hand could, past everything the server checks.
+ * database's files (or its password) at hand could, past everything the server checks; its rows.
  */
-export async function rawStatement(server: TestServer, statement: string): Promise<void> {
+export async function rawStatement<Row = Record<string, unknown>>(
+  server: TestServer,
+  statement: string,
+): Promise<Row[]> {
   const url = server.ctx.config.databaseUrl;
   const db = url
     ? new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }) })
@@ -126,12 +125,16 @@ export async function rawStatement(server: TestServer, statement: string): Promi
         }),
       });
   try {
-    await sql.raw(statement).execute(db);
+    return (await sql.raw<Row>(statement).execute(db)).rows;
   } finally {
     await db.destroy();
   }
 }
 
+/**
+ * Every blob the server keeps, in the database or as a file, sorted: what a test compares to see
+ * that a request stored no document (or exactly one).
+ */
 export async function storedBlobs(server: TestServer): Promise<string[]> {
   const keys: string[] = [];
   for await (const key of server.ctx.deps.blobs.listOlderThan(new Date(Date.now() + 3600_000))) keys.push(key);

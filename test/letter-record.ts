@@ -38,6 +38,7 @@ export function letterRecord(over: Partial<Letter> & Pick<Letter, 'senderId' | '
     notificationOptions: null,
     replyBy: null,
     actions: null,
+    sealedMeta: null,
     ...over,
   };
 }

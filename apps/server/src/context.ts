@@ -1,7 +1,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Clock, Deps, Randomness, ReceiptSigner, Store } from '@postkasse/core';
+import { type Clock, type Deps, type Randomness, type ReceiptSigner, type Store, sealingStore } from '@postkasse/core';
 import {
   createVault,
   envKeyProvider,
@@ -132,11 +132,13 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // in every index keyed by id, so a commit dirties a few pages instead of one per row and index.
   const ids = { uuid: () => uuidv7({ random: secureRandomBytes(16) }) };
   const notifier = createNotifier(config, store, ids, clock);
+  const vault = createVault(keys);
   const deps: AppContext['deps'] = {
     receipts,
-    store,
+    // Letters and documents come opened: their descriptive fields are sealed (letter-meta.ts).
+    store: sealingStore(store, vault),
     blobs,
-    vault: createVault(keys),
+    vault,
     clock,
     ids,
     hasher: nodeHasher,

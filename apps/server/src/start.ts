@@ -1,4 +1,4 @@
-import { sweepOrphanBlobs } from '@postkasse/core';
+import { sealPlainMetadata, sweepOrphanBlobs } from '@postkasse/core';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -18,6 +18,11 @@ export async function startServer(config: Config, options: { handleSignals?: boo
     );
   }
   ctx.worker.start(app.log);
+  // Letters written before their subjects and file names were sealed are sealed now, once.
+  const stopSealing = new AbortController();
+  const sealing = sealPlainMetadata(ctx.deps, { signal: stopSealing.signal })
+    .then((r) => (r.letters > 0 || r.documents > 0) && app.log.info(r, 'plain letter metadata sealed'))
+    .catch((error: unknown) => app.log.error({ err: error }, 'sealing plain letter metadata failed'));
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   // The orphan sweep runs hourly in the background; in a multi-process deployment every process
@@ -32,6 +37,8 @@ export async function startServer(config: Config, options: { handleSignals?: boo
   const stop = () => {
     stopping ??= (async () => {
       clearInterval(sweep);
+      stopSealing.abort();
+      await sealing;
       await app.close();
       await ctx.close();
     })();

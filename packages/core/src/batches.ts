@@ -14,6 +14,7 @@ import {
   resolveActions,
   validateLetter,
 } from './letter.js';
+import { sealDocumentMeta, sealLetterMeta } from './letter-meta.js';
 import { rerouteBeforeCommit } from './lifecycle.js';
 import {
   type Batch,
@@ -131,6 +132,8 @@ type Prepared = {
   index: number;
   input: SharedLetterInput;
   letter: Letter;
+  /** The letter and its documents as stored: their descriptive fields sealed (letter-meta.ts). */
+  stored: Letter;
   documents: StoredDocument[];
   events: NewEvent[];
   jobs: NewJob[];
@@ -320,11 +323,13 @@ export async function addSharedLetters(
         });
       }
     }
+    const sealedFor = keyholder ?? platformKeyholder;
     prepared.push({
       index,
       input,
       letter,
-      documents,
+      stored: await sealLetterMeta(deps.vault, sealedFor, letter),
+      documents: await Promise.all(documents.map((d) => sealDocumentMeta(deps.vault, sealedFor, d))),
       events: planEvents(deps, letter, plan, at),
       jobs: planJobs(deps, letter, plan),
     });
@@ -333,7 +338,7 @@ export async function addSharedLetters(
   const inserted = await deps.store.write(async (w) => {
     const open = await w.batches.lock(sender.id, batch.id, 'share');
     if (open?.status !== 'open') throw new AppError('invalid_operation', 'The batch is no longer open');
-    const ids = await w.letters.insertManyIfAbsent(prepared.map((p) => p.letter));
+    const ids = await w.letters.insertManyIfAbsent(prepared.map((p) => p.stored));
     const kept = prepared.filter((p) => ids.has(p.letter.id));
     await w.documents.insertMany(kept.flatMap((p) => p.documents));
     await w.events.append(kept.flatMap((p) => p.events));

@@ -11,6 +11,7 @@ export * from './events.js';
 export * from './html.js';
 export * from './jobs.js';
 export * from './letter.js';
+export * from './letter-meta.js';
 export * from './lifecycle.js';
 export * from './notifications/notify.js';
 export * from './notifications/schedule.js';

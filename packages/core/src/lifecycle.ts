@@ -8,6 +8,7 @@
 import type { SenderActor } from './actors.js';
 import { AppError } from './errors.js';
 import type { LetterEventType } from './events.js';
+import { resealFor, sealDocumentMeta } from './letter-meta.js';
 import { purgeTrashedLetter } from './organize-mailbox.js';
 import {
   type Deps,
@@ -74,15 +75,18 @@ async function deliver(
   const now = deps.clock.now().toISOString();
   const documents = await deps.store.read.documents.listByLetter(letter.id);
   const current = await keyholderOf(deps.store.read, letter);
-  const rewrapped =
-    current.id === route.mailbox.id
-      ? []
-      : await Promise.all(
-          documents.map(async (d) => ({
-            id: d.id,
-            wrappedKey: await deps.vault.rewrap(current, route.mailbox, d.contentId, d.wrappedKey),
-          })),
-        );
+  // The documents' keys and the letter's sealed fields go to the mailbox (letter-meta.ts).
+  const moving = current.id !== route.mailbox.id;
+  const rewrapped = moving
+    ? await Promise.all(
+        documents.map(async (d) => ({
+          id: d.id,
+          wrappedKey: await deps.vault.rewrap(current, route.mailbox, d.contentId, d.wrappedKey),
+          sealedMeta: (await sealDocumentMeta(deps.vault, route.mailbox, d)).sealedMeta ?? null,
+        })),
+      )
+    : [];
+  const sealedMeta = moving ? { sealedMeta: await resealFor(deps, route.mailbox, letter) } : {};
   return deps.store.write(async (repos) => {
     const moved = await repos.letters.transition(letter.id, from, {
       status: 'DELIVERED',
@@ -91,6 +95,7 @@ async function deliver(
       deliveredAt,
       holdUntil: null,
       rejectReason: null,
+      ...sealedMeta,
     });
     if (!moved) return false;
     await repos.documents.rewrap(rewrapped);

@@ -1,7 +1,8 @@
 import { canDelete, canOrganize, type PersonActor, requireCapability, requireMailboxAccess } from './actors.js';
 import { recordAudit } from './audit.js';
 import { AppError } from './errors.js';
-import type { Deps, Folder, Letter, LetterPatch } from './ports.js';
+import { resealFor } from './letter-meta.js';
+import { type Deps, type Folder, type Letter, type LetterPatch, platformKeyholder } from './ports.js';
 import { requireLetter, resolveFolder } from './read-mailbox.js';
 
 /** Marks a letter read or unread and/or moves it to another folder (not to trash: delete does). */
@@ -79,8 +80,10 @@ export async function purgeTrashedLetter(deps: Deps, letter: Letter): Promise<bo
   if (!letter.trashedAt || !letter.mailboxId) return false;
   const cutoff = new Date(deps.clock.now().getTime() - trashRetentionMs).toISOString();
   if (letter.trashedAt > cutoff) return false;
+  // The sender keeps the letter's record: its sealed fields go back to the platform's key.
+  const sealedMeta = await resealFor(deps, platformKeyholder, letter);
   return deps.store.write(async (repos) => {
-    if (!(await repos.letters.purgeTrashed(letter.id, cutoff))) return false;
+    if (!(await repos.letters.purgeTrashed(letter.id, cutoff, sealedMeta))) return false;
     await repos.documents.deleteByLetter(letter.id);
     return true;
   });

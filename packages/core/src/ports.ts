@@ -277,6 +277,12 @@ export type Letter = {
   replyBy: string | null;
   /** Sealed JSON of the letter's actions (LetterAction[]): content, never kept in plain text. */
   actions: Uint8Array | null;
+  /**
+   * The subject, sender reference and print details as stored: sealed for the letter's keyholder
+   * (letter-meta.ts), those fields then empty in the row. Letters read through the store come
+   * opened; absent or null for a letter not yet sealed.
+   */
+  sealedMeta?: Uint8Array | null;
 };
 
 export type StoredDocument = {
@@ -294,6 +300,8 @@ export type StoredDocument = {
   wrappedKey: Uint8Array;
   /** The id the ciphertext is bound to: the document's own, or the shared batch document's. */
   contentId: string;
+  /** The title and file name as stored: sealed for the letter's keyholder, as Letter.sealedMeta. */
+  sealedMeta?: Uint8Array | null;
 };
 
 export type Session = {
@@ -382,11 +390,10 @@ export type ChainCheck = {
 /** Position in a mailbox listing (newest first). */
 export type LetterCursor = { deliveredAt: string; id: string };
 /**
- * Narrows a mailbox listing. `text` matches the non-sensitive title, and the subject only of
- * letters the reader's login level may see; `senderIds` only letters whose sender may be shown.
+ * Narrows a mailbox listing: `senderIds` only letters whose sender may be shown. (Words are
+ * matched by the domain, on opened letters: subjects are sealed, see read-mailbox.ts.)
  */
 export type LetterFilter = {
-  text?: string | undefined;
   senderIds?: string[] | undefined;
   from?: string | undefined;
   to?: string | undefined;
@@ -444,7 +451,10 @@ export type ReceiptSigner = { sign(subject: ReceiptSubject): string };
 export type LetterPatch = Partial<Pick<Letter, 'folderId' | 'readAt' | 'trashedAt' | 'restoreFolderId' | 'openedAt'>>;
 /** A change of a letter's routing state, by the platform (never by a reader). */
 export type LetterStatePatch = Partial<
-  Pick<Letter, 'status' | 'mailboxId' | 'folderId' | 'deliveredAt' | 'rejectReason' | 'holdUntil' | 'plannedStatus'>
+  Pick<
+    Letter,
+    'status' | 'mailboxId' | 'folderId' | 'deliveredAt' | 'rejectReason' | 'holdUntil' | 'plannedStatus' | 'sealedMeta'
+  >
 >;
 
 export type Repositories = {
@@ -666,7 +676,14 @@ export type Repositories = {
      * Takes a letter out of its mailbox for good if it is still in the trash since `trashedBefore`
      * or earlier (a restore in between wins); false when it is not.
      */
-    purgeTrashed(id: string, trashedBefore: string): Promise<boolean>;
+    purgeTrashed(id: string, trashedBefore: string, sealedMeta: Uint8Array | null): Promise<boolean>;
+    /** Letters whose descriptive fields are still in plain text (written before they were sealed). */
+    listUnsealed(limit: number): Promise<Letter[]>;
+    /**
+     * Keeps a letter's fields sealed and empties their plain columns (see letter-meta.ts), if they
+     * are still plain and the letter is still in `mailboxId` (the keyholder they were sealed for).
+     */
+    setSealedMeta(id: string, mailboxId: string | null, sealedMeta: Uint8Array): Promise<boolean>;
     /** Held letters for a recipient, optionally only one sender's. */
     listHeld(recipientType: MailboxOwnerType, recipientId: string, senderId: string | null): Promise<Letter[]>;
     /**
@@ -709,9 +726,14 @@ export type Repositories = {
   documents: {
     insertMany(documents: StoredDocument[]): Promise<void>;
     listByLetter(letterId: string): Promise<StoredDocument[]>;
-    rewrap(keys: Array<{ id: string; wrappedKey: Uint8Array }>): Promise<void>;
+    /** New wrapped keys (and their sealed metadata) for documents that change keyholder. */
+    rewrap(keys: Array<{ id: string; wrappedKey: Uint8Array; sealedMeta?: Uint8Array | null }>): Promise<void>;
     deleteByLetter(letterId: string): Promise<void>;
     get(letterId: string, id: string): Promise<StoredDocument | null>;
+    /** Documents whose title and file name are still in plain text, with their letter's mailbox. */
+    listUnsealed(limit: number): Promise<Array<StoredDocument & { mailboxId: string | null }>>;
+    /** As letters.setSealedMeta, for a document whose letter is in `mailboxId`. */
+    setSealedMeta(id: string, mailboxId: string | null, sealedMeta: Uint8Array): Promise<boolean>;
     /** Which of these blob keys some document points at. */
     referencedBlobKeys(keys: string[]): Promise<Set<string>>;
   };
@@ -796,6 +818,12 @@ export type Vault = {
   /** Seals a small secret (a webhook's signing secret) under the platform key. */
   sealSecret(purpose: string, secret: Uint8Array): Promise<Uint8Array>;
   openSecret(purpose: string, sealed: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Seals a letter's or a document's descriptive fields (subject, file name, …) under the
+   * keyholder's own key, so that deleting a mailbox key shreds them with the documents.
+   */
+  sealMeta(keyholder: Keyholder, purpose: string, plaintext: Uint8Array): Promise<Uint8Array>;
+  openMeta(keyholder: Keyholder, purpose: string, sealed: Uint8Array): Promise<Uint8Array>;
   seal(
     mailbox: Pick<Mailbox, 'id' | 'wrappedKey'>,
     documentId: string,

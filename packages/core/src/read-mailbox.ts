@@ -135,13 +135,46 @@ async function searchFilter(deps: Deps, actor: PersonActor, search: LetterSearch
     return new Date(Math.min(at + (end && dateOnly ? 86_400_000 : 0), LAST_INSTANT)).toISOString();
   };
   return {
-    text: search.text?.trim() || undefined,
     senderIds,
     from: day(search.from, false),
     to: day(search.to, true),
     unread: search.unread,
     visibleLevels: [...levels],
   };
+}
+
+/** Letters are read this many at a time while searching for words. */
+const SEARCH_PAGE = 500;
+
+/**
+ * The first `wanted` letters after `after` whose non-sensitive title has `text`, or whose subject
+ * has it where the reader's level shows the subject. Subjects are sealed (letter-meta.ts), so the
+ * words are matched here, on opened letters, reading the folder in pages, newest first.
+ */
+async function findByWords(
+  deps: Deps,
+  mailboxId: string,
+  folderId: string | null,
+  after: LetterCursor | null,
+  wanted: number,
+  search: { text: string; filter: LetterFilter },
+): Promise<Letter[]> {
+  const has = (value: string | null) => value?.toLocaleLowerCase('nb').includes(search.text) === true;
+  const levels: readonly string[] = search.filter.visibleLevels;
+  const found: Letter[] = [];
+  let cursor = after;
+  for (;;) {
+    const rows = await deps.store.read.letters.listInFolder(mailboxId, folderId, cursor, SEARCH_PAGE, search.filter);
+    for (const letter of rows) {
+      if (has(letter.nonSensitiveTitle) || (levels.includes(letter.authLevel) && has(letter.subject))) {
+        found.push(letter);
+        if (found.length === wanted) return found;
+      }
+    }
+    const last = rows.at(-1);
+    if (rows.length < SEARCH_PAGE || !last?.deliveredAt) return found;
+    cursor = { deliveredAt: last.deliveredAt, id: last.id };
+  }
 }
 
 export async function listLetters(
@@ -153,13 +186,13 @@ export async function listLetters(
   await requireMailboxAccess(deps, actor, mailboxId);
   const folder = query.folder === null ? null : await resolveFolder(deps, mailboxId, query.folder);
   const filter = query.search ? await searchFilter(deps, actor, query.search) : undefined;
-  const rows = await deps.store.read.letters.listInFolder(
-    mailboxId,
-    folder?.id ?? null,
-    query.after,
-    query.limit + 1,
-    filter,
-  );
+  const text = query.search?.text?.trim().toLocaleLowerCase('nb');
+  const rows = text
+    ? await findByWords(deps, mailboxId, folder?.id ?? null, query.after, query.limit + 1, {
+        text,
+        filter: filter as LetterFilter,
+      })
+    : await deps.store.read.letters.listInFolder(mailboxId, folder?.id ?? null, query.after, query.limit + 1, filter);
   const page = rows.slice(0, query.limit);
   const sender = senderLookup(deps);
   const items: LetterForReader[] = [];

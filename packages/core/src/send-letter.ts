@@ -3,6 +3,7 @@ import { canonicalJson } from './canonical.js';
 import { AppError, isAppError } from './errors.js';
 import type { LetterEvent } from './events.js';
 import { type LetterAction, type LetterInput, parseRecipient, resolveActions, validateLetter } from './letter.js';
+import { sealDocumentMeta, sealLetterMeta } from './letter-meta.js';
 import type { PartyId } from './parties.js';
 import {
   type Batch,
@@ -459,12 +460,16 @@ export async function sendLetter(
   letter.actions = await sealActions(deps, letterId, resolveActions(input.actions ?? [], input.documents));
   const events = signEvents(deps, sender, letter, planEvents(deps, letter, plan, now));
   const jobs = planJobs(deps, letter, plan);
+  // What is stored: the letter's and its documents' descriptive fields sealed like the documents.
+  const sealedFor = keyholder ?? platformKeyholder;
+  const stored = await sealLetterMeta(deps.vault, sealedFor, letter);
+  const storedDocuments = await Promise.all(documents.map((d) => sealDocumentMeta(deps.vault, sealedFor, d)));
 
   const dropBlobs = () => Promise.all(put.map((key) => deps.blobs.delete(key).catch(() => undefined)));
   let inserted: boolean;
   try {
     const batch = options.batch;
-    const unit = { letter, documents, events, jobs, blobs: rows };
+    const unit = { letter: stored, documents: storedDocuments, events, jobs, blobs: rows };
     const insertion = batch
       ? deps.store.write(async (repos) => {
           const locked = await repos.batches.lock(sender.id, batch.id, 'share');

@@ -8,6 +8,7 @@ const mailboxAad = (mailboxId: string) => `postkasse:mailbox-key:${mailboxId}`;
 const contentKeyAad = (documentId: string) => `postkasse:content-key:${documentId}`;
 const documentAad = (documentId: string) => `postkasse:document:${documentId}`;
 const secretAad = (purpose: string) => `postkasse:secret:${purpose}`;
+const metaAad = (purpose: string) => `postkasse:meta:${purpose}`;
 /** Documents up to this size are encrypted on the calling thread (AES-GCM runs at GB/s). */
 const ON_THREAD_MAX_BYTES = 256 * 1024;
 
@@ -80,6 +81,12 @@ export function createVault(keys: KeyProvider, options: { cacheSize?: number } =
     },
     async openSecret(purpose, sealed) {
       return open(await derivedPlatformKey(), sealed, secretAad(purpose));
+    },
+    async sealMeta(keyholder, purpose, plaintext) {
+      return seal(await mailboxKey(keyholder), plaintext, metaAad(purpose));
+    },
+    async openMeta(keyholder, purpose, sealed) {
+      return open(await mailboxKey(keyholder), sealed, metaAad(purpose));
     },
     async open(mailbox, documentId, wrappedKey, ciphertext) {
       const contentKey = open(await mailboxKey(mailbox), wrappedKey, contentKeyAad(documentId));

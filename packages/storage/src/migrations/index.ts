@@ -14,6 +14,7 @@ import { partialLetterIndexes } from './011-partial-letter-indexes.js';
 import { auditChains } from './012-audit-chains.js';
 import { trashPurgeJobs } from './013-trash-purge-jobs.js';
 import { storedReceipts } from './014-stored-receipts.js';
+import { sealedMetadata } from './015-sealed-metadata.js';
 
 /** Numbered migrations, one list for both dialects; a step differs by dialect only where it must. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -32,6 +33,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '012-audit-chains': auditChains(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '013-trash-purge-jobs': trashPurgeJobs(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '014-stored-receipts': storedReceipts(dialect) as { up(db: Kysely<unknown>): Promise<void> },
+    '015-sealed-metadata': sealedMetadata(dialect) as { up(db: Kysely<unknown>): Promise<void> },
   };
   return { getMigrations: async () => steps };
 }

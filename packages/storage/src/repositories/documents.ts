@@ -18,9 +18,13 @@ const toDocument = (r: DocumentRow): StoredDocument => ({
   blobKey: r.blob_key,
   wrappedKey: r.wrapped_key,
   contentId: r.content_id ?? r.id,
+  sealedMeta: r.sealed_meta,
 });
 
 const insertDocuments = preparedInsert('documents');
+
+/** A document's sealed title and file name, with the plain columns they replace emptied. */
+const sealedColumns = (sealedMeta: Uint8Array) => ({ sealed_meta: toBytes(sealedMeta), title: null, filename: '' });
 
 /** The insert of a letter's documents, compiled (null for none). */
 export function documentsInsertStatement(ctx: RepoContext, docs: StoredDocument[]): CompiledQuery | null {
@@ -40,6 +44,7 @@ export function documentsInsertStatement(ctx: RepoContext, docs: StoredDocument[
       blob_key: d.blobKey,
       wrapped_key: toBytes(d.wrappedKey),
       content_id: d.contentId === d.id ? null : d.contentId,
+      sealed_meta: d.sealedMeta ? toBytes(d.sealedMeta) : null,
     })),
   );
 }
@@ -72,10 +77,39 @@ export function documentsRepository(ctx: RepoContext): Repositories['documents']
       for (const k of keys) {
         await db
           .updateTable('documents')
-          .set({ wrapped_key: toBytes(k.wrappedKey) })
+          .set({ wrapped_key: toBytes(k.wrappedKey), ...(k.sealedMeta ? sealedColumns(k.sealedMeta) : {}) })
           .where('id', '=', k.id)
           .execute();
       }
+    },
+    async listUnsealed(limit) {
+      const rows = await db
+        .selectFrom('documents')
+        .innerJoin('letters', 'letters.id', 'documents.letter_id')
+        .selectAll('documents')
+        .select('letters.mailbox_id')
+        .where('documents.sealed_meta', 'is', null)
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ ...toDocument(r), mailboxId: r.mailbox_id }));
+    },
+    async setSealedMeta(id, mailboxId, sealedMeta) {
+      const result = await db
+        .updateTable('documents')
+        .set(sealedColumns(sealedMeta))
+        .where('id', '=', id)
+        .where('sealed_meta', 'is', null)
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('letters')
+              .select('letters.id')
+              .whereRef('letters.id', '=', 'documents.letter_id')
+              .where('letters.mailbox_id', mailboxId === null ? 'is' : '=', mailboxId),
+          ),
+        )
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
     async deleteByLetter(letterId) {
       await db.deleteFrom('documents').where('letter_id', '=', letterId).execute();

@@ -44,6 +44,7 @@ const toLetter = (r: LetterRow): Letter => ({
   notificationOptions: notificationOptionsOf(r.notification_options),
   replyBy: r.reply_by,
   actions: r.actions,
+  sealedMeta: r.sealed_meta,
 });
 
 const toRow = (l: Letter) => ({
@@ -81,10 +82,12 @@ const toRow = (l: Letter) => ({
   planned_status: l.plannedStatus,
   extras: l.extras ? toBytes(l.extras) : null,
   notification_options: l.notificationOptions ? JSON.stringify(l.notificationOptions) : null,
-  search_subject: l.subject.toLocaleLowerCase('nb'),
+  // Only a letter written in plain text keeps a copy of its subject for search (letter-meta.ts).
+  search_subject: l.sealedMeta ? null : l.subject.toLocaleLowerCase('nb'),
   search_title: l.nonSensitiveTitle?.toLocaleLowerCase('nb') ?? null,
   reply_by: l.replyBy,
   actions: l.actions ? toBytes(l.actions) : null,
+  sealed_meta: l.sealedMeta ? toBytes(l.sealedMeta) : null,
 });
 
 // The statements every letter sent runs, compiled once (see prepared.ts).
@@ -161,6 +164,18 @@ const isoSql = (dialect: RepoContext['dialect'], column: string) =>
     ? sql`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
     : sql.ref(column);
 
+/** A letter's sealed fields, with the plain columns they replace emptied (letter-meta.ts). */
+const sealedColumns = (sealedMeta: Uint8Array | null): Updateable<LetterRow> =>
+  sealedMeta
+    ? {
+        sealed_meta: toBytes(sealedMeta),
+        subject: '',
+        search_subject: null,
+        sender_reference: null,
+        print_details: null,
+      }
+    : {};
+
 /** The letters' repository but for `insertWithContents`, which index.ts adds (it runs repositories/units.ts). */
 export function lettersRepository(ctx: RepoContext): Omit<Repositories['letters'], 'insertWithContents'> {
   const { db, dialect } = ctx;
@@ -233,6 +248,7 @@ export function lettersRepository(ctx: RepoContext): Omit<Repositories['letters'
       if (patch.rejectReason !== undefined) set.reject_reason = patch.rejectReason;
       if (patch.holdUntil !== undefined) set.hold_until = patch.holdUntil;
       if (patch.plannedStatus !== undefined) set.planned_status = patch.plannedStatus;
+      if (patch.sealedMeta !== undefined) Object.assign(set, sealedColumns(patch.sealedMeta));
       const result = await db
         .updateTable('letters')
         .set(set)
@@ -241,10 +257,10 @@ export function lettersRepository(ctx: RepoContext): Omit<Repositories['letters'
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    async purgeTrashed(id, trashedBefore) {
+    async purgeTrashed(id, trashedBefore, sealedMeta) {
       const result = await db
         .updateTable('letters')
-        .set({ mailbox_id: null, folder_id: null, restore_folder_id: null })
+        .set({ mailbox_id: null, folder_id: null, restore_folder_id: null, ...sealedColumns(sealedMeta) })
         .where('id', '=', id)
         .where('trashed_at', 'is not', null)
         .where('trashed_at', '<=', trashedBefore)
@@ -411,15 +427,6 @@ export function lettersRepository(ctx: RepoContext): Omit<Repositories['letters'
         : q.where('delivered_at', 'is not', null).where('trashed_at', 'is', null);
       if (filter) {
         const levels = filter.visibleLevels.length > 0 ? filter.visibleLevels : ['none'];
-        if (filter.text) {
-          const pattern = `%${filter.text.toLocaleLowerCase('nb').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-          q = q.where((eb) =>
-            eb.or([
-              sql<boolean>`search_title like ${pattern} escape '\\'`,
-              eb.and([eb('auth_level', 'in', levels), sql<boolean>`search_subject like ${pattern} escape '\\'`]),
-            ]),
-          );
-        }
         if (filter.senderIds) {
           const ids = filter.senderIds.length > 0 ? filter.senderIds : ['none'];
           q = q
@@ -435,6 +442,20 @@ export function lettersRepository(ctx: RepoContext): Omit<Repositories['letters'
       }
       const rows = await q.orderBy('delivered_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
       return rows.map(toLetter);
+    },
+    async listUnsealed(limit) {
+      const rows = await db.selectFrom('letters').selectAll().where('sealed_meta', 'is', null).limit(limit).execute();
+      return rows.map(toLetter);
+    },
+    async setSealedMeta(id, mailboxId, sealedMeta) {
+      const result = await db
+        .updateTable('letters')
+        .set(sealedColumns(sealedMeta))
+        .where('id', '=', id)
+        .where('sealed_meta', 'is', null)
+        .where('mailbox_id', mailboxId === null ? 'is' : '=', mailboxId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
     async update(mailboxId, id, patch) {
       const set: Updateable<LetterRow> = {};

@@ -16,4 +16,6 @@ export type DocumentRow = {
   wrapped_key: Buffer;
   /** Set when the ciphertext is shared (a batch document): the id it is bound to. */
   content_id: string | null;
+  /** Sealed JSON: title and file name (then empty in their own columns). */
+  sealed_meta: Buffer | null;
 };

@@ -45,4 +45,6 @@ export type LetterRow = {
   reply_by: string | null;
   /** Sealed JSON: the letter's actions (content). */
   actions: Buffer | null;
+  /** Sealed JSON: subject, sender reference, print details (then empty in their own columns). */
+  sealed_meta: Buffer | null;
 };

@@ -1,0 +1,203 @@
+/**
+ * A letter's descriptive fields are content too: its subject ("Vedtak om uføretrygd"), the
+ * sender's case reference, the recipient's postal address for print, and its documents' titles
+ * and file names. They are sealed like the documents, for the letter's keyholder (its mailbox,
+ * or the platform's key while it has none), so deleting a mailbox key shreds them with the
+ * documents, backups included. The non-sensitive title stays readable: the sender gave it to be
+ * shown where the letter is not (notifications, a login at too low a level).
+ *
+ * Rows hold the sealed form, with those columns empty; `sealingStore` opens every letter and
+ * document the store hands out, so the rest of the domain sees plain letters. The keyholder
+ * follows the letter: a letter entering a mailbox (`deliver`) or leaving it (the trash purge) is
+ * sealed again, as its documents' keys are wrapped again.
+ */
+import type { Deps, Keyholder, Letter, PrintDetails, Repositories, Store, StoredDocument, Vault } from './ports.js';
+import { platformKeyholder } from './ports.js';
+
+type LetterMeta = { subject: string; senderReference: string | null; printDetails: PrintDetails | null };
+type DocumentMeta = { title: string | null; filename: string };
+
+const letterPurpose = (id: string) => `letter:${id}`;
+const documentPurpose = (id: string) => `document:${id}`;
+const toJson = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');
+const fromJson = <T>(bytes: Uint8Array) => JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+
+/** The letter's fields sealed for `keyholder`, those fields emptied: the form a row keeps. */
+export async function sealLetterMeta(vault: Vault, keyholder: Keyholder, letter: Letter): Promise<Letter> {
+  const meta: LetterMeta = {
+    subject: letter.subject,
+    senderReference: letter.senderReference,
+    printDetails: letter.printDetails,
+  };
+  return {
+    ...letter,
+    subject: '',
+    senderReference: null,
+    printDetails: null,
+    sealedMeta: await vault.sealMeta(keyholder, letterPurpose(letter.id), toJson(meta)),
+  };
+}
+
+/** A document's title and file name sealed for `keyholder`, as sealLetterMeta. */
+export async function sealDocumentMeta(
+  vault: Vault,
+  keyholder: Keyholder,
+  doc: StoredDocument,
+): Promise<StoredDocument> {
+  const meta: DocumentMeta = { title: doc.title, filename: doc.filename };
+  return {
+    ...doc,
+    title: null,
+    filename: '',
+    sealedMeta: await vault.sealMeta(keyholder, documentPurpose(doc.id), toJson(meta)),
+  };
+}
+
+/** Seals the metadata of an opened letter (and its documents) again for another keyholder. */
+export async function resealFor(deps: Pick<Deps, 'vault'>, keyholder: Keyholder, letter: Letter) {
+  return (await sealLetterMeta(deps.vault, keyholder, letter)).sealedMeta ?? null;
+}
+
+/**
+ * Opens letters and documents read from `repos`. The keyholders (mailbox rows) are kept in memory:
+ * a mailbox's wrapped key never changes.
+ */
+function opener(vault: Vault, keyholders: Map<string, Keyholder>) {
+  return (repos: Repositories) => {
+    async function keyholderOf(mailboxId: string | null): Promise<Keyholder> {
+      if (!mailboxId) return platformKeyholder;
+      let keyholder = keyholders.get(mailboxId);
+      if (!keyholder) {
+        const mailbox = await repos.mailboxes.get(mailboxId);
+        if (!mailbox) throw new Error(`mailbox ${mailboxId} is gone`);
+        keyholder = { id: mailbox.id, wrappedKey: mailbox.wrappedKey };
+        if (keyholders.size >= 10_000) keyholders.clear();
+        keyholders.set(mailboxId, keyholder);
+      }
+      return keyholder;
+    }
+    async function letter(l: Letter): Promise<Letter> {
+      if (!l.sealedMeta) return l;
+      const keyholder = await keyholderOf(l.mailboxId);
+      const meta = fromJson<LetterMeta>(await vault.openMeta(keyholder, letterPurpose(l.id), l.sealedMeta));
+      return { ...l, ...meta };
+    }
+    async function documents(docs: StoredDocument[]): Promise<StoredDocument[]> {
+      const sealed = docs.filter((d) => d.sealedMeta);
+      if (sealed.length === 0) return docs;
+      const owners = new Map<string, Keyholder>();
+      const out: StoredDocument[] = [];
+      for (const d of docs) {
+        if (!d.sealedMeta) {
+          out.push(d);
+          continue;
+        }
+        let keyholder = owners.get(d.letterId);
+        if (!keyholder) {
+          const owner = await repos.letters.get(d.letterId);
+          if (!owner) throw new Error(`letter ${d.letterId} of document ${d.id} is gone`);
+          keyholder = await keyholderOf(owner.mailboxId);
+          owners.set(d.letterId, keyholder);
+        }
+        const meta = fromJson<DocumentMeta>(await vault.openMeta(keyholder, documentPurpose(d.id), d.sealedMeta));
+        out.push({ ...d, ...meta });
+      }
+      return out;
+    }
+    const many = async (ls: Letter[]) => Promise.all(ls.map(letter));
+    const one = async (l: Letter | null) => (l ? letter(l) : null);
+    const raw = repos.letters;
+    const rawDocuments = repos.documents;
+    return {
+      ...repos,
+      letters: {
+        ...raw,
+        getMany: async (ids) => many(await raw.getMany(ids)),
+        findManyByExternalIds: async (senderId, ids) => many(await raw.findManyByExternalIds(senderId, ids)),
+        findByExternalId: async (senderId, id) => one(await raw.findByExternalId(senderId, id)),
+        get: async (id) => one(await raw.get(id)),
+        listHeld: async (type, id, senderId) => many(await raw.listHeld(type, id, senderId)),
+        pendingNoLongerDeliverable: async (batchId, kind) => many(await raw.pendingNoLongerDeliverable(batchId, kind)),
+        getInMailbox: async (mailboxId, id) => one(await raw.getInMailbox(mailboxId, id)),
+        listInFolder: async (mailboxId, folderId, after, limit, filter) =>
+          many(await raw.listInFolder(mailboxId, folderId, after, limit, filter)),
+      },
+      documents: {
+        ...rawDocuments,
+        listByLetter: async (letterId) => documents(await rawDocuments.listByLetter(letterId)),
+        get: async (letterId, id) => {
+          const d = await rawDocuments.get(letterId, id);
+          return d ? ((await documents([d]))[0] ?? null) : null;
+        },
+      },
+    } satisfies Repositories;
+  };
+}
+
+/**
+ * The store as the domain uses it: every letter and document read comes opened (see above). What
+ * is written is sealed where it is made (sendLetter, batches, deliver, the purge).
+ */
+export function sealingStore(store: Store, vault: Vault): Store {
+  const open = opener(vault, new Map());
+  const read = open(store.read);
+  return {
+    dialect: store.dialect,
+    read,
+    write: (work) => store.write((repos) => work(open(repos))),
+    insert: store.insert,
+    ping: () => store.ping(),
+    close: () => store.close(),
+  };
+}
+
+/**
+ * Seals what was written before letters' fields were sealed, a page at a time, until nothing is
+ * left in plain text. Safe beside live traffic: each row is sealed only if it still is plain and
+ * still has the keyholder it was sealed for. Returns how many letters and documents it sealed.
+ */
+export async function sealPlainMetadata(
+  deps: Pick<Deps, 'store' | 'vault'>,
+  options: { pageSize?: number; signal?: AbortSignal } = {},
+): Promise<{ letters: number; documents: number }> {
+  const pageSize = options.pageSize ?? 500;
+  const stopped = () => options.signal?.aborted === true;
+  const keyholderOf = async (mailboxId: string | null): Promise<Keyholder> => {
+    if (!mailboxId) return platformKeyholder;
+    const mailbox = await deps.store.read.mailboxes.get(mailboxId);
+    if (!mailbox) throw new Error(`mailbox ${mailboxId} is gone`);
+    return mailbox;
+  };
+  const done = { letters: 0, documents: 0 };
+  for (;;) {
+    const letters = await deps.store.read.letters.listUnsealed(pageSize);
+    const sealed: Array<{ id: string; mailboxId: string | null; meta: Uint8Array }> = [];
+    for (const l of letters) {
+      const { sealedMeta } = await sealLetterMeta(deps.vault, await keyholderOf(l.mailboxId), l);
+      if (sealedMeta) sealed.push({ id: l.id, mailboxId: l.mailboxId, meta: sealedMeta });
+    }
+    const before = done.letters;
+    await deps.store.write(async (repos) => {
+      for (const s of sealed) done.letters += Number(await repos.letters.setSealedMeta(s.id, s.mailboxId, s.meta));
+    });
+    if (stopped()) return done;
+    // A full page of which none could be sealed (each moved meanwhile) is read again next start.
+    if (letters.length < pageSize || done.letters === before) break;
+  }
+  for (;;) {
+    const docs = await deps.store.read.documents.listUnsealed(pageSize);
+    const sealed: Array<{ id: string; mailboxId: string | null; meta: Uint8Array }> = [];
+    for (const d of docs) {
+      const { sealedMeta } = await sealDocumentMeta(deps.vault, await keyholderOf(d.mailboxId), d);
+      if (sealedMeta) sealed.push({ id: d.id, mailboxId: d.mailboxId, meta: sealedMeta });
+    }
+    const before = done.documents;
+    await deps.store.write(async (repos) => {
+      for (const s of sealed) {
+        done.documents += Number(await repos.documents.setSealedMeta(s.id, s.mailboxId, s.meta));
+      }
+    });
+    if (docs.length < pageSize || done.documents === before || stopped()) break;
+  }
+  return done;
+}
