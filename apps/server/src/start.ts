@@ -48,6 +48,11 @@ export async function startServer(config: Config, options: { handleSignals?: boo
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => {
         app.log.info({ signal }, 'shutting down');
+        // Whatever still holds the server up (a request that does not finish) does not hold it forever.
+        setTimeout(() => {
+          app.log.error({ signal }, 'shutdown did not finish within 15 s; exiting');
+          process.exit(1);
+        }, 15_000).unref();
         void stop().then(() => process.exit(0));
       });
     }

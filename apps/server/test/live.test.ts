@@ -119,5 +119,16 @@ for (const dialect of await testDialects()) {
         stream.close();
       }
     });
+
+    it('ends every open stream when the server shuts down, instead of waiting for the views', async () => {
+      const other = await startTestServer(dialect, { POSTKASSE_LIVE_POLL_MS: '100' });
+      const { mailboxId } = await other.person(people.kari);
+      const stream = await openChanges(other, await other.token(people.kari), mailboxId);
+      expect(stream.status).toBe(200);
+      const closing = other.close();
+      // Ended without an `end` event: an EventSource connects again by itself.
+      expect(await stream.next()).toBeNull();
+      await closing;
+    });
   });
 }

@@ -17,6 +17,12 @@ const HEARTBEAT_MS = 25_000;
 export function liveRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     requirePerson(app, ctx);
+    // A stream never ends by itself: a server shutting down ends each (the view reconnects, to
+    // this process once it is back or to another), or it would wait for every open tab.
+    const streams = new Set<() => void>();
+    app.addHook('preClose', async () => {
+      for (const end of streams) end();
+    });
     app.get(
       '/mailboxes/:mailboxId/changes',
       {
@@ -26,7 +32,8 @@ export function liveRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           description:
             'Events `change` with `{ kind, letterId }`: letter.arrived, letter.changed, folders.changed, ' +
             'access.changed. A comment line every 25 s keeps the connection open; `end` is sent when access ' +
-            'ends. Read the current state through the other endpoints.',
+            'ends. A server shutting down closes the stream without it: connect again (EventSource does, after ' +
+            "the stream's `retry`). Read the current state through the other endpoints.",
           security: bearerAuth,
           params: Type.Object({ mailboxId: Uuid }),
           produces: ['text/event-stream'],
@@ -52,10 +59,14 @@ export function liveRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         const close = () => {
           if (!open) return;
           open = false;
+          streams.delete(serverClosing);
           unsubscribe();
           clearInterval(heartbeat);
           res.end();
         };
+        // Ended without an `end` event: the client's EventSource connects again by itself.
+        const serverClosing = () => close();
+        streams.add(serverClosing);
         let checking = Promise.resolve();
         const unsubscribe = ctx.live.subscribe(mailboxId, (change: MailboxChange) => {
           // Every change waits for a fresh look at the access: a revoked grant ends the stream.
