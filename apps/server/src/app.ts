@@ -22,6 +22,7 @@ import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { messageRoutes } from './routes/messages.js';
+import { describeLetterUpload } from './routes/messages.schemas.js';
 import { devOutboxRoutes, memberNotificationRoutes } from './routes/notifications.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { personRegisterRoutes, senderRegisterRoutes } from './routes/register.js';
@@ -98,7 +99,9 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
     transformObject: (documents) =>
-      errorsAsProblems('openapiObject' in documents ? documents.openapiObject : documents.swaggerObject),
+      describeLetterUpload(
+        errorsAsProblems('openapiObject' in documents ? documents.openapiObject : documents.swaggerObject),
+      ),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

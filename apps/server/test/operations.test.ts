@@ -1,5 +1,34 @@
+import { LETTER_EVENT_TYPES } from '@postkasse/core';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../test/harness.js';
+import { letterJson, people, sendLetterHttp, startTestServer, type TestServer } from '../../../test/harness.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** Every `$ref` in a document that does not point at something in it (local refs only). */
+function unresolvedRefs(document: unknown): string[] {
+  const resolves = (ref: string) => {
+    if (!ref.startsWith('#/')) return false;
+    let node: any = document;
+    for (const step of ref.slice(2).split('/')) {
+      const key = step.replace(/~1/g, '/').replace(/~0/g, '~');
+      if (node === null || typeof node !== 'object' || !(key in node)) return false;
+      node = node[key];
+    }
+    return true;
+  };
+  const unresolved: string[] = [];
+  const visit = (node: unknown) => {
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string' && !resolves(value)) unresolved.push(value);
+      else visit(value);
+    }
+  };
+  visit(document);
+  return unresolved;
+}
 
 describe('operations endpoints and the API description', () => {
   let server: TestServer;
@@ -118,6 +147,64 @@ describe('operations endpoints and the API description', () => {
     ]);
     const apiPaths = Object.keys(doc.paths).filter((p) => p.startsWith('/api/'));
     expect(apiPaths.length).toBe(new Set(expected.map(([, p]) => p)).size);
+  });
+
+  it('describes the letter JSON of a multipart letter, and every $ref in the document resolves', async () => {
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as any;
+    const letter = doc.components.schemas.LetterJson;
+    expect(Object.keys(letter.properties)).toEqual(expect.arrayContaining(['id', 'recipient', 'subject', 'documents']));
+    expect(letter.required).toEqual(expect.arrayContaining(['id', 'recipient', 'subject', 'documents']));
+    const document = letter.properties.documents.items.properties;
+    for (const field of ['part', 'role', 'mediaType', 'filename']) {
+      expect(document[field].description, `documents[].${field}`).toEqual(expect.any(String));
+    }
+    expect(document.mediaType.description).toContain('application/pdf');
+    expect(letter.properties.authLevel.description).toMatch(/default high/);
+    expect(letter.properties.nonSensitiveTitle.description).toMatch(/Recommended/);
+    expect(letter.properties.sensitivity.description).toMatch(/default normal/);
+    // Plain JSON Schema: no $id inside it to change what a $ref in it means.
+    expect(JSON.stringify(letter)).not.toContain('"$id"');
+
+    const form = doc.paths['/api/v1/messages'].post.requestBody.content['multipart/form-data'];
+    expect(form.schema.properties.message).toEqual({ $ref: '#/components/schemas/LetterJson' });
+    expect(form.encoding).toEqual({ message: { contentType: 'application/json' } });
+    expect(unresolvedRefs(doc)).toEqual([]);
+
+    // The published schema takes the letters the server takes.
+    const validate = addFormats(new Ajv({ allErrors: true, strict: false })).compile(letter);
+    expect(validate(letterJson()), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate(letterJson({ senderReference: null, nonSensitiveTitle: null }))).toBe(true);
+    expect(validate(letterJson({ documents: [] }))).toBe(false);
+  });
+
+  it('lists the event types and what each event carries', async () => {
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as any;
+    const json = (answer: any) => answer.content['application/json'].schema;
+    const letterEvent = json(doc.paths['/api/v1/messages/{id}'].get.responses['200']).properties.events.items;
+    const feedEvent = json(doc.paths['/api/v1/events'].get.responses['200']).properties.items.items;
+    for (const event of [letterEvent, feedEvent]) {
+      expect(event.properties.type).toEqual({ type: 'string', enum: [...LETTER_EVENT_TYPES] });
+      expect(event.properties.type.enum).toEqual(
+        expect.arrayContaining(['ACCEPTED', 'DELIVERED', 'OPENED', 'CANCELLED']),
+      );
+      for (const carried of [
+        'NOTIFIED {channel',
+        'OPENED {by',
+        'REJECTED {reason',
+        'PRINTED {reference',
+        'HELD {until',
+      ]) {
+        expect(event.properties.data.description).toContain(carried);
+      }
+    }
+  });
+
+  it('takes null for senderReference and nonSensitiveTitle in the letter JSON, as left out', async () => {
+    const { apiKey } = await server.sender();
+    await server.person(people.kari);
+    const res = await sendLetterHttp(server, apiKey, letterJson({ senderReference: null, nonSensitiveTitle: null }));
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.senderReference).toBeNull();
   });
 
   it('serves the browsable API page and Prometheus metrics', async () => {

@@ -1,18 +1,20 @@
 /** Letter events: every state change a sender can learn about, as a tagged union. */
-export type LetterEventType =
-  | 'ACCEPTED'
-  | 'DELIVERED'
-  | 'REJECTED'
-  | 'OPENED'
-  | 'HELD'
-  | 'HELD_EXPIRED'
-  | 'PRINT_QUEUED'
-  | 'PRINTED'
-  | 'PRINT_FAILED'
-  | 'NOTIFIED'
-  | 'NOTIFICATION_FAILED'
-  | 'REPLIED'
-  | 'CANCELLED';
+export const LETTER_EVENT_TYPES = [
+  'ACCEPTED',
+  'DELIVERED',
+  'REJECTED',
+  'OPENED',
+  'HELD',
+  'HELD_EXPIRED',
+  'PRINT_QUEUED',
+  'PRINTED',
+  'PRINT_FAILED',
+  'NOTIFIED',
+  'NOTIFICATION_FAILED',
+  'REPLIED',
+  'CANCELLED',
+] as const;
+export type LetterEventType = (typeof LETTER_EVENT_TYPES)[number];
 
 /** Why a letter was not delivered digitally; the same vocabulary in REJECTED and PRINT events. */
 export const REJECT_REASONS = [

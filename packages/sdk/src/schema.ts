@@ -367,8 +367,7 @@ export interface paths {
       requestBody: {
         content: {
           'multipart/form-data': {
-            /** @description The letter as JSON (see LetterJson) */
-            message: string;
+            message: components['schemas']['LetterJson'];
           } & {
             [key: string]: string;
           };
@@ -437,9 +436,24 @@ export interface paths {
                  * @description A UUID
                  */
                 id: string;
-                type: string;
+                /** @enum {string} */
+                type:
+                  | 'ACCEPTED'
+                  | 'DELIVERED'
+                  | 'REJECTED'
+                  | 'OPENED'
+                  | 'HELD'
+                  | 'HELD_EXPIRED'
+                  | 'PRINT_QUEUED'
+                  | 'PRINTED'
+                  | 'PRINT_FAILED'
+                  | 'NOTIFIED'
+                  | 'NOTIFICATION_FAILED'
+                  | 'REPLIED'
+                  | 'CANCELLED';
                 /** Format: date-time */
                 at: string;
+                /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
                 data: {
                   [key: string]: unknown;
                 };
@@ -609,9 +623,24 @@ export interface paths {
                  * @description A UUID
                  */
                 id: string;
-                type: string;
+                /** @enum {string} */
+                type:
+                  | 'ACCEPTED'
+                  | 'DELIVERED'
+                  | 'REJECTED'
+                  | 'OPENED'
+                  | 'HELD'
+                  | 'HELD_EXPIRED'
+                  | 'PRINT_QUEUED'
+                  | 'PRINTED'
+                  | 'PRINT_FAILED'
+                  | 'NOTIFIED'
+                  | 'NOTIFICATION_FAILED'
+                  | 'REPLIED'
+                  | 'CANCELLED';
                 /** Format: date-time */
                 at: string;
+                /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
                 data: {
                   [key: string]: unknown;
                 };
@@ -743,9 +772,24 @@ export interface paths {
                  * @description A UUID
                  */
                 id: string;
-                type: string;
+                /** @enum {string} */
+                type:
+                  | 'ACCEPTED'
+                  | 'DELIVERED'
+                  | 'REJECTED'
+                  | 'OPENED'
+                  | 'HELD'
+                  | 'HELD_EXPIRED'
+                  | 'PRINT_QUEUED'
+                  | 'PRINTED'
+                  | 'PRINT_FAILED'
+                  | 'NOTIFIED'
+                  | 'NOTIFICATION_FAILED'
+                  | 'REPLIED'
+                  | 'CANCELLED';
                 /** Format: date-time */
                 at: string;
+                /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
                 data: {
                   [key: string]: unknown;
                 };
@@ -843,9 +887,24 @@ export interface paths {
                  * @description A UUID
                  */
                 messageId: string;
-                type: string;
+                /** @enum {string} */
+                type:
+                  | 'ACCEPTED'
+                  | 'DELIVERED'
+                  | 'REJECTED'
+                  | 'OPENED'
+                  | 'HELD'
+                  | 'HELD_EXPIRED'
+                  | 'PRINT_QUEUED'
+                  | 'PRINTED'
+                  | 'PRINT_FAILED'
+                  | 'NOTIFIED'
+                  | 'NOTIFICATION_FAILED'
+                  | 'REPLIED'
+                  | 'CANCELLED';
                 /** Format: date-time */
                 at: string;
+                /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
                 data: {
                   [key: string]: unknown;
                 };
@@ -4689,14 +4748,20 @@ export interface paths {
                     orgNumber: string;
                   };
               subject: string;
-              nonSensitiveTitle?: string;
-              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+              /** @description What a reader logged in below `authLevel` and the notifications show instead of the subject. Recommended: without it such a reader sees the letter as untitled. null is the same as leaving it out */
+              nonSensitiveTitle?: string | null;
+              /** @description The login level needed to read the letter (substantial = idporten-loa-substantial, high = idporten-loa-high); default high. A reader logged in below it sees only the nonSensitiveTitle, and without one the letter as untitled, so a nonSensitiveTitle is recommended */
               authLevel?: 'substantial' | 'high';
+              /** @description sensitive: the sender's name is left out of notifications and hidden from readers below `authLevel`; default normal */
               sensitivity?: 'normal' | 'sensitive';
+              /** @description Tell the sender (an OPENED event) when the letter is first opened; default false */
               openingReceipt?: boolean;
+              /** @description A legal notification (public senders only), with an OPENED event when opened; default false */
               legalNotification?: boolean;
+              /** @description Shown to the reader as mandatory (public senders only); default false */
               mandatory?: boolean;
-              senderReference?: string;
+              /** @description The sender's own reference, answered back as it is; null is the same as leaving it out */
+              senderReference?: string | null;
               /**
                * Format: date-time
                * @description The letter becomes visible then (in the future, within a year)
@@ -4845,14 +4910,20 @@ export interface paths {
                     orgNumber: string;
                   };
               subject: string;
-              nonSensitiveTitle?: string;
-              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+              /** @description What a reader logged in below `authLevel` and the notifications show instead of the subject. Recommended: without it such a reader sees the letter as untitled. null is the same as leaving it out */
+              nonSensitiveTitle?: string | null;
+              /** @description The login level needed to read the letter (substantial = idporten-loa-substantial, high = idporten-loa-high); default high. A reader logged in below it sees only the nonSensitiveTitle, and without one the letter as untitled, so a nonSensitiveTitle is recommended */
               authLevel?: 'substantial' | 'high';
+              /** @description sensitive: the sender's name is left out of notifications and hidden from readers below `authLevel`; default normal */
               sensitivity?: 'normal' | 'sensitive';
+              /** @description Tell the sender (an OPENED event) when the letter is first opened; default false */
               openingReceipt?: boolean;
+              /** @description A legal notification (public senders only), with an OPENED event when opened; default false */
               legalNotification?: boolean;
+              /** @description Shown to the reader as mandatory (public senders only); default false */
               mandatory?: boolean;
-              senderReference?: string;
+              /** @description The sender's own reference, answered back as it is; null is the same as leaving it out */
+              senderReference?: string | null;
               /**
                * Format: date-time
                * @description The letter becomes visible then (in the future, within a year)
@@ -5087,9 +5158,24 @@ export interface paths {
                  * @description A UUID
                  */
                 id: string;
-                type: string;
+                /** @enum {string} */
+                type:
+                  | 'ACCEPTED'
+                  | 'DELIVERED'
+                  | 'REJECTED'
+                  | 'OPENED'
+                  | 'HELD'
+                  | 'HELD_EXPIRED'
+                  | 'PRINT_QUEUED'
+                  | 'PRINTED'
+                  | 'PRINT_FAILED'
+                  | 'NOTIFIED'
+                  | 'NOTIFICATION_FAILED'
+                  | 'REPLIED'
+                  | 'CANCELLED';
                 /** Format: date-time */
                 at: string;
+                /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
                 data: {
                   [key: string]: unknown;
                 };
@@ -5697,9 +5783,24 @@ export interface paths {
                  * @description A UUID
                  */
                 id: string;
-                type: string;
+                /** @enum {string} */
+                type:
+                  | 'ACCEPTED'
+                  | 'DELIVERED'
+                  | 'REJECTED'
+                  | 'OPENED'
+                  | 'HELD'
+                  | 'HELD_EXPIRED'
+                  | 'PRINT_QUEUED'
+                  | 'PRINTED'
+                  | 'PRINT_FAILED'
+                  | 'NOTIFIED'
+                  | 'NOTIFICATION_FAILED'
+                  | 'REPLIED'
+                  | 'CANCELLED';
                 /** Format: date-time */
                 at: string;
+                /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
                 data: {
                   [key: string]: unknown;
                 };
@@ -5948,7 +6049,7 @@ export interface paths {
     };
     /**
      * Live changes in a mailbox, as server-sent events (text/event-stream)
-     * @description Events `change` with `{ kind, letterId }`: letter.arrived, letter.changed, folders.changed, access.changed. A comment line every 25 s keeps the connection open; `end` is sent when access ends. Read the current state through the other endpoints.
+     * @description Events `change` with `{ kind, letterId }`: letter.arrived, letter.changed, folders.changed, access.changed. A comment line every 25 s keeps the connection open; `end` is sent when access ends. A server shutting down closes the stream without it: connect again (EventSource does, after the stream's `retry`). Read the current state through the other endpoints.
      */
     get: {
       parameters: {
@@ -6030,6 +6131,159 @@ export interface components {
       }[];
     } & {
       [key: string]: unknown;
+    };
+    LetterJson: {
+      /**
+       * Format: uuid
+       * @description Chosen by the sender; the idempotency key
+       */
+      id: string;
+      recipient:
+        | {
+            nationalId: string;
+          }
+        | {
+            orgNumber: string;
+          };
+      subject: string;
+      /** @description What a reader logged in below `authLevel` and the notifications show instead of the subject. Recommended: without it such a reader sees the letter as untitled. null is the same as leaving it out */
+      nonSensitiveTitle?: string | null;
+      /** @description The login level needed to read the letter (substantial = idporten-loa-substantial, high = idporten-loa-high); default high. A reader logged in below it sees only the nonSensitiveTitle, and without one the letter as untitled, so a nonSensitiveTitle is recommended */
+      authLevel?: 'substantial' | 'high';
+      /** @description sensitive: the sender's name is left out of notifications and hidden from readers below `authLevel`; default normal */
+      sensitivity?: 'normal' | 'sensitive';
+      /** @description Tell the sender (an OPENED event) when the letter is first opened; default false */
+      openingReceipt?: boolean;
+      /** @description A legal notification (public senders only), with an OPENED event when opened; default false */
+      legalNotification?: boolean;
+      /** @description Shown to the reader as mandatory (public senders only); default false */
+      mandatory?: boolean;
+      /** @description The sender's own reference, answered back as it is; null is the same as leaving it out */
+      senderReference?: string | null;
+      /**
+       * Format: date-time
+       * @description The letter becomes visible then (in the future, within a year)
+       */
+      deliverAt?: string;
+      /**
+       * Format: date-time
+       * @description Private senders: the letter is held this long for a recipient without mailbox or consent
+       */
+      registrationDeadline?: string;
+      /** @description Lets the letter go on paper when it cannot be delivered digitally */
+      printDetails?: {
+        recipient: {
+          name: string;
+          /** @description A Norwegian address (postal code and city) or a foreign one (lines and a country) */
+          address:
+            | {
+                /** @constant */
+                type: 'norwegian';
+                addressLines: string[];
+                postalCode: string;
+                city: string;
+              }
+            | {
+                /** @constant */
+                type: 'foreign';
+                addressLines: string[];
+                /** @description Country name or ISO 3166 code */
+                country: string;
+              };
+        };
+        returnAddress?: {
+          name: string;
+          /** @description A Norwegian address (postal code and city) or a foreign one (lines and a country) */
+          address:
+            | {
+                /** @constant */
+                type: 'norwegian';
+                addressLines: string[];
+                postalCode: string;
+                city: string;
+              }
+            | {
+                /** @constant */
+                type: 'foreign';
+                addressLines: string[];
+                /** @description Country name or ISO 3166 code */
+                country: string;
+              };
+        };
+        /** @default monochrome */
+        colour: 'monochrome' | 'colour';
+        /**
+         * @description What the postal service does with a letter it cannot deliver; return needs a returnAddress
+         * @default shred
+         */
+        undeliverable: 'shred' | 'return';
+      };
+      /**
+       * Format: date-time
+       * @description The sender wants an answer by then (in the future)
+       */
+      replyBy?: string;
+      /** @description What the reader is asked to do: pay, book an appointment, follow a link, sign … */
+      actions?: {
+        /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
+        type: 'pay' | 'appointment' | 'selfService' | 'sign' | 'confirm' | 'register' | 'prepare' | 'information';
+        /** @description What the reader sees, e.g. "Betal" */
+        label: string;
+        /** @description An absolute https link; required for selfService, sign and register */
+        url?: string;
+        /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
+        amount?: string;
+        /** @description pay: ISO 4217, e.g. NOK */
+        currency?: string;
+        /**
+         * Format: date
+         * @description pay: YYYY-MM-DD
+         */
+        dueDate?: string;
+        /** @description pay: account to pay to */
+        creditorAccount?: string;
+        /** @description pay: e.g. a KID number */
+        paymentReference?: string;
+        /**
+         * Format: date-time
+         * @description appointment: when it starts
+         */
+        start?: string;
+        /**
+         * Format: date-time
+         * @description appointment: when it ends (after start)
+         */
+        end?: string;
+        /** @description appointment: where */
+        place?: string;
+        /** @description The document the action belongs to: its `part` (multipart), or its `documentId` (a batch letter in JSON) */
+        document?: string;
+      }[];
+      /**
+       * Format: date-time
+       * @description Print a delivered letter nobody opened by then
+       */
+      printIfUnreadAfter?: string;
+      notification?: {
+        /** @description Replaces the e-mail's opening line */
+        emailText?: string;
+        /** @description Replaces the SMS text */
+        smsText?: string;
+        /** @description Days after delivery to notify on (default [0]); stop once the letter is opened */
+        repetitions?: number[];
+      };
+      documents: {
+        /** @description The name of the multipart file part that holds this document's bytes; every file part is named by exactly one document */
+        part: string;
+        /** @description main: the letter itself, exactly one per letter; attachment: up to 200; technical: data for the recipient's systems, never printed, up to 50 */
+        role: 'main' | 'attachment' | 'technical';
+        title?: string;
+        /** @description The name the reader downloads it as: a bare file name without path separators (/ or \), <>:"|?*, control characters, or a leading or trailing blank or dot */
+        filename: string;
+        /** @description One of application/pdf, image/png, image/jpeg, image/gif, image/tiff, text/plain, application/xml, text/xml, application/json, application/vnd.openxmlformats-officedocument.wordprocessingml.document, application/vnd.oasis.opendocument.text, application/msword; the main document one of application/pdf, text/plain, image/png, image/jpeg, image/gif, image/tiff. Case-insensitive; the content must be of that type */
+        mediaType: string;
+        language?: string;
+      }[];
     };
   };
   responses: never;

@@ -183,13 +183,14 @@ export function letterMeta(json: LetterFieldsType): Omit<LetterInput, 'documents
     id: json.id.toLowerCase(),
     recipient: json.recipient,
     subject: json.subject,
-    nonSensitiveTitle: json.nonSensitiveTitle,
+    // null is accepted as well as leaving a field out, and means the same.
+    nonSensitiveTitle: json.nonSensitiveTitle ?? undefined,
     authLevel: json.authLevel ?? 'high',
     sensitivity: json.sensitivity ?? 'normal',
     openingReceipt: json.openingReceipt ?? false,
     legalNotification: json.legalNotification ?? false,
     mandatory: json.mandatory ?? false,
-    senderReference: json.senderReference,
+    senderReference: json.senderReference ?? undefined,
     ...letterOptions(json),
   };
 }

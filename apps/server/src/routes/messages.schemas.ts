@@ -1,4 +1,12 @@
-import { REJECT_REASONS, type RejectReason } from '@postkasse/core';
+import {
+  allowedMediaTypes,
+  LETTER_EVENT_TYPES,
+  type LetterEventType,
+  letterLimits,
+  mainMediaTypes,
+  REJECT_REASONS,
+  type RejectReason,
+} from '@postkasse/core';
 import { type Static, Type } from '@sinclair/typebox';
 import { AuthLevelSchema, NullableTimestamp, Page, Timestamp, Uuid } from './common.schemas.js';
 
@@ -9,11 +17,34 @@ const Recipient = Type.Union([
 
 const DocumentJson = Type.Object(
   {
-    part: Type.String({ minLength: 1, maxLength: 100, description: 'Name of the multipart file part' }),
-    role: Type.Union([Type.Literal('main'), Type.Literal('attachment'), Type.Literal('technical')]),
+    part: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description:
+        "The name of the multipart file part that holds this document's bytes; every file part is named by " +
+        'exactly one document',
+    }),
+    role: Type.Union([Type.Literal('main'), Type.Literal('attachment'), Type.Literal('technical')], {
+      description:
+        'main: the letter itself, exactly one per letter; ' +
+        `attachment: up to ${letterLimits.maxAttachments}; ` +
+        `technical: data for the recipient's systems, never printed, up to ${letterLimits.maxTechnicalDocuments}`,
+    }),
     title: Type.Optional(Type.String({ maxLength: 255 })),
-    filename: Type.String({ minLength: 1, maxLength: 255 }),
-    mediaType: Type.String({ minLength: 3, maxLength: 255 }),
+    filename: Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description:
+        'The name the reader downloads it as: a bare file name without path separators (/ or \\), ' +
+        '<>:"|?*, control characters, or a leading or trailing blank or dot',
+    }),
+    mediaType: Type.String({
+      minLength: 3,
+      maxLength: 255,
+      description:
+        `One of ${[...allowedMediaTypes].join(', ')}; the main document one of ${[...mainMediaTypes].join(', ')}. ` +
+        'Case-insensitive; the content must be of that type',
+    }),
     language: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })),
   },
   { additionalProperties: false },
@@ -166,13 +197,44 @@ export const LetterFields = {
   id: Type.String({ format: 'uuid', description: 'Chosen by the sender; the idempotency key' }),
   recipient: Recipient,
   subject: Type.String({ minLength: 1, maxLength: 255 }),
-  nonSensitiveTitle: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-  authLevel: Type.Optional(AuthLevelSchema),
-  sensitivity: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('sensitive')])),
-  openingReceipt: Type.Optional(Type.Boolean()),
-  legalNotification: Type.Optional(Type.Boolean()),
-  mandatory: Type.Optional(Type.Boolean()),
-  senderReference: Type.Optional(Type.String({ maxLength: 255 })),
+  nonSensitiveTitle: Type.Optional(
+    Type.Union([Type.String({ minLength: 1, maxLength: 255 }), Type.Null()], {
+      description:
+        'What a reader logged in below `authLevel` and the notifications show instead of the subject. ' +
+        'Recommended: without it such a reader sees the letter as untitled. null is the same as leaving it out',
+    }),
+  ),
+  authLevel: Type.Optional(
+    Type.Union(AuthLevelSchema.anyOf, {
+      description:
+        'The login level needed to read the letter (substantial = idporten-loa-substantial, high = ' +
+        'idporten-loa-high); default high. A reader logged in below it sees only the nonSensitiveTitle, and ' +
+        'without one the letter as untitled, so a nonSensitiveTitle is recommended',
+    }),
+  ),
+  sensitivity: Type.Optional(
+    Type.Union([Type.Literal('normal'), Type.Literal('sensitive')], {
+      description:
+        "sensitive: the sender's name is left out of notifications and hidden from readers below `authLevel`; " +
+        'default normal',
+    }),
+  ),
+  openingReceipt: Type.Optional(
+    Type.Boolean({ description: 'Tell the sender (an OPENED event) when the letter is first opened; default false' }),
+  ),
+  legalNotification: Type.Optional(
+    Type.Boolean({
+      description: 'A legal notification (public senders only), with an OPENED event when opened; default false',
+    }),
+  ),
+  mandatory: Type.Optional(
+    Type.Boolean({ description: 'Shown to the reader as mandatory (public senders only); default false' }),
+  ),
+  senderReference: Type.Optional(
+    Type.Union([Type.String({ maxLength: 255 }), Type.Null()], {
+      description: "The sender's own reference, answered back as it is; null is the same as leaving it out",
+    }),
+  ),
   ...LetterOptions,
 };
 const LetterFieldsObject = Type.Object(LetterFields);
@@ -187,7 +249,8 @@ export type LetterJsonType = Static<typeof LetterJson>;
 
 export const SendMessageBody = Type.Object(
   {
-    message: Type.String({ description: 'The letter as JSON (see LetterJson)', contentMediaType: 'application/json' }),
+    // The document describes this part as LetterJson (describeLetterUpload); the route reads it by hand.
+    message: Type.String({ description: 'The letter as JSON (LetterJson)', contentMediaType: 'application/json' }),
   },
   {
     additionalProperties: Type.String({ format: 'binary' }),
@@ -200,11 +263,22 @@ const Receipt = Type.String({
     "The event and the letter's parties (sender organization number, recipient) as a compact JWS (EdDSA), " +
     'signed by the platform when the event happened; verify with /.well-known/jwks.json',
 });
+const EventType = Type.Unsafe<LetterEventType>({ type: 'string', enum: [...LETTER_EVENT_TYPES] });
+const EventData = Type.Record(Type.String(), Type.Unknown(), {
+  description:
+    'What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; ' +
+    'REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; ' +
+    'PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; ' +
+    'PRINTED {reference: the printing house\'s}; PRINT_FAILED {reason: "print_failed"}; ' +
+    'NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, ' +
+    'reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and ' +
+    'CANCELLED carry nothing ({})',
+});
 export const EventSchema = Type.Object({
   id: Uuid,
-  type: Type.String(),
+  type: EventType,
   at: Timestamp,
-  data: Type.Record(Type.String(), Type.Unknown()),
+  data: EventData,
   receipt: Receipt,
 });
 
@@ -253,9 +327,9 @@ export const SentMessage = Type.Object(
 export const FeedEvent = Type.Object({
   id: Uuid,
   messageId: Uuid,
-  type: Type.String(),
+  type: EventType,
   at: Timestamp,
-  data: Type.Record(Type.String(), Type.Unknown()),
+  data: EventData,
   receipt: Receipt,
   cursor: Type.String(),
 });
@@ -274,3 +348,32 @@ export const EventQuery = Type.Object({
 });
 
 export const MessageIdParams = Type.Object({ id: Uuid });
+
+type FormBody = { schema?: { properties?: Record<string, unknown> }; encoding?: Record<string, object> };
+type Described = {
+  components?: { schemas?: Record<string, unknown> };
+  paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, FormBody> } }>>;
+};
+
+/** The letter JSON as plain JSON Schema, without TypeBox's own markers. */
+export function letterJsonSchema(): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(LetterJson));
+}
+
+/**
+ * The route reads the letter's multipart body by hand, so its schema can only call the `message`
+ * part a string. The document publishes the letter JSON as `components.schemas.LetterJson` and
+ * describes the part as that JSON, sent as application/json.
+ */
+export function describeLetterUpload<T>(document: T): T {
+  const described = document as Described;
+  const form = described.paths?.['/api/v1/messages']?.post?.requestBody?.content?.['multipart/form-data'];
+  if (!form?.schema?.properties) return document;
+  described.components = {
+    ...described.components,
+    schemas: { ...described.components?.schemas, LetterJson: letterJsonSchema() },
+  };
+  form.schema.properties.message = { $ref: '#/components/schemas/LetterJson' };
+  form.encoding = { message: { contentType: 'application/json' } };
+  return document;
+}
