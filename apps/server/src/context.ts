@@ -19,6 +19,7 @@ import {
 import { databaseBlobStore, openFsBlobStore, openPostgresStore, openSqliteStore } from '@postkasse/storage';
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from './config.js';
+import { bindInstallation, bindSigningKey } from './installation.js';
 import { createLiveHub, type LiveHub } from './live.js';
 import { createNotifier } from './notifier.js';
 import { createOidcClient, type OidcClient } from './oidc-client.js';
@@ -111,6 +112,13 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const keys = config.masterKey ? envKeyProvider(config.masterKey) : fileKeyProvider(config.masterKeyFile);
   await checkMasterKey(config, store, keys);
   const masterKey = await keys.masterKey();
+  const installation = await bindInstallation(store, {
+    masterKey,
+    keySource: keys.describe(),
+    files,
+    blobDir: config.blobDir,
+    now: new Date().toISOString(),
+  });
   const cookieSecret = Buffer.from(hkdfSync('sha256', masterKey, '', 'postkasse:cookie-signing', 32)).toString(
     'base64url',
   );
@@ -168,7 +176,15 @@ export async function createContext(config: Config, overrides: ContextOverrides 
         'restore the keys directory from the backup. Nothing was changed.',
     );
   }
+  if (!(await exists(platformKeyFile)) && installation.signingKid) {
+    await store.close();
+    throw new Error(
+      `No platform signing key at ${platformKeyFile}, but this installation signs with ${installation.signingKid}: ` +
+        'every process of an installation needs the same keys directory. Nothing was changed.',
+    );
+  }
   const loadedKey = await loadPlatformKey(platformKeyFile);
+  await bindSigningKey(store, installation, loadedKey, platformKeyFile);
   platformKey = loadedKey;
   const worker = createWorker({ deps, platformKey: loadedKey, config });
   const live = createLiveHub(deps, config.livePollMs);

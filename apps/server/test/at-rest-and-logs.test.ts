@@ -43,7 +43,10 @@ describe('letters at rest (sqlite: database file, WAL and blobs in the data dir)
     expect(sent.status).toBe(201);
 
     const files = await filesUnder(server.dataDir);
-    expect(files.filter((f) => f.includes(`${join('blobs', '')}`))).toHaveLength(1);
+    // One document's file, and the mark of the installation the blob store belongs to.
+    const blobFiles = files.filter((f) => f.includes(`${join('blobs', '')}`));
+    expect(blobFiles.filter((f) => !f.endsWith('.installation'))).toHaveLength(1);
+    expect(blobFiles).toContain(join(server.dataDir, 'blobs', '.installation'));
     // Everything in the data dir is this user's alone: the database and its log, keys, blobs.
     for (const file of files) expect((await stat(file)).mode & 0o077, file).toBe(0);
     expect(files).toEqual(expect.arrayContaining([join(server.dataDir, 'postkasse.sqlite-wal')]));

@@ -42,6 +42,7 @@ for (const dialect of await testDialects()) {
 
     let apiKey: string;
     let first: { id: string; receipts: string[] };
+    let keysBefore: string;
 
     beforeAll(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'postkasse-signing-'));
@@ -56,10 +57,14 @@ for (const dialect of await testDialects()) {
         expect(sent.status).toBe(201);
         return { id: sent.body.id as string, receipts: sent.body.events.map((e: { receipt: string }) => e.receipt) };
       });
+      // The keys directory as a backup taken before any rotation keeps it.
+      keysBefore = await mkdtemp(join(tmpdir(), 'postkasse-signing-keys-'));
+      await cp(join(dataDir, 'keys'), keysBefore, { recursive: true });
     });
     afterAll(async () => {
       await db?.drop();
       await rm(dataDir, { recursive: true, force: true });
+      await rm(keysBefore, { recursive: true, force: true });
     });
 
     it('rotates: the new key signs, the old one stays published, and receipts of either verify', async () => {
@@ -104,6 +109,22 @@ for (const dialect of await testDialects()) {
       const after = await withServer(jwksOf);
       expect(after.keys).toHaveLength(3);
       expect(after.keys.slice(1).map((k) => k.kid)).toEqual([oldKid, kid]);
+    });
+
+    it('refuses a keys directory from before the rotation: the receipts signed since would not verify', async () => {
+      const copy = await mkdtemp(join(tmpdir(), 'postkasse-signing-copy-'));
+      try {
+        await cp(dataDir, copy, { recursive: true });
+        await rm(join(copy, 'keys'), { recursive: true });
+        await cp(keysBefore, join(copy, 'keys'), { recursive: true });
+        await expect(createContext(loadConfig(env({ POSTKASSE_DATA_DIR: copy })))).rejects.toThrow(
+          /signing key at .*platform-signing\.jwk .* is not the one this installation last signed with .* restore the keys directory/,
+        );
+        // The keys that go with the database start, as before.
+        await (await createContext(loadConfig(env()))).close();
+      } finally {
+        await rm(copy, { recursive: true, force: true });
+      }
     });
 
     it('refuses to start without its key file beside signed events, and makes no new key', async () => {

@@ -457,7 +457,21 @@ export type LetterStatePatch = Partial<
   >
 >;
 
+/** This installation: its id and the keys it was set up with (see apps/server/src/installation.ts). */
+export type Installation = {
+  id: string;
+  masterKeyCheck: string;
+  signingKid: string | null;
+  createdAt: string;
+};
+
 export type Repositories = {
+  installation: {
+    get(): Promise<Installation | null>;
+    /** True when this call made the row; false when it was there (another process made it). */
+    createIfAbsent(installation: Installation): Promise<boolean>;
+    setSigningKid(kid: string): Promise<void>;
+  };
   sessions: {
     insert(session: Session): Promise<void>;
     get(idHash: string): Promise<Session | null>;

@@ -174,6 +174,8 @@ export function adminCommands(program: Command): void {
       const json = Boolean(opts.json);
       await withContext(json, async (ctx) => {
         const rotated = await rotatePlatformKey(ctx.config.platformKeyFile);
+        // From now on a keys directory from before the rotation is refused (apps/server/src/installation.ts).
+        await ctx.deps.store.write((repos) => repos.installation.setSigningKid(rotated.kid));
         print(
           json,
           rotated,

@@ -15,6 +15,7 @@ import { auditChains } from './012-audit-chains.js';
 import { trashPurgeJobs } from './013-trash-purge-jobs.js';
 import { storedReceipts } from './014-stored-receipts.js';
 import { sealedMetadata } from './015-sealed-metadata.js';
+import { installation } from './016-installation.js';
 
 /** Numbered migrations, one list for both dialects; a step differs by dialect only where it must. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -34,6 +35,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '013-trash-purge-jobs': trashPurgeJobs(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '014-stored-receipts': storedReceipts(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '015-sealed-metadata': sealedMetadata(dialect) as { up(db: Kysely<unknown>): Promise<void> },
+    '016-installation': installation(dialect) as { up(db: Kysely<unknown>): Promise<void> },
   };
   return { getMigrations: async () => steps };
 }

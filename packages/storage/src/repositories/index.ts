@@ -9,6 +9,7 @@ import { documentsRepository } from './documents.js';
 import { eventsRepository } from './events.js';
 import { foldersRepository } from './folders.js';
 import { grantsRepository } from './grants.js';
+import { installationRepository } from './installation.js';
 import { jobsRepository } from './jobs.js';
 import { lettersRepository } from './letters.js';
 import { mailboxesRepository } from './mailboxes.js';
@@ -47,5 +48,6 @@ export function createRepositories(ctx: RepoContext): Repositories {
     notifications: notificationsRepository(ctx),
     cursors: cursorsRepository(ctx),
     outbox: outboxRepository(ctx),
+    installation: installationRepository(ctx),
   };
 }

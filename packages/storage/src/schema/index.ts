@@ -7,6 +7,7 @@ import type { DocumentRow } from './documents.js';
 import type { EventRow } from './events.js';
 import type { FolderRow } from './folders.js';
 import type { GrantRow } from './grants.js';
+import type { InstallationRow } from './installation.js';
 import type { LetterRow } from './letters.js';
 import type { MailboxRow } from './mailboxes.js';
 import type { MemberRow } from './members.js';
@@ -41,6 +42,7 @@ export type Database = {
   cursors: CursorRow;
   dev_outbox: DevOutboxRow;
   blob_contents: BlobContentRow;
+  installation: InstallationRow;
 };
 
 export type Dialect = 'sqlite' | 'postgres';
