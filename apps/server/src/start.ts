@@ -1,4 +1,4 @@
-import { sealPlainMetadata, sweepOrphanBlobs } from '@postkasse/core';
+import { purgeEndedSessions, sealPlainMetadata, sweepOrphanBlobs } from '@postkasse/core';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -27,10 +27,14 @@ export async function startServer(config: Config, options: { handleSignals?: boo
   const port = typeof address === 'object' && address ? address.port : config.port;
   // The orphan sweep runs hourly in the background; in a multi-process deployment every process
   // may run it, which is harmless (deletes are idempotent and only old, unreferenced blobs go).
+  // Sessions that ended without logging out (a closed tab) go with it: they name a person.
   const sweep = setInterval(() => {
     sweepOrphanBlobs(ctx.deps)
       .then((r) => r.deleted > 0 && app.log.info(r, 'orphan blobs swept'))
       .catch((error: unknown) => app.log.error({ err: error }, 'orphan blob sweep failed'));
+    purgeEndedSessions(ctx.deps)
+      .then((deleted) => deleted > 0 && app.log.info({ deleted }, 'ended sessions deleted'))
+      .catch((error: unknown) => app.log.error({ err: error }, 'deleting ended sessions failed'));
   }, 3600_000);
   sweep.unref();
   let stopping: Promise<void> | null = null;

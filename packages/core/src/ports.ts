@@ -477,6 +477,8 @@ export type Repositories = {
     get(idHash: string): Promise<Session | null>;
     touch(idHash: string, at: string): Promise<void>;
     delete(idHash: string): Promise<void>;
+    /** Deletes sessions expired at `now` or idle since `lastSeenBefore`; how many. */
+    deleteEnded(now: string, lastSeenBefore: string): Promise<number>;
   };
   grants: {
     insert(grant: Grant): Promise<void>;

@@ -62,3 +62,14 @@ export async function endSession(deps: Deps, token: string): Promise<void> {
   const idHash = deps.hasher.sha256Hex(token);
   await deps.store.write((repos) => repos.sessions.delete(idHash));
 }
+
+/**
+ * Deletes the sessions that have ended (expired, or idle too long) without their cookie coming
+ * back to say so: a session row names a person, and is kept no longer than it can be used.
+ */
+export async function purgeEndedSessions(deps: Pick<Deps, 'store' | 'clock'>): Promise<number> {
+  const now = deps.clock.now().getTime();
+  return deps.store.write((repos) =>
+    repos.sessions.deleteEnded(new Date(now).toISOString(), new Date(now - sessionPolicy.idleMs).toISOString()),
+  );
+}

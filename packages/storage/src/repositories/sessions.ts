@@ -38,5 +38,12 @@ export function sessionsRepository({ db }: RepoContext): Repositories['sessions'
     async delete(idHash) {
       await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
     },
+    async deleteEnded(now, lastSeenBefore) {
+      const result = await db
+        .deleteFrom('sessions')
+        .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', lastSeenBefore)]))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }
