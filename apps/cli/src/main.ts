@@ -1,4 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command } from 'commander';
+
+/** This installation's version: the package of the command that runs (bin/postkasse.js beside it). */
+function packageVersion(): string {
+  try {
+    const file = join(dirname(process.argv[1] ?? '.'), '..', 'package.json');
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** With --json, a usage error (a missing option, an unknown command) is a JSON document too. */
 const json = process.argv.includes('--json');
@@ -6,6 +18,7 @@ const json = process.argv.includes('--json');
 const program = new Command()
   .name('postkasse')
   .description('Postkasse: a secure digital mailbox platform')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError()
   .configureOutput({
     outputError: (text, write) => {

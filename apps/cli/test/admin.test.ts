@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
@@ -14,6 +14,13 @@ describe('postkasse admin (the operator CLI, run as a separate process)', () => 
     dataDir = await mkdtemp(join(tmpdir(), 'pk-cli-'));
   });
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('prints its version', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+    const res = await runCliProcess(['--version'], env());
+    expect(res.code).toBe(0);
+    expect(res.stdout.trim()).toBe(version);
+  });
 
   it('creates a sender and shows its API key once, as JSON', async () => {
     const res = await cli(

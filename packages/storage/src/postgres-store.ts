@@ -31,6 +31,8 @@ export async function openPostgresStore(
   connectionString: string,
   options: {
     poolSize?: number;
+    /** How long to wait for a connection before a query fails; default 10 s. */
+    connectTimeoutMs?: number;
     onConnectionError?: (error: Error) => void;
     /** Repeated statements as named prepared statements (see pg-statements.ts); default on. */
     preparedStatements?: boolean;
@@ -40,7 +42,14 @@ export async function openPostgresStore(
 ): Promise<Store> {
   // The driver loads only when PostgreSQL is used: the embedded default never needs it.
   const { default: driver } = await import('pg');
-  const pool = new driver.Pool({ connectionString, max: options.poolSize ?? 10, types: typesOf(driver) });
+  const pool = new driver.Pool({
+    connectionString,
+    max: options.poolSize ?? 10,
+    types: typesOf(driver),
+    // A server that takes the connection but never answers (a firewall dropping packets, a
+    // failover half done) fails the request after this, instead of holding it, and the start, for ever.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+  });
   // An idle connection the server closes (a restart, a failover, an administrator) must not take
   // the process down: pg drops that client and the next query opens a fresh one.
   pool.on('error', (error) => options.onConnectionError?.(error));

@@ -15,7 +15,10 @@ function startupProblem(error: unknown, config: Config | null): string {
   if (config && /unable to open database file|SQLITE_CANTOPEN|EACCES|ENOTDIR|EROFS/.test(message)) {
     return `${message} (data dir ${config.dataDir}: it must be a directory this user can write)`;
   }
-  if (config?.databaseUrl && /ECONNREFUSED|ENOTFOUND|password authentication|does not exist|migration/.test(message)) {
+  if (
+    config?.databaseUrl &&
+    /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|timeout|password authentication|does not exist/.test(message)
+  ) {
     return `${message} (DATABASE_URL: is PostgreSQL running there, and may this user connect?)`;
   }
   return message;
