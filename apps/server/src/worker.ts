@@ -6,6 +6,7 @@
 import {
   type Deps,
   deliverWebhooks,
+  extendEventChain,
   type Job,
   lifecycleJobGaveUp,
   notificationJobGaveUp,
@@ -73,10 +74,11 @@ export function createWorker(
       const queued = await planNotifications(ctx.deps);
       const ran = await runDueJobs(ctx.deps, handlers, { onError: onJobError });
       const sent = await deliverWebhooks(ctx.deps, transport, present, { onError: onHookError });
+      const chained = await extendEventChain(ctx.deps);
       jobs += ran;
       webhookEvents += sent;
       planned += queued;
-      if (ran === 0 && sent === 0 && queued === 0) break;
+      if (ran === 0 && sent === 0 && queued === 0 && chained === 0) break;
     }
     return { jobs, webhookEvents, planned };
   }

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { verifyAuditLogs } from '@postkasse/core';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -112,9 +113,27 @@ for (const dialect of await testDialects()) {
       expect(stored.slice(0, 2).map((e) => e.receipt)).toEqual(sent.body.events.map((e: any) => e.receipt));
       expect(stored[2]?.receipt).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
 
-      // Someone with the database at hand moves the opening a year on.
+      // The events are links of the evidence chain (event-chain.ts) once the worker has run, and
+      // the table refuses changes.
+      await server.ctx.worker.runOnce();
+      expect((await verifyAuditLogs(server.ctx.deps)).events.broken).toEqual([]);
       const opened = stored[2];
-      await rawStatement(server, `update events set at = '2027-12-01T10:00:00.000Z' where id = '${opened?.id}'`);
+      const moveOn = `update events set at = '2027-12-01T10:00:00.000Z' where id = '${opened?.id}'`;
+      await expect(rawStatement(server, moveOn)).rejects.toThrow(/append-only/);
+      // Someone with the database at hand removes the guard and moves the opening a year on.
+      const [unguard, guard] =
+        dialect === 'postgres'
+          ? [
+              'alter table events disable trigger events_append_only',
+              'alter table events enable trigger events_append_only',
+            ]
+          : ['drop trigger events_no_update', null];
+      await rawStatement(server, unguard);
+      await rawStatement(server, moveOn);
+      if (guard) await rawStatement(server, guard);
+      // The chain tells.
+      const chain = (await verifyAuditLogs(server.ctx.deps)).events;
+      expect(chain.broken).toEqual([{ chain: 'events', seq: expect.any(Number), reason: 'hash' }]);
       const after = await api(server, apiKey, 'GET', `/api/v1/messages/${sent.body.id}`);
       const shown = after.body.events.find((e: any) => e.type === 'OPENED');
       expect(shown.at).toBe('2027-12-01T10:00:00.000Z');

@@ -139,9 +139,13 @@ export async function listOwnRegisterHistory(
 export async function verifyAuditLogs(
   deps: Pick<Deps, 'store'>,
   scope: { mailboxId?: string; nationalId?: string } = {},
-): Promise<{ ok: boolean; mailboxes: ChainCheck; register: ChainCheck }> {
+): Promise<{ ok: boolean; mailboxes: ChainCheck; register: ChainCheck; events: ChainCheck }> {
   const none: ChainCheck = { chains: 0, entries: 0, broken: [] };
+  const all = scope.mailboxId === undefined && scope.nationalId === undefined;
   const mailboxes = scope.nationalId !== undefined ? none : await deps.store.read.audit.verify(scope.mailboxId);
   const register = scope.mailboxId !== undefined ? none : await deps.store.read.registerLog.verify(scope.nationalId);
-  return { ok: mailboxes.broken.length === 0 && register.broken.length === 0, mailboxes, register };
+  // The events' chain (event-chain.ts) is one for the whole platform: checked when all is.
+  const events = all ? await deps.store.read.eventChain.verify() : none;
+  const ok = [mailboxes, register, events].every((c) => c.broken.length === 0);
+  return { ok, mailboxes, register, events };
 }

@@ -7,6 +7,7 @@ export * from './client-credentials.js';
 export * from './consents.js';
 export * from './delegation.js';
 export * from './errors.js';
+export * from './event-chain.js';
 export * from './events.js';
 export * from './html.js';
 export * from './jobs.js';

@@ -466,6 +466,13 @@ export type Installation = {
 };
 
 export type Repositories = {
+  /** Every event in one hash chain, in feed order (packages/core/src/event-chain.ts). */
+  eventChain: {
+    /** Links these events, in this order, after the chain's last. */
+    append(events: LetterEvent[]): Promise<void>;
+    /** Recomputes the chain from its first link, against the events as they are now. */
+    verify(): Promise<ChainCheck>;
+  };
   installation: {
     get(): Promise<Installation | null>;
     /** True when this call made the row; false when it was there (another process made it). */

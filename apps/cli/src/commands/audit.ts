@@ -15,10 +15,10 @@ const describe = (name: string, c: ChainCheck) =>
 
 /** The operator's side of the audit logs: check the hash chains, read an entry list. */
 export function auditCommands(admin: Command): void {
-  const audit = admin.command('audit').description('the hash-chained audit logs (mailboxes, the register)');
+  const audit = admin.command('audit').description('the hash-chained logs (mailboxes, the register, the events)');
   audit
     .command('verify')
-    .description('recompute every chain of both logs (or one mailbox, one person); exit 1 when one is broken')
+    .description('recompute every chain of the logs (or one mailbox, one person); exit 1 when one is broken')
     .option('--mailbox <id>', "only this mailbox's log")
     .option('--id <nationalId>', "only this person's register history")
     .option('--json', 'print JSON')
@@ -43,7 +43,11 @@ export function auditCommands(admin: Command): void {
               },
             };
         print(json, shown, () =>
-          [describe('mailbox audit logs', shown.mailboxes), describe('register history', shown.register)].join('\n'),
+          [
+            describe('mailbox audit logs', shown.mailboxes),
+            describe('register history', shown.register),
+            ...(opts.mailbox || opts.id ? [] : [describe('events', shown.events)]),
+          ].join('\n'),
         );
         if (!result.ok) process.exitCode = 1;
       });

@@ -16,6 +16,7 @@ import { trashPurgeJobs } from './013-trash-purge-jobs.js';
 import { storedReceipts } from './014-stored-receipts.js';
 import { sealedMetadata } from './015-sealed-metadata.js';
 import { installation } from './016-installation.js';
+import { eventChain } from './017-event-chain.js';
 
 /** Numbered migrations, one list for both dialects; a step differs by dialect only where it must. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -36,6 +37,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '014-stored-receipts': storedReceipts(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '015-sealed-metadata': sealedMetadata(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '016-installation': installation(dialect) as { up(db: Kysely<unknown>): Promise<void> },
+    '017-event-chain': eventChain(dialect) as { up(db: Kysely<unknown>): Promise<void> },
   };
   return { getMigrations: async () => steps };
 }

@@ -17,7 +17,7 @@ type FeedTables = Database & { e: Database['events']; l: Database['letters'] };
 
 import { type RepoContext, runStatement } from './shared.js';
 
-type Row = {
+export type EventRowRead = {
   seq: number | string;
   id: string;
   letter_id: string;
@@ -28,7 +28,7 @@ type Row = {
   receipt: string | null;
 };
 
-const toEvent = (r: Row): LetterEvent => ({
+export const toEvent = (r: EventRowRead): LetterEvent => ({
   id: r.id,
   seq: Number(r.seq),
   letterId: r.letter_id,

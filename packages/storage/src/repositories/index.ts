@@ -6,6 +6,7 @@ import { blobContentsRepository } from './blob-contents.js';
 import { clientKeysRepository } from './client-keys.js';
 import { consentsRepository } from './consents.js';
 import { documentsRepository } from './documents.js';
+import { eventChainRepository } from './event-chain.js';
 import { eventsRepository } from './events.js';
 import { foldersRepository } from './folders.js';
 import { grantsRepository } from './grants.js';
@@ -49,5 +50,6 @@ export function createRepositories(ctx: RepoContext): Repositories {
     cursors: cursorsRepository(ctx),
     outbox: outboxRepository(ctx),
     installation: installationRepository(ctx),
+    eventChain: eventChainRepository(ctx),
   };
 }

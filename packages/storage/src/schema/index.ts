@@ -4,6 +4,7 @@ import type { BlobContentRow } from './blob-contents.js';
 import type { ClientKeyRow, UsedAssertionRow } from './client-keys.js';
 import type { BatchDocumentRow, BatchRow, ConsentRow, JobRow, WebhookFailureRow, WebhookRow } from './delivery.js';
 import type { DocumentRow } from './documents.js';
+import type { EventChainRow } from './event-chain.js';
 import type { EventRow } from './events.js';
 import type { FolderRow } from './folders.js';
 import type { GrantRow } from './grants.js';
@@ -43,6 +44,7 @@ export type Database = {
   dev_outbox: DevOutboxRow;
   blob_contents: BlobContentRow;
   installation: InstallationRow;
+  event_chain: EventChainRow;
 };
 
 export type Dialect = 'sqlite' | 'postgres';

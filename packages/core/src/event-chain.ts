@@ -1,0 +1,44 @@
+/**
+ * Every event a sender can learn of is also a link in one hash chain (the evidence log): the
+ * worker appends new events in the order they became visible (the feed's commit order), each
+ * link the SHA-256 of the link before and of everything the event states, its receipt included.
+ * The events and the chain refuse UPDATE and DELETE (migration 017), and `admin audit verify`
+ * recomputes the chain, so an event changed or removed behind the database's back is found. The
+ * hot path of sending is untouched: a letter's events are chained within a worker round of it.
+ */
+import { LETTER_EVENT_TYPES } from './events.js';
+import type { Deps } from './ports.js';
+
+const CHAINER = 'event-chain';
+
+/** Chains the events written since the last round; how many. Several processes take turns. */
+export async function extendEventChain(
+  deps: Pick<Deps, 'store' | 'clock'>,
+  options: { limit?: number } = {},
+): Promise<number> {
+  const types = [...LETTER_EVENT_TYPES];
+  // With nothing new, a read answers without writing a lease.
+  const peek = await deps.store.read.events.globalFeed(await deps.store.read.cursors.get(CHAINER), types, 1);
+  if (peek.length === 0) return 0;
+  const now = deps.clock.now();
+  const leased = await deps.store.write((repos) =>
+    repos.cursors.lease(CHAINER, now.toISOString(), new Date(now.getTime() + 60_000).toISOString()),
+  );
+  if (!leased) return 0;
+  try {
+    const events = await deps.store.read.events.globalFeed(
+      await deps.store.read.cursors.get(CHAINER),
+      types,
+      options.limit ?? 2000,
+    );
+    const last = events.at(-1);
+    if (!last) return 0;
+    await deps.store.write(async (repos) => {
+      await repos.eventChain.append(events);
+      await repos.cursors.set(CHAINER, last.cursor);
+    });
+    return events.length;
+  } finally {
+    await deps.store.write((repos) => repos.cursors.release(CHAINER));
+  }
+}
