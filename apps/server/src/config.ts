@@ -119,12 +119,35 @@ function parseFlag(name: string, value: string | undefined): boolean | undefined
   throw new Error(`${name} must be on or off, got ${value}`);
 }
 
+function parseHttpUrl(name: string, value: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    // named below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new Error(`${name} must be an http(s) URL such as https://post.example.no, got ${value}`);
+  }
+  return value.replace(/\/$/, '');
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+function parseLogLevel(value: string | undefined): string {
+  if (value === undefined) return 'info';
+  if (!LOG_LEVELS.includes(value)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${value}`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const port = overrides.port ?? parsePort(env.PORT, 8080);
   const host = env.HOST ?? '127.0.0.1';
-  const publicUrl = (env.POSTKASSE_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
+  const publicUrl = parseHttpUrl('POSTKASSE_PUBLIC_URL', env.POSTKASSE_PUBLIC_URL ?? `http://localhost:${port}`);
   const dataDir = resolve(env.POSTKASSE_DATA_DIR ?? './data');
-  const externalIssuer = env.POSTKASSE_OIDC_ISSUER ? env.POSTKASSE_OIDC_ISSUER.replace(/\/$/, '') : null;
+  const externalIssuer = env.POSTKASSE_OIDC_ISSUER
+    ? parseHttpUrl('POSTKASSE_OIDC_ISSUER', env.POSTKASSE_OIDC_ISSUER)
+    : null;
+  const logLevel = parseLogLevel(env.LOG_LEVEL);
   const testIdpFlag = parseFlag('POSTKASSE_TEST_IDP', env.POSTKASSE_TEST_IDP);
   if (env.NODE_ENV === 'production' && externalIssuer === null && testIdpFlag !== true) {
     throw new Error('NODE_ENV=production needs a real identity provider: set POSTKASSE_OIDC_ISSUER');
@@ -140,7 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!externalIssuer && !testIssuerEnabled) {
     throw new Error('No identity provider: set POSTKASSE_OIDC_ISSUER (and its client), or turn POSTKASSE_TEST_IDP on');
   }
-  if (externalIssuer && !env.POSTKASSE_OIDC_CLIENT_ID) {
+  if (externalIssuer && (!env.POSTKASSE_OIDC_CLIENT_ID || !env.POSTKASSE_OIDC_CLIENT_SECRET)) {
     throw new Error('POSTKASSE_OIDC_ISSUER needs POSTKASSE_OIDC_CLIENT_ID and POSTKASSE_OIDC_CLIENT_SECRET');
   }
   const issuer = externalIssuer ?? testIssuerUrl;
@@ -163,7 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       0,
       16 * 1024 * 1024,
     ),
-    logLevel: env.LOG_LEVEL ?? 'info',
+    logLevel,
     maxLetterBytes: letterLimits.maxLetterBytes,
     oidc: {
       issuer,

@@ -80,10 +80,14 @@ async function checkMasterKey(config: Config, store: Store, keys: KeyProvider): 
   }
 }
 
+/** Whether a file is there; one that is there but may not be read (EACCES) is an error, not absent. */
 const exists = (path: string) =>
   access(path).then(
     () => true,
-    () => false,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return false;
+      throw new Error(`${path}: ${error.code === 'EACCES' ? 'this user may not read it' : error.message}`);
+    },
   );
 
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {

@@ -85,4 +85,21 @@ describe('configuration: numbers and the database URL are read strictly', () => 
       /^postgresql:/,
     );
   });
+
+  it('names the variable of a log level, an address or an identity provider client that is not right', () => {
+    expect(() => loadConfig({ ...base, LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL must be one of .*info.*verbose/);
+    expect(loadConfig({ ...base, LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
+    for (const url of ['notaurl', 'ftp://post.example.no']) {
+      expect(() => loadConfig({ ...base, POSTKASSE_PUBLIC_URL: url })).toThrow(/POSTKASSE_PUBLIC_URL must be an http/);
+      expect(() => loadConfig({ ...base, POSTKASSE_OIDC_ISSUER: url, POSTKASSE_OIDC_CLIENT_ID: 'c' })).toThrow(
+        /POSTKASSE_OIDC_ISSUER must be an http/,
+      );
+    }
+    expect(loadConfig({ ...base, POSTKASSE_PUBLIC_URL: 'https://post.example.no/' }).publicUrl).toBe(
+      'https://post.example.no',
+    );
+    expect(() =>
+      loadConfig({ ...base, POSTKASSE_OIDC_ISSUER: 'https://idp.example.no', POSTKASSE_OIDC_CLIENT_ID: 'c' }),
+    ).toThrow(/needs POSTKASSE_OIDC_CLIENT_ID and POSTKASSE_OIDC_CLIENT_SECRET/);
+  });
 });

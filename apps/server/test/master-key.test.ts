@@ -4,7 +4,7 @@
  * instead of failing every read of a letter later.
  */
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerPerson } from '@postkasse/core';
@@ -46,6 +46,19 @@ for (const dialect of await testDialects()) {
       await expect(createContext(loadConfig(env({ POSTKASSE_MASTER_KEY: other })))).rejects.toThrow(
         /POSTKASSE_MASTER_KEY.*does not open this database's mailbox keys/,
       );
+    });
+
+    it('says that the right key file is readable by others, rather than calling it another key', async () => {
+      const copy = await mkdtemp(join(tmpdir(), 'postkasse-key-mode-'));
+      try {
+        await cp(dataDir, copy, { recursive: true });
+        await chmod(join(copy, 'keys', 'master.key'), 0o644);
+        await expect(createContext(loadConfig(env({ POSTKASSE_DATA_DIR: copy })))).rejects.toThrow(
+          /master\.key is readable by others \(mode 644\); chmod 600 it/,
+        );
+      } finally {
+        await rm(copy, { recursive: true, force: true });
+      }
     });
 
     it('refuses to make a new key file beside a database that holds mailboxes', async () => {

@@ -21,8 +21,10 @@ const ON_THREAD_MAX_BYTES = 256 * 1024;
  * the one the data was written with (a wrong one would otherwise fail every read, much later).
  */
 export async function masterKeyOpens(keys: KeyProvider, mailbox: { id: string; wrappedKey: Uint8Array }) {
+  // A key that cannot be read (a file others may read, no permission) says so itself.
+  const key = await keys.masterKey();
   try {
-    open(await keys.masterKey(), mailbox.wrappedKey, mailboxAad(mailbox.id));
+    open(key, mailbox.wrappedKey, mailboxAad(mailbox.id));
     return true;
   } catch {
     return false;
