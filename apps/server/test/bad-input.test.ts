@@ -683,6 +683,27 @@ describe.each(dialects)('bad input is refused clearly and stores nothing (%s)', 
     if (feed.status !== 200) expectProblem(feed, 400, 'validation_failed');
   });
 
+  it('refuses an event-feed cursor beyond every event, and keeps answering the last one given', async () => {
+    const get = async (query: string) =>
+      toRes(await fetch(`${server.url}/api/v1/events?${query}`, { headers: { authorization: `Bearer ${apiKey}` } }));
+    // Polling from the newest cursor an answer gave: an empty page, the same cursor.
+    let page = await get('limit=1000');
+    let last = page.body.nextCursor;
+    while (page.body.items.length > 0) {
+      last = page.body.nextCursor;
+      page = await get(`after=${last}&limit=1000`);
+    }
+    expect(page.status).toBe(200);
+    expect(page.body).toEqual({ items: [], nextCursor: last });
+    // A made-up one a little ahead: an empty page would have kept its reader waiting for ever.
+    const { tx, seq } = JSON.parse(Buffer.from(last, 'base64url').toString('utf8'));
+    const ahead = Buffer.from(JSON.stringify({ tx, seq: seq + 1000 })).toString('base64url');
+    const refused = await get(`after=${ahead}`);
+    expectProblem(refused, 400, 'validation_failed');
+    expectFieldError(refused, 'query.after', 'invalid_cursor');
+    expectFieldError(await get(`cursor=${ahead}`), 'query.cursor', 'invalid_cursor');
+  });
+
   it('refuses a message id that is not a uuid (400) and answers 404 for an unknown one', async () => {
     const base = `/api/v1/mailboxes/${mailboxId}/messages`;
     const bad = await api(server, token, 'GET', `${base}/not-a-uuid`);

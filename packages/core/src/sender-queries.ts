@@ -20,6 +20,17 @@ export async function readEventFeed(deps: Deps, actor: SenderActor, after: FeedC
 }
 
 /**
+ * Whether a cursor lies beyond every event written so far: no answer ever gave it (it was made
+ * up, or belongs to another installation), and a reader polling from it would skip events.
+ */
+export async function isAheadOfFeed(deps: Pick<Deps, 'store'>, cursor: FeedCursor): Promise<boolean> {
+  const head = await deps.store.read.events.latestGlobalCursor();
+  if (!head) return true;
+  const [tx, headTx] = [BigInt(cursor.tx), BigInt(head.tx)];
+  return tx > headTx || (tx === headTx && cursor.seq > head.seq);
+}
+
+/**
  * One of the sender's letters with its documents decrypted and the format extras it was sent
  * with, for exporting it in a standard format. Letters whose documents were never kept
  * (rejected) or were dropped (expired, cancelled) cannot be exported.

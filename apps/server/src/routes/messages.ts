@@ -4,6 +4,7 @@ import {
   cancelLetter,
   type FeedCursor,
   getSentLetter,
+  isAheadOfFeed,
   type Letter,
   type LetterEvent,
   readEventFeed,
@@ -168,6 +169,13 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           given === undefined && cursor !== undefined ? 'cursor' : 'after',
         );
         const rows = await readEventFeed(ctx.deps, actor, after, request.query.limit ?? 100);
+        // An empty page from a cursor no answer gave would keep a reader waiting past events for ever.
+        if (rows.length === 0 && after && (await isAheadOfFeed(ctx.deps, after))) {
+          const parameter = given === undefined ? 'cursor' : 'after';
+          throw new AppError('validation_failed', 'The cursor lies beyond every event; use nextCursor from an answer', {
+            errors: [{ path: `query.${parameter}`, code: 'invalid_cursor', message: 'not a cursor we issued' }],
+          });
+        }
         const items = await Promise.all(
           rows.map(async (e) => ({ ...(await presentFeedEvent(ctx, e)), cursor: encodeCursor(e.cursor) })),
         );
