@@ -6,7 +6,6 @@
  * recomputes the chain, so an event changed or removed behind the database's back is found. The
  * hot path of sending is untouched: a letter's events are chained within a worker round of it.
  */
-import { LETTER_EVENT_TYPES } from './events.js';
 import type { Deps } from './ports.js';
 
 const CHAINER = 'event-chain';
@@ -16,9 +15,8 @@ export async function extendEventChain(
   deps: Pick<Deps, 'store' | 'clock'>,
   options: { limit?: number } = {},
 ): Promise<number> {
-  const types = [...LETTER_EVENT_TYPES];
   // With nothing new, a read answers without writing a lease.
-  const peek = await deps.store.read.events.globalFeed(await deps.store.read.cursors.get(CHAINER), types, 1);
+  const peek = await deps.store.read.events.since(await deps.store.read.cursors.get(CHAINER), 1);
   if (peek.length === 0) return 0;
   const now = deps.clock.now();
   const leased = await deps.store.write((repos) =>
@@ -26,10 +24,9 @@ export async function extendEventChain(
   );
   if (!leased) return 0;
   try {
-    const events = await deps.store.read.events.globalFeed(
+    const events = await deps.store.read.events.since(
       await deps.store.read.cursors.get(CHAINER),
-      types,
-      options.limit ?? 2000,
+      options.limit ?? 5000,
     );
     const last = events.at(-1);
     if (!last) return 0;

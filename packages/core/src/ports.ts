@@ -768,6 +768,8 @@ export type Repositories = {
     latestCursor(senderId: string): Promise<FeedCursor | null>;
     /** Every sender's events of these types, in commit order (for the platform's own readers). */
     globalFeed(after: FeedCursor | null, types: LetterEventType[], limit: number): Promise<FeedEvent[]>;
+    /** Every event after `after` in the feed's order, without its letter's fields (the event chain's read). */
+    since(after: FeedCursor | null, limit: number): Promise<Array<LetterEvent & { cursor: FeedCursor }>>;
     latestGlobalCursor(): Promise<FeedCursor | null>;
     /**
      * The DELIVERED events after `after` in global feed order, each with the few fields of its

@@ -32,8 +32,13 @@ export function eventChainRepository({ db }: RepoContext): Repositories['eventCh
         prev = hash;
         return row;
       });
-      // The caller's page (2,000 at most) in one statement: 8,000 parameters, within both databases' limits.
-      await db.insertInto('event_chain').values(rows).execute();
+      // 2,000 rows a statement: 8,000 parameters, within both databases' limits.
+      for (let i = 0; i < rows.length; i += 2000) {
+        await db
+          .insertInto('event_chain')
+          .values(rows.slice(i, i + 2000))
+          .execute();
+      }
     },
     async verify() {
       const check: ChainCheck = { chains: 1, entries: 0, broken: [] };

@@ -185,6 +185,23 @@ export function eventsRepository(ctx: RepoContext): Repositories['events'] {
     async latestGlobalCursor() {
       return latestVisible();
     },
+    async since(after, limit) {
+      // The feed's order and visibility, of the events alone (no letter to join).
+      let q = db
+        .selectFrom('events as e')
+        .select(['e.seq', 'e.id', 'e.letter_id', 'e.sender_id', 'e.type', 'e.at', 'e.data', 'e.receipt'])
+        .select(dialect === 'postgres' ? sql<string>`e.tx::text`.as('tx_text') : sql<string>`e.tx`.as('tx_text'));
+      if (dialect === 'postgres') {
+        q = q.where(sql<boolean>`e.tx < pg_snapshot_xmin(pg_current_snapshot())`);
+        if (after) q = q.where(sql<boolean>`(e.tx, e.seq) > (${after.tx}::xid8, ${after.seq})`);
+        q = q.orderBy('e.tx').orderBy('e.seq');
+      } else {
+        if (after) q = q.where('e.seq', '>', after.seq);
+        q = q.orderBy('e.seq');
+      }
+      const rows = await q.limit(limit).execute();
+      return rows.map((r) => ({ ...toEvent(r), cursor: { tx: r.tx_text, seq: Number(r.seq) } }));
+    },
     async deliveredForNotice(after, limit) {
       const rows = await feedFrom((eb) => eb('e.type', '=', 'DELIVERED'), after)
         .select([
