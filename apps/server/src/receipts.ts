@@ -28,6 +28,7 @@ export function signReceipt(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: 
       letter: {
         sender: { orgNumber: e.senderOrgNumber },
         recipient: e.recipient.type === 'person' ? { nationalId: e.recipient.id } : { orgNumber: e.recipient.id },
+        ...(e.documents ? { documents: e.documents.map((sha256) => ({ sha256 })) } : {}),
       },
       iss: ctx.config.publicUrl,
       sub: e.messageId,

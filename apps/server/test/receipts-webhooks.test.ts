@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyAuditLogs } from '@postkasse/core';
@@ -15,6 +15,7 @@ import {
   startTestServer,
   type TestServer,
   testClock,
+  tinyPdf,
 } from '../../../test/harness.js';
 import { testDialects } from '../../../test/postgres.js';
 
@@ -81,7 +82,11 @@ for (const dialect of await testDialects()) {
         expect(payload.sub).toBe(sent.body.id);
         expect(payload.event).toMatchObject({ id: event.id, type: event.type, at: event.at, messageId: sent.body.id });
         // Who it is from and to, as a court reads them: the sender's organization number, the recipient's id.
-        expect(payload.letter).toEqual({ sender: { orgNumber: org }, recipient: { nationalId: people.kari } });
+        expect(payload.letter).toEqual({
+          sender: { orgNumber: org },
+          recipient: { nationalId: people.kari },
+          documents: [{ sha256: createHash('sha256').update(tinyPdf).digest('hex') }],
+        });
       }
       const feed = await api(server, apiKey, 'GET', '/api/v1/events?limit=1000');
       // Receipts are stored with their events: the feed shows the very receipts of the answer.
@@ -142,6 +147,13 @@ for (const dialect of await testDialects()) {
       const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
       const { payload } = await jwtVerify(shown.receipt, jwks);
       expect((payload.event as { at: string }).at).toBe(opened?.at);
+      // What was opened: the receipts name the letter's document by its SHA-256, the sender's to
+      // compare with what it sent (the answer's receipts, signed on sending, and the opening's).
+      const digest = createHash('sha256').update(tinyPdf).digest('hex');
+      for (const receipt of [...sent.body.events.map((e: any) => e.receipt), shown.receipt]) {
+        const claims = (await jwtVerify(receipt, jwks)).payload as { letter: { documents: unknown } };
+        expect(claims.letter.documents).toEqual([{ sha256: digest }]);
+      }
     });
 
     it('refuses a tampered receipt', async () => {

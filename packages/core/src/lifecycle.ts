@@ -136,8 +136,9 @@ async function finish(
     };
     if (!(await repos.letters.transition(letter.id, from, patch))) return false;
     await repos.jobs.cancelFor(letter.id);
-    await repos.documents.deleteByLetter(letter.id);
+    // Its receipt still names the documents (their digests), then they go.
     await repos.events.append([event(deps, letter, status, now, data)]);
+    await repos.documents.deleteByLetter(letter.id);
     return true;
   });
 }

@@ -443,6 +443,11 @@ export type ReceiptSubject = {
   senderId: string;
   senderOrgNumber: string;
   recipient: { type: 'person' | 'organization'; id: string };
+  /**
+   * The SHA-256 (hex) of each of the letter's documents, in order (the main document first): what
+   * the receipt is evidence of. Absent only for an event signed after its documents were gone.
+   */
+  documents?: string[] | undefined;
 };
 
 /** Signs receipts with the platform's key (the server's; absent in tests that need none). */

@@ -326,10 +326,11 @@ export function signEvents(
   sender: Pick<Sender, 'orgNumber'>,
   letter: Pick<Letter, 'externalId' | 'recipientType' | 'recipientId'>,
   events: NewEvent[],
+  documents: string[],
 ): NewEvent[] {
   const signer = deps.receipts;
   if (!signer) return events;
-  return events.map((e) => ({ ...e, receipt: signer.sign(receiptSubject(e, letter, sender.orgNumber)) }));
+  return events.map((e) => ({ ...e, receipt: signer.sign(receiptSubject(e, letter, sender.orgNumber, documents)) }));
 }
 
 /** What an event's receipt states: the event, its letter's id as the sender knows it, and the parties. */
@@ -337,6 +338,7 @@ export function receiptSubject(
   e: NewEvent,
   letter: Pick<Letter, 'externalId' | 'recipientType' | 'recipientId'>,
   senderOrgNumber: string,
+  documents: string[] | undefined,
 ): ReceiptSubject {
   return {
     id: e.id,
@@ -347,6 +349,7 @@ export function receiptSubject(
     senderId: e.senderId,
     senderOrgNumber,
     recipient: { type: letter.recipientType, id: letter.recipientId },
+    documents,
   };
 }
 
@@ -458,7 +461,7 @@ export async function sendLetter(
     );
   }
   letter.actions = await sealActions(deps, letterId, resolveActions(input.actions ?? [], input.documents));
-  const events = signEvents(deps, sender, letter, planEvents(deps, letter, plan, now));
+  const events = signEvents(deps, sender, letter, planEvents(deps, letter, plan, now), digests);
   const jobs = planJobs(deps, letter, plan);
   // What is stored: the letter's and its documents' descriptive fields sealed like the documents.
   const sealedFor = keyholder ?? platformKeyholder;

@@ -457,7 +457,7 @@ export interface paths {
                 data: {
                   [key: string]: unknown;
                 };
-                /** @description The event and the letter's parties (sender organization number, recipient) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
+                /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
                 receipt: string;
               }[];
             };
@@ -644,7 +644,7 @@ export interface paths {
                 data: {
                   [key: string]: unknown;
                 };
-                /** @description The event and the letter's parties (sender organization number, recipient) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
+                /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
                 receipt: string;
               }[];
             };
@@ -793,7 +793,7 @@ export interface paths {
                 data: {
                   [key: string]: unknown;
                 };
-                /** @description The event and the letter's parties (sender organization number, recipient) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
+                /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
                 receipt: string;
               }[];
             };
@@ -908,7 +908,7 @@ export interface paths {
                 data: {
                   [key: string]: unknown;
                 };
-                /** @description The event and the letter's parties (sender organization number, recipient) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
+                /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
                 receipt: string;
                 cursor: string;
               }[];
@@ -5179,7 +5179,7 @@ export interface paths {
                 data: {
                   [key: string]: unknown;
                 };
-                /** @description The event and the letter's parties (sender organization number, recipient) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
+                /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
                 receipt: string;
               }[];
             };
@@ -5804,7 +5804,7 @@ export interface paths {
                 data: {
                   [key: string]: unknown;
                 };
-                /** @description The event and the letter's parties (sender organization number, recipient) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
+                /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
                 receipt: string;
               }[];
             };

@@ -260,7 +260,8 @@ export const SendMessageBody = Type.Object(
 
 const Receipt = Type.String({
   description:
-    "The event and the letter's parties (sender organization number, recipient) as a compact JWS (EdDSA), " +
+    "The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 " +
+    '(letter.documents, in order) as a compact JWS (EdDSA), ' +
     'signed by the platform when the event happened; verify with /.well-known/jwks.json',
 });
 const EventType = Type.Unsafe<LetterEventType>({ type: 'string', enum: [...LETTER_EVENT_TYPES] });

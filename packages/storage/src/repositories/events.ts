@@ -73,6 +73,16 @@ async function withReceipts(ctx: RepoContext, events: NewEvent[]): Promise<NewEv
     .where('l.id', 'in', unsigned)
     .execute();
   const byId = new Map(letters.map((l) => [l.id, l]));
+  // What each letter's receipts are evidence of: its documents' digests, in order.
+  const documents = new Map<string, string[]>();
+  const digests = await ctx.db
+    .selectFrom('documents')
+    .select(['letter_id', 'sha256'])
+    .where('letter_id', 'in', unsigned)
+    .orderBy('letter_id')
+    .orderBy('ordinal')
+    .execute();
+  for (const d of digests) documents.set(d.letter_id, [...(documents.get(d.letter_id) ?? []), d.sha256]);
   return events.map((e) => {
     const l = byId.get(e.letterId);
     if (e.receipt || !l) return e;
@@ -81,7 +91,9 @@ async function withReceipts(ctx: RepoContext, events: NewEvent[]): Promise<NewEv
       recipientType: l.recipient_type as Letter['recipientType'],
       recipientId: l.recipient_id,
     };
-    return { ...e, receipt: signer.sign(receiptSubject(e, letter, l.org_number)) };
+    // A letter whose documents were dropped (purged) has none to name.
+    const named = documents.get(e.letterId);
+    return { ...e, receipt: signer.sign(receiptSubject(e, letter, l.org_number, named)) };
   });
 }
 
