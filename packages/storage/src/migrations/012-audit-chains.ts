@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { CHAIN_START, chainHash } from '../audit-chain.js';
 import { auditContent, toAuditEntry } from '../repositories/audit.js';
 import type { Dialect } from '../schema/index.js';
+import { dropAppendOnly, makeAppendOnly } from './append-only.js';
 
 /**
  * The audit log becomes tamper-evident and gets a sibling: each mailbox's entries form a hash chain
@@ -47,27 +48,11 @@ export function auditChains(dialect: Dialect) {
         .execute();
       await db.schema.createIndex('register_log_person').on('register_log').columns(['national_id', 'seq']).execute();
 
-      for (const table of ['audit_log', 'register_log']) {
-        if (dialect === 'postgres') {
-          await sql`create or replace function append_only() returns trigger language plpgsql as $$
-            begin raise exception '% is append-only', tg_table_name; end $$`.execute(db);
-          await sql`create trigger ${sql.raw(`${table}_append_only`)} before update or delete on ${sql.table(table)}
-            for each row execute function append_only()`.execute(db);
-        } else {
-          for (const op of ['update', 'delete']) {
-            await sql`create trigger ${sql.raw(`${table}_no_${op}`)} before ${sql.raw(op)} on ${sql.table(table)}
-              begin select raise(abort, ${sql.lit(`${table} is append-only`)}); end`.execute(db);
-          }
-        }
-      }
+      await makeAppendOnly(db, dialect, ['audit_log', 'register_log']);
     },
     async down(db: Kysely<unknown>) {
-      if (dialect === 'postgres') {
-        await sql`drop trigger audit_log_append_only on audit_log`.execute(db);
-        await sql`drop function append_only cascade`.execute(db);
-      } else {
-        for (const op of ['update', 'delete']) await sql`drop trigger ${sql.raw(`audit_log_no_${op}`)}`.execute(db);
-      }
+      await dropAppendOnly(db, dialect, ['audit_log']);
+      if (dialect === 'postgres') await sql`drop function append_only cascade`.execute(db);
       await db.schema.dropTable('register_log').execute();
       await sql`alter table audit_log drop column hash`.execute(db);
       await sql`alter table audit_log drop column prev_hash`.execute(db);
