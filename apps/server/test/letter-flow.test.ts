@@ -32,6 +32,20 @@ describe.each(dialects)('a letter from sender to mailbox (%s)', (dialect) => {
     expect(sent.status).toBe(201);
     expect(sent.body).toMatchObject({ id: message.id, status: 'DELIVERED', rejectReason: null, documentCount: 1 });
     expect(sent.body.events.map((e: { type: string }) => e.type)).toEqual(['ACCEPTED', 'DELIVERED']);
+    // The sender reads back what was stored of the letter, defaults included.
+    const stored = {
+      subject: 'Vedtak om bostøtte',
+      nonSensitiveTitle: 'Brev fra kommunen',
+      senderReference: 'case-1',
+      authLevel: 'substantial',
+      sensitivity: 'normal',
+      openingReceipt: true,
+      legalNotification: false,
+      mandatory: false,
+      replyBy: null,
+    };
+    expect(sent.body).toMatchObject(stored);
+    expect((await api(server, apiKey, 'GET', `/api/v1/messages/${message.id}`)).body).toMatchObject(stored);
 
     const list = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages`);
     expect(list.status).toBe(200);

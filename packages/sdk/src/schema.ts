@@ -312,7 +312,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The database answers */
+    /** The database answers and the blob store takes a write */
     get: {
       parameters: {
         query?: never;
@@ -420,7 +420,15 @@ export interface paths {
                     orgNumber: string;
                   };
               subject: string;
+              nonSensitiveTitle: string | null;
               senderReference: string | null;
+              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+              authLevel: 'substantial' | 'high';
+              sensitivity: 'normal' | 'sensitive';
+              openingReceipt: boolean;
+              legalNotification: boolean;
+              mandatory: boolean;
+              replyBy: string | null;
               /** Format: date-time */
               createdAt: string;
               deliveredAt: string | null;
@@ -607,7 +615,15 @@ export interface paths {
                     orgNumber: string;
                   };
               subject: string;
+              nonSensitiveTitle: string | null;
               senderReference: string | null;
+              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+              authLevel: 'substantial' | 'high';
+              sensitivity: 'normal' | 'sensitive';
+              openingReceipt: boolean;
+              legalNotification: boolean;
+              mandatory: boolean;
+              replyBy: string | null;
               /** Format: date-time */
               createdAt: string;
               deliveredAt: string | null;
@@ -756,7 +772,15 @@ export interface paths {
                     orgNumber: string;
                   };
               subject: string;
+              nonSensitiveTitle: string | null;
               senderReference: string | null;
+              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+              authLevel: 'substantial' | 'high';
+              sensitivity: 'normal' | 'sensitive';
+              openingReceipt: boolean;
+              legalNotification: boolean;
+              mandatory: boolean;
+              replyBy: string | null;
               /** Format: date-time */
               createdAt: string;
               deliveredAt: string | null;
@@ -5142,7 +5166,15 @@ export interface paths {
                     orgNumber: string;
                   };
               subject: string;
+              nonSensitiveTitle: string | null;
               senderReference: string | null;
+              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+              authLevel: 'substantial' | 'high';
+              sensitivity: 'normal' | 'sensitive';
+              openingReceipt: boolean;
+              legalNotification: boolean;
+              mandatory: boolean;
+              replyBy: string | null;
               /** Format: date-time */
               createdAt: string;
               deliveredAt: string | null;
@@ -5767,7 +5799,15 @@ export interface paths {
                     orgNumber: string;
                   };
               subject: string;
+              nonSensitiveTitle: string | null;
               senderReference: string | null;
+              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+              authLevel: 'substantial' | 'high';
+              sensitivity: 'normal' | 'sensitive';
+              openingReceipt: boolean;
+              legalNotification: boolean;
+              mandatory: boolean;
+              replyBy: string | null;
               /** Format: date-time */
               createdAt: string;
               deliveredAt: string | null;
