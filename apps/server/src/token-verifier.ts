@@ -1,4 +1,4 @@
-import { AppError, authLevelFromAcr, type PersonActor, parseNationalId } from '@postkasse/core';
+import { AppError, apiKeyPrefix, authLevelFromAcr, type PersonActor, parseNationalId } from '@postkasse/core';
 import type { TestIssuer } from '@postkasse/crypto';
 import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import type { Config } from './config.js';
@@ -65,6 +65,13 @@ export function createTokenVerifier(config: Config['tokens'], testIssuer: TestIs
 
   return {
     async verify(token) {
+      if (token.startsWith(apiKeyPrefix)) {
+        throw new AppError(
+          'invalid_token',
+          "This is a sender's API key: it is for the sender API (/api/v1/messages, /api/v1/events); " +
+            "the recipient API takes a person's access token",
+        );
+      }
       let payload: Record<string, unknown>;
       try {
         ({ payload } = await jwtVerify(token, keys, {

@@ -317,6 +317,8 @@ describe.each(dialects)('authorization (%s)', (dialect) => {
         const res = await raw(url(e.path), e.method, `Bearer ${senderA.apiKey}`, e.body);
         expectProblem(res, 401, 'invalid_token');
         expect(res.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
+        // Said as it is, for the integrator who took the wrong credential.
+        expect(res.body.detail).toMatch(/^This is a sender's API key: it is for the sender API/);
       }
       expect((await ownerLetter()).body).toEqual(before.body);
     });
