@@ -15,6 +15,15 @@ describe('postkasse admin (the operator CLI, run as a separate process)', () => 
   });
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
+  it('lists the jobs that gave up (none here) and refuses to retry an id that is not one', async () => {
+    const list = await cli('admin', 'jobs', 'list', '--json');
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual({ items: [] });
+    const retry = await cli('admin', 'jobs', 'retry', '0190d5a8-0000-7000-8000-000000000000', '--json');
+    expect(retry.code).toBe(1);
+    expect(JSON.parse(retry.stdout).error.code).toBe('not_found');
+  });
+
   it('prints its version', async () => {
     const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
     const res = await runCliProcess(['--version'], env());

@@ -118,7 +118,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
 
   await app.register(fastifyCookie, { secret: ctx.cookieSecret });
-  registerMetrics(app);
+  registerMetrics(app, ctx.deps);
   if (ctx.testIdpClient && ctx.testIssuer) {
     // Loaded only here: oidc-provider is large, and the admin commands, which open a context but
     // build no app, have no use for it.

@@ -1,10 +1,47 @@
+import type { Deps } from '@postkasse/core';
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Prometheus metrics at /metrics: process figures and one histogram over every route. */
-export function registerMetrics(app: FastifyInstance): void {
+/**
+ * The background queue, read at each scrape: how many jobs of each kind wait, are due now (and
+ * since when the oldest), run, or gave up (`postkasse admin jobs` lists and retries those).
+ */
+function registerJobMetrics(registry: Registry, deps: Pick<Deps, 'store' | 'clock'>): void {
+  let stats: Awaited<ReturnType<Deps['store']['read']['jobs']['stats']>> = [];
+  new Gauge({
+    name: 'postkasse_jobs',
+    help: 'Background jobs by kind and state (pending includes due; due: pending and due now)',
+    labelNames: ['kind', 'state'],
+    registers: [registry],
+    async collect() {
+      stats = await deps.store.read.jobs.stats(deps.clock.now().toISOString());
+      this.reset();
+      for (const s of stats) {
+        for (const state of ['pending', 'due', 'running', 'dead'] as const) this.set({ kind: s.kind, state }, s[state]);
+      }
+    },
+  });
+  // Collected after postkasse_jobs (the registry collects in order), from the same read.
+  new Gauge({
+    name: 'postkasse_jobs_oldest_due_seconds',
+    help: 'How long the oldest due job of each kind has waited to run',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const now = deps.clock.now().getTime();
+      for (const s of stats) {
+        if (s.oldestDueAt) this.set({ kind: s.kind }, Math.max(0, (now - Date.parse(s.oldestDueAt)) / 1000));
+      }
+    },
+  });
+}
+
+/** Prometheus metrics at /metrics: process figures, one histogram over every route, the job queue. */
+export function registerMetrics(app: FastifyInstance, deps: Pick<Deps, 'store' | 'clock'>): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  registerJobMetrics(registry, deps);
   const duration = new Histogram({
     name: 'postkasse_http_request_duration_seconds',
     help: 'HTTP request duration by route and status',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Deps, runDueJobs } from '@postkasse/core';
+import { type Deps, listDeadJobs, retryDeadJob, runDueJobs } from '@postkasse/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, letterJson, sendLetterHttp, startTestServer, type TestServer, testClock } from '../../../test/harness.js';
 import { testDialects } from '../../../test/postgres.js';
@@ -65,6 +65,23 @@ for (const dialect of await testDialects()) {
       const jobs = await server.ctx.deps.store.read.jobs.list(letter?.id ?? '');
       expect(jobs.map((j) => [j.kind, j.status])).toEqual([['letter.print', 'dead']]);
       expect(jobs[0]?.lastError).toMatch(/closed/);
+    });
+
+    it('shows the jobs that gave up in /metrics and to the operator, who can run one again', async () => {
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/postkasse_jobs\{kind="letter\.print",state="dead"\} 1\b/);
+      expect(metrics).toContain('# TYPE postkasse_jobs_oldest_due_seconds gauge');
+      const [dead] = await listDeadJobs(server.ctx.deps);
+      expect(dead).toMatchObject({ kind: 'letter.print', status: 'dead', attempts: 8 });
+      expect(dead?.lastError).toMatch(/closed/);
+      await retryDeadJob(server.ctx.deps, dead?.id as string);
+      expect(await listDeadJobs(server.ctx.deps)).toEqual([]);
+      const again = await (await fetch(`${server.url}/metrics`)).text();
+      expect(again).toMatch(/postkasse_jobs\{kind="letter\.print",state="due"\} 1\b/);
+      // Its letter has moved on (PRINT_FAILED, told to the sender): the step does nothing now.
+      await server.ctx.worker.runOnce();
+      expect(attempts).toBe(8);
+      await expect(retryDeadJob(server.ctx.deps, dead?.id as string)).rejects.toMatchObject({ code: 'not_found' });
     });
 
     it('prints once the printing house accepts again', async () => {

@@ -1,3 +1,4 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { LETTER_EVENT_TYPES } from '@postkasse/core';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -40,6 +41,22 @@ describe('operations endpoints and the API description', () => {
   it('answers health and readiness', async () => {
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
     expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready' });
+  });
+
+  it('is not ready while the blob store cannot be written (a mount gone), and ready again after', async () => {
+    const dir = server.ctx.config.blobDir;
+    await rename(dir, `${dir}.away`);
+    await writeFile(dir, '');
+    try {
+      const res = await fetch(`${server.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { detail: string }).detail).toBe('The blob store cannot be written (ENOTDIR)');
+      expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    } finally {
+      await rm(dir);
+      await rename(`${dir}.away`, dir);
+    }
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   });
 
   it('describes every API route in the OpenAPI 3.1 document', async () => {

@@ -2,6 +2,7 @@
  * The job runner: takes due jobs from the durable job table, runs them, and retries failures
  * with exponential backoff until a job gives up (dead, with a hook so the sender can be told).
  */
+import { AppError } from './errors.js';
 import type { Deps, Job, JobKind, MailboxOwnerType, NewJob } from './ports.js';
 
 /** Letters held for a recipient are looked at again (after a mailbox opened or a consent was given). */
@@ -84,4 +85,21 @@ export async function runDueJobs(
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, jobs.length) }, lane));
   return jobs.length;
+}
+
+/** The jobs that gave up, newest first: what the operator looks at (`postkasse admin jobs list`). */
+export async function listDeadJobs(deps: Pick<Deps, 'store'>, limit = 100): Promise<Job[]> {
+  return deps.store.read.jobs.listDead(limit);
+}
+
+/**
+ * Runs a job that gave up once more, now, with its attempts counted from zero. Its step checks
+ * the letter's state as always: a job whose failure already moved the letter on (a print that
+ * failed, told to the sender) does nothing.
+ */
+export async function retryDeadJob(deps: Pick<Deps, 'store' | 'clock'>, id: string): Promise<void> {
+  const now = deps.clock.now().toISOString();
+  if (!(await deps.store.write((repos) => repos.jobs.revive(id, now)))) {
+    throw new AppError('not_found', 'No job that gave up has this id');
+  }
 }

@@ -156,6 +156,16 @@ export type Job = NewJob & {
   createdAt: string;
 };
 
+/** The queue by kind: jobs waiting (of which due now, the oldest due since when), running, given up. */
+export type JobStats = {
+  kind: string;
+  pending: number;
+  due: number;
+  oldestDueAt: string | null;
+  running: number;
+  dead: number;
+};
+
 export type BatchStatus = 'open' | 'committed' | 'cancelled';
 export type Batch = {
   id: string;
@@ -607,6 +617,12 @@ export type Repositories = {
     /** Removes pending jobs about this reference (a cancelled letter's). */
     cancelFor(ref: string): Promise<void>;
     list(ref: string): Promise<Job[]>;
+    /** What the queue holds, by kind: for the operator's metrics. */
+    stats(now: string): Promise<JobStats[]>;
+    /** Jobs that gave up, newest first, at most `limit`. */
+    listDead(limit: number): Promise<Job[]>;
+    /** A job that gave up runs again at `runAt` (its attempts start over); false when it is not dead. */
+    revive(id: string, runAt: string): Promise<boolean>;
   };
   batches: {
     insert(batch: Batch): Promise<void>;

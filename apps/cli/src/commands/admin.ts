@@ -19,6 +19,7 @@ import { type AppContext, checkPublicJwk, createContext, loadConfig, rotatePlatf
 import type { Command } from 'commander';
 import { fail, print } from '../output.js';
 import { auditCommands } from './audit.js';
+import { jobsCommands } from './jobs.js';
 import { personImportCommand } from './person-import.js';
 import { registerCommands } from './register.js';
 
@@ -40,6 +41,7 @@ export function adminCommands(program: Command): void {
 
   registerCommands(admin);
   auditCommands(admin);
+  jobsCommands(admin);
   const sender = admin.command('sender').description('senders: authorities and companies that send letters');
   sender
     .command('create')

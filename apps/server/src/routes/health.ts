@@ -1,3 +1,5 @@
+import { unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '@postkasse/core';
 import { Type } from '@sinclair/typebox';
@@ -14,12 +16,27 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     );
     app.get(
       '/readyz',
-      { schema: { tags: ['operations'], summary: 'The database answers', response: { 200: Status } } },
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'The database answers and the blob store takes a write',
+          response: { 200: Status },
+        },
+      },
       async () => {
         try {
           await ctx.deps.store.ping();
         } catch (error) {
           throw new AppError('service_unavailable', 'The database does not answer', { cause: error });
+        }
+        // A full disk, a read-only or missing mount refuses every letter: the process is not ready.
+        const probe = join(ctx.config.blobDir, `.ready-${process.pid}`);
+        try {
+          await writeFile(probe, 'ok', { mode: 0o600 });
+          await unlink(probe);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code ?? 'an error';
+          throw new AppError('service_unavailable', `The blob store cannot be written (${code})`, { cause: error });
         }
         return { status: 'ready' };
       },

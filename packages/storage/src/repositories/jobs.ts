@@ -1,4 +1,4 @@
-import type { Job, NewJob, Repositories } from '@postkasse/core';
+import type { Job, JobStats, NewJob, Repositories } from '@postkasse/core';
 import type { CompiledQuery } from 'kysely';
 import type { JobRow } from '../schema/delivery.js';
 import { type RepoContext, runStatement } from './shared.js';
@@ -101,6 +101,62 @@ export function jobsRepository(ctx: RepoContext): Repositories['jobs'] {
     async list(ref) {
       const rows = await db.selectFrom('jobs').selectAll().where('ref', '=', ref).orderBy('run_at').execute();
       return rows.map(toJob);
+    },
+    async stats(now) {
+      const counts = await db
+        .selectFrom('jobs')
+        .select(['kind', 'status'])
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .groupBy(['kind', 'status'])
+        .execute();
+      const due = await db
+        .selectFrom('jobs')
+        .select('kind')
+        .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min('run_at').as('oldest')])
+        .where('status', '=', 'pending')
+        .where('run_at', '<=', now)
+        .groupBy('kind')
+        .execute();
+      const byKind = new Map<string, JobStats>();
+      const of = (kind: string) => {
+        let s = byKind.get(kind);
+        if (!s) {
+          s = { kind, pending: 0, due: 0, oldestDueAt: null, running: 0, dead: 0 };
+          byKind.set(kind, s);
+        }
+        return s;
+      };
+      for (const r of counts) {
+        const status = r.status as 'pending' | 'running' | 'dead';
+        if (status in of(r.kind)) of(r.kind)[status] = Number(r.n);
+      }
+      for (const r of due) {
+        of(r.kind).due = Number(r.n);
+        const oldest = r.oldest as unknown;
+        of(r.kind).oldestDueAt =
+          oldest instanceof Date ? oldest.toISOString() : oldest === null ? null : String(oldest);
+      }
+      return [...byKind.values()].sort((a, b) => a.kind.localeCompare(b.kind));
+    },
+    async listDead(limit) {
+      const rows = await db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('status', '=', 'dead')
+        .orderBy('run_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map(toJob);
+    },
+    async revive(id, runAt) {
+      const result = await db
+        .updateTable('jobs')
+        .set({ status: 'pending', run_at: runAt, attempts: 0, locked_until: null })
+        .where('id', '=', id)
+        .where('status', '=', 'dead')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
   };
 }
