@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { KEY_BYTES } from './envelope.js';
+import { writeKeyFile } from './key-file.js';
 
 /** Where the master key comes from: a key file, an environment variable, later a KMS. */
 export type KeyProvider = { masterKey(): Promise<Uint8Array>; describe(): string };
@@ -43,7 +44,7 @@ export function fileKeyProvider(path: string): KeyProvider {
         const key = randomBytes(KEY_BYTES);
         // 'wx' fails if another process created the file meanwhile; then read theirs.
         try {
-          await writeFile(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+          await writeKeyFile(path, `${key.toString('base64')}\n`, { exclusive: true });
           await chmod(path, 0o600);
           cached = key;
         } catch (raced) {

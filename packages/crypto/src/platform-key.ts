@@ -4,8 +4,9 @@
  * /.well-known/jwks.json so anyone can verify what the platform signed.
  */
 import { createPrivateKey, type JsonWebKey, randomUUID, sign } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type KeyObject } from 'jose';
+import { replaceKeyFile } from './key-file.js';
 import { loadOrCreateJwk } from './test-issuer.js';
 
 export type PlatformKey = {
@@ -60,10 +61,8 @@ export async function rotatePlatformKey(keyFile: string): Promise<{ kid: string;
   // The retired set is written first: were the process stopped between the two, the old key is
   // still the current one and also listed as retired, which verifies the same.
   const setFile = retiredKeysFile(keyFile);
-  await writeFile(`${setFile}.tmp`, JSON.stringify({ keys: [...retired, publicHalf(current)] }), { mode: 0o600 });
-  await rename(`${setFile}.tmp`, setFile);
-  await writeFile(`${keyFile}.tmp`, JSON.stringify(next), { mode: 0o600 });
-  await rename(`${keyFile}.tmp`, keyFile);
+  await replaceKeyFile(setFile, JSON.stringify({ keys: [...retired, publicHalf(current)] }));
+  await replaceKeyFile(keyFile, JSON.stringify(next));
   return { kid: next.kid, retiredKid: current.kid ?? '' };
 }
 

@@ -3,9 +3,10 @@
  * access tokens carrying `pid` and `acr`, like ID-porten's test environment. Never for production.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import { writeKeyFile } from './key-file.js';
 
 export type TestIssuer = {
   issuer: string;
@@ -25,7 +26,7 @@ export async function loadOrCreateJwk(path: string): Promise<JWK> {
     const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'EdDSA', use: 'sig' };
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     try {
-      await writeFile(path, JSON.stringify(jwk), { mode: 0o600, flag: 'wx' });
+      await writeKeyFile(path, JSON.stringify(jwk), { exclusive: true });
       return jwk;
     } catch (raced) {
       if ((raced as NodeJS.ErrnoException).code !== 'EEXIST') throw raced;
