@@ -81,6 +81,40 @@ function fieldError(prefix: string, v: SchemaError): FieldError {
   return { path, code: v.keyword, message };
 }
 
+/** System errors of a resource the server needs (the disk, the database's connection), not of the request. */
+const UNAVAILABLE_SYSTEM_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOSPC',
+  'EDQUOT',
+  'EROFS',
+  'EIO',
+  'EMFILE',
+  'ENFILE',
+  'SQLITE_BUSY',
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+  'SQLITE_CANTOPEN',
+]);
+
+/**
+ * Whether an error (or one it was caused by) says the database or the disk cannot be used now: a
+ * lost or refused connection, PostgreSQL shutting down or out of resources (SQLSTATE classes 08,
+ * 53, 57P), a full or read-only disk. Such a request was not the problem: 503, try again.
+ */
+function isUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (UNAVAILABLE_SYSTEM_CODES.has(code) || code.startsWith('SQLITE_IOERR')) return true;
+    if (/^(08|53)[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code)) return true;
+    const message = e instanceof Error ? e.message : '';
+    if (/timeout exceeded when trying to connect|Connection terminated/.test(message)) return true;
+  }
+  return false;
+}
+
 export function problemFrom(error: unknown, correlationId: string): Problem {
   if (error instanceof AppError) {
     // Extra members never override the standard ones (a letter's `status` is not an HTTP status).
@@ -126,6 +160,12 @@ export function problemFrom(error: unknown, correlationId: string): Problem {
   }
   if (mapped === 'payload_too_large' || mapped === 'unsupported_media_type') {
     return problemFrom(new AppError(mapped, fe.message), correlationId);
+  }
+  if (isUnavailable(error)) {
+    return problemFrom(
+      new AppError('service_unavailable', 'The service cannot reach or write its data just now; try again shortly'),
+      correlationId,
+    );
   }
   return problemFrom(new AppError('internal_error', 'Something went wrong on our side; try again'), correlationId);
 }
