@@ -92,13 +92,28 @@ export function createWorker(
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
   let stopped = false;
+  // While rounds fail (the database is away), they are tried less often, up to once a minute,
+  // and logged at the first failure and then once a minute, not every second with a stack.
+  let failures = 0;
+  let loggedAt = 0;
   const tick = () => {
     if (stopped) return;
     running = runOnce({ chainEveryMs: 5000 })
-      .catch((error: unknown) => log?.error({ err: error }, 'worker round failed'))
+      .then(() => {
+        if (failures > 0) log?.info({ failedRounds: failures }, 'worker rounds succeed again');
+        failures = 0;
+      })
+      .catch((error: unknown) => {
+        failures += 1;
+        if (failures === 1 || Date.now() - loggedAt >= 60_000) {
+          loggedAt = Date.now();
+          log?.error({ err: error, failedRounds: failures }, 'worker round failed');
+        }
+      })
       .finally(() => {
         running = null;
-        if (!stopped) timer = setTimeout(tick, ctx.config.workerIntervalMs);
+        const wait = Math.min(ctx.config.workerIntervalMs * 2 ** Math.min(failures, 6), 60_000);
+        if (!stopped) timer = setTimeout(tick, Math.max(wait, ctx.config.workerIntervalMs));
       });
   };
   return {
