@@ -89,6 +89,29 @@ for (const dialect of await testDialects()) {
       expect(added.body.results[4].error.errors[0].path).toBe('messages[4].documents[0].documentId');
       expect((await inbox(people.kari, kariBox)).some((l) => l.subject === 'Batch til Kari')).toBe(false);
 
+      // A letter that does not fit the schema fails alone too, named by its place; the others are
+      // added (to a batch of their own here).
+      const other = await api(server, apiKey, 'POST', '/api/v1/batches', { reference: 'blandet' });
+      const otherDoc = await uploadBatchDocument(server, apiKey, other.body.id);
+      const mixed = await api(server, apiKey, 'POST', `/api/v1/batches/${other.body.id}/messages`, {
+        messages: [
+          { ...sharedLetter(otherDoc.body.id, people.kari), subject: 5 },
+          sharedLetter(otherDoc.body.id, people.ola, { subject: 'Batch til Ola, igjen' }),
+          'not a letter',
+        ],
+      });
+      expect(mixed.status).toBe(200);
+      expect(mixed.body).toMatchObject({ accepted: 1, failed: 2 });
+      expect(mixed.body.results.map((r: any) => r.status ?? r.error.code)).toEqual([
+        'validation_failed',
+        'PENDING',
+        'validation_failed',
+      ]);
+      expect(mixed.body.results[0].error.errors).toEqual([
+        expect.objectContaining({ path: 'messages[0].subject', code: 'type' }),
+      ]);
+      expect(mixed.body.results[2]).toMatchObject({ id: '', error: { retryable: false } });
+
       // Sending the same letters again changes nothing and says so.
       const again = await api(server, apiKey, 'POST', `/api/v1/batches/${batch.body.id}/messages`, {
         messages: letters.slice(0, 2),

@@ -4,6 +4,7 @@ import {
   addBatchDocument,
   addSharedLetters,
   type Batch,
+  type BulkOutcome,
   cancelBatch,
   commitBatch,
   createBatch,
@@ -12,7 +13,7 @@ import {
   type SharedLetterInput,
   sendLetter,
 } from '@postkasse/core';
-import type { Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyRequest } from 'fastify';
@@ -27,6 +28,7 @@ import {
   BatchParams,
   BatchSchema,
   CreateBatchBody,
+  SharedLetterJson,
 } from './batches.schemas.js';
 import { bearerAuth, problems } from './common.schemas.js';
 import {
@@ -41,14 +43,27 @@ import { presentSentMessage } from './messages.js';
 import { SentMessage } from './messages.schemas.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-let validateBulk: ValidateFunction<Static<typeof AddLettersBody>> | undefined;
+/** The body around the letters: each letter is then checked on its own (a bad one fails alone). */
+const LettersEnvelope = Type.Object(
+  { messages: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 1000 }) },
+  { additionalProperties: false },
+);
+type SharedLetterJsonType = Static<typeof AddLettersBody>['messages'][number];
+let validators:
+  | { envelope: ValidateFunction<Static<typeof LettersEnvelope>>; letter: ValidateFunction<SharedLetterJsonType> }
+  | undefined;
 /** Compiled when the routes are registered, not when the module loads (see letterJsonValidator). */
-function bulkValidator(): ValidateFunction<Static<typeof AddLettersBody>> {
-  validateBulk ??= addFormats(new Ajv({ allErrors: true, strict: false })).compile<Static<typeof AddLettersBody>>(
-    AddLettersBody,
-  );
-  return validateBulk;
+function bulkValidators() {
+  const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
+  validators ??= {
+    envelope: ajv.compile<Static<typeof LettersEnvelope>>(LettersEnvelope),
+    letter: ajv.compile<SharedLetterJsonType>(SharedLetterJson),
+  };
+  return validators;
 }
+
+const schemaErrors = (errors: Parameters<typeof fieldErrors>[1] | null | undefined) =>
+  fieldErrors('', errors ?? []).map((e) => ({ ...e, path: e.path.replace(/^\./, '') }));
 
 const presentBatch = (b: Batch & { counts: Record<string, number> }) => ({
   id: b.id,
@@ -60,7 +75,7 @@ const presentBatch = (b: Batch & { counts: Record<string, number> }) => ({
   counts: b.counts,
 });
 
-function toShared(m: Static<typeof AddLettersBody>['messages'][number]): SharedLetterInput {
+function toShared(m: SharedLetterJsonType): SharedLetterInput {
   return {
     ...letterMeta(m),
     documents: m.documents.map((d) => ({ ...d, documentId: d.documentId.toLowerCase() })),
@@ -97,7 +112,7 @@ async function readOneFile(request: FastifyRequest, maxBytes: number) {
 export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     requireSender(app, ctx);
-    bulkValidator();
+    bulkValidators();
     letterJsonValidator();
     app.post(
       '/batches',
@@ -192,15 +207,38 @@ export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           return reply.code(201).send(presentSentMessage(ctx, actor.sender, result.letter, result.events));
         }
         const body = request.body;
-        const validate = bulkValidator();
-        if (!validate(body)) {
-          const errors = fieldErrors('', validate.errors ?? []).map((e) => ({
-            ...e,
-            path: e.path.replace(/^\./, ''),
-          }));
+        const { envelope, letter } = bulkValidators();
+        if (!envelope(body)) {
+          const errors = schemaErrors(envelope.errors);
           throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
         }
-        const outcomes = await addSharedLetters(ctx.deps, actor, batchId, body.messages.map(toShared));
+        await requireBatch(ctx.deps, actor, batchId, true);
+        // Each letter is checked on its own: one that does not fit the schema fails alone, as one
+        // the domain refuses does, and the others are added.
+        const valid: Array<{ index: number; input: SharedLetterInput }> = [];
+        const refused: BulkOutcome[] = [];
+        body.messages.forEach((m, index) => {
+          if (letter(m)) {
+            valid.push({ index, input: toShared(m) });
+            return;
+          }
+          const errors = schemaErrors(letter.errors);
+          const id = typeof (m as { id?: unknown })?.id === 'string' ? (m as { id: string }).id : '';
+          const detail = errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+          refused.push({ id, index, error: new AppError('validation_failed', detail, { errors }) });
+        });
+        const added =
+          valid.length > 0
+            ? await addSharedLetters(
+                ctx.deps,
+                actor,
+                batchId,
+                valid.map((v) => v.input),
+              )
+            : [];
+        const outcomes = [...added.map((o) => ({ ...o, index: valid[o.index]?.index ?? o.index })), ...refused].sort(
+          (a, b) => a.index - b.index,
+        );
         const results = outcomes.map((o) =>
           'error' in o
             ? {
