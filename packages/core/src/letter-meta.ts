@@ -161,43 +161,44 @@ export async function sealPlainMetadata(
   options: { pageSize?: number; signal?: AbortSignal } = {},
 ): Promise<{ letters: number; documents: number }> {
   const pageSize = options.pageSize ?? 500;
-  const stopped = () => options.signal?.aborted === true;
   const keyholderOf = async (mailboxId: string | null): Promise<Keyholder> => {
     if (!mailboxId) return platformKeyholder;
     const mailbox = await deps.store.read.mailboxes.get(mailboxId);
     if (!mailbox) throw new Error(`mailbox ${mailboxId} is gone`);
     return mailbox;
   };
-  const done = { letters: 0, documents: 0 };
-  for (;;) {
-    const letters = await deps.store.read.letters.listUnsealed(pageSize);
-    const sealed: Array<{ id: string; mailboxId: string | null; meta: Uint8Array }> = [];
-    for (const l of letters) {
-      const { sealedMeta } = await sealLetterMeta(deps.vault, await keyholderOf(l.mailboxId), l);
-      if (sealedMeta) sealed.push({ id: l.id, mailboxId: l.mailboxId, meta: sealedMeta });
-    }
-    const before = done.letters;
-    await deps.store.write(async (repos) => {
-      for (const s of sealed) done.letters += Number(await repos.letters.setSealedMeta(s.id, s.mailboxId, s.meta));
-    });
-    if (stopped()) return done;
-    // A full page of which none could be sealed (each moved meanwhile) is read again next start.
-    if (letters.length < pageSize || done.letters === before) break;
-  }
-  for (;;) {
-    const docs = await deps.store.read.documents.listUnsealed(pageSize);
-    const sealed: Array<{ id: string; mailboxId: string | null; meta: Uint8Array }> = [];
-    for (const d of docs) {
-      const { sealedMeta } = await sealDocumentMeta(deps.vault, await keyholderOf(d.mailboxId), d);
-      if (sealedMeta) sealed.push({ id: d.id, mailboxId: d.mailboxId, meta: sealedMeta });
-    }
-    const before = done.documents;
-    await deps.store.write(async (repos) => {
-      for (const s of sealed) {
-        done.documents += Number(await repos.documents.setSealedMeta(s.id, s.mailboxId, s.meta));
+  /** Seals rows a page at a time until none is left (or a full page could not be sealed); how many. */
+  async function sealAll<T extends { id: string; mailboxId: string | null }>(
+    list: () => Promise<T[]>,
+    seal: (row: T, keyholder: Keyholder) => Promise<Uint8Array | null | undefined>,
+    keep: (repos: Repositories, row: T, sealed: Uint8Array) => Promise<boolean>,
+  ): Promise<number> {
+    let count = 0;
+    for (;;) {
+      const rows = await list();
+      const sealed: Array<[T, Uint8Array]> = [];
+      for (const row of rows) {
+        const meta = await seal(row, await keyholderOf(row.mailboxId));
+        if (meta) sealed.push([row, meta]);
       }
-    });
-    if (docs.length < pageSize || done.documents === before || stopped()) break;
+      const before = count;
+      await deps.store.write(async (repos) => {
+        for (const [row, meta] of sealed) count += Number(await keep(repos, row, meta));
+      });
+      // A full page of which none could be sealed (each moved meanwhile) is read again next start.
+      if (rows.length < pageSize || count === before || options.signal?.aborted) return count;
+    }
   }
-  return done;
+  const letters = await sealAll(
+    () => deps.store.read.letters.listUnsealed(pageSize),
+    async (l, keyholder) => (await sealLetterMeta(deps.vault, keyholder, l)).sealedMeta,
+    (repos, l, meta) => repos.letters.setSealedMeta(l.id, l.mailboxId, meta),
+  );
+  if (options.signal?.aborted) return { letters, documents: 0 };
+  const documents = await sealAll(
+    () => deps.store.read.documents.listUnsealed(pageSize),
+    async (d, keyholder) => (await sealDocumentMeta(deps.vault, keyholder, d)).sealedMeta,
+    (repos, d, meta) => repos.documents.setSealedMeta(d.id, d.mailboxId, meta),
+  );
+  return { letters, documents };
 }
