@@ -20,7 +20,7 @@ export const partiesOf = (
 
 export type { ReceiptSubject };
 
-export function signReceipt(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: ReceiptSubject): string {
+export function signReceipt(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: ReceiptSubject): Promise<string> {
   return ctx.platformKey.signCompact(
     { typ: RECEIPT_TYPE },
     {
@@ -46,10 +46,10 @@ export function signReceipt(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: 
 export async function presentFeedEvent(ctx: Pick<AppContext, 'platformKey' | 'config'>, e: FeedEvent) {
   const receipt =
     e.receipt ??
-    signReceipt(ctx, {
+    (await signReceipt(ctx, {
       ...e,
       messageId: e.externalId,
       recipient: { type: e.recipientType, id: e.recipientId },
-    });
+    }));
   return { id: e.id, messageId: e.externalId, type: e.type, at: e.at, data: e.data, receipt };
 }

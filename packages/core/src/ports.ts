@@ -461,7 +461,7 @@ export type ReceiptSubject = {
 };
 
 /** Signs receipts with the platform's key (the server's; absent in tests that need none). */
-export type ReceiptSigner = { sign(subject: ReceiptSubject): string };
+export type ReceiptSigner = { sign(subject: ReceiptSubject): Promise<string> };
 
 export type LetterPatch = Partial<Pick<Letter, 'folderId' | 'readAt' | 'trashedAt' | 'restoreFolderId' | 'openedAt'>>;
 /** A change of a letter's routing state, by the platform (never by a reader). */

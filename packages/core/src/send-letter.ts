@@ -327,10 +327,15 @@ export function signEvents(
   letter: Pick<Letter, 'externalId' | 'recipientType' | 'recipientId'>,
   events: NewEvent[],
   documents: string[],
-): NewEvent[] {
+): Promise<NewEvent[]> {
   const signer = deps.receipts;
-  if (!signer) return events;
-  return events.map((e) => ({ ...e, receipt: signer.sign(receiptSubject(e, letter, sender.orgNumber, documents)) }));
+  if (!signer) return Promise.resolve(events);
+  return Promise.all(
+    events.map(async (e) => ({
+      ...e,
+      receipt: await signer.sign(receiptSubject(e, letter, sender.orgNumber, documents)),
+    })),
+  );
 }
 
 /** What an event's receipt states: the event, its letter's id as the sender knows it, and the parties. */
@@ -461,7 +466,7 @@ export async function sendLetter(
     );
   }
   letter.actions = await sealActions(deps, letterId, resolveActions(input.actions ?? [], input.documents));
-  const events = signEvents(deps, sender, letter, planEvents(deps, letter, plan, now), digests);
+  const events = await signEvents(deps, sender, letter, planEvents(deps, letter, plan, now), digests);
   const jobs = planJobs(deps, letter, plan);
   // What is stored: the letter's and its documents' descriptive fields sealed like the documents.
   const sealedFor = keyholder ?? platformKeyholder;

@@ -204,7 +204,7 @@ export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             throw withPathPrefix(error, 'message.');
           });
           if (result.replayed) reply.header('idempotent-replayed', 'true');
-          return reply.code(201).send(presentSentMessage(ctx, actor.sender, result.letter, result.events));
+          return reply.code(201).send(await presentSentMessage(ctx, actor.sender, result.letter, result.events));
         }
         const body = request.body;
         const { envelope, letter } = bulkValidators();

@@ -236,7 +236,7 @@ export function formatRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         const result = await sendLetter(ctx.deps, actor, input);
         if (result.replayed) reply.header('idempotent-replayed', 'true');
         reply.header('location', `/api/v1/messages/${result.letter.externalId}`);
-        return reply.code(201).send(presentSentMessage(ctx, actor.sender, result.letter, result.events));
+        return reply.code(201).send(await presentSentMessage(ctx, actor.sender, result.letter, result.events));
       },
     );
 

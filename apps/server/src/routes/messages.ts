@@ -21,7 +21,7 @@ import { letterJsonValidator, readLetterUpload, withPathPrefix } from './letter-
 import { EventPage, EventQuery, MessageIdParams, SendMessageBody, SentMessage } from './messages.schemas.js';
 
 /** One of the sender's letters with its events, each with its signed receipt. */
-export function presentSentMessage(
+export async function presentSentMessage(
   ctx: AppContext,
   sender: Pick<Sender, 'orgNumber'>,
   letter: Letter,
@@ -51,14 +51,16 @@ export function presentSentMessage(
     batchId: letter.batchId,
     openedAt: receiptAllowed ? letter.openedAt : null,
     documentCount: letter.documentCount,
-    events: events.map((e) => ({
-      id: e.id,
-      type: e.type,
-      at: e.at,
-      data: e.data,
-      // Stored when the event was written; an event from before that is signed now.
-      receipt: e.receipt ?? signReceipt(ctx, { ...e, messageId: letter.externalId, ...parties }),
-    })),
+    events: await Promise.all(
+      events.map(async (e) => ({
+        id: e.id,
+        type: e.type,
+        at: e.at,
+        data: e.data,
+        // Stored when the event was written; an event from before that is signed now.
+        receipt: e.receipt ?? (await signReceipt(ctx, { ...e, messageId: letter.externalId, ...parties })),
+      })),
+    ),
   };
 }
 
@@ -108,7 +110,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         });
         if (result.replayed) reply.header('idempotent-replayed', 'true');
         reply.header('location', `/api/v1/messages/${result.letter.externalId}`);
-        return reply.code(201).send(presentSentMessage(ctx, actor.sender, result.letter, result.events));
+        return reply.code(201).send(await presentSentMessage(ctx, actor.sender, result.letter, result.events));
       },
     );
 

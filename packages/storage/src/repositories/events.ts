@@ -83,18 +83,20 @@ async function withReceipts(ctx: RepoContext, events: NewEvent[]): Promise<NewEv
     .orderBy('ordinal')
     .execute();
   for (const d of digests) documents.set(d.letter_id, [...(documents.get(d.letter_id) ?? []), d.sha256]);
-  return events.map((e) => {
-    const l = byId.get(e.letterId);
-    if (e.receipt || !l) return e;
-    const letter = {
-      externalId: l.external_id,
-      recipientType: l.recipient_type as Letter['recipientType'],
-      recipientId: l.recipient_id,
-    };
-    // A letter whose documents were dropped (purged) has none to name.
-    const named = documents.get(e.letterId);
-    return { ...e, receipt: signer.sign(receiptSubject(e, letter, l.org_number, named)) };
-  });
+  return Promise.all(
+    events.map(async (e) => {
+      const l = byId.get(e.letterId);
+      if (e.receipt || !l) return e;
+      const letter = {
+        externalId: l.external_id,
+        recipientType: l.recipient_type as Letter['recipientType'],
+        recipientId: l.recipient_id,
+      };
+      // A letter whose documents were dropped (purged) has none to name.
+      const named = documents.get(e.letterId);
+      return { ...e, receipt: await signer.sign(receiptSubject(e, letter, l.org_number, named)) };
+    }),
+  );
 }
 
 export function eventsRepository(ctx: RepoContext): Repositories['events'] {
