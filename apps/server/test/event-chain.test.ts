@@ -42,6 +42,32 @@ describe.each(await testDialects())('the chain of letter events (%s)', (dialect)
     expect(linked.map((r) => r.event_id)).toEqual(feed.map((e) => e.id));
   });
 
+  it('links made for an end the chain no longer has are made anew, not appended as they were', async () => {
+    const deps = server.ctx.deps;
+    const { apiKey } = await server.sender('public');
+    for (let i = 0; i < 2; i++) expect((await sendLetterHttp(server, apiKey, letterJson())).status).toBe(201);
+    const before = (await deps.store.read.events.since(null, 1000)).length;
+    const fresh = (await deps.store.read.events.since(null, 1000)).slice(-4);
+    // Links hashed for the last two new events while the chain ends at the events before them;
+    // then another process appends the first two new ones, and the chain ends elsewhere.
+    const stale = await deps.store.read.eventChain.link(fresh.slice(2));
+    expect(stale.after.position).toBe(before - 4);
+    await deps.store.write((repos) => repos.eventChain.append(fresh.slice(0, 2)));
+    await deps.store.write((repos) => repos.eventChain.append(fresh.slice(2), stale));
+    // Links offered for other events than those appended are not used either.
+    const more = (await sendLetterHttp(server, apiKey, letterJson())).status;
+    expect(more).toBe(201);
+    const last = (await deps.store.read.events.since(null, 1000)).slice(-2);
+    const forOthers = await deps.store.read.eventChain.link(fresh.slice(0, 2));
+    await deps.store.write((repos) => repos.eventChain.append(last, forOthers));
+    expect((await verifyAuditLogs(deps)).events).toEqual({ chains: 1, entries: before + 2, broken: [] });
+    const linked = await rawStatement<{ event_id: string }>(
+      server,
+      'select event_id from event_chain order by position',
+    );
+    expect(linked.map((r) => r.event_id).slice(-6)).toEqual([...fresh, ...last].map((e) => e.id));
+  });
+
   it('shows where an event was removed behind the database', async () => {
     const [, second] = await rawStatement<{ event_id: string }>(
       server,

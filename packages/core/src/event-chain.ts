@@ -23,19 +23,25 @@ export async function extendEventChain(
     repos.cursors.lease(CHAINER, now.toISOString(), new Date(now.getTime() + 60_000).toISOString()),
   );
   if (!leased) return 0;
+  let released = false;
   try {
     const events = await deps.store.read.events.since(
       await deps.store.read.cursors.get(CHAINER),
-      options.limit ?? 5000,
+      options.limit ?? 1000,
     );
     const last = events.at(-1);
     if (!last) return 0;
+    // Hashed here, outside the unit of work: on SQLite the writer's transaction holds the
+    // letters' writer thread back while it runs (5,000 events: 60 ms of it were the hashing).
+    const linked = await deps.store.read.eventChain.link(events);
     await deps.store.write(async (repos) => {
-      await repos.eventChain.append(events);
+      await repos.eventChain.append(events, linked);
       await repos.cursors.set(CHAINER, last.cursor);
+      await repos.cursors.release(CHAINER);
     });
+    released = true;
     return events.length;
   } finally {
-    await deps.store.write((repos) => repos.cursors.release(CHAINER));
+    if (!released) await deps.store.write((repos) => repos.cursors.release(CHAINER));
   }
 }

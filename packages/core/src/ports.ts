@@ -480,11 +480,22 @@ export type Installation = {
   createdAt: string;
 };
 
+/** Links made ahead of their unit of work (`eventChain.link`); what is inside is the store's. */
+export type ChainLinks = { readonly after: { position: number; hash: string }; readonly rows: readonly unknown[] };
+
 export type Repositories = {
   /** Every event in one hash chain, in feed order (packages/core/src/event-chain.ts). */
   eventChain: {
-    /** Links these events, in this order, after the chain's last. */
-    append(events: LetterEvent[]): Promise<void>;
+    /**
+     * The links these events would get after the chain's last as it is now: hashed before the
+     * unit of work that appends them, so that a writer's transaction holds no hashing.
+     */
+    link(events: LetterEvent[]): Promise<ChainLinks>;
+    /**
+     * Links these events, in this order, after the chain's last: with the links made by `link`
+     * when the chain still ends where they start, otherwise hashed anew.
+     */
+    append(events: LetterEvent[], linked?: ChainLinks): Promise<void>;
     /** Recomputes the chain from its first link, against the events as they are now. */
     verify(): Promise<ChainCheck>;
   };

@@ -1,4 +1,4 @@
-import type { ChainCheck, LetterEvent, Repositories } from '@postkasse/core';
+import type { ChainCheck, ChainLinks, LetterEvent, Repositories } from '@postkasse/core';
 import { CHAIN_START, chainHash, firstBreak } from '../audit-chain.js';
 import { type EventRowRead, toEvent } from './events.js';
 import type { RepoContext } from './shared.js';
@@ -14,24 +14,46 @@ const content = (e: LetterEvent) => ({
   receipt: e.receipt ?? null,
 });
 
+type LinkRow = { position: number; event_id: string; prev_hash: string; hash: string };
+
+/** The links of `events` after `after`, in order. */
+function linksAfter(after: ChainLinks['after'], events: LetterEvent[]): LinkRow[] {
+  let position = after.position;
+  let prev = after.hash;
+  return events.map((e) => {
+    const hash = chainHash(prev, content(e));
+    const row = { position: ++position, event_id: e.id, prev_hash: prev, hash };
+    prev = hash;
+    return row;
+  });
+}
+
 export function eventChainRepository({ db }: RepoContext): Repositories['eventChain'] {
+  const last = async (): Promise<ChainLinks['after']> => {
+    const head = await db
+      .selectFrom('event_chain')
+      .select(['position', 'hash'])
+      .orderBy('position', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return { position: Number(head?.position ?? 0), hash: head?.hash ?? CHAIN_START };
+  };
   return {
-    async append(events) {
+    async link(events) {
+      const after = await last();
+      return { after, rows: linksAfter(after, events) };
+    },
+    async append(events, linked) {
       if (events.length === 0) return;
-      const head = await db
-        .selectFrom('event_chain')
-        .select(['position', 'hash'])
-        .orderBy('position', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      let position = Number(head?.position ?? 0);
-      let prev = head?.hash ?? CHAIN_START;
-      const rows = events.map((e) => {
-        const hash = chainHash(prev, content(e));
-        const row = { position: ++position, event_id: e.id, prev_hash: prev, hash };
-        prev = hash;
-        return row;
-      });
+      const after = await last();
+      // Links made for another end of the chain (another process appended meanwhile) are made anew.
+      const fits =
+        linked !== undefined &&
+        linked.rows.length === events.length &&
+        linked.after.position === after.position &&
+        linked.after.hash === after.hash &&
+        (linked.rows as LinkRow[]).every((r, i) => r.event_id === events[i]?.id);
+      const rows = fits ? (linked.rows as LinkRow[]) : linksAfter(after, events);
       // 2,000 rows a statement: 8,000 parameters, within both databases' limits.
       for (let i = 0; i < rows.length; i += 2000) {
         await db
