@@ -6,7 +6,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { AppContext } from './context.js';
 import { registerInputGuard } from './input-guard.js';
 import { loggableUrl, loggerOptions } from './logger.js';
@@ -48,7 +48,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     // One line per request, written in onResponse below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-    trustProxy: false,
+    trustProxy: ctx.config.trustProxy as FastifyServerOptions['trustProxy'],
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-correlation-id'];
@@ -64,6 +64,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
       {
         method: request.method,
         url: loggableUrl(request.url),
+        // The client's address: the peer's, or what trusted proxies say it is (POSTKASSE_TRUST_PROXY).
+        ip: request.ip,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
       },

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { checkQuietHours, letterLimits } from '@postkasse/core';
 
@@ -26,6 +27,12 @@ export type Config = {
    */
   blobInlineMaxBytes: number;
   logLevel: string;
+  /**
+   * Which proxies in front of the server are believed about the client's address
+   * (X-Forwarded-For): none (false, the default), the given addresses and networks, or so many
+   * hops. The request log names the client by the address this gives.
+   */
+  trustProxy: false | number | string[];
   maxLetterBytes: number;
   /** The OpenID Connect provider people log in with (ID-porten, MitID broker, or the embedded one). */
   oidc: {
@@ -139,6 +146,35 @@ function parseLogLevel(value: string | undefined): string {
   return value;
 }
 
+/**
+ * POSTKASSE_TRUST_PROXY: off (default), a number of proxy hops, or a comma-separated list of
+ * proxy addresses and networks (CIDR). `true` (believe any sender of the header) is refused: it
+ * would let every client choose the address it is logged under.
+ */
+function parseTrustProxy(value: string | undefined): false | number | string[] {
+  const name = 'POSTKASSE_TRUST_PROXY';
+  if (value === undefined || value.trim() === '' || /^(off|false|no|0)$/i.test(value.trim())) return false;
+  if (/^\d+$/.test(value.trim())) {
+    const hops = Number(value.trim());
+    if (hops > 10) throw new Error(`${name} takes at most 10 proxy hops, got ${hops}`);
+    return hops;
+  }
+  const entries = value.split(',').map((e) => e.trim());
+  for (const entry of entries) {
+    const [address, prefix, ...rest] = entry.split('/');
+    const family = isIP(address ?? '');
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      throw new Error(
+        `${name} must be off, a number of proxy hops, or proxy addresses and networks such as ` +
+          `10.0.0.5,192.168.0.0/16; got ${JSON.stringify(entry)}`,
+      );
+    }
+  }
+  return entries;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const port = overrides.port ?? parsePort(env.PORT, 8080);
   const host = env.HOST ?? '127.0.0.1';
@@ -187,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       16 * 1024 * 1024,
     ),
     logLevel,
+    trustProxy: parseTrustProxy(env.POSTKASSE_TRUST_PROXY),
     maxLetterBytes: letterLimits.maxLetterBytes,
     oidc: {
       issuer,

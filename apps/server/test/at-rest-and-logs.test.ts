@@ -112,6 +112,37 @@ describe('logs', () => {
     }
   });
 
+  it("name the client by the peer's address, and believe X-Forwarded-For only from a trusted proxy", async () => {
+    const requestLines = (from: number) =>
+      lines
+        .slice(from)
+        .map((l) => JSON.parse(l) as { msg?: string; ip?: string; url?: string })
+        .filter((l) => l.msg === 'request' && l.url === '/healthz');
+    const from = lines.length;
+    await fetch(`${url}/healthz`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+    expect(requestLines(from).map((l) => l.ip)).toEqual(['127.0.0.1']);
+
+    // Behind a proxy at 127.0.0.1 (POSTKASSE_TRUST_PROXY=127.0.0.1): the address it forwards.
+    const proxied: string[] = [];
+    const app = await buildApp(
+      { ...server.ctx, config: { ...server.ctx.config, trustProxy: ['127.0.0.1'] } },
+      { logStream: { write: (line) => proxied.push(line) } },
+    );
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { 'x-forwarded-for': '198.51.100.4, 203.0.113.7' } });
+      const logged = proxied
+        .map((l) => JSON.parse(l) as { msg?: string; ip?: string })
+        .filter((l) => l.msg === 'request');
+      // The proxy appended the client it saw last; what came before it the client wrote itself.
+      expect(logged.map((l) => l.ip)).toEqual(['203.0.113.7']);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('leave out search words and other free query values, and mask ids hidden by percent-encoding', async () => {
     const { mailboxId } = await server.person(people.ola);
     const token = await server.token(people.ola);

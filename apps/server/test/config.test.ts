@@ -103,3 +103,25 @@ describe('configuration: numbers and the database URL are read strictly', () => 
     ).toThrow(/needs POSTKASSE_OIDC_CLIENT_ID and POSTKASSE_OIDC_CLIENT_SECRET/);
   });
 });
+
+describe('configuration: proxies believed about the client address', () => {
+  const base = { POSTKASSE_DATA_DIR: '/tmp/pk-config-test' };
+
+  it('believes none by default, or so many hops, or the proxies and networks named', () => {
+    expect(loadConfig(base).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, POSTKASSE_TRUST_PROXY: 'off' }).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, POSTKASSE_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ ...base, POSTKASSE_TRUST_PROXY: '10.0.0.5, 192.168.0.0/16,fd00::/8' }).trustProxy).toEqual([
+      '10.0.0.5',
+      '192.168.0.0/16',
+      'fd00::/8',
+    ]);
+  });
+
+  it.each(['true', 'proxy.example.no', '10.0.0.0/33', '10.0.0.1/8/2', '11', '10.0.0.5,'])(
+    'refuses %s with the variable named',
+    (value) => {
+      expect(() => loadConfig({ ...base, POSTKASSE_TRUST_PROXY: value })).toThrow(/POSTKASSE_TRUST_PROXY/);
+    },
+  );
+});
