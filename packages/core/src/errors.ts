@@ -52,6 +52,11 @@ export const errorCatalog = {
   invalid_operation: { status: 422, retryable: false, title: 'The operation is not possible' },
   rate_limited: { status: 429, retryable: true, title: 'Too many requests' },
   internal_error: { status: 500, retryable: true, title: 'Internal error' },
+  content_unavailable: {
+    status: 500,
+    retryable: false,
+    title: "The document's content cannot be read from storage; the operator must restore it",
+  },
   service_unavailable: { status: 503, retryable: true, title: 'Service temporarily unavailable' },
 } as const;
 

@@ -6,6 +6,7 @@
  */
 
 import type { SenderActor } from './actors.js';
+import { documentContent } from './document-content.js';
 import { AppError } from './errors.js';
 import type { LetterEventType } from './events.js';
 import { resealFor, sealDocumentMeta } from './letter-meta.js';
@@ -215,7 +216,7 @@ export async function printLetter(deps: Deps, letter: Letter, unread: boolean): 
   const documents: PrintDocument[] = [];
   for (const d of await deps.store.read.documents.listByLetter(letter.id)) {
     if (d.role === 'technical') continue;
-    const content = await deps.vault.open(keyholder, d.contentId, d.wrappedKey, await deps.blobs.get(d.blobKey));
+    const content = await documentContent(deps, keyholder, d);
     documents.push({ filename: d.filename, mediaType: d.mediaType, role: d.role, content });
   }
   const { reference } = await deps.print.submit({

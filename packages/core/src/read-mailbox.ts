@@ -6,6 +6,7 @@ import {
   requireMailboxAccess,
 } from './actors.js';
 import { recordAudit } from './audit.js';
+import { documentContent } from './document-content.js';
 import { AppError } from './errors.js';
 import { isCalendarDate, type LetterAction, parseDateTime } from './letter.js';
 import type { Deps, Folder, Letter, LetterCursor, LetterFilter, Mailbox, Sender, StoredDocument } from './ports.js';
@@ -304,8 +305,7 @@ export async function openDocument(
   documentId: string,
 ): Promise<{ document: StoredDocument; content: Uint8Array }> {
   const { access, letter, document } = await readableDocument(deps, actor, mailboxId, letterId, documentId);
-  const ciphertext = await deps.blobs.get(document.blobKey);
-  const content = await deps.vault.open(access.mailbox, document.contentId, document.wrappedKey, ciphertext);
+  const content = await documentContent(deps, access.mailbox, document);
 
   const now = deps.clock.now().toISOString();
   await deps.store.write(async (repos) => {

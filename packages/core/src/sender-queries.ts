@@ -1,4 +1,5 @@
 import type { SenderActor } from './actors.js';
+import { documentContent } from './document-content.js';
 import { AppError } from './errors.js';
 import type { LetterEvent } from './events.js';
 import { type Deps, type FeedCursor, type Letter, platformKeyholder, type StoredDocument } from './ports.js';
@@ -59,7 +60,7 @@ export async function exportSentLetter(
   const documents = await Promise.all(
     stored.map(async (d) => ({
       ...d,
-      content: await deps.vault.open(keyholder, d.contentId, d.wrappedKey, await deps.blobs.get(d.blobKey)),
+      content: await documentContent(deps, keyholder, d),
     })),
   );
   const extras = letter.extras
