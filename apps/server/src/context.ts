@@ -50,6 +50,11 @@ export type AppContext = {
   worker: Worker;
   /** Live mailbox changes for open views (server-sent events). */
   live: LiveHub;
+  /**
+   * Where the store's warnings go (a PostgreSQL connection lost while idle, a failed SQLite
+   * checkpoint): Node's warnings on stderr until the server points them at its log.
+   */
+  onStoreWarning(sink: (message: string) => void): void;
   close(): Promise<void>;
 };
 
@@ -101,13 +106,17 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       return signReceipt({ platformKey, config }, subject);
     },
   };
+  let storeWarning = (message: string) => process.emitWarning(message);
   const store = config.databaseUrl
     ? await openPostgresStore(config.databaseUrl, {
-        onConnectionError: (error) => process.emitWarning(`PostgreSQL connection lost: ${error.message}`),
+        onConnectionError: (error) => storeWarning(`PostgreSQL connection lost: ${error.message}`),
         preparedStatements: config.pgPreparedStatements,
         receipts,
       })
-    : await openSqliteStore(join(config.dataDir, 'postkasse.sqlite'), { receipts });
+    : await openSqliteStore(join(config.dataDir, 'postkasse.sqlite'), {
+        receipts,
+        onWarning: (message) => storeWarning(message),
+      });
   const files = await openFsBlobStore(config.blobDir);
   const blobs =
     config.blobInlineMaxBytes > 0
@@ -203,6 +212,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     cookieSecret,
     worker,
     live,
+    onStoreWarning(sink) {
+      storeWarning = sink;
+    },
     close: async () => {
       live.stop();
       await worker.stop();

@@ -18,6 +18,7 @@ export async function startServer(config: Config, options: { handleSignals?: boo
     );
   }
   ctx.worker.start(app.log);
+  ctx.onStoreWarning((message) => app.log.warn({ store: ctx.deps.store.dialect }, message));
   // Letters written before their subjects and file names were sealed are sealed now, once.
   const stopSealing = new AbortController();
   const sealing = sealPlainMetadata(ctx.deps, { signal: stopSealing.signal })

@@ -26,6 +26,8 @@ export type SqliteStoreOptions = {
   thread?: boolean;
   /** Signs the receipts of events written without one (see events.append). */
   receipts?: ReceiptSigner;
+  /** Told once for each distinct failure of a background checkpoint; Node's warnings by default. */
+  onWarning?: (message: string) => void;
 };
 
 /**
@@ -142,7 +144,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
         readonly: true,
         cacheKib: 512,
         checkpointMs: 100,
-        onWarning: (message) => process.emitWarning(message),
+        onWarning: options.onWarning ?? ((message) => process.emitWarning(message)),
       })
     : null;
   const reader = new Kysely<Database>({
