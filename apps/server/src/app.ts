@@ -12,6 +12,7 @@ import { registerInputGuard } from './input-guard.js';
 import { loggableUrl, loggerOptions } from './logger.js';
 import { registerMetrics } from './metrics.js';
 import { registerProblemHandlers } from './problem.js';
+import { registerRateLimits } from './rate-limits.js';
 import { accessRoutes } from './routes/access.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
@@ -128,6 +129,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     const provider = idp.embeddedTestProvider(ctx.testIssuer, ctx.testIdpClient, ctx.config.tokens.audience);
     await idp.mountTestProvider(app, provider, ctx.testIssuer.issuer);
   }
+  // Before the routes: the limits attach to each route as it is added.
+  await registerRateLimits(app, ctx);
   await app.register(authRoutes(ctx));
   await app.register(oauthRoutes(ctx));
   await app.register(healthRoutes(ctx));

@@ -33,6 +33,8 @@ export type Config = {
    * hops. The request log names the client by the address this gives.
    */
   trustProxy: false | number | string[];
+  /** Requests a minute each sender, person and (on credential endpoints) client address may make; null: off. */
+  rateLimits: { sender: number; person: number; anonymous: number } | null;
   maxLetterBytes: number;
   /** The OpenID Connect provider people log in with (ID-porten, MitID broker, or the embedded one). */
   oidc: {
@@ -175,6 +177,29 @@ function parseTrustProxy(value: string | undefined): false | number | string[] {
   return entries;
 }
 
+const RATE_LIMIT_DEFAULTS = { sender: 120_000, person: 1_200, anonymous: 600 };
+
+/**
+ * POSTKASSE_RATE_LIMITS: `off`, or any of `sender=N,person=N,anonymous=N` (requests a minute; the
+ * others keep their defaults).
+ */
+function parseRateLimits(value: string | undefined): Config['rateLimits'] {
+  const name = 'POSTKASSE_RATE_LIMITS';
+  if (value === undefined || value.trim() === '') return { ...RATE_LIMIT_DEFAULTS };
+  if (/^(off|false|no)$/i.test(value.trim())) return null;
+  const limits = { ...RATE_LIMIT_DEFAULTS };
+  for (const entry of value.split(',')) {
+    const match = /^\s*(sender|person|anonymous)\s*=\s*(\d{1,9})\s*$/.exec(entry);
+    if (!match?.[1] || Number(match[2]) < 1) {
+      throw new Error(
+        `${name} must be off, or requests a minute as sender=N,person=N,anonymous=N (N from 1); got ${JSON.stringify(entry)}`,
+      );
+    }
+    limits[match[1] as keyof typeof limits] = Number(match[2]);
+  }
+  return limits;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const port = overrides.port ?? parsePort(env.PORT, 8080);
   const host = env.HOST ?? '127.0.0.1';
@@ -224,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ),
     logLevel,
     trustProxy: parseTrustProxy(env.POSTKASSE_TRUST_PROXY),
+    rateLimits: parseRateLimits(env.POSTKASSE_RATE_LIMITS),
     maxLetterBytes: letterLimits.maxLetterBytes,
     oidc: {
       issuer,

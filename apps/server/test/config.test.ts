@@ -125,3 +125,24 @@ describe('configuration: proxies believed about the client address', () => {
     },
   );
 });
+
+describe('configuration: rate limits', () => {
+  const base = { POSTKASSE_DATA_DIR: '/tmp/pk-config-test' };
+
+  it('has defaults, takes any of the three, and turns off', () => {
+    expect(loadConfig(base).rateLimits).toEqual({ sender: 120_000, person: 1_200, anonymous: 600 });
+    expect(loadConfig({ ...base, POSTKASSE_RATE_LIMITS: 'person=60, anonymous=10' }).rateLimits).toEqual({
+      sender: 120_000,
+      person: 60,
+      anonymous: 10,
+    });
+    expect(loadConfig({ ...base, POSTKASSE_RATE_LIMITS: 'off' }).rateLimits).toBeNull();
+  });
+
+  it.each(['sender=0', 'sender', 'robot=5', 'person=-1', 'person=1e3'])(
+    'refuses %s with the variable named',
+    (value) => {
+      expect(() => loadConfig({ ...base, POSTKASSE_RATE_LIMITS: value })).toThrow(/POSTKASSE_RATE_LIMITS/);
+    },
+  );
+});

@@ -25,6 +25,8 @@ export class PostkasseError extends Error {
   readonly errors: FieldError[] | undefined;
   readonly correlationId: string | undefined;
   readonly problem: Record<string, unknown> | undefined;
+  /** Seconds to wait before trying again, when the server said (Retry-After, as on 429 `rate_limited`). */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(init: {
     code: string;
@@ -34,6 +36,7 @@ export class PostkasseError extends Error {
     errors?: FieldError[] | undefined;
     correlationId?: string | undefined;
     problem?: Record<string, unknown> | undefined;
+    retryAfterSeconds?: number | undefined;
     cause?: unknown;
   }) {
     super(`${init.code}: ${init.detail}`, init.cause === undefined ? undefined : { cause: init.cause });
@@ -45,6 +48,7 @@ export class PostkasseError extends Error {
     this.errors = init.errors;
     this.correlationId = init.correlationId;
     this.problem = init.problem;
+    this.retryAfterSeconds = init.retryAfterSeconds;
   }
 }
 
@@ -53,6 +57,9 @@ export const isPostkasseError = (e: unknown): e is PostkasseError => e instanceo
 /** Turns any error answer into a thrown PostkasseError (problem+json when the server sent one). */
 async function problemFrom(response: Response): Promise<PostkasseError> {
   const correlationId = response.headers.get('x-correlation-id') ?? undefined;
+  const retryAfter = /^\d{1,6}$/.test(response.headers.get('retry-after') ?? '')
+    ? Number(response.headers.get('retry-after'))
+    : undefined;
   const text = await response.text().catch(() => '');
   let body: unknown;
   try {
@@ -70,6 +77,7 @@ async function problemFrom(response: Response): Promise<PostkasseError> {
       errors: p.errors,
       correlationId: p.correlationId ?? correlationId,
       problem: p,
+      retryAfterSeconds: retryAfter,
     });
   }
   return new PostkasseError({
@@ -78,6 +86,7 @@ async function problemFrom(response: Response): Promise<PostkasseError> {
     retryable: response.status === 429 || response.status >= 500,
     detail: text.slice(0, 500) || response.statusText || `HTTP ${response.status}`,
     correlationId,
+    retryAfterSeconds: retryAfter,
   });
 }
 

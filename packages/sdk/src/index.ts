@@ -197,7 +197,9 @@ export async function* followEvents(
       // A follower runs for days: a network blip or a restarting server is waited out.
       if (!isPostkasseError(error) || !error.retryable) throw error;
       failures++;
-      await sleep(Math.min(30_000, 1000 * 2 ** Math.min(failures, 5)), options.signal);
+      // The server's Retry-After when it gave one (rate limits), else a growing pause.
+      const backoff = Math.min(30_000, 1000 * 2 ** Math.min(failures, 5));
+      await sleep(error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : backoff, options.signal);
       continue;
     }
     for (const e of page.items) {

@@ -99,6 +99,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     put?: never;
@@ -147,6 +157,16 @@ export interface paths {
         /** @description application/problem+json */
         403: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -250,6 +270,19 @@ export interface paths {
         /** @description RFC 6749 */
         401: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              error: string;
+              error_description: string;
+            };
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -525,6 +558,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
         /** @description application/problem+json */
         500: {
           headers: {
@@ -687,6 +730,16 @@ export interface paths {
         /** @description application/problem+json */
         404: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -859,6 +912,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     delete?: never;
@@ -959,6 +1022,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     put?: never;
@@ -1012,6 +1085,16 @@ export interface paths {
         /** @description application/problem+json */
         401: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -1137,6 +1220,16 @@ export interface paths {
         /** @description application/problem+json */
         404: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -1313,6 +1406,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     put?: never;
@@ -1369,6 +1472,16 @@ export interface paths {
         /** @description application/problem+json */
         404: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -1548,6 +1661,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     trace?: never;
@@ -1621,6 +1744,16 @@ export interface paths {
         /** @description application/problem+json */
         404: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -1701,6 +1834,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     patch?: never;
@@ -1772,6 +1915,16 @@ export interface paths {
         /** @description application/problem+json */
         404: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -1959,6 +2112,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     delete?: never;
@@ -2029,6 +2192,16 @@ export interface paths {
         /** @description application/problem+json */
         404: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -2121,6 +2294,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     delete?: never;
@@ -2200,6 +2383,16 @@ export interface paths {
         /** @description application/problem+json */
         422: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -2292,6 +2485,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     trace?: never;
@@ -2370,6 +2573,16 @@ export interface paths {
         /** @description application/problem+json */
         404: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -2469,6 +2682,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     delete?: never;
@@ -2539,6 +2762,16 @@ export interface paths {
         /** @description application/problem+json */
         404: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -2638,6 +2871,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     put?: never;
@@ -2719,6 +2962,16 @@ export interface paths {
         /** @description application/problem+json */
         422: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -2810,6 +3063,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     options?: never;
@@ -2857,6 +3120,16 @@ export interface paths {
         /** @description application/problem+json */
         401: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -2944,6 +3217,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     put?: never;
@@ -3011,6 +3294,16 @@ export interface paths {
         /** @description application/problem+json */
         404: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -3109,6 +3402,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     delete?: never;
@@ -3183,6 +3486,16 @@ export interface paths {
         /** @description application/problem+json */
         404: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -3273,6 +3586,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     delete?: never;
@@ -3340,6 +3663,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     options?: never;
@@ -3400,6 +3733,16 @@ export interface paths {
         /** @description application/problem+json */
         404: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -3517,6 +3860,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     put?: never;
@@ -3607,6 +3960,16 @@ export interface paths {
         /** @description application/problem+json */
         403: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -3709,6 +4072,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     delete?: never;
@@ -3794,6 +4167,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     delete?: never;
@@ -3853,6 +4236,16 @@ export interface paths {
         /** @description application/problem+json */
         422: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -3942,6 +4335,16 @@ export interface paths {
         /** @description application/problem+json */
         403: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -4052,6 +4455,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     trace?: never;
@@ -4149,6 +4562,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     delete?: never;
@@ -4203,6 +4626,16 @@ export interface paths {
         /** @description application/problem+json */
         401: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -4299,6 +4732,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     post?: never;
@@ -4368,6 +4811,16 @@ export interface paths {
         /** @description application/problem+json */
         422: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -4444,6 +4897,16 @@ export interface paths {
         /** @description application/problem+json */
         401: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -4530,6 +4993,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     put?: never;
@@ -4602,6 +5075,16 @@ export interface paths {
         /** @description application/problem+json */
         422: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -4717,6 +5200,16 @@ export interface paths {
         /** @description application/problem+json */
         422: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -5271,6 +5764,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     delete?: never;
@@ -5362,6 +5865,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     delete?: never;
@@ -5415,6 +5928,16 @@ export interface paths {
         /** @description application/problem+json */
         401: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -5490,6 +6013,16 @@ export interface paths {
         /** @description application/problem+json */
         422: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -5585,6 +6118,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     put?: never;
@@ -5630,6 +6173,16 @@ export interface paths {
         /** @description application/problem+json */
         404: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -5705,6 +6258,16 @@ export interface paths {
         /** @description application/problem+json */
         422: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -5904,6 +6467,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     delete?: never;
@@ -5969,6 +6542,16 @@ export interface paths {
         /** @description application/problem+json */
         404: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {
@@ -6071,6 +6654,16 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     post?: never;
@@ -6133,6 +6726,16 @@ export interface paths {
         /** @description application/problem+json */
         404: {
           headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+        429: {
+          headers: {
+            'Retry-After'?: number;
             [name: string]: unknown;
           };
           content: {

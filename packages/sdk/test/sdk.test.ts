@@ -237,3 +237,24 @@ describe('the SDK against a real server', () => {
     expect(mediaTypeFor('x.exe')).toBeUndefined();
   });
 });
+
+describe('the SDK over a rate limit', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('sqlite', { POSTKASSE_RATE_LIMITS: 'sender=2' });
+  });
+  afterAll(() => server?.close());
+
+  it('throws rate_limited as retryable, with the seconds the server said to wait', async () => {
+    const { apiKey } = await server.sender('public');
+    const client = createPostkasseClient({ baseUrl: server.url, token: apiKey });
+    await events(client, {});
+    await events(client, {});
+    const error = await events(client, {}).catch((e: unknown) => e);
+    expect(isPostkasseError(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'rate_limited', status: 429, retryable: true });
+    const wait = (error as PostkasseError).retryAfterSeconds;
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(60);
+  });
+});

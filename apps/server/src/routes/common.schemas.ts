@@ -44,7 +44,10 @@ export const bearerAuth = [{ bearerAuth: [] }];
 type Described = {
   paths?: Record<
     string,
-    Record<string, { requestBody?: { content?: object }; responses?: Record<string, { content?: object }> }>
+    Record<
+      string,
+      { requestBody?: { content?: object }; responses?: Record<string, { content?: object } & Record<string, unknown>> }
+    >
   >;
 };
 
@@ -64,6 +67,19 @@ export function errorsAsProblems<T>(document: T): T {
         // (A route that produces e.g. text/calendar has its errors listed under that type too.)
         const described = Object.values((answer.content ?? {}) as Record<string, unknown>)[0];
         if (Number(status) >= 400 && described) answer.content = { 'application/problem+json': described };
+      }
+      // Every operation that can be refused for want of credentials is counted by the rate limits
+      // (rate-limits.ts), so each says how that refusal looks.
+      const responses = operation.responses ?? {};
+      const unauthorized = responses['401'];
+      if (unauthorized && !responses['429']) {
+        responses['429'] = {
+          description:
+            'Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); ' +
+            'retryable after Retry-After seconds',
+          headers: { 'Retry-After': { schema: { type: 'integer', minimum: 0 } } },
+          ...(unauthorized.content ? { content: unauthorized.content } : {}),
+        };
       }
     }
   }
