@@ -4,8 +4,8 @@
  * credentials without one (`/oauth/token`, the login routes), each client address. They run
  * after authentication, so a sender or person is counted as itself wherever it connects from,
  * and before a letter's documents are read (multipart is read in the handler), so a refused
- * upload costs little. Pages, assets, health and the
- * API description are not counted: citizens behind one carrier's address must all get in.
+ * upload costs little. Pages, assets, health and the API description are not counted: citizens
+ * behind one carrier's address must all get in.
  * The answer is 429 `rate_limited`, retryable, with `Retry-After`.
  */
 import fastifyRateLimit from '@fastify/rate-limit';

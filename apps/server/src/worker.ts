@@ -22,9 +22,11 @@ import type { AppContext } from './context.js';
 import { presentFeedEvent } from './receipts.js';
 import { assertPublicDestination } from './webhook-guard.js';
 
-/** How much each step of a round takes on at most. */
-// The chain's pages are read in one statement each: on SQLite a read of 5,000 events held the
-// letters' writer thread for 60-140 ms, one of 1,000 lets their batches in between.
+/**
+ * How much each step of a round takes on at most. The chain's pages are read in one statement
+ * each: on SQLite a read of 5,000 events held the letters' writer thread for 60-140 ms, one of
+ * 1,000 lets their batches in between.
+ */
 const PAGES = { plan: 200, jobs: 50, hooks: 20, chain: 1000 };
 
 const isNotification = (job: Job) => job.kind.startsWith('notify.');
@@ -94,8 +96,7 @@ export function createWorker(
       // steady stream of letters every round finds a few new ones, and rounds of a few letters
       // each (two write transactions, each pausing the letters' writer thread) cost the event
       // loop a fifth of its time per letter; what came in since waits for the next tick.
-      const backlog =
-        queued >= PAGES.plan || ran >= PAGES.jobs || sent >= PAGES.hooks || (chainDue && chained >= PAGES.chain);
+      const backlog = queued >= PAGES.plan || ran >= PAGES.jobs || sent >= PAGES.hooks || chained >= PAGES.chain;
       if (options.backlogOnly && !backlog) break;
     }
     return { jobs, webhookEvents, planned };
