@@ -99,6 +99,18 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key or access token' } },
       },
+      tags: [
+        { name: 'sender', description: "Sending letters and following their events, with a sender's API key or token" },
+        { name: 'batches', description: 'Many letters that take their outcome at once, sharing uploaded documents' },
+        { name: 'formats', description: 'MeMo and SDP/DPI forms of letters and receipts' },
+        { name: 'register', description: 'The contact and reservation register and private senders’ consents' },
+        { name: 'webhooks', description: "Events POSTed to a sender's own endpoint" },
+        { name: 'recipient', description: 'Reading letters and keeping them in order, with an access token' },
+        { name: 'access', description: 'Who may open a mailbox: grants, members, and the mailbox’s audit log' },
+        { name: 'sender administration', description: "A sender's API keys and client keys, for its administrators" },
+        { name: 'login', description: 'Browser sessions for the web app' },
+        { name: 'operations', description: 'Health, readiness and the platform’s public keys' },
+      ],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
     transformObject: (documents) =>

@@ -166,6 +166,33 @@ describe('operations endpoints and the API description', () => {
     expect(apiPaths.length).toBe(new Set(expected.map(([, p]) => p)).size);
   });
 
+  it('names every operation once, for code generators, and describes every tag it uses', async () => {
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      tags: { name: string; description: string }[];
+      paths: Record<string, Record<string, { operationId?: string; summary?: string; tags?: string[] }>>;
+    };
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ where: `${method} ${path}`, ...op })),
+    );
+    expect(operations.length).toBeGreaterThan(60);
+    const declared = new Set(doc.tags.map((t) => t.name));
+    for (const tag of doc.tags) expect(tag.description, tag.name).toMatch(/\w/);
+    const seen = new Map<string, string>();
+    for (const op of operations) {
+      expect(op.operationId, op.where).toMatch(/^[a-z][A-Za-z]+$/);
+      const id = op.operationId as string;
+      expect(seen.get(id), `${op.where} repeats the operationId of ${seen.get(id)}`).toBeUndefined();
+      seen.set(id, op.where);
+      expect(op.summary, op.where).toMatch(/\w/);
+      for (const tag of op.tags ?? []) expect(declared.has(tag), `${op.where}: tag ${tag}`).toBe(true);
+    }
+    // One route answering GET and HEAD is two operations with two names.
+    const content = doc.paths['/api/v1/mailboxes/{mailboxId}/messages/{messageId}/documents/{documentId}/content'];
+    expect(content?.get?.operationId).toBe('getDocumentContent');
+    expect(content?.head?.operationId).toBe('headDocumentContent');
+    expect(doc.paths['/api/v1/messages']?.post?.operationId).toBe('sendMessage');
+  });
+
   it('describes the letter JSON of a multipart letter, and every $ref in the document resolves', async () => {
     const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as any;
     const letter = doc.components.schemas.LetterJson;

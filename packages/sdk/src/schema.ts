@@ -12,45 +12,7 @@ export interface paths {
       cookie?: never;
     };
     /** Start a login at the identity provider */
-    get: {
-      parameters: {
-        query?: {
-          acr?: string;
-          returnTo?: string;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        302: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['startLogin'];
     put?: never;
     post?: never;
     delete?: never;
@@ -67,50 +29,7 @@ export interface paths {
       cookie?: never;
     };
     /** The current login: who, at which level, and the CSRF token for unsafe requests */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description masked */
-              nationalId: string;
-              authLevel: 'substantial' | 'high';
-              csrfToken: string | null;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['getSession'];
     put?: never;
     post?: never;
     delete?: never;
@@ -129,52 +48,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** End the session */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['logout'];
     delete?: never;
     options?: never;
     head?: never;
@@ -192,24 +66,7 @@ export interface paths {
      * The platform's public signing keys
      * @description The current key first, then every retired one: receipts signed before a key was rotated still verify. Only the current key signs anything new.
      */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    get: operations['getSigningKeys'];
     put?: never;
     post?: never;
     delete?: never;
@@ -231,69 +88,7 @@ export interface paths {
      * Client credentials with a signed JWT assertion (RFC 7523): a sender access token
      * @description application/x-www-form-urlencoded: grant_type=client_credentials, client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer, client_assertion=<JWT signed with a registered client key; iss=sub=sender id, aud=<server>/oauth/token, jti, lifetime at most 5 minutes>. Errors follow RFC 6749.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              access_token: string;
-              /** @enum {string} */
-              token_type: 'Bearer';
-              expires_in: number;
-              scope: string;
-            };
-          };
-        };
-        /** @description RFC 6749 */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': {
-              error: string;
-              error_description: string;
-            };
-          };
-        };
-        /** @description RFC 6749 */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': {
-              error: string;
-              error_description: string;
-            };
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': {
-              error: string;
-              error_description: string;
-            };
-          };
-        };
-      };
-    };
+    post: operations['createAccessToken'];
     delete?: never;
     options?: never;
     head?: never;
@@ -308,28 +103,7 @@ export interface paths {
       cookie?: never;
     };
     /** The process is up */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              status: string;
-            };
-          };
-        };
-      };
-    };
+    get: operations['getHealth'];
     put?: never;
     post?: never;
     delete?: never;
@@ -346,28 +120,7 @@ export interface paths {
       cookie?: never;
     };
     /** The database answers and the blob store takes a write */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              status: string;
-            };
-          };
-        };
-      };
-    };
+    get: operations['getReadiness'];
     put?: never;
     post?: never;
     delete?: never;
@@ -389,205 +142,7 @@ export interface paths {
      * Send a letter
      * @description multipart/form-data with a `message` part holding the letter JSON and one file part per document; or a MeMo message (Content-Type application/vnd.memo+xml or application/xml, MeMo 1.1 or 1.2). The same id with the same content answers the same again; with other content it is 409.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      /** @description A `message` part with the letter JSON, and one file part per document */
-      requestBody: {
-        content: {
-          'multipart/form-data': {
-            message: components['schemas']['LetterJson'];
-          } & {
-            [key: string]: string;
-          };
-          'application/vnd.memo+xml': string;
-          'application/xml': string;
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              /** @description PENDING: in an uncommitted batch; SCHEDULED: waiting for deliverAt */
-              status:
-                | 'PENDING'
-                | 'SCHEDULED'
-                | 'DELIVERED'
-                | 'HELD'
-                | 'HELD_EXPIRED'
-                | 'PRINT_QUEUED'
-                | 'PRINTED'
-                | 'PRINT_FAILED'
-                | 'REJECTED'
-                | 'CANCELLED';
-              /** @description Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally */
-              rejectReason:
-                | (
-                    | 'recipient_has_no_mailbox'
-                    | 'recipient_not_reachable'
-                    | 'recipient_reserved'
-                    | 'recipient_exempt'
-                    | 'invalid_recipient'
-                    | 'not_allowed_for_private_sender'
-                    | 'print_failed'
-                  )
-                | null;
-              recipient:
-                | {
-                    nationalId: string;
-                  }
-                | {
-                    orgNumber: string;
-                  };
-              subject: string;
-              nonSensitiveTitle: string | null;
-              senderReference: string | null;
-              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
-              authLevel: 'substantial' | 'high';
-              sensitivity: 'normal' | 'sensitive';
-              openingReceipt: boolean;
-              legalNotification: boolean;
-              mandatory: boolean;
-              replyBy: string | null;
-              /** Format: date-time */
-              createdAt: string;
-              deliveredAt: string | null;
-              deliverAt: string | null;
-              holdUntil: string | null;
-              batchId: string | null;
-              /** @description Only when an opening receipt was asked for or the letter is a legal notification */
-              openedAt: string | null;
-              documentCount: number;
-              events: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                /** @enum {string} */
-                type:
-                  | 'ACCEPTED'
-                  | 'DELIVERED'
-                  | 'REJECTED'
-                  | 'OPENED'
-                  | 'HELD'
-                  | 'HELD_EXPIRED'
-                  | 'PRINT_QUEUED'
-                  | 'PRINTED'
-                  | 'PRINT_FAILED'
-                  | 'NOTIFIED'
-                  | 'NOTIFICATION_FAILED'
-                  | 'REPLIED'
-                  | 'CANCELLED';
-                /** Format: date-time */
-                at: string;
-                /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
-                data: {
-                  [key: string]: unknown;
-                };
-                /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
-                receipt: string;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['sendMessage'];
     delete?: never;
     options?: never;
     head?: never;
@@ -602,152 +157,7 @@ export interface paths {
       cookie?: never;
     };
     /** Status and events of one of the caller's letters */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              /** @description PENDING: in an uncommitted batch; SCHEDULED: waiting for deliverAt */
-              status:
-                | 'PENDING'
-                | 'SCHEDULED'
-                | 'DELIVERED'
-                | 'HELD'
-                | 'HELD_EXPIRED'
-                | 'PRINT_QUEUED'
-                | 'PRINTED'
-                | 'PRINT_FAILED'
-                | 'REJECTED'
-                | 'CANCELLED';
-              /** @description Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally */
-              rejectReason:
-                | (
-                    | 'recipient_has_no_mailbox'
-                    | 'recipient_not_reachable'
-                    | 'recipient_reserved'
-                    | 'recipient_exempt'
-                    | 'invalid_recipient'
-                    | 'not_allowed_for_private_sender'
-                    | 'print_failed'
-                  )
-                | null;
-              recipient:
-                | {
-                    nationalId: string;
-                  }
-                | {
-                    orgNumber: string;
-                  };
-              subject: string;
-              nonSensitiveTitle: string | null;
-              senderReference: string | null;
-              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
-              authLevel: 'substantial' | 'high';
-              sensitivity: 'normal' | 'sensitive';
-              openingReceipt: boolean;
-              legalNotification: boolean;
-              mandatory: boolean;
-              replyBy: string | null;
-              /** Format: date-time */
-              createdAt: string;
-              deliveredAt: string | null;
-              deliverAt: string | null;
-              holdUntil: string | null;
-              batchId: string | null;
-              /** @description Only when an opening receipt was asked for or the letter is a legal notification */
-              openedAt: string | null;
-              documentCount: number;
-              events: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                /** @enum {string} */
-                type:
-                  | 'ACCEPTED'
-                  | 'DELIVERED'
-                  | 'REJECTED'
-                  | 'OPENED'
-                  | 'HELD'
-                  | 'HELD_EXPIRED'
-                  | 'PRINT_QUEUED'
-                  | 'PRINTED'
-                  | 'PRINT_FAILED'
-                  | 'NOTIFIED'
-                  | 'NOTIFICATION_FAILED'
-                  | 'REPLIED'
-                  | 'CANCELLED';
-                /** Format: date-time */
-                at: string;
-                /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
-                data: {
-                  [key: string]: unknown;
-                };
-                /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
-                receipt: string;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['getMessage'];
     put?: never;
     post?: never;
     delete?: never;
@@ -769,161 +179,7 @@ export interface paths {
      * Cancel a letter nobody has seen yet (scheduled, held, or in an open batch)
      * @description Answers the letter, now CANCELLED; cancelling twice answers the same.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              /** @description PENDING: in an uncommitted batch; SCHEDULED: waiting for deliverAt */
-              status:
-                | 'PENDING'
-                | 'SCHEDULED'
-                | 'DELIVERED'
-                | 'HELD'
-                | 'HELD_EXPIRED'
-                | 'PRINT_QUEUED'
-                | 'PRINTED'
-                | 'PRINT_FAILED'
-                | 'REJECTED'
-                | 'CANCELLED';
-              /** @description Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally */
-              rejectReason:
-                | (
-                    | 'recipient_has_no_mailbox'
-                    | 'recipient_not_reachable'
-                    | 'recipient_reserved'
-                    | 'recipient_exempt'
-                    | 'invalid_recipient'
-                    | 'not_allowed_for_private_sender'
-                    | 'print_failed'
-                  )
-                | null;
-              recipient:
-                | {
-                    nationalId: string;
-                  }
-                | {
-                    orgNumber: string;
-                  };
-              subject: string;
-              nonSensitiveTitle: string | null;
-              senderReference: string | null;
-              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
-              authLevel: 'substantial' | 'high';
-              sensitivity: 'normal' | 'sensitive';
-              openingReceipt: boolean;
-              legalNotification: boolean;
-              mandatory: boolean;
-              replyBy: string | null;
-              /** Format: date-time */
-              createdAt: string;
-              deliveredAt: string | null;
-              deliverAt: string | null;
-              holdUntil: string | null;
-              batchId: string | null;
-              /** @description Only when an opening receipt was asked for or the letter is a legal notification */
-              openedAt: string | null;
-              documentCount: number;
-              events: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                /** @enum {string} */
-                type:
-                  | 'ACCEPTED'
-                  | 'DELIVERED'
-                  | 'REJECTED'
-                  | 'OPENED'
-                  | 'HELD'
-                  | 'HELD_EXPIRED'
-                  | 'PRINT_QUEUED'
-                  | 'PRINTED'
-                  | 'PRINT_FAILED'
-                  | 'NOTIFIED'
-                  | 'NOTIFICATION_FAILED'
-                  | 'REPLIED'
-                  | 'CANCELLED';
-                /** Format: date-time */
-                at: string;
-                /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
-                data: {
-                  [key: string]: unknown;
-                };
-                /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
-                receipt: string;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['cancelMessage'];
     delete?: never;
     options?: never;
     head?: never;
@@ -941,99 +197,7 @@ export interface paths {
      * The caller's events in order
      * @description Poll with `after` set to the last `nextCursor`; an empty page keeps the cursor.
      */
-    get: {
-      parameters: {
-        query?: {
-          /** @description The `nextCursor` of the page before */
-          after?: string;
-          /** @description Another name for `after`, as the other lists call it */
-          cursor?: string;
-          limit?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                messageId: string;
-                /** @enum {string} */
-                type:
-                  | 'ACCEPTED'
-                  | 'DELIVERED'
-                  | 'REJECTED'
-                  | 'OPENED'
-                  | 'HELD'
-                  | 'HELD_EXPIRED'
-                  | 'PRINT_QUEUED'
-                  | 'PRINTED'
-                  | 'PRINT_FAILED'
-                  | 'NOTIFIED'
-                  | 'NOTIFICATION_FAILED'
-                  | 'REPLIED'
-                  | 'CANCELLED';
-                /** Format: date-time */
-                at: string;
-                /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
-                data: {
-                  [key: string]: unknown;
-                };
-                /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
-                receipt: string;
-                cursor: string;
-              }[];
-              /** @description Pass as `after` to read on. A feed has no last page: an empty page answers the cursor it was asked with (null only while there has never been an event), so keep polling with it */
-              nextCursor: string | null;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['listEvents'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1050,59 +214,7 @@ export interface paths {
       cookie?: never;
     };
     /** The mailboxes the caller may open */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                ownerType: 'person' | 'organization';
-                name: string | null;
-                /** @description owner; a delegate with read or manage access; a member of the organization */
-                role: 'owner' | 'delegate-read' | 'delegate-manage' | 'org-admin' | 'org-reader';
-                /** @description The owner's national id (masked unless it is the caller) or organization number */
-                ownerId: string;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['listMyMailboxes'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1122,122 +234,7 @@ export interface paths {
      * Letters in a folder, newest first; or found by q, sender, from, to, unread
      * @description With any search parameter and no folder, every folder except the trash is searched. A letter whose level your login does not reach is found by its non-sensitive title only.
      */
-    get: {
-      parameters: {
-        query?: {
-          /** @description A folder id, or inbox | archive | trash (default inbox) */
-          folder?: string;
-          cursor?: string;
-          limit?: number;
-          /** @description Search the subject (when your login level shows it) and the non-sensitive title */
-          q?: string;
-          /** @description A sender's organization number or part of its name */
-          sender?: string;
-          /** @description Delivered on or after (YYYY-MM-DD or date-time) */
-          from?: string;
-          /** @description Delivered on or before (YYYY-MM-DD or date-time) */
-          to?: string;
-          /** @description true: only letters not yet read; false: only letters already read */
-          unread?: boolean;
-        };
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                sender: {
-                  /**
-                   * Format: uuid
-                   * @description A UUID
-                   */
-                  id: string;
-                  name: string;
-                  orgNumber: string;
-                } | null;
-                /** @description null when the login level is too low */
-                subject: string | null;
-                nonSensitiveTitle: string | null;
-                /** Format: date-time */
-                receivedAt: string;
-                read: boolean;
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                folderId: string;
-                /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
-                authLevel: 'substantial' | 'high';
-                sensitivity: 'normal' | 'sensitive';
-                /** @description true: log in at `authLevel` to see the content */
-                restricted: boolean;
-                legalNotification: boolean;
-                mandatory: boolean;
-                documentCount: number;
-                trashedAt: string | null;
-                /** @description The sender wants an answer by then */
-                replyBy: string | null;
-              }[];
-              /** @description Pass as `cursor` to get the next page; null on the last page */
-              nextCursor: string | null;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['listMailboxMessages'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1254,425 +251,15 @@ export interface paths {
       cookie?: never;
     };
     /** One letter; only its non-sensitive title when the login level is too low */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-          /** @description A UUID */
-          messageId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              sender: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                name: string;
-                orgNumber: string;
-              } | null;
-              /** @description null when the login level is too low */
-              subject: string | null;
-              nonSensitiveTitle: string | null;
-              /** Format: date-time */
-              receivedAt: string;
-              read: boolean;
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              folderId: string;
-              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
-              authLevel: 'substantial' | 'high';
-              sensitivity: 'normal' | 'sensitive';
-              /** @description true: log in at `authLevel` to see the content */
-              restricted: boolean;
-              legalNotification: boolean;
-              mandatory: boolean;
-              documentCount: number;
-              trashedAt: string | null;
-              /** @description The sender wants an answer by then */
-              replyBy: string | null;
-              /** @description When restricted: log in here at the level the letter needs; it returns to the letter */
-              loginUrl?: string;
-              openedAt: string | null;
-              documents: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                role: 'main' | 'attachment' | 'technical';
-                title: string | null;
-                filename: string;
-                mediaType: string;
-                language: string | null;
-                size: number;
-              }[];
-              /** @description What the letter asks of its reader; empty when restricted (they are content) */
-              actions: {
-                /** @description Its position; an appointment is offered at …/actions/{index}/calendar */
-                index: number;
-                /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
-                type:
-                  | 'pay'
-                  | 'appointment'
-                  | 'selfService'
-                  | 'sign'
-                  | 'confirm'
-                  | 'register'
-                  | 'prepare'
-                  | 'information';
-                /** @description What the reader sees, e.g. "Betal" */
-                label: string;
-                /** @description An absolute https link; required for selfService, sign and register */
-                url?: string;
-                /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
-                amount?: string;
-                /** @description pay: ISO 4217, e.g. NOK */
-                currency?: string;
-                /**
-                 * Format: date
-                 * @description pay: YYYY-MM-DD
-                 */
-                dueDate?: string;
-                /** @description pay: account to pay to */
-                creditorAccount?: string;
-                /** @description pay: e.g. a KID number */
-                paymentReference?: string;
-                /**
-                 * Format: date-time
-                 * @description appointment: when it starts
-                 */
-                start?: string;
-                /**
-                 * Format: date-time
-                 * @description appointment: when it ends (after start)
-                 */
-                end?: string;
-                /** @description appointment: where */
-                place?: string;
-                /**
-                 * Format: uuid
-                 * @description The document it belongs to
-                 */
-                documentId?: string;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['getMailboxMessage'];
     put?: never;
     post?: never;
     /** Move a letter to the trash (restorable) */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-          /** @description A UUID */
-          messageId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    delete: operations['trashMailboxMessage'];
     options?: never;
     head?: never;
     /** Mark read or unread, or move to a folder */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-          /** @description A UUID */
-          messageId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            read?: boolean;
-            folderId?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              sender: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                name: string;
-                orgNumber: string;
-              } | null;
-              /** @description null when the login level is too low */
-              subject: string | null;
-              nonSensitiveTitle: string | null;
-              /** Format: date-time */
-              receivedAt: string;
-              read: boolean;
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              folderId: string;
-              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
-              authLevel: 'substantial' | 'high';
-              sensitivity: 'normal' | 'sensitive';
-              /** @description true: log in at `authLevel` to see the content */
-              restricted: boolean;
-              legalNotification: boolean;
-              mandatory: boolean;
-              documentCount: number;
-              trashedAt: string | null;
-              /** @description The sender wants an answer by then */
-              replyBy: string | null;
-              /** @description When restricted: log in here at the level the letter needs; it returns to the letter */
-              loginUrl?: string;
-              openedAt: string | null;
-              documents: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                role: 'main' | 'attachment' | 'technical';
-                title: string | null;
-                filename: string;
-                mediaType: string;
-                language: string | null;
-                size: number;
-              }[];
-              /** @description What the letter asks of its reader; empty when restricted (they are content) */
-              actions: {
-                /** @description Its position; an appointment is offered at …/actions/{index}/calendar */
-                index: number;
-                /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
-                type:
-                  | 'pay'
-                  | 'appointment'
-                  | 'selfService'
-                  | 'sign'
-                  | 'confirm'
-                  | 'register'
-                  | 'prepare'
-                  | 'information';
-                /** @description What the reader sees, e.g. "Betal" */
-                label: string;
-                /** @description An absolute https link; required for selfService, sign and register */
-                url?: string;
-                /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
-                amount?: string;
-                /** @description pay: ISO 4217, e.g. NOK */
-                currency?: string;
-                /**
-                 * Format: date
-                 * @description pay: YYYY-MM-DD
-                 */
-                dueDate?: string;
-                /** @description pay: account to pay to */
-                creditorAccount?: string;
-                /** @description pay: e.g. a KID number */
-                paymentReference?: string;
-                /**
-                 * Format: date-time
-                 * @description appointment: when it starts
-                 */
-                start?: string;
-                /**
-                 * Format: date-time
-                 * @description appointment: when it ends (after start)
-                 */
-                end?: string;
-                /** @description appointment: where */
-                place?: string;
-                /**
-                 * Format: uuid
-                 * @description The document it belongs to
-                 */
-                documentId?: string;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    patch: operations['updateMailboxMessage'];
     trace?: never;
   };
   '/api/v1/mailboxes/{mailboxId}/messages/{messageId}/documents/{documentId}/content': {
@@ -1686,82 +273,7 @@ export interface paths {
      * A document's bytes
      * @description The first opening of the main document is recorded as the letter being opened. HEAD answers the same headers and records nothing.
      */
-    get: {
-      parameters: {
-        query?: {
-          /** @description true: Content-Disposition attachment */
-          download?: boolean;
-        };
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-          /** @description A UUID */
-          messageId: string;
-          /** @description A UUID */
-          documentId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The document */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': string;
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['getDocumentContent'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1770,82 +282,7 @@ export interface paths {
      * A document's bytes
      * @description The first opening of the main document is recorded as the letter being opened. HEAD answers the same headers and records nothing.
      */
-    head: {
-      parameters: {
-        query?: {
-          /** @description true: Content-Disposition attachment */
-          download?: boolean;
-        };
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-          /** @description A UUID */
-          messageId: string;
-          /** @description A UUID */
-          documentId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The document */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': string;
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    head: operations['headDocumentContent'];
     patch?: never;
     trace?: never;
   };
@@ -1860,79 +297,7 @@ export interface paths {
      * An appointment of a letter as a calendar file (text/calendar)
      * @description Only for actions of type appointment; read like a document (the login level must reach the letter's, and the read is recorded in the mailbox's audit log).
      */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-          /** @description A UUID */
-          messageId: string;
-          /** @description The action's position in `actions` */
-          index: number;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description An iCalendar (RFC 5545) file with one event */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/calendar': string;
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['getActionCalendar'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1951,179 +316,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Bring a letter back from the trash */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-          /** @description A UUID */
-          messageId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              sender: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                name: string;
-                orgNumber: string;
-              } | null;
-              /** @description null when the login level is too low */
-              subject: string | null;
-              nonSensitiveTitle: string | null;
-              /** Format: date-time */
-              receivedAt: string;
-              read: boolean;
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              folderId: string;
-              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
-              authLevel: 'substantial' | 'high';
-              sensitivity: 'normal' | 'sensitive';
-              /** @description true: log in at `authLevel` to see the content */
-              restricted: boolean;
-              legalNotification: boolean;
-              mandatory: boolean;
-              documentCount: number;
-              trashedAt: string | null;
-              /** @description The sender wants an answer by then */
-              replyBy: string | null;
-              /** @description When restricted: log in here at the level the letter needs; it returns to the letter */
-              loginUrl?: string;
-              openedAt: string | null;
-              documents: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                role: 'main' | 'attachment' | 'technical';
-                title: string | null;
-                filename: string;
-                mediaType: string;
-                language: string | null;
-                size: number;
-              }[];
-              /** @description What the letter asks of its reader; empty when restricted (they are content) */
-              actions: {
-                /** @description Its position; an appointment is offered at …/actions/{index}/calendar */
-                index: number;
-                /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
-                type:
-                  | 'pay'
-                  | 'appointment'
-                  | 'selfService'
-                  | 'sign'
-                  | 'confirm'
-                  | 'register'
-                  | 'prepare'
-                  | 'information';
-                /** @description What the reader sees, e.g. "Betal" */
-                label: string;
-                /** @description An absolute https link; required for selfService, sign and register */
-                url?: string;
-                /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
-                amount?: string;
-                /** @description pay: ISO 4217, e.g. NOK */
-                currency?: string;
-                /**
-                 * Format: date
-                 * @description pay: YYYY-MM-DD
-                 */
-                dueDate?: string;
-                /** @description pay: account to pay to */
-                creditorAccount?: string;
-                /** @description pay: e.g. a KID number */
-                paymentReference?: string;
-                /**
-                 * Format: date-time
-                 * @description appointment: when it starts
-                 */
-                start?: string;
-                /**
-                 * Format: date-time
-                 * @description appointment: when it ends (after start)
-                 */
-                end?: string;
-                /** @description appointment: where */
-                place?: string;
-                /**
-                 * Format: uuid
-                 * @description The document it belongs to
-                 */
-                documentId?: string;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['restoreMailboxMessage'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2138,174 +331,10 @@ export interface paths {
       cookie?: never;
     };
     /** Folders with their letter counts */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                kind: 'inbox' | 'archive' | 'trash' | 'custom';
-                name: string;
-                total: number;
-                unread: number;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['listFolders'];
     put?: never;
     /** Create a folder of ones own */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            name: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              kind: 'inbox' | 'archive' | 'trash' | 'custom';
-              name: string;
-              total: number;
-              unread: number;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['createFolder'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2323,180 +352,11 @@ export interface paths {
     put?: never;
     post?: never;
     /** Delete a folder of ones own; its letters move to the inbox */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-          /** @description A UUID */
-          folderId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteFolder'];
     options?: never;
     head?: never;
     /** Rename a folder of ones own */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-          /** @description A UUID */
-          folderId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            name: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    patch: operations['renameFolder'];
     trace?: never;
   };
   '/api/v1/mailboxes/{mailboxId}/grants': {
@@ -2507,193 +367,10 @@ export interface paths {
       cookie?: never;
     };
     /** Who has access to my mailbox (owner only) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                granteeNationalId: string;
-                scope: 'read' | 'manage';
-                validUntil: string | null;
-                /** Format: date-time */
-                createdAt: string;
-                revokedAt: string | null;
-                active: boolean;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['listGrants'];
     put?: never;
     /** Give another person read (or manage) access to my mailbox */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            granteeNationalId: string;
-            /** @description read: read letters; manage: also move and mark them (never delete or grant onward) */
-            scope: 'read' | 'manage';
-            /** Format: date-time */
-            validUntil?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              granteeNationalId: string;
-              scope: 'read' | 'manage';
-              validUntil: string | null;
-              /** Format: date-time */
-              createdAt: string;
-              revokedAt: string | null;
-              active: boolean;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['createGrant'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2711,75 +388,7 @@ export interface paths {
     put?: never;
     post?: never;
     /** Revoke a grant; it stops working at once */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-          /** @description A UUID */
-          grantId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    delete: operations['revokeGrant'];
     options?: never;
     head?: never;
     patch?: never;
@@ -2793,193 +402,10 @@ export interface paths {
       cookie?: never;
     };
     /** Members of an organization's mailbox (admins only) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                nationalId: string;
-                role: 'admin' | 'reader';
-                /** Format: date-time */
-                createdAt: string;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['listMembers'];
     put?: never;
     /** Add a member to an organization's mailbox, or change a member's role */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            nationalId: string;
-            role: 'admin' | 'reader';
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              nationalId: string;
-              role: 'admin' | 'reader';
-              /** Format: date-time */
-              createdAt: string;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['putMember'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2997,84 +423,7 @@ export interface paths {
     put?: never;
     post?: never;
     /** Remove a member (not the last administrator) */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-          /** @description A UUID */
-          memberId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    delete: operations['removeMember'];
     options?: never;
     head?: never;
     patch?: never;
@@ -3088,56 +437,7 @@ export interface paths {
       cookie?: never;
     };
     /** The senders I administer */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                orgNumber: string;
-                name: string;
-                kind: 'public' | 'private';
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['listMySenders'];
     put?: never;
     post?: never;
     delete?: never;
@@ -3154,164 +454,10 @@ export interface paths {
       cookie?: never;
     };
     /** A sender's API keys (never the keys themselves) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          senderId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                /** @description The first characters of the key, to recognise it */
-                prefix: string;
-                label: string | null;
-                /** Format: date-time */
-                createdAt: string;
-                lastUsedAt: string | null;
-                revokedAt: string | null;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['listApiKeys'];
     put?: never;
     /** Create an API key; the key is shown in this answer only */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          senderId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            label?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              /** @description The first characters of the key, to recognise it */
-              prefix: string;
-              label: string | null;
-              /** Format: date-time */
-              createdAt: string;
-              lastUsedAt: string | null;
-              revokedAt: string | null;
-              /** @description The key itself: shown this once, only its hash is kept */
-              apiKey: string;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['createApiKey'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3328,92 +474,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Replace a key: a new key is made and the old one revoked */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          senderId: string;
-          /** @description A UUID */
-          keyId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              /** @description The first characters of the key, to recognise it */
-              prefix: string;
-              label: string | null;
-              /** Format: date-time */
-              createdAt: string;
-              lastUsedAt: string | null;
-              revokedAt: string | null;
-              /** @description The key itself: shown this once, only its hash is kept */
-              apiKey: string;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['rotateApiKey'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3428,176 +489,10 @@ export interface paths {
       cookie?: never;
     };
     /** A sender's public keys for the client-credentials grant (RFC 7523) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          senderId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                kid: string;
-                /** @description The public key */
-                jwk: {
-                  [key: string]: unknown;
-                };
-                /** Format: date-time */
-                createdAt: string;
-                revokedAt: string | null;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['listClientKeys'];
     put?: never;
     /** Register a public key the sender signs client assertions with */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          senderId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description A public JWK (OKP Ed25519, EC P-256/P-384 or RSA ≥ 2048) with a kid; never a private key */
-            jwk: {
-              [key: string]: unknown;
-            };
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              kid: string;
-              /** @description The public key */
-              jwk: {
-                [key: string]: unknown;
-              };
-              /** Format: date-time */
-              createdAt: string;
-              revokedAt: string | null;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['addClientKey'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3615,66 +510,7 @@ export interface paths {
     put?: never;
     post?: never;
     /** Revoke a client key; tokens it obtained stop working at once */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          senderId: string;
-          /** @description A UUID */
-          keyId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    delete: operations['revokeClientKey'];
     options?: never;
     head?: never;
     patch?: never;
@@ -3691,66 +527,7 @@ export interface paths {
     put?: never;
     post?: never;
     /** Revoke an API key; it stops working at once */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          senderId: string;
-          /** @description A UUID */
-          keyId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    delete: operations['revokeApiKey'];
     options?: never;
     head?: never;
     patch?: never;
@@ -3767,111 +544,7 @@ export interface paths {
      * Who did what in my mailbox, newest first (the owner or an organization's administrators)
      * @description Every opened document, change and grant, and every look at a letter by someone other than the owner. Delegates and members who are not administrators are refused (403).
      */
-    get: {
-      parameters: {
-        query?: {
-          cursor?: string;
-          limit?: number;
-        };
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                mailboxId: string;
-                /** @description Who did it */
-                actorNationalId: string;
-                /** @description owner, delegate-read, delegate-manage, org-admin or org-reader */
-                actorRole: string;
-                /** @description letter.view (someone other than the owner looked at a letter), document.read, action.calendar, letter.update, letter.trash, letter.restore, folder.*, grant.*, member.* */
-                action: string;
-                letterId: string | null;
-                details: {
-                  [key: string]: unknown;
-                };
-                /** Format: date-time */
-                at: string;
-                /** @description The entry's place in the log */
-                seq: number;
-                /** @description SHA-256 (hex) of the entry before it in this chain; 64 zeros for the first */
-                prevHash: string;
-                /** @description SHA-256 (hex) of prevHash, a newline and the canonical JSON of the entry (keys sorted, no seq or hashes) */
-                hash: string;
-              }[];
-              /** @description Pass as `cursor` to get the next page; null on the last page */
-              nextCursor: string | null;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['listMailboxAudit'];
     put?: never;
     post?: never;
     delete?: never;
@@ -3891,93 +564,7 @@ export interface paths {
      * Every change of my register record and consents, newest first
      * @description Who changed what and when (you, the operator, a sender recording your consent). Contact details themselves are not in the history, only which of them changed.
      */
-    get: {
-      parameters: {
-        query?: {
-          cursor?: string;
-          limit?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                nationalId: string;
-                actorType: 'person' | 'operator' | 'sender' | 'system';
-                /** @description The person's national id or the sender's id */
-                actorId: string | null;
-                /** @description register.create, register.update, register.confirm, register.exempt, register.address, mailbox.open, consent.give, consent.withdraw */
-                action: string;
-                details: {
-                  [key: string]: unknown;
-                };
-                /** Format: date-time */
-                at: string;
-                /** @description The entry's place in the log */
-                seq: number;
-                /** @description SHA-256 (hex) of the entry before it in this chain; 64 zeros for the first */
-                prevHash: string;
-                /** @description SHA-256 (hex) of prevHash, a newline and the canonical JSON of the entry (keys sorted, no seq or hashes) */
-                hash: string;
-              }[];
-              /** @description Pass as `cursor` to get the next page; null on the last page */
-              nextCursor: string | null;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['listMyRegisterHistory'];
     put?: never;
     post?: never;
     delete?: never;
@@ -3999,91 +586,7 @@ export interface paths {
      * Look up to 1,000 persons in the contact and reservation register (public senders)
      * @description Contact details are included only for credentials with the `register:contact` scope.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            nationalIds: string[];
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              persons: {
-                nationalId: string;
-                status: 'active' | 'not_registered' | 'deleted';
-                /** @description An active mailbox, neither reserved nor exempt */
-                canReceiveDigitalPost: boolean;
-                reserved: boolean;
-                reservedAt: string | null;
-                exempt: boolean;
-                /** @description False when the contact details are older than 18 months */
-                canBeNotified: boolean;
-                language: string | null;
-                provider: string | null;
-                contact?: {
-                  email: string | null;
-                  emailUpdatedAt: string | null;
-                  emailVerifiedAt: string | null;
-                  mobile: string | null;
-                  mobileUpdatedAt: string | null;
-                  mobileVerifiedAt: string | null;
-                };
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['lookupRegister'];
     delete?: never;
     options?: never;
     head?: never;
@@ -4103,82 +606,7 @@ export interface paths {
      * Register a customer who consented to your letters (private senders), with your evidence
      * @description Letters held for the person are delivered once they have a mailbox. The answer is the same whether or not the person exists.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description Norwegian national id or Danish CPR */
-            nationalId: string;
-            evidence: {
-              /** @description The agreement or form in your records */
-              reference: string;
-              /** Format: date-time */
-              givenAt: string;
-              /** @description How it was given: signed form, web, app */
-              method: string;
-            };
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              nationalId: string;
-              /** @enum {string} */
-              status: 'active';
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['registerCustomerConsent'];
     delete?: never;
     options?: never;
     head?: never;
@@ -4196,64 +624,7 @@ export interface paths {
     put?: never;
     post?: never;
     /** Record that a customer relationship ended: the consent is withdrawn */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description Norwegian national id or Danish CPR */
-          nationalId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Withdrawn (or there was none) */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    delete: operations['withdrawCustomerConsent'];
     options?: never;
     head?: never;
     patch?: never;
@@ -4267,92 +638,7 @@ export interface paths {
       cookie?: never;
     };
     /** My record in the contact and reservation register */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              nationalId: string;
-              name: string | null;
-              status: 'active' | 'not_registered' | 'deleted';
-              provider: string | null;
-              reserved: boolean;
-              reservedAt: string | null;
-              exempt: boolean;
-              exemptAt: string | null;
-              language: string | null;
-              canBeNotified: boolean;
-              contact: {
-                email: string | null;
-                emailUpdatedAt: string | null;
-                emailVerifiedAt: string | null;
-                mobile: string | null;
-                mobileUpdatedAt: string | null;
-                mobileVerifiedAt: string | null;
-              };
-              postalAddress:
-                | (
-                    | {
-                        /** @enum {string} */
-                        type: 'norwegian';
-                        addressLines: string[];
-                        postalCode: string;
-                        city: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: 'foreign';
-                        addressLines: string[];
-                        /** @description Country name or ISO 3166 code */
-                        country: string;
-                      }
-                  )
-                | null;
-              updatedAt: string | null;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['getMyRegister'];
     put?: never;
     post?: never;
     delete?: never;
@@ -4362,111 +648,7 @@ export interface paths {
      * Change my reservation, contact details or language
      * @description A changed e-mail or mobile counts as updated now and is no longer verified.
      */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description Reserve against digital public mail */
-            reserved?: boolean;
-            email?: string | null;
-            mobile?: string | null;
-            language?: 'nb' | 'nn' | 'en' | 'se' | 'da';
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              nationalId: string;
-              name: string | null;
-              status: 'active' | 'not_registered' | 'deleted';
-              provider: string | null;
-              reserved: boolean;
-              reservedAt: string | null;
-              exempt: boolean;
-              exemptAt: string | null;
-              language: string | null;
-              canBeNotified: boolean;
-              contact: {
-                email: string | null;
-                emailUpdatedAt: string | null;
-                emailVerifiedAt: string | null;
-                mobile: string | null;
-                mobileUpdatedAt: string | null;
-                mobileVerifiedAt: string | null;
-              };
-              postalAddress:
-                | (
-                    | {
-                        /** @enum {string} */
-                        type: 'norwegian';
-                        addressLines: string[];
-                        postalCode: string;
-                        city: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: 'foreign';
-                        addressLines: string[];
-                        /** @description Country name or ISO 3166 code */
-                        country: string;
-                      }
-                  )
-                | null;
-              updatedAt: string | null;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    patch: operations['updateMyRegister'];
     trace?: never;
   };
   '/api/v1/me/register/confirm': {
@@ -4479,101 +661,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Confirm that my contact details are still right */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              nationalId: string;
-              name: string | null;
-              status: 'active' | 'not_registered' | 'deleted';
-              provider: string | null;
-              reserved: boolean;
-              reservedAt: string | null;
-              exempt: boolean;
-              exemptAt: string | null;
-              language: string | null;
-              canBeNotified: boolean;
-              contact: {
-                email: string | null;
-                emailUpdatedAt: string | null;
-                emailVerifiedAt: string | null;
-                mobile: string | null;
-                mobileUpdatedAt: string | null;
-                mobileVerifiedAt: string | null;
-              };
-              postalAddress:
-                | (
-                    | {
-                        /** @enum {string} */
-                        type: 'norwegian';
-                        addressLines: string[];
-                        postalCode: string;
-                        city: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: 'foreign';
-                        addressLines: string[];
-                        /** @description Country name or ISO 3166 code */
-                        country: string;
-                      }
-                  )
-                | null;
-              updatedAt: string | null;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['confirmMyContactDetails'];
     delete?: never;
     options?: never;
     head?: never;
@@ -4588,62 +676,7 @@ export interface paths {
       cookie?: never;
     };
     /** My consents to private senders */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                sender: {
-                  /**
-                   * Format: uuid
-                   * @description A UUID
-                   */
-                  id: string;
-                  name: string;
-                  orgNumber: string;
-                };
-                status: 'active' | 'withdrawn';
-                source: 'person' | 'sender';
-                /** Format: date-time */
-                givenAt: string;
-                withdrawnAt: string | null;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['listMyConsents'];
     put?: never;
     post?: never;
     delete?: never;
@@ -4661,174 +694,10 @@ export interface paths {
     };
     get?: never;
     /** Consent to letters from a private sender; letters it holds for me are delivered */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          orgNumber: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              sender: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                name: string;
-                orgNumber: string;
-              };
-              status: 'active' | 'withdrawn';
-              source: 'person' | 'sender';
-              /** Format: date-time */
-              givenAt: string;
-              withdrawnAt: string | null;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    put: operations['giveMyConsent'];
     post?: never;
     /** Withdraw my consent to a private sender */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          orgNumber: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              sender: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                name: string;
-                orgNumber: string;
-              };
-              status: 'active' | 'withdrawn';
-              source: 'person' | 'sender';
-              /** Format: date-time */
-              givenAt: string;
-              withdrawnAt: string | null;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    delete: operations['withdrawMyConsent'];
     options?: never;
     head?: never;
     patch?: never;
@@ -4844,77 +713,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Open a batch */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description Your own name for the batch */
-            reference?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              reference: string | null;
-              status: 'open' | 'committed' | 'cancelled';
-              /** Format: date-time */
-              createdAt: string;
-              committedAt: string | null;
-              cancelledAt: string | null;
-              /** @description Letters per status */
-              counts: {
-                [key: string]: number;
-              };
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['openBatch'];
     delete?: never;
     options?: never;
     head?: never;
@@ -4929,170 +728,11 @@ export interface paths {
       cookie?: never;
     };
     /** A batch and its letters counted per status */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              reference: string | null;
-              status: 'open' | 'committed' | 'cancelled';
-              /** Format: date-time */
-              createdAt: string;
-              committedAt: string | null;
-              cancelledAt: string | null;
-              /** @description Letters per status */
-              counts: {
-                [key: string]: number;
-              };
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['getBatch'];
     put?: never;
     post?: never;
     /** Cancel an open batch: none of its letters is ever seen */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              reference: string | null;
-              status: 'open' | 'committed' | 'cancelled';
-              /** Format: date-time */
-              createdAt: string;
-              committedAt: string | null;
-              cancelledAt: string | null;
-              /** @description Letters per status */
-              counts: {
-                [key: string]: number;
-              };
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    delete: operations['cancelBatch'];
     options?: never;
     head?: never;
     patch?: never;
@@ -5111,113 +751,7 @@ export interface paths {
      * Upload a document the letters of this batch share (multipart, one part named "file")
      * @description Stored once, encrypted; each letter gets the key wrapped for its own mailbox.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'multipart/form-data': {
-            /**
-             * Format: binary
-             * @description The document, with its file name and media type
-             */
-            file: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              filename: string;
-              mediaType: string;
-              size: number;
-              sha256: string;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['uploadBatchDocument'];
     delete?: never;
     options?: never;
     head?: never;
@@ -5237,545 +771,7 @@ export interface paths {
      * Add letters to an open batch
      * @description JSON: up to 1,000 letters using the batch documents; each succeeds or fails on its own. Multipart: one letter with its own files, answered like POST /api/v1/messages.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          id: string;
-        };
-        cookie?: never;
-      };
-      /** @description application/json: up to 1,000 letters using the batch documents. multipart/form-data: one letter with its own files, as for POST /api/v1/messages. */
-      requestBody: {
-        content: {
-          'application/json': {
-            messages: {
-              /**
-               * Format: uuid
-               * @description Chosen by the sender; the idempotency key
-               */
-              id: string;
-              recipient:
-                | {
-                    nationalId: string;
-                  }
-                | {
-                    orgNumber: string;
-                  };
-              subject: string;
-              /** @description What a reader logged in below `authLevel` and the notifications show instead of the subject. Recommended: without it such a reader sees the letter as untitled. null is the same as leaving it out */
-              nonSensitiveTitle?: string | null;
-              /** @description The login level needed to read the letter (substantial = idporten-loa-substantial, high = idporten-loa-high); default high. A reader logged in below it sees only the nonSensitiveTitle, and without one the letter as untitled, so a nonSensitiveTitle is recommended */
-              authLevel?: 'substantial' | 'high';
-              /** @description sensitive: the sender's name is left out of notifications and hidden from readers below `authLevel`; default normal */
-              sensitivity?: 'normal' | 'sensitive';
-              /** @description Tell the sender (an OPENED event) when the letter is first opened; default false */
-              openingReceipt?: boolean;
-              /** @description A legal notification (public senders only), with an OPENED event when opened; default false */
-              legalNotification?: boolean;
-              /** @description Shown to the reader as mandatory (public senders only); default false */
-              mandatory?: boolean;
-              /** @description The sender's own reference, answered back as it is; null is the same as leaving it out */
-              senderReference?: string | null;
-              /**
-               * Format: date-time
-               * @description The letter becomes visible then (in the future, within a year)
-               */
-              deliverAt?: string;
-              /**
-               * Format: date-time
-               * @description Private senders: the letter is held this long for a recipient without mailbox or consent
-               */
-              registrationDeadline?: string;
-              /** @description Lets the letter go on paper when it cannot be delivered digitally */
-              printDetails?: {
-                recipient: {
-                  name: string;
-                  /** @description A Norwegian address (postal code and city) or a foreign one (lines and a country) */
-                  address:
-                    | {
-                        /** @enum {string} */
-                        type: 'norwegian';
-                        addressLines: string[];
-                        postalCode: string;
-                        city: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: 'foreign';
-                        addressLines: string[];
-                        /** @description Country name or ISO 3166 code */
-                        country: string;
-                      };
-                };
-                returnAddress?: {
-                  name: string;
-                  /** @description A Norwegian address (postal code and city) or a foreign one (lines and a country) */
-                  address:
-                    | {
-                        /** @enum {string} */
-                        type: 'norwegian';
-                        addressLines: string[];
-                        postalCode: string;
-                        city: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: 'foreign';
-                        addressLines: string[];
-                        /** @description Country name or ISO 3166 code */
-                        country: string;
-                      };
-                };
-                /** @default monochrome */
-                colour?: 'monochrome' | 'colour';
-                /**
-                 * @description What the postal service does with a letter it cannot deliver; return needs a returnAddress
-                 * @default shred
-                 */
-                undeliverable?: 'shred' | 'return';
-              };
-              /**
-               * Format: date-time
-               * @description The sender wants an answer by then (in the future)
-               */
-              replyBy?: string;
-              /** @description What the reader is asked to do: pay, book an appointment, follow a link, sign … */
-              actions?: {
-                /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
-                type:
-                  | 'pay'
-                  | 'appointment'
-                  | 'selfService'
-                  | 'sign'
-                  | 'confirm'
-                  | 'register'
-                  | 'prepare'
-                  | 'information';
-                /** @description What the reader sees, e.g. "Betal" */
-                label: string;
-                /** @description An absolute https link; required for selfService, sign and register */
-                url?: string;
-                /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
-                amount?: string;
-                /** @description pay: ISO 4217, e.g. NOK */
-                currency?: string;
-                /**
-                 * Format: date
-                 * @description pay: YYYY-MM-DD
-                 */
-                dueDate?: string;
-                /** @description pay: account to pay to */
-                creditorAccount?: string;
-                /** @description pay: e.g. a KID number */
-                paymentReference?: string;
-                /**
-                 * Format: date-time
-                 * @description appointment: when it starts
-                 */
-                start?: string;
-                /**
-                 * Format: date-time
-                 * @description appointment: when it ends (after start)
-                 */
-                end?: string;
-                /** @description appointment: where */
-                place?: string;
-                /** @description The document the action belongs to: its `part` (multipart), or its `documentId` (a batch letter in JSON) */
-                document?: string;
-              }[];
-              /**
-               * Format: date-time
-               * @description Print a delivered letter nobody opened by then
-               */
-              printIfUnreadAfter?: string;
-              notification?: {
-                /** @description Replaces the e-mail's opening line */
-                emailText?: string;
-                /** @description Replaces the SMS text */
-                smsText?: string;
-                /** @description Days after delivery to notify on (default [0]); stop once the letter is opened */
-                repetitions?: number[];
-              };
-              documents: {
-                /**
-                 * Format: uuid
-                 * @description A document uploaded to this batch
-                 */
-                documentId: string;
-                role: 'main' | 'attachment' | 'technical';
-                title?: string;
-                filename?: string;
-                language?: string;
-              }[];
-            }[];
-          };
-          'multipart/form-data': {
-            messages: {
-              /**
-               * Format: uuid
-               * @description Chosen by the sender; the idempotency key
-               */
-              id: string;
-              recipient:
-                | {
-                    nationalId: string;
-                  }
-                | {
-                    orgNumber: string;
-                  };
-              subject: string;
-              /** @description What a reader logged in below `authLevel` and the notifications show instead of the subject. Recommended: without it such a reader sees the letter as untitled. null is the same as leaving it out */
-              nonSensitiveTitle?: string | null;
-              /** @description The login level needed to read the letter (substantial = idporten-loa-substantial, high = idporten-loa-high); default high. A reader logged in below it sees only the nonSensitiveTitle, and without one the letter as untitled, so a nonSensitiveTitle is recommended */
-              authLevel?: 'substantial' | 'high';
-              /** @description sensitive: the sender's name is left out of notifications and hidden from readers below `authLevel`; default normal */
-              sensitivity?: 'normal' | 'sensitive';
-              /** @description Tell the sender (an OPENED event) when the letter is first opened; default false */
-              openingReceipt?: boolean;
-              /** @description A legal notification (public senders only), with an OPENED event when opened; default false */
-              legalNotification?: boolean;
-              /** @description Shown to the reader as mandatory (public senders only); default false */
-              mandatory?: boolean;
-              /** @description The sender's own reference, answered back as it is; null is the same as leaving it out */
-              senderReference?: string | null;
-              /**
-               * Format: date-time
-               * @description The letter becomes visible then (in the future, within a year)
-               */
-              deliverAt?: string;
-              /**
-               * Format: date-time
-               * @description Private senders: the letter is held this long for a recipient without mailbox or consent
-               */
-              registrationDeadline?: string;
-              /** @description Lets the letter go on paper when it cannot be delivered digitally */
-              printDetails?: {
-                recipient: {
-                  name: string;
-                  /** @description A Norwegian address (postal code and city) or a foreign one (lines and a country) */
-                  address:
-                    | {
-                        /** @enum {string} */
-                        type: 'norwegian';
-                        addressLines: string[];
-                        postalCode: string;
-                        city: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: 'foreign';
-                        addressLines: string[];
-                        /** @description Country name or ISO 3166 code */
-                        country: string;
-                      };
-                };
-                returnAddress?: {
-                  name: string;
-                  /** @description A Norwegian address (postal code and city) or a foreign one (lines and a country) */
-                  address:
-                    | {
-                        /** @enum {string} */
-                        type: 'norwegian';
-                        addressLines: string[];
-                        postalCode: string;
-                        city: string;
-                      }
-                    | {
-                        /** @enum {string} */
-                        type: 'foreign';
-                        addressLines: string[];
-                        /** @description Country name or ISO 3166 code */
-                        country: string;
-                      };
-                };
-                /** @default monochrome */
-                colour?: 'monochrome' | 'colour';
-                /**
-                 * @description What the postal service does with a letter it cannot deliver; return needs a returnAddress
-                 * @default shred
-                 */
-                undeliverable?: 'shred' | 'return';
-              };
-              /**
-               * Format: date-time
-               * @description The sender wants an answer by then (in the future)
-               */
-              replyBy?: string;
-              /** @description What the reader is asked to do: pay, book an appointment, follow a link, sign … */
-              actions?: {
-                /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
-                type:
-                  | 'pay'
-                  | 'appointment'
-                  | 'selfService'
-                  | 'sign'
-                  | 'confirm'
-                  | 'register'
-                  | 'prepare'
-                  | 'information';
-                /** @description What the reader sees, e.g. "Betal" */
-                label: string;
-                /** @description An absolute https link; required for selfService, sign and register */
-                url?: string;
-                /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
-                amount?: string;
-                /** @description pay: ISO 4217, e.g. NOK */
-                currency?: string;
-                /**
-                 * Format: date
-                 * @description pay: YYYY-MM-DD
-                 */
-                dueDate?: string;
-                /** @description pay: account to pay to */
-                creditorAccount?: string;
-                /** @description pay: e.g. a KID number */
-                paymentReference?: string;
-                /**
-                 * Format: date-time
-                 * @description appointment: when it starts
-                 */
-                start?: string;
-                /**
-                 * Format: date-time
-                 * @description appointment: when it ends (after start)
-                 */
-                end?: string;
-                /** @description appointment: where */
-                place?: string;
-                /** @description The document the action belongs to: its `part` (multipart), or its `documentId` (a batch letter in JSON) */
-                document?: string;
-              }[];
-              /**
-               * Format: date-time
-               * @description Print a delivered letter nobody opened by then
-               */
-              printIfUnreadAfter?: string;
-              notification?: {
-                /** @description Replaces the e-mail's opening line */
-                emailText?: string;
-                /** @description Replaces the SMS text */
-                smsText?: string;
-                /** @description Days after delivery to notify on (default [0]); stop once the letter is opened */
-                repetitions?: number[];
-              };
-              documents: {
-                /**
-                 * Format: uuid
-                 * @description A document uploaded to this batch
-                 */
-                documentId: string;
-                role: 'main' | 'attachment' | 'technical';
-                title?: string;
-                filename?: string;
-                language?: string;
-              }[];
-            }[];
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              accepted: number;
-              failed: number;
-              results: {
-                id: string;
-                /** @description PENDING: in an uncommitted batch; SCHEDULED: waiting for deliverAt */
-                status?:
-                  | 'PENDING'
-                  | 'SCHEDULED'
-                  | 'DELIVERED'
-                  | 'HELD'
-                  | 'HELD_EXPIRED'
-                  | 'PRINT_QUEUED'
-                  | 'PRINTED'
-                  | 'PRINT_FAILED'
-                  | 'REJECTED'
-                  | 'CANCELLED';
-                replayed?: boolean;
-                error?: {
-                  code: string;
-                  detail: string;
-                  retryable: boolean;
-                  errors?: {
-                    path: string;
-                    code: string;
-                    message: string;
-                  }[];
-                };
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              /** @description PENDING: in an uncommitted batch; SCHEDULED: waiting for deliverAt */
-              status:
-                | 'PENDING'
-                | 'SCHEDULED'
-                | 'DELIVERED'
-                | 'HELD'
-                | 'HELD_EXPIRED'
-                | 'PRINT_QUEUED'
-                | 'PRINTED'
-                | 'PRINT_FAILED'
-                | 'REJECTED'
-                | 'CANCELLED';
-              /** @description Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally */
-              rejectReason:
-                | (
-                    | 'recipient_has_no_mailbox'
-                    | 'recipient_not_reachable'
-                    | 'recipient_reserved'
-                    | 'recipient_exempt'
-                    | 'invalid_recipient'
-                    | 'not_allowed_for_private_sender'
-                    | 'print_failed'
-                  )
-                | null;
-              recipient:
-                | {
-                    nationalId: string;
-                  }
-                | {
-                    orgNumber: string;
-                  };
-              subject: string;
-              nonSensitiveTitle: string | null;
-              senderReference: string | null;
-              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
-              authLevel: 'substantial' | 'high';
-              sensitivity: 'normal' | 'sensitive';
-              openingReceipt: boolean;
-              legalNotification: boolean;
-              mandatory: boolean;
-              replyBy: string | null;
-              /** Format: date-time */
-              createdAt: string;
-              deliveredAt: string | null;
-              deliverAt: string | null;
-              holdUntil: string | null;
-              batchId: string | null;
-              /** @description Only when an opening receipt was asked for or the letter is a legal notification */
-              openedAt: string | null;
-              documentCount: number;
-              events: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                /** @enum {string} */
-                type:
-                  | 'ACCEPTED'
-                  | 'DELIVERED'
-                  | 'REJECTED'
-                  | 'OPENED'
-                  | 'HELD'
-                  | 'HELD_EXPIRED'
-                  | 'PRINT_QUEUED'
-                  | 'PRINTED'
-                  | 'PRINT_FAILED'
-                  | 'NOTIFIED'
-                  | 'NOTIFICATION_FAILED'
-                  | 'REPLIED'
-                  | 'CANCELLED';
-                /** Format: date-time */
-                at: string;
-                /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
-                data: {
-                  [key: string]: unknown;
-                };
-                /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
-                receipt: string;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['addBatchMessages'];
     delete?: never;
     options?: never;
     head?: never;
@@ -5792,91 +788,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Commit: every letter of the batch takes its outcome at once */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              reference: string | null;
-              status: 'open' | 'committed' | 'cancelled';
-              /** Format: date-time */
-              createdAt: string;
-              committedAt: string | null;
-              cancelledAt: string | null;
-              /** @description Letters per status */
-              counts: {
-                [key: string]: number;
-              };
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['commitBatch'];
     delete?: never;
     options?: never;
     head?: never;
@@ -5891,146 +803,13 @@ export interface paths {
       cookie?: never;
     };
     /** My webhooks */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                url: string;
-                status: 'active' | 'disabled';
-                /** Format: date-time */
-                createdAt: string;
-                lastDeliveredAt: string | null;
-                failingSince: string | null;
-                lastError: string | null;
-                nextAttemptAt: string | null;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['listWebhooks'];
     put?: never;
     /**
      * Register a webhook; events from now on are POSTed to it
      * @description Each POST holds `{ webhookId, events: [...] }` (each event as in the feed, with its receipt), in feed order. A non-2xx answer is retried with backoff; an event still failing after 24 hours is given up (listed under failures) and remains in the feed.
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description https to a public address (http to localhost and private addresses only where the operator allows them) */
-            url: string;
-            /** @description Signs each post: header postkasse-signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>"> */
-            secret: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              url: string;
-              status: 'active' | 'disabled';
-              /** Format: date-time */
-              createdAt: string;
-              lastDeliveredAt: string | null;
-              failingSince: string | null;
-              lastError: string | null;
-              nextAttemptAt: string | null;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['createWebhook'];
     delete?: never;
     options?: never;
     head?: never;
@@ -6045,152 +824,11 @@ export interface paths {
       cookie?: never;
     };
     /** A webhook, its delivery state and the events it gave up */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              url: string;
-              status: 'active' | 'disabled';
-              /** Format: date-time */
-              createdAt: string;
-              lastDeliveredAt: string | null;
-              failingSince: string | null;
-              lastError: string | null;
-              nextAttemptAt: string | null;
-              /** @description Events given up after 24 hours of failed attempts; they are still in the feed */
-              failures: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                eventId: string;
-                /** Format: date-time */
-                failedAt: string;
-                error: string;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['getWebhook'];
     put?: never;
     post?: never;
     /** Remove a webhook */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Removed */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    delete: operations['deleteWebhook'];
     options?: never;
     head?: never;
     patch?: never;
@@ -6207,75 +845,7 @@ export interface paths {
      * One of your letters as a MeMo message (application/vnd.memo+xml)
      * @description Letters whose documents are no longer kept (rejected, expired, cancelled) answer 422.
      */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description MeMo 1.2 XML */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/vnd.memo+xml': string;
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['getMessageMemo'];
     put?: never;
     post?: never;
     delete?: never;
@@ -6297,188 +867,7 @@ export interface paths {
      * Send a letter in the Norwegian SDP/DPI form: the digitalpost JSON and the zip document package
      * @description multipart/form-data with a part `message` (the JSON with `digitalpost`, and a standardBusinessDocumentHeader whose instanceIdentifier is the letter id) and a part `package` (the zip with manifest.xml and the documents).
      */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'multipart/form-data': {
-            /** @description The JSON with `digitalpost` and the standardBusinessDocumentHeader */
-            message: string;
-            /**
-             * Format: binary
-             * @description The zip: manifest.xml and the documents
-             */
-            package: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /**
-               * Format: uuid
-               * @description A UUID
-               */
-              id: string;
-              /** @description PENDING: in an uncommitted batch; SCHEDULED: waiting for deliverAt */
-              status:
-                | 'PENDING'
-                | 'SCHEDULED'
-                | 'DELIVERED'
-                | 'HELD'
-                | 'HELD_EXPIRED'
-                | 'PRINT_QUEUED'
-                | 'PRINTED'
-                | 'PRINT_FAILED'
-                | 'REJECTED'
-                | 'CANCELLED';
-              /** @description Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally */
-              rejectReason:
-                | (
-                    | 'recipient_has_no_mailbox'
-                    | 'recipient_not_reachable'
-                    | 'recipient_reserved'
-                    | 'recipient_exempt'
-                    | 'invalid_recipient'
-                    | 'not_allowed_for_private_sender'
-                    | 'print_failed'
-                  )
-                | null;
-              recipient:
-                | {
-                    nationalId: string;
-                  }
-                | {
-                    orgNumber: string;
-                  };
-              subject: string;
-              nonSensitiveTitle: string | null;
-              senderReference: string | null;
-              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
-              authLevel: 'substantial' | 'high';
-              sensitivity: 'normal' | 'sensitive';
-              openingReceipt: boolean;
-              legalNotification: boolean;
-              mandatory: boolean;
-              replyBy: string | null;
-              /** Format: date-time */
-              createdAt: string;
-              deliveredAt: string | null;
-              deliverAt: string | null;
-              holdUntil: string | null;
-              batchId: string | null;
-              /** @description Only when an opening receipt was asked for or the letter is a legal notification */
-              openedAt: string | null;
-              documentCount: number;
-              events: {
-                /**
-                 * Format: uuid
-                 * @description A UUID
-                 */
-                id: string;
-                /** @enum {string} */
-                type:
-                  | 'ACCEPTED'
-                  | 'DELIVERED'
-                  | 'REJECTED'
-                  | 'OPENED'
-                  | 'HELD'
-                  | 'HELD_EXPIRED'
-                  | 'PRINT_QUEUED'
-                  | 'PRINTED'
-                  | 'PRINT_FAILED'
-                  | 'NOTIFIED'
-                  | 'NOTIFICATION_FAILED'
-                  | 'REPLIED'
-                  | 'CANCELLED';
-                /** Format: date-time */
-                at: string;
-                /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
-                data: {
-                  [key: string]: unknown;
-                };
-                /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
-                receipt: string;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    post: operations['sendSdpMessage'];
     delete?: never;
     options?: never;
     head?: never;
@@ -6496,70 +885,7 @@ export interface paths {
      * A letter's receipts in the SDP vocabulary
      * @description mottakskvittering, leveringskvittering, aapningskvittering, varslingfeiletkvittering and feil (KLIENT: do not resend; SERVER: the platform failed).
      */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                [key: string]: unknown;
-              }[];
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['getSdpReceipts'];
     put?: never;
     post?: never;
     delete?: never;
@@ -6580,92 +906,7 @@ export interface paths {
      * Be notified (or not) of new letters in an organization's mailbox you are a member of
      * @description The owner of a personal mailbox is always notified at the addresses in the register.
      */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            notify: boolean;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              notify: boolean;
-            };
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    put: operations['setMailboxNotifications'];
     post?: never;
     delete?: never;
     options?: never;
@@ -6684,66 +925,7 @@ export interface paths {
      * Live changes in a mailbox, as server-sent events (text/event-stream)
      * @description Events `change` with `{ kind, letterId }`: letter.arrived, letter.changed, folders.changed, access.changed. A comment line every 25 s keeps the connection open; `end` is sent when access ends. A server shutting down closes the stream without it: connect again (EventSource does, after the stream's `retry`). Read the current state through the other endpoints.
      */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description A UUID */
-          mailboxId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description text/event-stream */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': string;
-          };
-        };
-        /** @description application/problem+json */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description application/problem+json */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
-        429: {
-          headers: {
-            'Retry-After'?: number;
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
+    get: operations['streamMailboxChanges'];
     put?: never;
     post?: never;
     delete?: never;
@@ -6936,4 +1118,5847 @@ export interface components {
   pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+  startLogin: {
+    parameters: {
+      query?: {
+        acr?: string;
+        returnTo?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      302: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description masked */
+            nationalId: string;
+            authLevel: 'substantial' | 'high';
+            csrfToken: string | null;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  logout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSigningKeys: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  createAccessToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            access_token: string;
+            /** @enum {string} */
+            token_type: 'Bearer';
+            expires_in: number;
+            scope: string;
+          };
+        };
+      };
+      /** @description RFC 6749 */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+      /** @description RFC 6749 */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': {
+            error: string;
+            error_description: string;
+          };
+        };
+      };
+    };
+  };
+  getHealth: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            status: string;
+          };
+        };
+      };
+    };
+  };
+  getReadiness: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            status: string;
+          };
+        };
+      };
+    };
+  };
+  sendMessage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description A `message` part with the letter JSON, and one file part per document */
+    requestBody: {
+      content: {
+        'multipart/form-data': {
+          message: components['schemas']['LetterJson'];
+        } & {
+          [key: string]: string;
+        };
+        'application/vnd.memo+xml': string;
+        'application/xml': string;
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            /** @description PENDING: in an uncommitted batch; SCHEDULED: waiting for deliverAt */
+            status:
+              | 'PENDING'
+              | 'SCHEDULED'
+              | 'DELIVERED'
+              | 'HELD'
+              | 'HELD_EXPIRED'
+              | 'PRINT_QUEUED'
+              | 'PRINTED'
+              | 'PRINT_FAILED'
+              | 'REJECTED'
+              | 'CANCELLED';
+            /** @description Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally */
+            rejectReason:
+              | (
+                  | 'recipient_has_no_mailbox'
+                  | 'recipient_not_reachable'
+                  | 'recipient_reserved'
+                  | 'recipient_exempt'
+                  | 'invalid_recipient'
+                  | 'not_allowed_for_private_sender'
+                  | 'print_failed'
+                )
+              | null;
+            recipient:
+              | {
+                  nationalId: string;
+                }
+              | {
+                  orgNumber: string;
+                };
+            subject: string;
+            nonSensitiveTitle: string | null;
+            senderReference: string | null;
+            /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+            authLevel: 'substantial' | 'high';
+            sensitivity: 'normal' | 'sensitive';
+            openingReceipt: boolean;
+            legalNotification: boolean;
+            mandatory: boolean;
+            replyBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            deliveredAt: string | null;
+            deliverAt: string | null;
+            holdUntil: string | null;
+            batchId: string | null;
+            /** @description Only when an opening receipt was asked for or the letter is a legal notification */
+            openedAt: string | null;
+            documentCount: number;
+            events: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              /** @enum {string} */
+              type:
+                | 'ACCEPTED'
+                | 'DELIVERED'
+                | 'REJECTED'
+                | 'OPENED'
+                | 'HELD'
+                | 'HELD_EXPIRED'
+                | 'PRINT_QUEUED'
+                | 'PRINTED'
+                | 'PRINT_FAILED'
+                | 'NOTIFIED'
+                | 'NOTIFICATION_FAILED'
+                | 'REPLIED'
+                | 'CANCELLED';
+              /** Format: date-time */
+              at: string;
+              /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
+              data: {
+                [key: string]: unknown;
+              };
+              /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
+              receipt: string;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getMessage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            /** @description PENDING: in an uncommitted batch; SCHEDULED: waiting for deliverAt */
+            status:
+              | 'PENDING'
+              | 'SCHEDULED'
+              | 'DELIVERED'
+              | 'HELD'
+              | 'HELD_EXPIRED'
+              | 'PRINT_QUEUED'
+              | 'PRINTED'
+              | 'PRINT_FAILED'
+              | 'REJECTED'
+              | 'CANCELLED';
+            /** @description Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally */
+            rejectReason:
+              | (
+                  | 'recipient_has_no_mailbox'
+                  | 'recipient_not_reachable'
+                  | 'recipient_reserved'
+                  | 'recipient_exempt'
+                  | 'invalid_recipient'
+                  | 'not_allowed_for_private_sender'
+                  | 'print_failed'
+                )
+              | null;
+            recipient:
+              | {
+                  nationalId: string;
+                }
+              | {
+                  orgNumber: string;
+                };
+            subject: string;
+            nonSensitiveTitle: string | null;
+            senderReference: string | null;
+            /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+            authLevel: 'substantial' | 'high';
+            sensitivity: 'normal' | 'sensitive';
+            openingReceipt: boolean;
+            legalNotification: boolean;
+            mandatory: boolean;
+            replyBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            deliveredAt: string | null;
+            deliverAt: string | null;
+            holdUntil: string | null;
+            batchId: string | null;
+            /** @description Only when an opening receipt was asked for or the letter is a legal notification */
+            openedAt: string | null;
+            documentCount: number;
+            events: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              /** @enum {string} */
+              type:
+                | 'ACCEPTED'
+                | 'DELIVERED'
+                | 'REJECTED'
+                | 'OPENED'
+                | 'HELD'
+                | 'HELD_EXPIRED'
+                | 'PRINT_QUEUED'
+                | 'PRINTED'
+                | 'PRINT_FAILED'
+                | 'NOTIFIED'
+                | 'NOTIFICATION_FAILED'
+                | 'REPLIED'
+                | 'CANCELLED';
+              /** Format: date-time */
+              at: string;
+              /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
+              data: {
+                [key: string]: unknown;
+              };
+              /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
+              receipt: string;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  cancelMessage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            /** @description PENDING: in an uncommitted batch; SCHEDULED: waiting for deliverAt */
+            status:
+              | 'PENDING'
+              | 'SCHEDULED'
+              | 'DELIVERED'
+              | 'HELD'
+              | 'HELD_EXPIRED'
+              | 'PRINT_QUEUED'
+              | 'PRINTED'
+              | 'PRINT_FAILED'
+              | 'REJECTED'
+              | 'CANCELLED';
+            /** @description Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally */
+            rejectReason:
+              | (
+                  | 'recipient_has_no_mailbox'
+                  | 'recipient_not_reachable'
+                  | 'recipient_reserved'
+                  | 'recipient_exempt'
+                  | 'invalid_recipient'
+                  | 'not_allowed_for_private_sender'
+                  | 'print_failed'
+                )
+              | null;
+            recipient:
+              | {
+                  nationalId: string;
+                }
+              | {
+                  orgNumber: string;
+                };
+            subject: string;
+            nonSensitiveTitle: string | null;
+            senderReference: string | null;
+            /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+            authLevel: 'substantial' | 'high';
+            sensitivity: 'normal' | 'sensitive';
+            openingReceipt: boolean;
+            legalNotification: boolean;
+            mandatory: boolean;
+            replyBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            deliveredAt: string | null;
+            deliverAt: string | null;
+            holdUntil: string | null;
+            batchId: string | null;
+            /** @description Only when an opening receipt was asked for or the letter is a legal notification */
+            openedAt: string | null;
+            documentCount: number;
+            events: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              /** @enum {string} */
+              type:
+                | 'ACCEPTED'
+                | 'DELIVERED'
+                | 'REJECTED'
+                | 'OPENED'
+                | 'HELD'
+                | 'HELD_EXPIRED'
+                | 'PRINT_QUEUED'
+                | 'PRINTED'
+                | 'PRINT_FAILED'
+                | 'NOTIFIED'
+                | 'NOTIFICATION_FAILED'
+                | 'REPLIED'
+                | 'CANCELLED';
+              /** Format: date-time */
+              at: string;
+              /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
+              data: {
+                [key: string]: unknown;
+              };
+              /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
+              receipt: string;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listEvents: {
+    parameters: {
+      query?: {
+        /** @description The `nextCursor` of the page before */
+        after?: string;
+        /** @description Another name for `after`, as the other lists call it */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              messageId: string;
+              /** @enum {string} */
+              type:
+                | 'ACCEPTED'
+                | 'DELIVERED'
+                | 'REJECTED'
+                | 'OPENED'
+                | 'HELD'
+                | 'HELD_EXPIRED'
+                | 'PRINT_QUEUED'
+                | 'PRINTED'
+                | 'PRINT_FAILED'
+                | 'NOTIFIED'
+                | 'NOTIFICATION_FAILED'
+                | 'REPLIED'
+                | 'CANCELLED';
+              /** Format: date-time */
+              at: string;
+              /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
+              data: {
+                [key: string]: unknown;
+              };
+              /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
+              receipt: string;
+              cursor: string;
+            }[];
+            /** @description Pass as `after` to read on. A feed has no last page: an empty page answers the cursor it was asked with (null only while there has never been an event), so keep polling with it */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listMyMailboxes: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              ownerType: 'person' | 'organization';
+              name: string | null;
+              /** @description owner; a delegate with read or manage access; a member of the organization */
+              role: 'owner' | 'delegate-read' | 'delegate-manage' | 'org-admin' | 'org-reader';
+              /** @description The owner's national id (masked unless it is the caller) or organization number */
+              ownerId: string;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listMailboxMessages: {
+    parameters: {
+      query?: {
+        /** @description A folder id, or inbox | archive | trash (default inbox) */
+        folder?: string;
+        cursor?: string;
+        limit?: number;
+        /** @description Search the subject (when your login level shows it) and the non-sensitive title */
+        q?: string;
+        /** @description A sender's organization number or part of its name */
+        sender?: string;
+        /** @description Delivered on or after (YYYY-MM-DD or date-time) */
+        from?: string;
+        /** @description Delivered on or before (YYYY-MM-DD or date-time) */
+        to?: string;
+        /** @description true: only letters not yet read; false: only letters already read */
+        unread?: boolean;
+      };
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              sender: {
+                /**
+                 * Format: uuid
+                 * @description A UUID
+                 */
+                id: string;
+                name: string;
+                orgNumber: string;
+              } | null;
+              /** @description null when the login level is too low */
+              subject: string | null;
+              nonSensitiveTitle: string | null;
+              /** Format: date-time */
+              receivedAt: string;
+              read: boolean;
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              folderId: string;
+              /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+              authLevel: 'substantial' | 'high';
+              sensitivity: 'normal' | 'sensitive';
+              /** @description true: log in at `authLevel` to see the content */
+              restricted: boolean;
+              legalNotification: boolean;
+              mandatory: boolean;
+              documentCount: number;
+              trashedAt: string | null;
+              /** @description The sender wants an answer by then */
+              replyBy: string | null;
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getMailboxMessage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+        /** @description A UUID */
+        messageId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            sender: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              name: string;
+              orgNumber: string;
+            } | null;
+            /** @description null when the login level is too low */
+            subject: string | null;
+            nonSensitiveTitle: string | null;
+            /** Format: date-time */
+            receivedAt: string;
+            read: boolean;
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            folderId: string;
+            /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+            authLevel: 'substantial' | 'high';
+            sensitivity: 'normal' | 'sensitive';
+            /** @description true: log in at `authLevel` to see the content */
+            restricted: boolean;
+            legalNotification: boolean;
+            mandatory: boolean;
+            documentCount: number;
+            trashedAt: string | null;
+            /** @description The sender wants an answer by then */
+            replyBy: string | null;
+            /** @description When restricted: log in here at the level the letter needs; it returns to the letter */
+            loginUrl?: string;
+            openedAt: string | null;
+            documents: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              role: 'main' | 'attachment' | 'technical';
+              title: string | null;
+              filename: string;
+              mediaType: string;
+              language: string | null;
+              size: number;
+            }[];
+            /** @description What the letter asks of its reader; empty when restricted (they are content) */
+            actions: {
+              /** @description Its position; an appointment is offered at …/actions/{index}/calendar */
+              index: number;
+              /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
+              type: 'pay' | 'appointment' | 'selfService' | 'sign' | 'confirm' | 'register' | 'prepare' | 'information';
+              /** @description What the reader sees, e.g. "Betal" */
+              label: string;
+              /** @description An absolute https link; required for selfService, sign and register */
+              url?: string;
+              /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
+              amount?: string;
+              /** @description pay: ISO 4217, e.g. NOK */
+              currency?: string;
+              /**
+               * Format: date
+               * @description pay: YYYY-MM-DD
+               */
+              dueDate?: string;
+              /** @description pay: account to pay to */
+              creditorAccount?: string;
+              /** @description pay: e.g. a KID number */
+              paymentReference?: string;
+              /**
+               * Format: date-time
+               * @description appointment: when it starts
+               */
+              start?: string;
+              /**
+               * Format: date-time
+               * @description appointment: when it ends (after start)
+               */
+              end?: string;
+              /** @description appointment: where */
+              place?: string;
+              /**
+               * Format: uuid
+               * @description The document it belongs to
+               */
+              documentId?: string;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  trashMailboxMessage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+        /** @description A UUID */
+        messageId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateMailboxMessage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+        /** @description A UUID */
+        messageId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          read?: boolean;
+          folderId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            sender: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              name: string;
+              orgNumber: string;
+            } | null;
+            /** @description null when the login level is too low */
+            subject: string | null;
+            nonSensitiveTitle: string | null;
+            /** Format: date-time */
+            receivedAt: string;
+            read: boolean;
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            folderId: string;
+            /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+            authLevel: 'substantial' | 'high';
+            sensitivity: 'normal' | 'sensitive';
+            /** @description true: log in at `authLevel` to see the content */
+            restricted: boolean;
+            legalNotification: boolean;
+            mandatory: boolean;
+            documentCount: number;
+            trashedAt: string | null;
+            /** @description The sender wants an answer by then */
+            replyBy: string | null;
+            /** @description When restricted: log in here at the level the letter needs; it returns to the letter */
+            loginUrl?: string;
+            openedAt: string | null;
+            documents: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              role: 'main' | 'attachment' | 'technical';
+              title: string | null;
+              filename: string;
+              mediaType: string;
+              language: string | null;
+              size: number;
+            }[];
+            /** @description What the letter asks of its reader; empty when restricted (they are content) */
+            actions: {
+              /** @description Its position; an appointment is offered at …/actions/{index}/calendar */
+              index: number;
+              /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
+              type: 'pay' | 'appointment' | 'selfService' | 'sign' | 'confirm' | 'register' | 'prepare' | 'information';
+              /** @description What the reader sees, e.g. "Betal" */
+              label: string;
+              /** @description An absolute https link; required for selfService, sign and register */
+              url?: string;
+              /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
+              amount?: string;
+              /** @description pay: ISO 4217, e.g. NOK */
+              currency?: string;
+              /**
+               * Format: date
+               * @description pay: YYYY-MM-DD
+               */
+              dueDate?: string;
+              /** @description pay: account to pay to */
+              creditorAccount?: string;
+              /** @description pay: e.g. a KID number */
+              paymentReference?: string;
+              /**
+               * Format: date-time
+               * @description appointment: when it starts
+               */
+              start?: string;
+              /**
+               * Format: date-time
+               * @description appointment: when it ends (after start)
+               */
+              end?: string;
+              /** @description appointment: where */
+              place?: string;
+              /**
+               * Format: uuid
+               * @description The document it belongs to
+               */
+              documentId?: string;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getDocumentContent: {
+    parameters: {
+      query?: {
+        /** @description true: Content-Disposition attachment */
+        download?: boolean;
+      };
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+        /** @description A UUID */
+        messageId: string;
+        /** @description A UUID */
+        documentId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The document */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': string;
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  headDocumentContent: {
+    parameters: {
+      query?: {
+        /** @description true: Content-Disposition attachment */
+        download?: boolean;
+      };
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+        /** @description A UUID */
+        messageId: string;
+        /** @description A UUID */
+        documentId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The document */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': string;
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getActionCalendar: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+        /** @description A UUID */
+        messageId: string;
+        /** @description The action's position in `actions` */
+        index: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description An iCalendar (RFC 5545) file with one event */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/calendar': string;
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  restoreMailboxMessage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+        /** @description A UUID */
+        messageId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            sender: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              name: string;
+              orgNumber: string;
+            } | null;
+            /** @description null when the login level is too low */
+            subject: string | null;
+            nonSensitiveTitle: string | null;
+            /** Format: date-time */
+            receivedAt: string;
+            read: boolean;
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            folderId: string;
+            /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+            authLevel: 'substantial' | 'high';
+            sensitivity: 'normal' | 'sensitive';
+            /** @description true: log in at `authLevel` to see the content */
+            restricted: boolean;
+            legalNotification: boolean;
+            mandatory: boolean;
+            documentCount: number;
+            trashedAt: string | null;
+            /** @description The sender wants an answer by then */
+            replyBy: string | null;
+            /** @description When restricted: log in here at the level the letter needs; it returns to the letter */
+            loginUrl?: string;
+            openedAt: string | null;
+            documents: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              role: 'main' | 'attachment' | 'technical';
+              title: string | null;
+              filename: string;
+              mediaType: string;
+              language: string | null;
+              size: number;
+            }[];
+            /** @description What the letter asks of its reader; empty when restricted (they are content) */
+            actions: {
+              /** @description Its position; an appointment is offered at …/actions/{index}/calendar */
+              index: number;
+              /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
+              type: 'pay' | 'appointment' | 'selfService' | 'sign' | 'confirm' | 'register' | 'prepare' | 'information';
+              /** @description What the reader sees, e.g. "Betal" */
+              label: string;
+              /** @description An absolute https link; required for selfService, sign and register */
+              url?: string;
+              /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
+              amount?: string;
+              /** @description pay: ISO 4217, e.g. NOK */
+              currency?: string;
+              /**
+               * Format: date
+               * @description pay: YYYY-MM-DD
+               */
+              dueDate?: string;
+              /** @description pay: account to pay to */
+              creditorAccount?: string;
+              /** @description pay: e.g. a KID number */
+              paymentReference?: string;
+              /**
+               * Format: date-time
+               * @description appointment: when it starts
+               */
+              start?: string;
+              /**
+               * Format: date-time
+               * @description appointment: when it ends (after start)
+               */
+              end?: string;
+              /** @description appointment: where */
+              place?: string;
+              /**
+               * Format: uuid
+               * @description The document it belongs to
+               */
+              documentId?: string;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listFolders: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              kind: 'inbox' | 'archive' | 'trash' | 'custom';
+              name: string;
+              total: number;
+              unread: number;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createFolder: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            kind: 'inbox' | 'archive' | 'trash' | 'custom';
+            name: string;
+            total: number;
+            unread: number;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteFolder: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+        /** @description A UUID */
+        folderId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  renameFolder: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+        /** @description A UUID */
+        folderId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listGrants: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              granteeNationalId: string;
+              scope: 'read' | 'manage';
+              validUntil: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              revokedAt: string | null;
+              active: boolean;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createGrant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          granteeNationalId: string;
+          /** @description read: read letters; manage: also move and mark them (never delete or grant onward) */
+          scope: 'read' | 'manage';
+          /** Format: date-time */
+          validUntil?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            granteeNationalId: string;
+            scope: 'read' | 'manage';
+            validUntil: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            revokedAt: string | null;
+            active: boolean;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  revokeGrant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+        /** @description A UUID */
+        grantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listMembers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              nationalId: string;
+              role: 'admin' | 'reader';
+              /** Format: date-time */
+              createdAt: string;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  putMember: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          nationalId: string;
+          role: 'admin' | 'reader';
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            nationalId: string;
+            role: 'admin' | 'reader';
+            /** Format: date-time */
+            createdAt: string;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  removeMember: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+        /** @description A UUID */
+        memberId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listMySenders: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              orgNumber: string;
+              name: string;
+              kind: 'public' | 'private';
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listApiKeys: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        senderId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              /** @description The first characters of the key, to recognise it */
+              prefix: string;
+              label: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              lastUsedAt: string | null;
+              revokedAt: string | null;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        senderId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          label?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            /** @description The first characters of the key, to recognise it */
+            prefix: string;
+            label: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            lastUsedAt: string | null;
+            revokedAt: string | null;
+            /** @description The key itself: shown this once, only its hash is kept */
+            apiKey: string;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  rotateApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        senderId: string;
+        /** @description A UUID */
+        keyId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            /** @description The first characters of the key, to recognise it */
+            prefix: string;
+            label: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            lastUsedAt: string | null;
+            revokedAt: string | null;
+            /** @description The key itself: shown this once, only its hash is kept */
+            apiKey: string;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listClientKeys: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        senderId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              kid: string;
+              /** @description The public key */
+              jwk: {
+                [key: string]: unknown;
+              };
+              /** Format: date-time */
+              createdAt: string;
+              revokedAt: string | null;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  addClientKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        senderId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description A public JWK (OKP Ed25519, EC P-256/P-384 or RSA ≥ 2048) with a kid; never a private key */
+          jwk: {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            kid: string;
+            /** @description The public key */
+            jwk: {
+              [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            revokedAt: string | null;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  revokeClientKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        senderId: string;
+        /** @description A UUID */
+        keyId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  revokeApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        senderId: string;
+        /** @description A UUID */
+        keyId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listMailboxAudit: {
+    parameters: {
+      query?: {
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              mailboxId: string;
+              /** @description Who did it */
+              actorNationalId: string;
+              /** @description owner, delegate-read, delegate-manage, org-admin or org-reader */
+              actorRole: string;
+              /** @description letter.view (someone other than the owner looked at a letter), document.read, action.calendar, letter.update, letter.trash, letter.restore, folder.*, grant.*, member.* */
+              action: string;
+              letterId: string | null;
+              details: {
+                [key: string]: unknown;
+              };
+              /** Format: date-time */
+              at: string;
+              /** @description The entry's place in the log */
+              seq: number;
+              /** @description SHA-256 (hex) of the entry before it in this chain; 64 zeros for the first */
+              prevHash: string;
+              /** @description SHA-256 (hex) of prevHash, a newline and the canonical JSON of the entry (keys sorted, no seq or hashes) */
+              hash: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listMyRegisterHistory: {
+    parameters: {
+      query?: {
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              nationalId: string;
+              actorType: 'person' | 'operator' | 'sender' | 'system';
+              /** @description The person's national id or the sender's id */
+              actorId: string | null;
+              /** @description register.create, register.update, register.confirm, register.exempt, register.address, mailbox.open, consent.give, consent.withdraw */
+              action: string;
+              details: {
+                [key: string]: unknown;
+              };
+              /** Format: date-time */
+              at: string;
+              /** @description The entry's place in the log */
+              seq: number;
+              /** @description SHA-256 (hex) of the entry before it in this chain; 64 zeros for the first */
+              prevHash: string;
+              /** @description SHA-256 (hex) of prevHash, a newline and the canonical JSON of the entry (keys sorted, no seq or hashes) */
+              hash: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  lookupRegister: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          nationalIds: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            persons: {
+              nationalId: string;
+              status: 'active' | 'not_registered' | 'deleted';
+              /** @description An active mailbox, neither reserved nor exempt */
+              canReceiveDigitalPost: boolean;
+              reserved: boolean;
+              reservedAt: string | null;
+              exempt: boolean;
+              /** @description False when the contact details are older than 18 months */
+              canBeNotified: boolean;
+              language: string | null;
+              provider: string | null;
+              contact?: {
+                email: string | null;
+                emailUpdatedAt: string | null;
+                emailVerifiedAt: string | null;
+                mobile: string | null;
+                mobileUpdatedAt: string | null;
+                mobileVerifiedAt: string | null;
+              };
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  registerCustomerConsent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Norwegian national id or Danish CPR */
+          nationalId: string;
+          evidence: {
+            /** @description The agreement or form in your records */
+            reference: string;
+            /** Format: date-time */
+            givenAt: string;
+            /** @description How it was given: signed form, web, app */
+            method: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            nationalId: string;
+            /** @enum {string} */
+            status: 'active';
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  withdrawCustomerConsent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Norwegian national id or Danish CPR */
+        nationalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Withdrawn (or there was none) */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getMyRegister: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            nationalId: string;
+            name: string | null;
+            status: 'active' | 'not_registered' | 'deleted';
+            provider: string | null;
+            reserved: boolean;
+            reservedAt: string | null;
+            exempt: boolean;
+            exemptAt: string | null;
+            language: string | null;
+            canBeNotified: boolean;
+            contact: {
+              email: string | null;
+              emailUpdatedAt: string | null;
+              emailVerifiedAt: string | null;
+              mobile: string | null;
+              mobileUpdatedAt: string | null;
+              mobileVerifiedAt: string | null;
+            };
+            postalAddress:
+              | (
+                  | {
+                      /** @enum {string} */
+                      type: 'norwegian';
+                      addressLines: string[];
+                      postalCode: string;
+                      city: string;
+                    }
+                  | {
+                      /** @enum {string} */
+                      type: 'foreign';
+                      addressLines: string[];
+                      /** @description Country name or ISO 3166 code */
+                      country: string;
+                    }
+                )
+              | null;
+            updatedAt: string | null;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateMyRegister: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Reserve against digital public mail */
+          reserved?: boolean;
+          email?: string | null;
+          mobile?: string | null;
+          language?: 'nb' | 'nn' | 'en' | 'se' | 'da';
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            nationalId: string;
+            name: string | null;
+            status: 'active' | 'not_registered' | 'deleted';
+            provider: string | null;
+            reserved: boolean;
+            reservedAt: string | null;
+            exempt: boolean;
+            exemptAt: string | null;
+            language: string | null;
+            canBeNotified: boolean;
+            contact: {
+              email: string | null;
+              emailUpdatedAt: string | null;
+              emailVerifiedAt: string | null;
+              mobile: string | null;
+              mobileUpdatedAt: string | null;
+              mobileVerifiedAt: string | null;
+            };
+            postalAddress:
+              | (
+                  | {
+                      /** @enum {string} */
+                      type: 'norwegian';
+                      addressLines: string[];
+                      postalCode: string;
+                      city: string;
+                    }
+                  | {
+                      /** @enum {string} */
+                      type: 'foreign';
+                      addressLines: string[];
+                      /** @description Country name or ISO 3166 code */
+                      country: string;
+                    }
+                )
+              | null;
+            updatedAt: string | null;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  confirmMyContactDetails: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            nationalId: string;
+            name: string | null;
+            status: 'active' | 'not_registered' | 'deleted';
+            provider: string | null;
+            reserved: boolean;
+            reservedAt: string | null;
+            exempt: boolean;
+            exemptAt: string | null;
+            language: string | null;
+            canBeNotified: boolean;
+            contact: {
+              email: string | null;
+              emailUpdatedAt: string | null;
+              emailVerifiedAt: string | null;
+              mobile: string | null;
+              mobileUpdatedAt: string | null;
+              mobileVerifiedAt: string | null;
+            };
+            postalAddress:
+              | (
+                  | {
+                      /** @enum {string} */
+                      type: 'norwegian';
+                      addressLines: string[];
+                      postalCode: string;
+                      city: string;
+                    }
+                  | {
+                      /** @enum {string} */
+                      type: 'foreign';
+                      addressLines: string[];
+                      /** @description Country name or ISO 3166 code */
+                      country: string;
+                    }
+                )
+              | null;
+            updatedAt: string | null;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listMyConsents: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              sender: {
+                /**
+                 * Format: uuid
+                 * @description A UUID
+                 */
+                id: string;
+                name: string;
+                orgNumber: string;
+              };
+              status: 'active' | 'withdrawn';
+              source: 'person' | 'sender';
+              /** Format: date-time */
+              givenAt: string;
+              withdrawnAt: string | null;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  giveMyConsent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        orgNumber: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            sender: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              name: string;
+              orgNumber: string;
+            };
+            status: 'active' | 'withdrawn';
+            source: 'person' | 'sender';
+            /** Format: date-time */
+            givenAt: string;
+            withdrawnAt: string | null;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  withdrawMyConsent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        orgNumber: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            sender: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              name: string;
+              orgNumber: string;
+            };
+            status: 'active' | 'withdrawn';
+            source: 'person' | 'sender';
+            /** Format: date-time */
+            givenAt: string;
+            withdrawnAt: string | null;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  openBatch: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Your own name for the batch */
+          reference?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            reference: string | null;
+            status: 'open' | 'committed' | 'cancelled';
+            /** Format: date-time */
+            createdAt: string;
+            committedAt: string | null;
+            cancelledAt: string | null;
+            /** @description Letters per status */
+            counts: {
+              [key: string]: number;
+            };
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getBatch: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            reference: string | null;
+            status: 'open' | 'committed' | 'cancelled';
+            /** Format: date-time */
+            createdAt: string;
+            committedAt: string | null;
+            cancelledAt: string | null;
+            /** @description Letters per status */
+            counts: {
+              [key: string]: number;
+            };
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  cancelBatch: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            reference: string | null;
+            status: 'open' | 'committed' | 'cancelled';
+            /** Format: date-time */
+            createdAt: string;
+            committedAt: string | null;
+            cancelledAt: string | null;
+            /** @description Letters per status */
+            counts: {
+              [key: string]: number;
+            };
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  uploadBatchDocument: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'multipart/form-data': {
+          /**
+           * Format: binary
+           * @description The document, with its file name and media type
+           */
+          file: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            filename: string;
+            mediaType: string;
+            size: number;
+            sha256: string;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  addBatchMessages: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        id: string;
+      };
+      cookie?: never;
+    };
+    /** @description application/json: up to 1,000 letters using the batch documents. multipart/form-data: one letter with its own files, as for POST /api/v1/messages. */
+    requestBody: {
+      content: {
+        'application/json': {
+          messages: {
+            /**
+             * Format: uuid
+             * @description Chosen by the sender; the idempotency key
+             */
+            id: string;
+            recipient:
+              | {
+                  nationalId: string;
+                }
+              | {
+                  orgNumber: string;
+                };
+            subject: string;
+            /** @description What a reader logged in below `authLevel` and the notifications show instead of the subject. Recommended: without it such a reader sees the letter as untitled. null is the same as leaving it out */
+            nonSensitiveTitle?: string | null;
+            /** @description The login level needed to read the letter (substantial = idporten-loa-substantial, high = idporten-loa-high); default high. A reader logged in below it sees only the nonSensitiveTitle, and without one the letter as untitled, so a nonSensitiveTitle is recommended */
+            authLevel?: 'substantial' | 'high';
+            /** @description sensitive: the sender's name is left out of notifications and hidden from readers below `authLevel`; default normal */
+            sensitivity?: 'normal' | 'sensitive';
+            /** @description Tell the sender (an OPENED event) when the letter is first opened; default false */
+            openingReceipt?: boolean;
+            /** @description A legal notification (public senders only), with an OPENED event when opened; default false */
+            legalNotification?: boolean;
+            /** @description Shown to the reader as mandatory (public senders only); default false */
+            mandatory?: boolean;
+            /** @description The sender's own reference, answered back as it is; null is the same as leaving it out */
+            senderReference?: string | null;
+            /**
+             * Format: date-time
+             * @description The letter becomes visible then (in the future, within a year)
+             */
+            deliverAt?: string;
+            /**
+             * Format: date-time
+             * @description Private senders: the letter is held this long for a recipient without mailbox or consent
+             */
+            registrationDeadline?: string;
+            /** @description Lets the letter go on paper when it cannot be delivered digitally */
+            printDetails?: {
+              recipient: {
+                name: string;
+                /** @description A Norwegian address (postal code and city) or a foreign one (lines and a country) */
+                address:
+                  | {
+                      /** @enum {string} */
+                      type: 'norwegian';
+                      addressLines: string[];
+                      postalCode: string;
+                      city: string;
+                    }
+                  | {
+                      /** @enum {string} */
+                      type: 'foreign';
+                      addressLines: string[];
+                      /** @description Country name or ISO 3166 code */
+                      country: string;
+                    };
+              };
+              returnAddress?: {
+                name: string;
+                /** @description A Norwegian address (postal code and city) or a foreign one (lines and a country) */
+                address:
+                  | {
+                      /** @enum {string} */
+                      type: 'norwegian';
+                      addressLines: string[];
+                      postalCode: string;
+                      city: string;
+                    }
+                  | {
+                      /** @enum {string} */
+                      type: 'foreign';
+                      addressLines: string[];
+                      /** @description Country name or ISO 3166 code */
+                      country: string;
+                    };
+              };
+              /** @default monochrome */
+              colour?: 'monochrome' | 'colour';
+              /**
+               * @description What the postal service does with a letter it cannot deliver; return needs a returnAddress
+               * @default shred
+               */
+              undeliverable?: 'shred' | 'return';
+            };
+            /**
+             * Format: date-time
+             * @description The sender wants an answer by then (in the future)
+             */
+            replyBy?: string;
+            /** @description What the reader is asked to do: pay, book an appointment, follow a link, sign … */
+            actions?: {
+              /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
+              type: 'pay' | 'appointment' | 'selfService' | 'sign' | 'confirm' | 'register' | 'prepare' | 'information';
+              /** @description What the reader sees, e.g. "Betal" */
+              label: string;
+              /** @description An absolute https link; required for selfService, sign and register */
+              url?: string;
+              /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
+              amount?: string;
+              /** @description pay: ISO 4217, e.g. NOK */
+              currency?: string;
+              /**
+               * Format: date
+               * @description pay: YYYY-MM-DD
+               */
+              dueDate?: string;
+              /** @description pay: account to pay to */
+              creditorAccount?: string;
+              /** @description pay: e.g. a KID number */
+              paymentReference?: string;
+              /**
+               * Format: date-time
+               * @description appointment: when it starts
+               */
+              start?: string;
+              /**
+               * Format: date-time
+               * @description appointment: when it ends (after start)
+               */
+              end?: string;
+              /** @description appointment: where */
+              place?: string;
+              /** @description The document the action belongs to: its `part` (multipart), or its `documentId` (a batch letter in JSON) */
+              document?: string;
+            }[];
+            /**
+             * Format: date-time
+             * @description Print a delivered letter nobody opened by then
+             */
+            printIfUnreadAfter?: string;
+            notification?: {
+              /** @description Replaces the e-mail's opening line */
+              emailText?: string;
+              /** @description Replaces the SMS text */
+              smsText?: string;
+              /** @description Days after delivery to notify on (default [0]); stop once the letter is opened */
+              repetitions?: number[];
+            };
+            documents: {
+              /**
+               * Format: uuid
+               * @description A document uploaded to this batch
+               */
+              documentId: string;
+              role: 'main' | 'attachment' | 'technical';
+              title?: string;
+              filename?: string;
+              language?: string;
+            }[];
+          }[];
+        };
+        'multipart/form-data': {
+          messages: {
+            /**
+             * Format: uuid
+             * @description Chosen by the sender; the idempotency key
+             */
+            id: string;
+            recipient:
+              | {
+                  nationalId: string;
+                }
+              | {
+                  orgNumber: string;
+                };
+            subject: string;
+            /** @description What a reader logged in below `authLevel` and the notifications show instead of the subject. Recommended: without it such a reader sees the letter as untitled. null is the same as leaving it out */
+            nonSensitiveTitle?: string | null;
+            /** @description The login level needed to read the letter (substantial = idporten-loa-substantial, high = idporten-loa-high); default high. A reader logged in below it sees only the nonSensitiveTitle, and without one the letter as untitled, so a nonSensitiveTitle is recommended */
+            authLevel?: 'substantial' | 'high';
+            /** @description sensitive: the sender's name is left out of notifications and hidden from readers below `authLevel`; default normal */
+            sensitivity?: 'normal' | 'sensitive';
+            /** @description Tell the sender (an OPENED event) when the letter is first opened; default false */
+            openingReceipt?: boolean;
+            /** @description A legal notification (public senders only), with an OPENED event when opened; default false */
+            legalNotification?: boolean;
+            /** @description Shown to the reader as mandatory (public senders only); default false */
+            mandatory?: boolean;
+            /** @description The sender's own reference, answered back as it is; null is the same as leaving it out */
+            senderReference?: string | null;
+            /**
+             * Format: date-time
+             * @description The letter becomes visible then (in the future, within a year)
+             */
+            deliverAt?: string;
+            /**
+             * Format: date-time
+             * @description Private senders: the letter is held this long for a recipient without mailbox or consent
+             */
+            registrationDeadline?: string;
+            /** @description Lets the letter go on paper when it cannot be delivered digitally */
+            printDetails?: {
+              recipient: {
+                name: string;
+                /** @description A Norwegian address (postal code and city) or a foreign one (lines and a country) */
+                address:
+                  | {
+                      /** @enum {string} */
+                      type: 'norwegian';
+                      addressLines: string[];
+                      postalCode: string;
+                      city: string;
+                    }
+                  | {
+                      /** @enum {string} */
+                      type: 'foreign';
+                      addressLines: string[];
+                      /** @description Country name or ISO 3166 code */
+                      country: string;
+                    };
+              };
+              returnAddress?: {
+                name: string;
+                /** @description A Norwegian address (postal code and city) or a foreign one (lines and a country) */
+                address:
+                  | {
+                      /** @enum {string} */
+                      type: 'norwegian';
+                      addressLines: string[];
+                      postalCode: string;
+                      city: string;
+                    }
+                  | {
+                      /** @enum {string} */
+                      type: 'foreign';
+                      addressLines: string[];
+                      /** @description Country name or ISO 3166 code */
+                      country: string;
+                    };
+              };
+              /** @default monochrome */
+              colour?: 'monochrome' | 'colour';
+              /**
+               * @description What the postal service does with a letter it cannot deliver; return needs a returnAddress
+               * @default shred
+               */
+              undeliverable?: 'shred' | 'return';
+            };
+            /**
+             * Format: date-time
+             * @description The sender wants an answer by then (in the future)
+             */
+            replyBy?: string;
+            /** @description What the reader is asked to do: pay, book an appointment, follow a link, sign … */
+            actions?: {
+              /** @description pay: amount, currency, dueDate; appointment: start, end (offered as a calendar file) */
+              type: 'pay' | 'appointment' | 'selfService' | 'sign' | 'confirm' | 'register' | 'prepare' | 'information';
+              /** @description What the reader sees, e.g. "Betal" */
+              label: string;
+              /** @description An absolute https link; required for selfService, sign and register */
+              url?: string;
+              /** @description pay: a decimal with at most two decimals, more than 0, e.g. "1250.00" */
+              amount?: string;
+              /** @description pay: ISO 4217, e.g. NOK */
+              currency?: string;
+              /**
+               * Format: date
+               * @description pay: YYYY-MM-DD
+               */
+              dueDate?: string;
+              /** @description pay: account to pay to */
+              creditorAccount?: string;
+              /** @description pay: e.g. a KID number */
+              paymentReference?: string;
+              /**
+               * Format: date-time
+               * @description appointment: when it starts
+               */
+              start?: string;
+              /**
+               * Format: date-time
+               * @description appointment: when it ends (after start)
+               */
+              end?: string;
+              /** @description appointment: where */
+              place?: string;
+              /** @description The document the action belongs to: its `part` (multipart), or its `documentId` (a batch letter in JSON) */
+              document?: string;
+            }[];
+            /**
+             * Format: date-time
+             * @description Print a delivered letter nobody opened by then
+             */
+            printIfUnreadAfter?: string;
+            notification?: {
+              /** @description Replaces the e-mail's opening line */
+              emailText?: string;
+              /** @description Replaces the SMS text */
+              smsText?: string;
+              /** @description Days after delivery to notify on (default [0]); stop once the letter is opened */
+              repetitions?: number[];
+            };
+            documents: {
+              /**
+               * Format: uuid
+               * @description A document uploaded to this batch
+               */
+              documentId: string;
+              role: 'main' | 'attachment' | 'technical';
+              title?: string;
+              filename?: string;
+              language?: string;
+            }[];
+          }[];
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            accepted: number;
+            failed: number;
+            results: {
+              id: string;
+              /** @description PENDING: in an uncommitted batch; SCHEDULED: waiting for deliverAt */
+              status?:
+                | 'PENDING'
+                | 'SCHEDULED'
+                | 'DELIVERED'
+                | 'HELD'
+                | 'HELD_EXPIRED'
+                | 'PRINT_QUEUED'
+                | 'PRINTED'
+                | 'PRINT_FAILED'
+                | 'REJECTED'
+                | 'CANCELLED';
+              replayed?: boolean;
+              error?: {
+                code: string;
+                detail: string;
+                retryable: boolean;
+                errors?: {
+                  path: string;
+                  code: string;
+                  message: string;
+                }[];
+              };
+            }[];
+          };
+        };
+      };
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            /** @description PENDING: in an uncommitted batch; SCHEDULED: waiting for deliverAt */
+            status:
+              | 'PENDING'
+              | 'SCHEDULED'
+              | 'DELIVERED'
+              | 'HELD'
+              | 'HELD_EXPIRED'
+              | 'PRINT_QUEUED'
+              | 'PRINTED'
+              | 'PRINT_FAILED'
+              | 'REJECTED'
+              | 'CANCELLED';
+            /** @description Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally */
+            rejectReason:
+              | (
+                  | 'recipient_has_no_mailbox'
+                  | 'recipient_not_reachable'
+                  | 'recipient_reserved'
+                  | 'recipient_exempt'
+                  | 'invalid_recipient'
+                  | 'not_allowed_for_private_sender'
+                  | 'print_failed'
+                )
+              | null;
+            recipient:
+              | {
+                  nationalId: string;
+                }
+              | {
+                  orgNumber: string;
+                };
+            subject: string;
+            nonSensitiveTitle: string | null;
+            senderReference: string | null;
+            /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+            authLevel: 'substantial' | 'high';
+            sensitivity: 'normal' | 'sensitive';
+            openingReceipt: boolean;
+            legalNotification: boolean;
+            mandatory: boolean;
+            replyBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            deliveredAt: string | null;
+            deliverAt: string | null;
+            holdUntil: string | null;
+            batchId: string | null;
+            /** @description Only when an opening receipt was asked for or the letter is a legal notification */
+            openedAt: string | null;
+            documentCount: number;
+            events: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              /** @enum {string} */
+              type:
+                | 'ACCEPTED'
+                | 'DELIVERED'
+                | 'REJECTED'
+                | 'OPENED'
+                | 'HELD'
+                | 'HELD_EXPIRED'
+                | 'PRINT_QUEUED'
+                | 'PRINTED'
+                | 'PRINT_FAILED'
+                | 'NOTIFIED'
+                | 'NOTIFICATION_FAILED'
+                | 'REPLIED'
+                | 'CANCELLED';
+              /** Format: date-time */
+              at: string;
+              /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
+              data: {
+                [key: string]: unknown;
+              };
+              /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
+              receipt: string;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  commitBatch: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            reference: string | null;
+            status: 'open' | 'committed' | 'cancelled';
+            /** Format: date-time */
+            createdAt: string;
+            committedAt: string | null;
+            cancelledAt: string | null;
+            /** @description Letters per status */
+            counts: {
+              [key: string]: number;
+            };
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listWebhooks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              url: string;
+              status: 'active' | 'disabled';
+              /** Format: date-time */
+              createdAt: string;
+              lastDeliveredAt: string | null;
+              failingSince: string | null;
+              lastError: string | null;
+              nextAttemptAt: string | null;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description https to a public address (http to localhost and private addresses only where the operator allows them) */
+          url: string;
+          /** @description Signs each post: header postkasse-signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>"> */
+          secret: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            url: string;
+            status: 'active' | 'disabled';
+            /** Format: date-time */
+            createdAt: string;
+            lastDeliveredAt: string | null;
+            failingSince: string | null;
+            lastError: string | null;
+            nextAttemptAt: string | null;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            url: string;
+            status: 'active' | 'disabled';
+            /** Format: date-time */
+            createdAt: string;
+            lastDeliveredAt: string | null;
+            failingSince: string | null;
+            lastError: string | null;
+            nextAttemptAt: string | null;
+            /** @description Events given up after 24 hours of failed attempts; they are still in the feed */
+            failures: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              eventId: string;
+              /** Format: date-time */
+              failedAt: string;
+              error: string;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getMessageMemo: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description MeMo 1.2 XML */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/vnd.memo+xml': string;
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  sendSdpMessage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'multipart/form-data': {
+          /** @description The JSON with `digitalpost` and the standardBusinessDocumentHeader */
+          message: string;
+          /**
+           * Format: binary
+           * @description The zip: manifest.xml and the documents
+           */
+          package: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description A UUID
+             */
+            id: string;
+            /** @description PENDING: in an uncommitted batch; SCHEDULED: waiting for deliverAt */
+            status:
+              | 'PENDING'
+              | 'SCHEDULED'
+              | 'DELIVERED'
+              | 'HELD'
+              | 'HELD_EXPIRED'
+              | 'PRINT_QUEUED'
+              | 'PRINTED'
+              | 'PRINT_FAILED'
+              | 'REJECTED'
+              | 'CANCELLED';
+            /** @description Why the letter was not delivered to a digital mailbox: on REJECTED why it was refused, on PRINT_QUEUED, PRINTED and PRINT_FAILED why it went to paper instead; null when it was delivered digitally */
+            rejectReason:
+              | (
+                  | 'recipient_has_no_mailbox'
+                  | 'recipient_not_reachable'
+                  | 'recipient_reserved'
+                  | 'recipient_exempt'
+                  | 'invalid_recipient'
+                  | 'not_allowed_for_private_sender'
+                  | 'print_failed'
+                )
+              | null;
+            recipient:
+              | {
+                  nationalId: string;
+                }
+              | {
+                  orgNumber: string;
+                };
+            subject: string;
+            nonSensitiveTitle: string | null;
+            senderReference: string | null;
+            /** @description substantial = idporten-loa-substantial, high = idporten-loa-high */
+            authLevel: 'substantial' | 'high';
+            sensitivity: 'normal' | 'sensitive';
+            openingReceipt: boolean;
+            legalNotification: boolean;
+            mandatory: boolean;
+            replyBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            deliveredAt: string | null;
+            deliverAt: string | null;
+            holdUntil: string | null;
+            batchId: string | null;
+            /** @description Only when an opening receipt was asked for or the letter is a legal notification */
+            openedAt: string | null;
+            documentCount: number;
+            events: {
+              /**
+               * Format: uuid
+               * @description A UUID
+               */
+              id: string;
+              /** @enum {string} */
+              type:
+                | 'ACCEPTED'
+                | 'DELIVERED'
+                | 'REJECTED'
+                | 'OPENED'
+                | 'HELD'
+                | 'HELD_EXPIRED'
+                | 'PRINT_QUEUED'
+                | 'PRINTED'
+                | 'PRINT_FAILED'
+                | 'NOTIFIED'
+                | 'NOTIFICATION_FAILED'
+                | 'REPLIED'
+                | 'CANCELLED';
+              /** Format: date-time */
+              at: string;
+              /** @description What the event carries, by type: ACCEPTED {deliverAt?, batchId?}; DELIVERED {releasedFromHold?: true}; REJECTED {reason: a rejectReason}; OPENED {by: "recipient" | "delegate"}; HELD {until: date-time}; PRINT_QUEUED {reason: a rejectReason, or "unread" (printIfUnreadAfter)}; PRINTED {reference: the printing house's}; PRINT_FAILED {reason: "print_failed"}; NOTIFIED {channel: "email" | "sms"}; NOTIFICATION_FAILED {channel: "email" | "sms" | null, reason: "no_contact_details" | "contact_details_stale" | "delivery_failed"}; HELD_EXPIRED, REPLIED and CANCELLED carry nothing ({}) */
+              data: {
+                [key: string]: unknown;
+              };
+              /** @description The event, the letter's parties (sender organization number, recipient) and its documents' SHA-256 (letter.documents, in order) as a compact JWS (EdDSA), signed by the platform when the event happened; verify with /.well-known/jwks.json */
+              receipt: string;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSdpReceipts: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              [key: string]: unknown;
+            }[];
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  setMailboxNotifications: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          notify: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            notify: boolean;
+          };
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  streamMailboxChanges: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID */
+        mailboxId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description text/event-stream */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      /** @description application/problem+json */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description application/problem+json */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests from this sender, person or address in a minute (POSTKASSE_RATE_LIMITS); retryable after Retry-After seconds */
+      429: {
+        headers: {
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+}

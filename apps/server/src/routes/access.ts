@@ -125,6 +125,7 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['access'],
+          operationId: 'listGrants',
           summary: 'Who has access to my mailbox (owner only)',
           security,
           params: MailboxParams,
@@ -143,6 +144,7 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['access'],
+          operationId: 'createGrant',
           summary: 'Give another person read (or manage) access to my mailbox',
           security,
           params: MailboxParams,
@@ -161,6 +163,7 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['access'],
+          operationId: 'revokeGrant',
           summary: 'Revoke a grant; it stops working at once',
           security,
           params: GrantParams,
@@ -178,6 +181,7 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['access'],
+          operationId: 'listMembers',
           summary: "Members of an organization's mailbox (admins only)",
           security,
           params: MailboxParams,
@@ -195,6 +199,7 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['access'],
+          operationId: 'putMember',
           summary: "Add a member to an organization's mailbox, or change a member's role",
           security,
           params: MailboxParams,
@@ -213,6 +218,7 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['access'],
+          operationId: 'removeMember',
           summary: 'Remove a member (not the last administrator)',
           security,
           params: MemberParams,
@@ -230,6 +236,7 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['sender administration'],
+          operationId: 'listMySenders',
           summary: 'The senders I administer',
           security,
           response: { 200: Type.Object({ items: Type.Array(SenderSchema) }), ...problems(401) },
@@ -246,6 +253,7 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['sender administration'],
+          operationId: 'listApiKeys',
           summary: "A sender's API keys (never the keys themselves)",
           security,
           params: SenderParams,
@@ -263,6 +271,7 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['sender administration'],
+          operationId: 'createApiKey',
           summary: 'Create an API key; the key is shown in this answer only',
           security,
           params: SenderParams,
@@ -290,6 +299,7 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['sender administration'],
+          operationId: 'rotateApiKey',
           summary: 'Replace a key: a new key is made and the old one revoked',
           security,
           params: KeyParams,
@@ -316,6 +326,7 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['sender administration'],
+          operationId: 'listClientKeys',
           summary: "A sender's public keys for the client-credentials grant (RFC 7523)",
           security,
           params: SenderParams,
@@ -333,6 +344,7 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['sender administration'],
+          operationId: 'addClientKey',
           summary: 'Register a public key the sender signs client assertions with',
           security,
           params: SenderParams,
@@ -353,6 +365,7 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['sender administration'],
+          operationId: 'revokeClientKey',
           summary: 'Revoke a client key; tokens it obtained stop working at once',
           security,
           params: ClientKeyParams,
@@ -370,6 +383,7 @@ export function accessRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['sender administration'],
+          operationId: 'revokeApiKey',
           summary: 'Revoke an API key; it stops working at once',
           security,
           params: KeyParams,

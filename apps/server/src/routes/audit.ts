@@ -20,6 +20,7 @@ export function auditRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['access'],
+          operationId: 'listMailboxAudit',
           summary: "Who did what in my mailbox, newest first (the owner or an organization's administrators)",
           description:
             'Every opened document, change and grant, and every look at a letter by someone other than the ' +
@@ -41,6 +42,7 @@ export function auditRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['register'],
+          operationId: 'listMyRegisterHistory',
           summary: 'Every change of my register record and consents, newest first',
           description:
             'Who changed what and when (you, the operator, a sender recording your consent). Contact details ' +

@@ -86,6 +86,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['login'],
+          operationId: 'startLogin',
           summary: 'Start a login at the identity provider',
           querystring: Type.Object({
             acr: Type.Optional(Type.String({ maxLength: 64 })),
@@ -183,6 +184,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         {
           schema: {
             tags: ['login'],
+            operationId: 'getSession',
             summary: 'The current login: who, at which level, and the CSRF token for unsafe requests',
             response: {
               200: Type.Object({
@@ -208,6 +210,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         {
           schema: {
             tags: ['login'],
+            operationId: 'logout',
             summary: 'End the session',
             response: { 204: Type.Null(), ...problems(401, 403) },
           },

@@ -119,6 +119,7 @@ export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['batches'],
+          operationId: 'openBatch',
           summary: 'Open a batch',
           security: bearerAuth,
           body: CreateBatchBody,
@@ -136,6 +137,7 @@ export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['batches'],
+          operationId: 'getBatch',
           summary: 'A batch and its letters counted per status',
           security: bearerAuth,
           params: BatchParams,
@@ -150,6 +152,7 @@ export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         validatorCompiler: () => () => true,
         schema: {
           tags: ['batches'],
+          operationId: 'uploadBatchDocument',
           summary: 'Upload a document the letters of this batch share (multipart, one part named "file")',
           description: 'Stored once, encrypted; each letter gets the key wrapped for its own mailbox.',
           consumes: ['multipart/form-data'],
@@ -182,6 +185,7 @@ export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         validatorCompiler: () => () => true,
         schema: {
           tags: ['batches'],
+          operationId: 'addBatchMessages',
           summary: 'Add letters to an open batch',
           description:
             'JSON: up to 1,000 letters using the batch documents; each succeeds or fails on its own. ' +
@@ -263,6 +267,7 @@ export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['batches'],
+          operationId: 'commitBatch',
           summary: 'Commit: every letter of the batch takes its outcome at once',
           security: bearerAuth,
           params: BatchParams,
@@ -276,6 +281,7 @@ export function batchRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['batches'],
+          operationId: 'cancelBatch',
           summary: 'Cancel an open batch: none of its letters is ever seen',
           security: bearerAuth,
           params: BatchParams,

@@ -46,7 +46,11 @@ type Described = {
     string,
     Record<
       string,
-      { requestBody?: { content?: object }; responses?: Record<string, { content?: object } & Record<string, unknown>> }
+      {
+        operationId?: string;
+        requestBody?: { content?: object };
+        responses?: Record<string, { content?: object } & Record<string, unknown>>;
+      }
     >
   >;
 };
@@ -57,6 +61,13 @@ type Described = {
  */
 export function errorsAsProblems<T>(document: T): T {
   for (const operations of Object.values((document as Described).paths ?? {})) {
+    // A route that answers GET and HEAD is one schema, so both carry the GET's operationId (and
+    // may be one object); a code generator needs each to be unique (getDocumentContent,
+    // headDocumentContent).
+    const head = operations.head;
+    if (head?.operationId?.startsWith('get')) {
+      operations.head = { ...head, operationId: `head${head.operationId.slice(3)}` };
+    }
     for (const operation of Object.values(operations)) {
       // A MeMo body is the XML itself, not the multipart form the same route also takes.
       const bodies = (operation.requestBody?.content ?? {}) as Record<string, unknown>;

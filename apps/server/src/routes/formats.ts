@@ -123,6 +123,7 @@ export function formatRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['formats'],
+          operationId: 'getMessageMemo',
           summary: 'One of your letters as a MeMo message (application/vnd.memo+xml)',
           description: 'Letters whose documents are no longer kept (rejected, expired, cancelled) answer 422.',
           security: bearerAuth,
@@ -169,6 +170,7 @@ export function formatRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         validatorCompiler: () => () => true,
         schema: {
           tags: ['formats'],
+          operationId: 'sendSdpMessage',
           summary: 'Send a letter in the Norwegian SDP/DPI form: the digitalpost JSON and the zip document package',
           description:
             'multipart/form-data with a part `message` (the JSON with `digitalpost`, and a standardBusinessDocumentHeader ' +
@@ -245,6 +247,7 @@ export function formatRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['formats'],
+          operationId: 'getSdpReceipts',
           summary: "A letter's receipts in the SDP vocabulary",
           description:
             'mottakskvittering, leveringskvittering, aapningskvittering, varslingfeiletkvittering and feil ' +

@@ -11,7 +11,14 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/healthz',
-      { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Status } } },
+      {
+        schema: {
+          tags: ['operations'],
+          operationId: 'getHealth',
+          summary: 'The process is up',
+          response: { 200: Status },
+        },
+      },
       async () => ({ status: 'ok' }),
     );
     app.get(
@@ -19,6 +26,7 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['operations'],
+          operationId: 'getReadiness',
           summary: 'The database answers and the blob store takes a write',
           response: { 200: Status },
         },

@@ -28,6 +28,7 @@ export function liveRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['recipient'],
+          operationId: 'streamMailboxChanges',
           summary: 'Live changes in a mailbox, as server-sent events (text/event-stream)',
           description:
             'Events `change` with `{ kind, letterId }`: letter.arrived, letter.changed, folders.changed, ' +

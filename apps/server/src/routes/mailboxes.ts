@@ -140,6 +140,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
+          operationId: 'listMyMailboxes',
           summary: 'The mailboxes the caller may open',
           security: bearerAuth,
           response: { 200: Type.Object({ items: Type.Array(MailboxSchema) }), ...problems(401) },
@@ -165,6 +166,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
+          operationId: 'listMailboxMessages',
           summary: 'Letters in a folder, newest first; or found by q, sender, from, to, unread',
           description:
             'With any search parameter and no folder, every folder except the trash is searched. A letter ' +
@@ -194,6 +196,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
+          operationId: 'getMailboxMessage',
           summary: 'One letter; only its non-sensitive title when the login level is too low',
           security: bearerAuth,
           params: LetterParams,
@@ -213,6 +216,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       url: '/mailboxes/:mailboxId/messages/:messageId/documents/:documentId/content',
       schema: {
         tags,
+        operationId: 'getDocumentContent',
         summary: "A document's bytes",
         description:
           'The first opening of the main document is recorded as the letter being opened. HEAD answers the ' +
@@ -265,6 +269,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
+          operationId: 'getActionCalendar',
           summary: 'An appointment of a letter as a calendar file (text/calendar)',
           description:
             'Only for actions of type appointment; read like a document (the login level must reach the ' +
@@ -318,6 +323,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
+          operationId: 'updateMailboxMessage',
           summary: 'Mark read or unread, or move to a folder',
           security: bearerAuth,
           params: LetterParams,
@@ -338,6 +344,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
+          operationId: 'trashMailboxMessage',
           summary: 'Move a letter to the trash (restorable)',
           security: bearerAuth,
           params: LetterParams,
@@ -356,6 +363,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
+          operationId: 'restoreMailboxMessage',
           summary: 'Bring a letter back from the trash',
           security: bearerAuth,
           params: LetterParams,
@@ -375,6 +383,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
+          operationId: 'listFolders',
           summary: 'Folders with their letter counts',
           security: bearerAuth,
           params: MailboxParams,
@@ -395,6 +404,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
+          operationId: 'createFolder',
           summary: 'Create a folder of ones own',
           security: bearerAuth,
           params: MailboxParams,
@@ -414,6 +424,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
+          operationId: 'renameFolder',
           summary: 'Rename a folder of ones own',
           security: bearerAuth,
           params: FolderParams,
@@ -433,6 +444,7 @@ export function mailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
+          operationId: 'deleteFolder',
           summary: 'Delete a folder of ones own; its letters move to the inbox',
           security: bearerAuth,
           params: FolderParams,

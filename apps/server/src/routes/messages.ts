@@ -85,6 +85,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         validatorCompiler: () => () => true,
         schema: {
           tags: ['sender'],
+          operationId: 'sendMessage',
           summary: 'Send a letter',
           description:
             'multipart/form-data with a `message` part holding the letter JSON and one file part per document; ' +
@@ -119,6 +120,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['sender'],
+          operationId: 'getMessage',
           summary: "Status and events of one of the caller's letters",
           security: bearerAuth,
           params: MessageIdParams,
@@ -137,6 +139,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['sender'],
+          operationId: 'cancelMessage',
           summary: 'Cancel a letter nobody has seen yet (scheduled, held, or in an open batch)',
           description: 'Answers the letter, now CANCELLED; cancelling twice answers the same.',
           security: bearerAuth,
@@ -156,6 +159,7 @@ export function messageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['sender'],
+          operationId: 'listEvents',
           summary: "The caller's events in order",
           description: 'Poll with `after` set to the last `nextCursor`; an empty page keeps the cursor.',
           security: bearerAuth,

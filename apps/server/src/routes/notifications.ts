@@ -18,6 +18,7 @@ export function memberNotificationRoutes(ctx: AppContext): FastifyPluginAsyncTyp
       {
         schema: {
           tags: ['recipient'],
+          operationId: 'setMailboxNotifications',
           summary: "Be notified (or not) of new letters in an organization's mailbox you are a member of",
           description: 'The owner of a personal mailbox is always notified at the addresses in the register.',
           security: bearerAuth,

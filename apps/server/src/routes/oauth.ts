@@ -126,6 +126,7 @@ export function oauthRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['operations'],
+          operationId: 'getSigningKeys',
           summary: "The platform's public signing keys",
           description:
             'The current key first, then every retired one: receipts signed before a key was rotated ' +
@@ -142,6 +143,7 @@ export function oauthRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['sender'],
+          operationId: 'createAccessToken',
           summary: 'Client credentials with a signed JWT assertion (RFC 7523): a sender access token',
           description:
             'application/x-www-form-urlencoded: grant_type=client_credentials, client_assertion_type=' +

@@ -68,6 +68,7 @@ export function senderRegisterRoutes(ctx: AppContext): FastifyPluginAsyncTypebox
       {
         schema: {
           tags: ['register'],
+          operationId: 'lookupRegister',
           summary: 'Look up to 1,000 persons in the contact and reservation register (public senders)',
           description: 'Contact details are included only for credentials with the `register:contact` scope.',
           security: bearerAuth,
@@ -82,6 +83,7 @@ export function senderRegisterRoutes(ctx: AppContext): FastifyPluginAsyncTypebox
       {
         schema: {
           tags: ['register'],
+          operationId: 'registerCustomerConsent',
           summary: 'Register a customer who consented to your letters (private senders), with your evidence',
           description:
             'Letters held for the person are delivered once they have a mailbox. The answer is the same ' +
@@ -101,6 +103,7 @@ export function senderRegisterRoutes(ctx: AppContext): FastifyPluginAsyncTypebox
       {
         schema: {
           tags: ['register'],
+          operationId: 'withdrawCustomerConsent',
           summary: 'Record that a customer relationship ended: the consent is withdrawn',
           security: bearerAuth,
           params: NationalIdParams,
@@ -124,6 +127,7 @@ export function personRegisterRoutes(ctx: AppContext): FastifyPluginAsyncTypebox
       {
         schema: {
           tags: ['register'],
+          operationId: 'getMyRegister',
           summary: 'My record in the contact and reservation register',
           security: bearerAuth,
           response: { 200: OwnRecordSchema, ...problems(401, 403) },
@@ -136,6 +140,7 @@ export function personRegisterRoutes(ctx: AppContext): FastifyPluginAsyncTypebox
       {
         schema: {
           tags: ['register'],
+          operationId: 'updateMyRegister',
           summary: 'Change my reservation, contact details or language',
           description: 'A changed e-mail or mobile counts as updated now and is no longer verified.',
           security: bearerAuth,
@@ -150,6 +155,7 @@ export function personRegisterRoutes(ctx: AppContext): FastifyPluginAsyncTypebox
       {
         schema: {
           tags: ['register'],
+          operationId: 'confirmMyContactDetails',
           summary: 'Confirm that my contact details are still right',
           security: bearerAuth,
           response: { 200: OwnRecordSchema, ...problems(401, 403, 422) },
@@ -162,6 +168,7 @@ export function personRegisterRoutes(ctx: AppContext): FastifyPluginAsyncTypebox
       {
         schema: {
           tags: ['register'],
+          operationId: 'listMyConsents',
           summary: 'My consents to private senders',
           security: bearerAuth,
           response: { 200: ConsentList, ...problems(401) },
@@ -174,6 +181,7 @@ export function personRegisterRoutes(ctx: AppContext): FastifyPluginAsyncTypebox
       {
         schema: {
           tags: ['register'],
+          operationId: 'giveMyConsent',
           summary: 'Consent to letters from a private sender; letters it holds for me are delivered',
           security: bearerAuth,
           params: OrgNumberParams,
@@ -188,6 +196,7 @@ export function personRegisterRoutes(ctx: AppContext): FastifyPluginAsyncTypebox
       {
         schema: {
           tags: ['register'],
+          operationId: 'withdrawMyConsent',
           summary: 'Withdraw my consent to a private sender',
           security: bearerAuth,
           params: OrgNumberParams,

@@ -60,6 +60,7 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['webhooks'],
+          operationId: 'createWebhook',
           summary: 'Register a webhook; events from now on are POSTed to it',
           description:
             'Each POST holds `{ webhookId, events: [...] }` (each event as in the feed, with its receipt), in feed ' +
@@ -84,6 +85,7 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['webhooks'],
+          operationId: 'listWebhooks',
           summary: 'My webhooks',
           security: bearerAuth,
           response: { 200: Type.Object({ items: Type.Array(WebhookSchema) }), ...problems(401) },
@@ -96,6 +98,7 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['webhooks'],
+          operationId: 'getWebhook',
           summary: 'A webhook, its delivery state and the events it gave up',
           security: bearerAuth,
           params: WebhookParams,
@@ -112,6 +115,7 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['webhooks'],
+          operationId: 'deleteWebhook',
           summary: 'Remove a webhook',
           security: bearerAuth,
           params: WebhookParams,
