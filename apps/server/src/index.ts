@@ -1,5 +1,6 @@
 // The operator rotates the key the server signs with (`postkasse admin signing-key rotate`).
 export { rotatePlatformKey } from '@postkasse/crypto';
+export { type AnchorCheck, checkAnchor, makeAnchor, type SignedAnchor } from './anchors.js';
 export { buildApp } from './app.js';
 export { type Config, loadConfig } from './config.js';
 export { type AppContext, type ContextOverrides, createContext } from './context.js';

@@ -46,3 +46,32 @@ export async function extendEventChain(
     if (!released) await deps.store.write((repos) => repos.cursors.release(CHAINER));
   }
 }
+
+/**
+ * Where the chain ends now: what an anchor states. Recorded outside the platform (signed by
+ * `admin audit anchor`), it lets a later check find events rewritten even by someone who could
+ * also recompute every hash after them, which the chain alone cannot show.
+ */
+export type ChainAnchor = { position: number; hash: string };
+
+/** The chain's end, after linking what is waiting (unless another process is doing so). */
+export async function eventChainHead(deps: Pick<Deps, 'store' | 'clock'>): Promise<ChainAnchor> {
+  // A bounded catch-up: an anchor states the chain as far as it reaches, a few seconds behind at most.
+  for (let page = 0; page < 100 && (await extendEventChain(deps)) > 0; page++);
+  return deps.store.read.eventChain.head();
+}
+
+/**
+ * Whether the chain still holds an anchored link: `holds`, `changed` (the link there has another
+ * hash: the chain before it was rewritten) or `missing` (the chain no longer reaches that far).
+ * With `admin audit verify` recomputing every link from the first, a link that holds vouches for
+ * every event up to it.
+ */
+export async function checkChainAnchor(
+  deps: Pick<Deps, 'store'>,
+  anchor: ChainAnchor,
+): Promise<'holds' | 'changed' | 'missing'> {
+  const hash = await deps.store.read.eventChain.hashAt(anchor.position);
+  if (hash === null) return 'missing';
+  return hash === anchor.hash ? 'holds' : 'changed';
+}

@@ -498,6 +498,10 @@ export type Repositories = {
     append(events: LetterEvent[], linked?: ChainLinks): Promise<void>;
     /** Recomputes the chain from its first link, against the events as they are now. */
     verify(): Promise<ChainCheck>;
+    /** The chain's last link: position 0 and 64 zeros while it is empty. */
+    head(): Promise<{ position: number; hash: string }>;
+    /** The hash of the link at this position (1 is the first), or null when the chain has none there. */
+    hashAt(position: number): Promise<string | null>;
   };
   installation: {
     get(): Promise<Installation | null>;

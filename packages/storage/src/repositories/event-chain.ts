@@ -39,6 +39,12 @@ export function eventChainRepository({ db }: RepoContext): Repositories['eventCh
     return { position: Number(head?.position ?? 0), hash: head?.hash ?? CHAIN_START };
   };
   return {
+    head: last,
+    async hashAt(position) {
+      if (position === 0) return CHAIN_START;
+      const row = await db.selectFrom('event_chain').select('hash').where('position', '=', position).executeTakeFirst();
+      return row?.hash ?? null;
+    },
     async link(events) {
       const after = await last();
       return { after, rows: linksAfter(after, events) };
