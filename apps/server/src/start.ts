@@ -22,7 +22,7 @@ export async function startServer(config: Config, options: { handleSignals?: boo
   // Letters written before their subjects and file names were sealed are sealed now, once.
   const stopSealing = new AbortController();
   const sealing = sealPlainMetadata(ctx.deps, { signal: stopSealing.signal })
-    .then((r) => (r.letters > 0 || r.documents > 0) && app.log.info(r, 'plain letter metadata sealed'))
+    .then((r) => (r.letters > 0 || r.documents > 0 || r.secrets > 0) && app.log.info(r, 'plain letter metadata sealed'))
     .catch((error: unknown) => app.log.error({ err: error }, 'sealing plain letter metadata failed'));
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { platformKeyholder } from '@postkasse/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
@@ -14,6 +15,7 @@ import {
   letterJson,
   type Part,
   people,
+  rawStatement,
   sendLetterHttp,
   startTestServer,
   storedBlobs,
@@ -247,9 +249,25 @@ describe.each(dialects)('reply-by dates and actions (%s)', (dialect) => {
 
   it('keeps the actions sealed: the stored letter holds no plaintext of them', async () => {
     const row = await server.ctx.deps.store.read.letters.get(letterId);
-    expect(row?.actions).toBeInstanceOf(Uint8Array);
-    expect(Buffer.from(row?.actions ?? []).includes(Buffer.from(marker))).toBe(false);
     expect(row?.replyBy).toBe(sent.message.replyBy);
+    // As stored: in the letter's seal, for its mailbox's key (shredded with it), no column of their own.
+    const [stored] = await rawStatement<{ actions: Uint8Array | null; sealed_meta: Uint8Array; mailbox_id: string }>(
+      server,
+      `select actions, sealed_meta, mailbox_id from letters where id = '${letterId}'`,
+    );
+    expect(stored?.actions).toBeNull();
+    expect(Buffer.from(stored?.sealed_meta ?? []).includes(Buffer.from(marker))).toBe(false);
+    const vault = server.ctx.deps.vault;
+    const mailbox = await server.ctx.deps.store.read.mailboxes.get(stored?.mailbox_id ?? '');
+    const opened = await vault.openMeta(
+      mailbox as NonNullable<typeof mailbox>,
+      `letter:${letterId}`,
+      stored?.sealed_meta as Uint8Array,
+    );
+    expect(Buffer.from(opened).toString('utf8')).toContain(marker);
+    await expect(
+      vault.openMeta(platformKeyholder, `letter:${letterId}`, stored?.sealed_meta as Uint8Array),
+    ).rejects.toThrow();
     if (dialect === 'sqlite') {
       const files = await Promise.all(
         (await filesUnder(server.dataDir)).map(async (f) => [f, await readFile(f)] as const),

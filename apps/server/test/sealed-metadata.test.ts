@@ -125,8 +125,8 @@ describe.each(await testDialects())('sealed letter metadata (%s)', (dialect) => 
       documents: [{ title: 'Gammelt', filename: 'gammelt.pdf' }],
     });
 
-    expect(await sealPlainMetadata(server.ctx.deps, { pageSize: 1 })).toEqual({ letters: 1, documents: 1 });
-    expect(await sealPlainMetadata(server.ctx.deps)).toEqual({ letters: 0, documents: 0 });
+    expect(await sealPlainMetadata(server.ctx.deps, { pageSize: 1 })).toEqual({ letters: 1, documents: 1, secrets: 0 });
+    expect(await sealPlainMetadata(server.ctx.deps)).toEqual({ letters: 0, documents: 0, secrets: 0 });
     const row = await letterRow(letterId);
     expect(row).toMatchObject({ subject: '', search_subject: null, sender_reference: null });
     expect((await documentRows(letterId))[0]).toMatchObject({ title: null, filename: '' });
@@ -137,5 +137,61 @@ describe.each(await testDialects())('sealed letter metadata (%s)', (dialect) => 
     });
     const sent = await api(server, apiKey, 'GET', `/api/v1/messages/${externalId}`);
     expect(sent.body).toMatchObject({ subject: 'Gammelt vedtak', senderReference: 'GAMMEL-1' });
+  });
+  it("moves actions and extras an older version sealed with the platform key into the letter's own seal", async () => {
+    const deps = server.ctx.deps;
+    const url = `https://minside.example.no/${marker}`;
+    const message = letterJson({
+      subject: `Med handling ${marker}`,
+      actions: [{ type: 'selfService', label: 'Svar', url }],
+    });
+    expect((await sendLetterHttp(server, apiKey, message)).status).toBe(201);
+    const [{ id: found } = { id: '' }] = await rawStatement<{ id: string }>(
+      server,
+      `select id from letters where external_id = '${message.id}'`,
+    );
+    const opened = await deps.store.read.letters.get(found);
+    expect(opened?.actions).not.toBeNull();
+    // As an older version kept them: sealed by the platform key in columns of their own, and the
+    // letter's seal without them.
+    const mailbox = await deps.store.read.mailboxes.get(mailboxId);
+    const keyholder = mailbox as NonNullable<typeof mailbox>;
+    const actions = await deps.vault.sealSecret(`letter-actions:${found}`, opened?.actions as Uint8Array);
+    const extras = await deps.vault.sealSecret(`letter-extras:${found}`, Buffer.from(`{"memo":"${marker}"}`));
+    const oldMeta = await deps.vault.sealMeta(
+      keyholder,
+      `letter:${found}`,
+      Buffer.from(JSON.stringify({ subject: opened?.subject, senderReference: null, printDetails: null })),
+    );
+    const bytes = (b: Uint8Array) =>
+      dialect === 'postgres'
+        ? `decode('${Buffer.from(b).toString('hex')}', 'hex')`
+        : `X'${Buffer.from(b).toString('hex')}'`;
+    await rawStatement(
+      server,
+      `update letters set actions = ${bytes(actions)}, extras = ${bytes(extras)}, sealed_meta = ${bytes(oldMeta)} where id = '${found}'`,
+    );
+    const shown = async () =>
+      (await api(server, high, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${found}`)).body.actions;
+    // Read as they are until the server moves them.
+    expect(await shown()).toEqual([expect.objectContaining({ type: 'selfService', url })]);
+
+    expect(await sealPlainMetadata(deps)).toEqual({ letters: 0, documents: 0, secrets: 1 });
+    expect(await sealPlainMetadata(deps)).toEqual({ letters: 0, documents: 0, secrets: 0 });
+    const [row] = await rawStatement<{ actions: unknown; extras: unknown; sealed_meta: Uint8Array }>(
+      server,
+      `select actions, extras, sealed_meta from letters where id = '${found}'`,
+    );
+    expect(row).toMatchObject({ actions: null, extras: null });
+    // Now under the mailbox's key, shredded with it; the platform's key no longer opens them.
+    const meta = JSON.parse(
+      Buffer.from(await deps.vault.openMeta(keyholder, `letter:${found}`, row?.sealed_meta as Uint8Array)).toString(),
+    );
+    expect(JSON.parse(meta.actions)).toEqual([expect.objectContaining({ url })]);
+    expect(JSON.parse(meta.extras)).toEqual({ memo: marker });
+    await expect(
+      deps.vault.openMeta(platformKeyholder, `letter:${found}`, row?.sealed_meta as Uint8Array),
+    ).rejects.toThrow();
+    expect(await shown()).toEqual([expect.objectContaining({ type: 'selfService', url })]);
   });
 });

@@ -28,6 +28,7 @@ import {
 } from './ports.js';
 import { routeLetter } from './routing.js';
 import {
+  actionsJson,
   checkSenderOptions,
   idempotencyConflict,
   letterRecord,
@@ -36,7 +37,6 @@ import {
   planEvents,
   planJobs,
   planLetter,
-  sealActions,
 } from './send-letter.js';
 
 export const maxLettersPerRequest = 1000;
@@ -297,7 +297,7 @@ export async function addSharedLetters(
       documentCount: docs.length,
       totalBytes: docs.reduce((n, d) => n + d.size, 0),
     });
-    letter.actions = await sealActions(deps, letterId, actions);
+    letter.actions = actionsJson(actions);
     const keyholder = plan.keyholder;
     const documents: StoredDocument[] = [];
     if (keyholder) {

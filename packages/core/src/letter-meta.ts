@@ -1,6 +1,7 @@
 /**
  * A letter's descriptive fields are content too: its subject ("Vedtak om uføretrygd"), the
- * sender's case reference, the recipient's postal address for print, and its documents' titles
+ * sender's case reference, the recipient's postal address for print, its actions (links, amounts,
+ * places), what its wire format carried beyond the model (extras), and its documents' titles
  * and file names. They are sealed like the documents, for the letter's keyholder (its mailbox,
  * or the platform's key while it has none), so deleting a mailbox key shreds them with the
  * documents, backups included. The non-sensitive title stays readable: the sender gave it to be
@@ -14,7 +15,17 @@
 import type { Deps, Keyholder, Letter, PrintDetails, Repositories, Store, StoredDocument, Vault } from './ports.js';
 import { platformKeyholder } from './ports.js';
 
-type LetterMeta = { subject: string; senderReference: string | null; printDetails: PrintDetails | null };
+/**
+ * What a letter's seal holds. `actions` and `extras` are the JSON of the letter's actions and of
+ * what its wire format carried beyond the model (left out by rows sealed before they moved in).
+ */
+type LetterMeta = {
+  subject: string;
+  senderReference: string | null;
+  printDetails: PrintDetails | null;
+  actions?: string | null;
+  extras?: string | null;
+};
 type DocumentMeta = { title: string | null; filename: string };
 
 const letterPurpose = (id: string) => `letter:${id}`;
@@ -22,19 +33,37 @@ const documentPurpose = (id: string) => `document:${id}`;
 const toJson = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');
 const fromJson = <T>(bytes: Uint8Array) => JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
 
+const text = (bytes: Uint8Array | null) => (bytes ? Buffer.from(bytes).toString('utf8') : null);
+const bytesOf = (json: string | null) => (json === null ? null : Buffer.from(json, 'utf8'));
+
 /** The letter's fields sealed for `keyholder`, those fields emptied: the form a row keeps. */
 export async function sealLetterMeta(vault: Vault, keyholder: Keyholder, letter: Letter): Promise<Letter> {
   const meta: LetterMeta = {
     subject: letter.subject,
     senderReference: letter.senderReference,
     printDetails: letter.printDetails,
+    actions: text(letter.actions),
+    extras: text(letter.extras),
   };
   return {
     ...letter,
     subject: '',
     senderReference: null,
     printDetails: null,
+    actions: null,
+    extras: null,
     sealedMeta: await vault.sealMeta(keyholder, letterPurpose(letter.id), toJson(meta)),
+  };
+}
+
+/**
+ * A row's actions and extras as an older version kept them: sealed by the platform key in columns
+ * of their own (not shredded with the mailbox's key), opened here; nothing to do for newer rows.
+ */
+async function openLegacySecrets(vault: Vault, l: Letter): Promise<Pick<Letter, 'actions' | 'extras'>> {
+  return {
+    actions: l.actions ? await vault.openSecret(`letter-actions:${l.id}`, l.actions) : null,
+    extras: l.extras ? await vault.openSecret(`letter-extras:${l.id}`, l.extras) : null,
   };
 }
 
@@ -77,10 +106,18 @@ function opener(vault: Vault, keyholders: Map<string, Keyholder>) {
       return keyholder;
     }
     async function letter(l: Letter): Promise<Letter> {
-      if (!l.sealedMeta) return l;
+      const legacy = l.actions || l.extras ? await openLegacySecrets(vault, l) : { actions: null, extras: null };
+      if (!l.sealedMeta) return { ...l, ...legacy };
       const keyholder = await keyholderOf(l.mailboxId);
       const meta = fromJson<LetterMeta>(await vault.openMeta(keyholder, letterPurpose(l.id), l.sealedMeta));
-      return { ...l, ...meta };
+      return {
+        ...l,
+        subject: meta.subject,
+        senderReference: meta.senderReference,
+        printDetails: meta.printDetails,
+        actions: meta.actions === undefined ? legacy.actions : bytesOf(meta.actions),
+        extras: meta.extras === undefined ? legacy.extras : bytesOf(meta.extras),
+      };
     }
     async function documents(docs: StoredDocument[]): Promise<StoredDocument[]> {
       const sealed = docs.filter((d) => d.sealedMeta);
@@ -154,12 +191,13 @@ export function sealingStore(store: Store, vault: Vault): Store {
 /**
  * Seals what was written before letters' fields were sealed, a page at a time, until nothing is
  * left in plain text. Safe beside live traffic: each row is sealed only if it still is plain and
- * still has the keyholder it was sealed for. Returns how many letters and documents it sealed.
+ * still has the keyholder it was sealed for. Then moves actions and extras that an older version
+ * sealed with the platform key into their letter's seal. Returns how many of each it did.
  */
 export async function sealPlainMetadata(
   deps: Pick<Deps, 'store' | 'vault'>,
   options: { pageSize?: number; signal?: AbortSignal } = {},
-): Promise<{ letters: number; documents: number }> {
+): Promise<{ letters: number; documents: number; secrets: number }> {
   const pageSize = options.pageSize ?? 500;
   const keyholderOf = async (mailboxId: string | null): Promise<Keyholder> => {
     if (!mailboxId) return platformKeyholder;
@@ -191,14 +229,34 @@ export async function sealPlainMetadata(
   }
   const letters = await sealAll(
     () => deps.store.read.letters.listUnsealed(pageSize),
-    async (l, keyholder) => (await sealLetterMeta(deps.vault, keyholder, l)).sealedMeta,
+    async (l, keyholder) =>
+      (await sealLetterMeta(deps.vault, keyholder, { ...l, ...(await openLegacySecrets(deps.vault, l)) })).sealedMeta,
     (repos, l, meta) => repos.letters.setSealedMeta(l.id, l.mailboxId, meta),
   );
-  if (options.signal?.aborted) return { letters, documents: 0 };
+  if (options.signal?.aborted) return { letters, documents: 0, secrets: 0 };
   const documents = await sealAll(
     () => deps.store.read.documents.listUnsealed(pageSize),
     async (d, keyholder) => (await sealDocumentMeta(deps.vault, keyholder, d)).sealedMeta,
     (repos, d, meta) => repos.documents.setSealedMeta(d.id, d.mailboxId, meta),
   );
-  return { letters, documents };
+  if (options.signal?.aborted) return { letters, documents, secrets: 0 };
+  // Sealed letters whose actions or extras are still under the platform key: into their seal.
+  const secrets = await sealAll(
+    () => deps.store.read.letters.listPlatformSealedSecrets(pageSize),
+    async (raw, keyholder) => {
+      const l = { ...raw, ...(await openLegacySecrets(deps.vault, raw)) };
+      const meta = fromJson<LetterMeta>(
+        await deps.vault.openMeta(keyholder, letterPurpose(l.id), l.sealedMeta as Uint8Array),
+      );
+      const opened = {
+        ...l,
+        subject: meta.subject,
+        senderReference: meta.senderReference,
+        printDetails: meta.printDetails,
+      };
+      return (await sealLetterMeta(deps.vault, keyholder, opened)).sealedMeta;
+    },
+    (repos, l, meta) => repos.letters.setSealedSecrets(l.id, l.mailboxId, meta),
+  );
+  return { letters, documents, secrets };
 }

@@ -280,12 +280,15 @@ export type Letter = {
   batchId: string | null;
   /** The outcome a letter in an open batch gets when the batch is committed. */
   plannedStatus: LetterStatus | null;
-  /** Sealed JSON of what the letter's wire format carried beyond this model (see LetterInput.extras). */
+  /**
+   * JSON of what the letter's wire format carried beyond this model (see LetterInput.extras): in
+   * the domain in plain, at rest inside `sealedMeta` (letter-meta.ts) with its column empty.
+   */
   extras: Uint8Array | null;
   notificationOptions: NotificationOptions | null;
   /** The sender wants an answer by then (not content: shown at any login level). */
   replyBy: string | null;
-  /** Sealed JSON of the letter's actions (LetterAction[]): content, never kept in plain text. */
+  /** JSON of the letter's actions (LetterAction[]): content, kept at rest as `extras` is. */
   actions: Uint8Array | null;
   /**
    * The subject, sender reference and print details as stored: sealed for the letter's keyholder
@@ -743,6 +746,13 @@ export type Repositories = {
      * are still plain and the letter is still in `mailboxId` (the keyholder they were sealed for).
      */
     setSealedMeta(id: string, mailboxId: string | null, sealedMeta: Uint8Array): Promise<boolean>;
+    /**
+     * Sealed letters whose actions or extras an older version kept in columns of their own, sealed
+     * by the platform key rather than the letter's keyholder.
+     */
+    listPlatformSealedSecrets(limit: number): Promise<Letter[]>;
+    /** Keeps a letter's new seal (now holding its actions and extras) and empties those columns, as setSealedMeta. */
+    setSealedSecrets(id: string, mailboxId: string | null, sealedMeta: Uint8Array): Promise<boolean>;
     /** Held letters for a recipient, optionally only one sender's. */
     listHeld(recipientType: MailboxOwnerType, recipientId: string, senderId: string | null): Promise<Letter[]>;
     /**

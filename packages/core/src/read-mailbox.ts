@@ -10,7 +10,7 @@ import { documentContent } from './document-content.js';
 import { AppError } from './errors.js';
 import { isCalendarDate, type LetterAction, parseDateTime } from './letter.js';
 import type { Deps, Folder, Letter, LetterCursor, LetterFilter, Mailbox, Sender, StoredDocument } from './ports.js';
-import { openActions } from './send-letter.js';
+import { letterActions } from './send-letter.js';
 
 export type MailboxSummary = Mailbox & { role: MailboxRole };
 
@@ -48,8 +48,8 @@ export type LetterForReader = {
 };
 
 /** The letter's actions with their positions, and their documents named by id. */
-async function readerActions(deps: Deps, letter: Letter, documents: StoredDocument[]): Promise<ReaderAction[]> {
-  return (await openActions(deps, letter)).map(({ documentIndex, ...action }, index) => {
+function readerActions(letter: Letter, documents: StoredDocument[]): ReaderAction[] {
+  return letterActions(letter).map(({ documentIndex, ...action }, index) => {
     const documentId = documents.find((d) => d.ordinal === documentIndex)?.id;
     return { ...action, index, ...(documentId ? { documentId } : {}) };
   });
@@ -225,7 +225,7 @@ export async function getLetter(
   const sender = await deps.store.read.senders.get(letter.senderId);
   // Actions are content: opened only for a reader whose level shows it.
   const contentShown = canSeeContent(actor, letter);
-  const actions = contentShown ? await readerActions(deps, letter, documents) : [];
+  const actions = contentShown ? readerActions(letter, documents) : [];
   // What someone else (a delegate, an organization's member) saw of the owner's letter is the
   // owner's to know; the owner's own looking is not logged until a document is opened.
   if (access.role !== 'owner' && !options.afterChange) {
@@ -252,7 +252,7 @@ export async function readAppointment(
   const letter = await requireLetter(deps, mailboxId, letterId);
   requireContentLevel(actor, letter);
   const documents = await deps.store.read.documents.listByLetter(letter.id);
-  const action = (await readerActions(deps, letter, documents))[index];
+  const action = readerActions(letter, documents)[index];
   if (action?.type !== 'appointment') throw new AppError('not_found', 'No such appointment');
   const sender = await deps.store.read.senders.get(letter.senderId);
   await deps.store.write((repos) =>

@@ -289,21 +289,18 @@ export function letterRecord(
   };
 }
 
-/** Seals a letter's actions for keeping: they are content (amounts, links, places). */
-export async function sealActions(
-  deps: Pick<Deps, 'vault'>,
-  letterId: string,
-  actions: LetterAction[],
-): Promise<Uint8Array | null> {
-  if (actions.length === 0) return null;
-  return deps.vault.sealSecret(`letter-actions:${letterId}`, Buffer.from(JSON.stringify(actions), 'utf8'));
+/**
+ * A letter's actions as the letter keeps them. They are content (amounts, links, places): at rest
+ * they are sealed with its subject, for its keyholder (letter-meta.ts).
+ */
+export function actionsJson(actions: LetterAction[]): Uint8Array | null {
+  return actions.length === 0 ? null : Buffer.from(JSON.stringify(actions), 'utf8');
 }
 
-/** A letter's actions, opened (none when it has none). */
-export async function openActions(deps: Pick<Deps, 'vault'>, letter: Letter): Promise<LetterAction[]> {
+/** A letter's actions (none when it has none). */
+export function letterActions(letter: Letter): LetterAction[] {
   if (!letter.actions) return [];
-  const json = Buffer.from(await deps.vault.openSecret(`letter-actions:${letter.id}`, letter.actions)).toString('utf8');
-  return JSON.parse(json) as LetterAction[];
+  return JSON.parse(Buffer.from(letter.actions).toString('utf8')) as LetterAction[];
 }
 
 export function planEvents(deps: Pick<Deps, 'ids'>, letter: Letter, plan: LetterPlan, at: string): NewEvent[] {
@@ -459,13 +456,9 @@ export async function sendLetter(
     documentCount: input.documents.length,
     totalBytes: input.documents.reduce((n, d) => n + d.content.byteLength, 0),
   });
-  if (input.extras) {
-    letter.extras = await deps.vault.sealSecret(
-      `letter-extras:${letterId}`,
-      Buffer.from(JSON.stringify(input.extras), 'utf8'),
-    );
-  }
-  letter.actions = await sealActions(deps, letterId, resolveActions(input.actions ?? [], input.documents));
+  // Sealed with the subject for the letter's keyholder (sealLetterMeta below).
+  if (input.extras) letter.extras = Buffer.from(JSON.stringify(input.extras), 'utf8');
+  letter.actions = actionsJson(resolveActions(input.actions ?? [], input.documents));
   const events = await signEvents(deps, sender, letter, planEvents(deps, letter, plan, now), digests);
   const jobs = planJobs(deps, letter, plan);
   // What is stored: the letter's and its documents' descriptive fields sealed like the documents.

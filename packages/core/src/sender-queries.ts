@@ -64,9 +64,7 @@ export async function exportSentLetter(
     })),
   );
   const extras = letter.extras
-    ? (JSON.parse(
-        Buffer.from(await deps.vault.openSecret(`letter-extras:${letter.id}`, letter.extras)).toString('utf8'),
-      ) as Record<string, unknown>)
+    ? (JSON.parse(Buffer.from(letter.extras).toString('utf8')) as Record<string, unknown>)
     : null;
   return { letter, documents, extras };
 }

@@ -173,6 +173,9 @@ const sealedColumns = (sealedMeta: Uint8Array | null): Updateable<LetterRow> =>
         search_subject: null,
         sender_reference: null,
         print_details: null,
+        // Held in the seal (letter-meta.ts); an older version's platform-sealed copies go.
+        actions: null,
+        extras: null,
       }
     : {};
 
@@ -446,6 +449,27 @@ export function lettersRepository(ctx: RepoContext): Omit<Repositories['letters'
     async listUnsealed(limit) {
       const rows = await db.selectFrom('letters').selectAll().where('sealed_meta', 'is', null).limit(limit).execute();
       return rows.map(toLetter);
+    },
+    async listPlatformSealedSecrets(limit) {
+      const rows = await db
+        .selectFrom('letters')
+        .selectAll()
+        .where('sealed_meta', 'is not', null)
+        .where((eb) => eb.or([eb('actions', 'is not', null), eb('extras', 'is not', null)]))
+        .limit(limit)
+        .execute();
+      return rows.map(toLetter);
+    },
+    async setSealedSecrets(id, mailboxId, sealedMeta) {
+      const result = await db
+        .updateTable('letters')
+        .set(sealedColumns(sealedMeta))
+        .where('id', '=', id)
+        .where('sealed_meta', 'is not', null)
+        .where((eb) => eb.or([eb('actions', 'is not', null), eb('extras', 'is not', null)]))
+        .where('mailbox_id', mailboxId === null ? 'is' : '=', mailboxId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
     async setSealedMeta(id, mailboxId, sealedMeta) {
       const result = await db
