@@ -17,7 +17,7 @@ const summary = (r: OwnRecord) =>
     `reserved: ${r.reserved ? `yes (since ${r.reservedAt})` : 'no'}`,
     `exempt: ${r.exempt ? `yes (since ${r.exemptAt})` : 'no'}`,
     `can be notified: ${r.canBeNotified ? 'yes' : 'no (no contact details, or older than 18 months)'}`,
-    `language: ${r.language ?? '-'}`,
+    `language: ${r.language ?? 'not chosen'}`,
   ].join('\n');
 
 /** Parses `--address "Storgata 1|0150|Oslo"` (Norwegian) or `--foreign-address "1 Main St|London|GB"`. */
