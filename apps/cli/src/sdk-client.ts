@@ -82,7 +82,7 @@ export function hintFor(code: string, status?: number): string {
  * Prints a failure and exits 1: `error: <code>: <detail>` and `hint: …` on stderr, or one JSON
  * document `{ error: { code, detail, hint, … } }` on stdout with --json.
  */
-export function failWith(error: unknown, json: boolean): never {
+export function failWith(error: unknown, json: boolean, about: { messageId?: string; hint?: string } = {}): never {
   let out: {
     code: string;
     detail: string;
@@ -90,6 +90,7 @@ export function failWith(error: unknown, json: boolean): never {
     status?: number;
     errors?: unknown;
     correlationId?: string;
+    messageId?: string;
   };
   if (isPostkasseError(error)) {
     out = {
@@ -109,6 +110,9 @@ export function failWith(error: unknown, json: boolean): never {
       hint: 'this looks like a bug in the CLI; please report it with the command you ran',
     };
   }
+  // What the command knows better: the letter the failure concerns, and what to do about it.
+  if (about.messageId) out.messageId = about.messageId;
+  if (about.hint) out.hint = `${out.hint}; ${about.hint}`;
   if (json) {
     process.stdout.write(`${JSON.stringify({ error: out }, null, 2)}\n`);
   } else {

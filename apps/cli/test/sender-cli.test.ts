@@ -4,6 +4,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPostkasseClient, type FeedEvent, events as feedPage, getMessage } from '@postkasse/sdk';
@@ -126,6 +128,72 @@ describe('postkasse sender commands (the real CLI against a real server)', () =>
       expect(human.code, human.stderr).toBe(0);
       expect(human.stdout).toMatch(/^sent [0-9a-f-]{36}: DELIVERED/);
     });
+
+    it('sends again with the same id when an answer is lost, so the letter is stored once', async () => {
+      // A proxy that passes the first letter on to the server but loses its answer (503), then
+      // passes on what follows as it is.
+      const seen: string[] = [];
+      const proxy = createServer(async (req, res) => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        const body = Buffer.concat(chunks);
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)),
+        ) as Record<string, string>;
+        const answer = await fetch(`${server.url}${req.url}`, { method: req.method, headers, body });
+        seen.push(`${req.method} ${req.url} ${answer.status}`);
+        if (seen.length === 1) {
+          res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '0' });
+          res.end(JSON.stringify({ code: 'service_unavailable', retryable: true, status: 503, detail: 'lost' }));
+          return;
+        }
+        const replayed = answer.headers.get('idempotent-replayed');
+        res.writeHead(answer.status, {
+          'content-type': answer.headers.get('content-type') ?? 'application/json',
+          ...(replayed ? { 'idempotent-replayed': replayed } : {}),
+        });
+        res.end(Buffer.from(await answer.arrayBuffer()));
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      try {
+        const res = await runCliProcess(
+          ['send', '--to', people.per, '--subject', 'Tapt svar', join(work, 'vedtak.pdf'), '--json'],
+          { ...env, POSTKASSE_URL: proxyUrl },
+          60_000,
+        );
+        expect(res.code, res.stdout + res.stderr).toBe(0);
+        const out = JSON.parse(res.stdout);
+        // The second attempt found the letter the first had stored.
+        expect(out).toMatchObject({ status: 'DELIVERED', replayed: true });
+        expect(seen).toEqual(['POST /api/v1/messages 201', 'POST /api/v1/messages 201']);
+        const stored = new Database(join(server.dataDir, 'postkasse.sqlite'), { readonly: true });
+        try {
+          expect(stored.prepare('select count(*) as n from letters where external_id = ?').get(out.id)).toEqual({
+            n: 1,
+          });
+        } finally {
+          stored.close();
+        }
+      } finally {
+        await new Promise((resolve) => proxy.close(resolve));
+      }
+
+      // With no server at all: it gives up after its retries and says how to send the same letter again.
+      const down = await runCliProcess(
+        ['send', '--to', people.per, '--subject', 'Ingen server', join(work, 'vedtak.pdf'), '--json'],
+        { ...env, POSTKASSE_URL: 'http://127.0.0.1:9' },
+        60_000,
+      );
+      expect(down.code).toBe(1);
+      const failed = JSON.parse(down.stdout).error;
+      expect(failed).toMatchObject({ code: 'network_error', messageId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(failed.hint).toContain(`--id ${failed.messageId}`);
+      // A letter refused for its content was not stored: no such advice.
+      const refused = await cli('send', '--to', '12345678901', '--subject', 'Feil', join(work, 'vedtak.pdf'), '--json');
+      expect(refused.code).toBe(1);
+      expect(JSON.parse(refused.stdout).error.messageId).toBeUndefined();
+    }, 90_000);
 
     it('sends to an organization number, and schedules with --deliver-at', async () => {
       await server.organization('974000008');

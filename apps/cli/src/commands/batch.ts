@@ -24,13 +24,13 @@ import {
   type PostkasseClient,
   PostkasseError,
   recipientFromId,
-  sendLetter,
 } from '@postkasse/sdk';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { print } from '../output.js';
 import { type Fields, type InputRow, readRows, rowFormat } from '../rows.js';
 import { apiClient, CliError, failWith, UUID } from '../sdk-client.js';
+import { sendLetterWithRetry } from '../send-retry.js';
 import { readDocumentFile } from './send.js';
 
 const STATE_MAGIC = '# postkasse batch state v1';
@@ -337,8 +337,6 @@ class DocumentCache {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 // ---- the command ------------------------------------------------------------------------------
 
 type BatchOptions = {
@@ -479,18 +477,8 @@ async function runBatch(client: PostkasseClient, input: string, opts: BatchOptio
     failures.append(JSON.stringify({ ...(fields ?? {}), row, id, ...error }));
   };
 
-  async function sendWithRetry(letter: LetterJson, files: LetterFile[]) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        // A server that hangs costs one attempt, not the run; the same id is safe to send again.
-        return await sendLetter(client, { letter, files, signal: AbortSignal.timeout(120_000) });
-      } catch (error) {
-        if (!isPostkasseError(error) || !error.retryable || attempt >= retries || stopSignal) throw error;
-        await sleep(Math.min(8000, 250 * 2 ** attempt) * (0.5 + Math.random()));
-        if (stopSignal) throw error;
-      }
-    }
-  }
+  const sendWithRetry = (letter: LetterJson, files: LetterFile[]) =>
+    sendLetterWithRetry(client, letter, files, { retries, stopped: () => Boolean(stopSignal) });
 
   async function processRow({ row, fields, parseError }: InputRow): Promise<void> {
     const given = fields ? text(fields.id) : undefined;

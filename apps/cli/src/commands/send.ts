@@ -3,18 +3,22 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseDateTime } from '@postkasse/core';
 import {
+  isPostkasseError,
   type LetterFile,
   type LetterJson,
   mediaTypeFor,
   mediaTypes,
   recipientFromId,
   type SendResult,
-  sendLetter,
   sendMemo,
 } from '@postkasse/sdk';
 import type { Command } from 'commander';
 import { print } from '../output.js';
 import { apiClient, CliError, failWith, UUID } from '../sdk-client.js';
+import { sendLetterWithRetry } from '../send-retry.js';
+
+/** Retries of a temporary failure (network, 5xx, 429) before `send` gives up. */
+const SEND_RETRIES = 3;
 
 type SendOptions = {
   to?: string;
@@ -80,7 +84,7 @@ export function sendCommand(program: Command): void {
     .option('--auth-level <level>', 'substantial or high: the login level needed to read it')
     .option('--title <title>', 'title of the main document')
     .option('--non-sensitive-title <title>', 'what readers with a lower login level see')
-    .option('--id <uuid>', 'the letter id (idempotency key); random when left out')
+    .option('--id <uuid>', 'the letter id (idempotency key); random when left out, and printed when sending fails')
     .option('--deliver-at <time>', 'deliver later, at this time (RFC 3339 with offset, e.g. 2026-12-01T07:00:00+01:00)')
     .option('--sender-reference <ref>', 'your own reference (case number)')
     .option('--opening-receipt', 'ask to learn when the letter is opened')
@@ -93,6 +97,7 @@ export function sendCommand(program: Command): void {
     )
     .action(async (files: string[], opts: SendOptions) => {
       const json = Boolean(opts.json);
+      let letterId: string | undefined;
       try {
         const client = apiClient();
         if (opts.memo) {
@@ -135,10 +140,23 @@ export function sendCommand(program: Command): void {
           ...(opts.senderReference ? { senderReference: opts.senderReference } : {}),
           ...(opts.openingReceipt ? { openingReceipt: true } : {}),
         };
-        const result = await sendLetter(client, { letter, files: docs });
+        letterId = letter.id;
+        const result = await sendLetterWithRetry(client, letter, docs, { retries: SEND_RETRIES });
         print(json, { ...result.message, replayed: result.replayed }, () => summary(result));
       } catch (error) {
-        failWith(error, json);
+        // After a temporary failure the letter may have arrived: sent again with its id it is
+        // never stored twice, sent without it it could be.
+        const unsure = letterId !== undefined && (!isPostkasseError(error) || error.retryable);
+        failWith(
+          error,
+          json,
+          unsure
+            ? {
+                messageId: letterId,
+                hint: `the letter may have arrived: send it again with --id ${letterId} (it is never stored twice)`,
+              }
+            : {},
+        );
       }
     });
 }
