@@ -3,7 +3,14 @@ import { LETTER_EVENT_TYPES } from '@postkasse/core';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { letterJson, people, sendLetterHttp, startTestServer, type TestServer } from '../../../test/harness.js';
+import {
+  letterJson,
+  people,
+  sendLetterHttp,
+  startTestServer,
+  type TestServer,
+  tinyPdf,
+} from '../../../test/harness.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -35,6 +42,7 @@ describe('operations endpoints and the API description', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer('sqlite');
+    await server.person(people.kari);
   });
   afterAll(() => server.close());
 
@@ -219,6 +227,18 @@ describe('operations endpoints and the API description', () => {
     expect(validate(letterJson()), JSON.stringify(validate.errors)).toBe(true);
     expect(validate(letterJson({ senderReference: null, nonSensitiveTitle: null }))).toBe(true);
     expect(validate(letterJson({ documents: [] }))).toBe(false);
+    // Its example is a letter the schema takes, and one the server sends.
+    expect(letter.examples).toHaveLength(1);
+    expect(validate(letter.examples[0]), JSON.stringify(validate.errors)).toBe(true);
+    const { apiKey } = await server.sender('public');
+    expect(letter.examples[0].recipient).toEqual({ nationalId: people.kari });
+    const pdf = { content: tinyPdf, type: 'application/pdf' };
+    const sent = await sendLetterHttp(server, apiKey, letter.examples[0], [
+      { name: 'doc1', filename: 'vedtak.pdf', ...pdf },
+      { name: 'doc2', filename: 'klagerett.pdf', ...pdf },
+    ]);
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201);
+    expect(sent.body).toMatchObject({ status: 'DELIVERED', documentCount: 2 });
   });
 
   it('lists the event types and what each event carries', async () => {
@@ -245,7 +265,6 @@ describe('operations endpoints and the API description', () => {
 
   it('takes null for senderReference and nonSensitiveTitle in the letter JSON, as left out', async () => {
     const { apiKey } = await server.sender();
-    await server.person(people.kari);
     const res = await sendLetterHttp(server, apiKey, letterJson({ senderReference: null, nonSensitiveTitle: null }));
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body.senderReference).toBeNull();

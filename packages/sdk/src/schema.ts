@@ -957,6 +957,38 @@ export interface components {
     } & {
       [key: string]: unknown;
     };
+    /**
+     * @example {
+     *       "id": "0b0e3c5a-2f4e-4b8a-9a55-1f1f0b0e3c5a",
+     *       "recipient": {
+     *         "nationalId": "12858510129"
+     *       },
+     *       "subject": "Vedtak om bostøtte",
+     *       "nonSensitiveTitle": "Brev fra Husbanken",
+     *       "authLevel": "high",
+     *       "sensitivity": "normal",
+     *       "openingReceipt": true,
+     *       "senderReference": "SAK-2026-0042",
+     *       "documents": [
+     *         {
+     *           "part": "doc1",
+     *           "role": "main",
+     *           "title": "Vedtak",
+     *           "filename": "vedtak.pdf",
+     *           "mediaType": "application/pdf",
+     *           "language": "nb"
+     *         },
+     *         {
+     *           "part": "doc2",
+     *           "role": "attachment",
+     *           "title": "Slik klager du",
+     *           "filename": "klagerett.pdf",
+     *           "mediaType": "application/pdf",
+     *           "language": "nb"
+     *         }
+     *       ]
+     *     }
+     */
     LetterJson: {
       /**
        * Format: uuid

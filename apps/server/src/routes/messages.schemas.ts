@@ -363,9 +363,39 @@ type Described = {
   paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, FormBody> } }>>;
 };
 
-/** The letter JSON as plain JSON Schema, without TypeBox's own markers. */
+/** A letter as an authority sends it: the example the API description shows. */
+export const LETTER_EXAMPLE = {
+  id: '0b0e3c5a-2f4e-4b8a-9a55-1f1f0b0e3c5a',
+  recipient: { nationalId: '12858510129' },
+  subject: 'Vedtak om bostøtte',
+  nonSensitiveTitle: 'Brev fra Husbanken',
+  authLevel: 'high',
+  sensitivity: 'normal',
+  openingReceipt: true,
+  senderReference: 'SAK-2026-0042',
+  documents: [
+    {
+      part: 'doc1',
+      role: 'main',
+      title: 'Vedtak',
+      filename: 'vedtak.pdf',
+      mediaType: 'application/pdf',
+      language: 'nb',
+    },
+    {
+      part: 'doc2',
+      role: 'attachment',
+      title: 'Slik klager du',
+      filename: 'klagerett.pdf',
+      mediaType: 'application/pdf',
+      language: 'nb',
+    },
+  ],
+} as const;
+
+/** The letter JSON as plain JSON Schema, without TypeBox's own markers, with an example. */
 export function letterJsonSchema(): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(LetterJson));
+  return { ...JSON.parse(JSON.stringify(LetterJson)), examples: [LETTER_EXAMPLE] };
 }
 
 /**
