@@ -1,5 +1,6 @@
 import type { Letter, Repositories } from '@postkasse/core';
-import { sql, type Updateable } from 'kysely';
+import { type ExpressionBuilder, sql, type Updateable } from 'kysely';
+import type { Database } from '../schema/index.js';
 import type { LetterRow } from '../schema/letters.js';
 import { prepared, rowPlaceholders } from './prepared.js';
 import { bool, type RepoContext, toBytes } from './shared.js';
@@ -179,9 +180,32 @@ const sealedColumns = (sealedMeta: Uint8Array | null): Updateable<LetterRow> =>
       }
     : {};
 
+/** Rows whose actions or extras an older version sealed with the platform key, in columns of their own. */
+const platformSealedSecrets = (eb: ExpressionBuilder<Database, 'letters'>) =>
+  eb.or([eb('actions', 'is not', null), eb('extras', 'is not', null)]);
+
 /** The letters' repository but for `insertWithContents`, which index.ts adds (it runs repositories/units.ts). */
 export function lettersRepository(ctx: RepoContext): Omit<Repositories['letters'], 'insertWithContents'> {
   const { db, dialect } = ctx;
+  /**
+   * Keeps a letter's new seal and empties the columns it holds, if the row is still as it was read
+   * (its fields plain, or its actions or extras still under the platform key) and still in
+   * `mailboxId`, the keyholder it was sealed for.
+   */
+  const keepSeal = async (
+    id: string,
+    mailboxId: string | null,
+    sealedMeta: Uint8Array,
+    still: 'plain' | 'platform-sealed secrets',
+  ) => {
+    let q = db.updateTable('letters').set(sealedColumns(sealedMeta)).where('id', '=', id);
+    q =
+      still === 'plain'
+        ? q.where('sealed_meta', 'is', null)
+        : q.where('sealed_meta', 'is not', null).where(platformSealedSecrets);
+    const result = await q.where('mailbox_id', mailboxId === null ? 'is' : '=', mailboxId).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  };
   return {
     async insertIfAbsent(l) {
       const { rows } = await ctx.db.executeQuery(letterInsertStatement(ctx, l));
@@ -455,32 +479,13 @@ export function lettersRepository(ctx: RepoContext): Omit<Repositories['letters'
         .selectFrom('letters')
         .selectAll()
         .where('sealed_meta', 'is not', null)
-        .where((eb) => eb.or([eb('actions', 'is not', null), eb('extras', 'is not', null)]))
+        .where(platformSealedSecrets)
         .limit(limit)
         .execute();
       return rows.map(toLetter);
     },
-    async setSealedSecrets(id, mailboxId, sealedMeta) {
-      const result = await db
-        .updateTable('letters')
-        .set(sealedColumns(sealedMeta))
-        .where('id', '=', id)
-        .where('sealed_meta', 'is not', null)
-        .where((eb) => eb.or([eb('actions', 'is not', null), eb('extras', 'is not', null)]))
-        .where('mailbox_id', mailboxId === null ? 'is' : '=', mailboxId)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
-    async setSealedMeta(id, mailboxId, sealedMeta) {
-      const result = await db
-        .updateTable('letters')
-        .set(sealedColumns(sealedMeta))
-        .where('id', '=', id)
-        .where('sealed_meta', 'is', null)
-        .where('mailbox_id', mailboxId === null ? 'is' : '=', mailboxId)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
+    setSealedSecrets: (id, mailboxId, sealedMeta) => keepSeal(id, mailboxId, sealedMeta, 'platform-sealed secrets'),
+    setSealedMeta: (id, mailboxId, sealedMeta) => keepSeal(id, mailboxId, sealedMeta, 'plain'),
     async update(mailboxId, id, patch) {
       const set: Updateable<LetterRow> = {};
       if (patch.folderId !== undefined) set.folder_id = patch.folderId;
