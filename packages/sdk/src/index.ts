@@ -123,18 +123,58 @@ export function letterFormData(letter: LetterJson, files: LetterFile[]): FormDat
 
 export type SendResult = { message: SentMessage; replayed: boolean };
 
-/** Sends one letter (multipart). The same id with the same content answers the same: `replayed`. */
+/**
+ * Sending again after a temporary failure: how often, how long one attempt may take, and (for a
+ * caller that is stopping) whether to go on.
+ */
+export type RetryOptions = {
+  /** Attempts after the first, for a retryable error (network, timeout, 5xx, 429); 0 to 10. */
+  retries: number;
+  /** Abandon one attempt after this long (it counts as a network error, retried); default none. */
+  attemptTimeoutMs?: number;
+  /** Asked before each retry; false gives up with the last error. */
+  shouldRetry?: () => boolean;
+};
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends one letter (multipart). The same id with the same content answers the same: `replayed`.
+ * With `retry`, a temporary failure is sent again with the same id, which is safe: a letter the
+ * server stored before its answer was lost is answered again, never stored twice. Waits the
+ * server's Retry-After when it gives one, else a growing pause with jitter.
+ */
 export async function sendLetter(
   client: PostkasseClient,
-  input: { letter: LetterJson; files: LetterFile[]; signal?: AbortSignal },
+  input: { letter: LetterJson; files: LetterFile[]; signal?: AbortSignal; retry?: RetryOptions },
 ): Promise<SendResult> {
   const form = letterFormData(input.letter, input.files);
-  const res = await client.POST('/api/v1/messages', {
-    body: {} as never,
-    bodySerializer: () => form,
-    ...(input.signal ? { signal: input.signal } : {}),
-  });
-  return { message: ok(res), replayed: res.response.headers.get('idempotent-replayed') === 'true' };
+  const retries = Math.max(0, Math.min(10, Math.floor(input.retry?.retries ?? 0)));
+  const timeout = input.retry?.attemptTimeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    const signals = [input.signal, timeout ? AbortSignal.timeout(timeout) : undefined].filter(
+      (x): x is AbortSignal => x !== undefined,
+    );
+    try {
+      const res = await client.POST('/api/v1/messages', {
+        body: {} as never,
+        bodySerializer: () => form,
+        ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
+      });
+      return { message: ok(res), replayed: res.response.headers.get('idempotent-replayed') === 'true' };
+    } catch (error) {
+      const again =
+        isPostkasseError(error) &&
+        error.retryable &&
+        attempt < retries &&
+        !input.signal?.aborted &&
+        (input.retry?.shouldRetry?.() ?? true);
+      if (!again) throw error;
+      const backoff = Math.min(8000, 250 * 2 ** attempt) * (0.5 + Math.random());
+      await pause(error.retryAfterSeconds !== undefined ? Math.min(60_000, error.retryAfterSeconds * 1000) : backoff);
+      if (input.signal?.aborted || input.retry?.shouldRetry?.() === false) throw error;
+    }
+  }
 }
 
 /** Sends a MeMo message (MeMo 1.1/1.2 XML) as it is. */

@@ -181,6 +181,66 @@ describe('the SDK against a real server', () => {
     ]);
   });
 
+  it('sends again with the same id when asked to retry, so a letter whose answer was lost is stored once', async () => {
+    const { apiKey } = await server.sender('public');
+    const calls: number[] = [];
+    const lossy = createPostkasseClient({
+      baseUrl: server.url,
+      token: apiKey,
+      // The server gets the first request and stores the letter, but its answer is lost on the way.
+      fetch: async (request) => {
+        const answer = await fetch(request);
+        calls.push(answer.status);
+        return calls.length === 1
+          ? new Response(
+              JSON.stringify({ code: 'service_unavailable', retryable: true, status: 503, detail: 'lost' }),
+              {
+                status: 503,
+                headers: { 'content-type': 'application/problem+json', 'retry-after': '0' },
+              },
+            )
+          : answer;
+      },
+    });
+    const input = () => ({
+      letter: letter(),
+      files: [{ filename: 'brev.pdf', mediaType: 'application/pdf', content: tinyPdf }],
+    });
+    const once = input();
+    const sent = await sendLetter(lossy, { ...once, retry: { retries: 2 } });
+    expect(sent).toMatchObject({ replayed: true, message: { id: once.letter.id, status: 'DELIVERED' } });
+    expect(calls).toEqual([201, 201]);
+    const own = createPostkasseClient({ baseUrl: server.url, token: apiKey });
+    expect((await getMessage(own, once.letter.id)).events.map((e) => e.type)).toEqual(['ACCEPTED', 'DELIVERED']);
+
+    // Without retry, or when the caller says stop, the error is the caller's.
+    calls.length = 0;
+    await expect(sendLetter(lossy, input())).rejects.toMatchObject({ code: 'service_unavailable', retryable: true });
+    calls.length = 0;
+    await expect(
+      sendLetter(lossy, { ...input(), retry: { retries: 2, shouldRetry: () => false } }),
+    ).rejects.toMatchObject({ code: 'service_unavailable' });
+    expect(calls).toHaveLength(1);
+    // A refusal is never sent again.
+    let refusals = 0;
+    const counting = createPostkasseClient({
+      baseUrl: server.url,
+      token: apiKey,
+      fetch: (request) => {
+        refusals++;
+        return fetch(request);
+      },
+    });
+    await expect(
+      sendLetter(counting, {
+        letter: letter({ recipient: { nationalId: '12345678901' } }),
+        files: input().files,
+        retry: { retries: 3 },
+      }),
+    ).rejects.toMatchObject({ retryable: false });
+    expect(refusals).toBe(1);
+  });
+
   it('keeps following the feed through a network failure, and stops on a refusal', async () => {
     const { apiKey } = await server.sender('public');
     const steady = createPostkasseClient({ baseUrl: server.url, token: apiKey });

@@ -24,13 +24,13 @@ import {
   type PostkasseClient,
   PostkasseError,
   recipientFromId,
+  sendLetter,
 } from '@postkasse/sdk';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { print } from '../output.js';
 import { type Fields, type InputRow, readRows, rowFormat } from '../rows.js';
 import { apiClient, CliError, failWith, UUID } from '../sdk-client.js';
-import { sendLetterWithRetry } from '../send-retry.js';
 import { readDocumentFile } from './send.js';
 
 const STATE_MAGIC = '# postkasse batch state v1';
@@ -477,8 +477,13 @@ async function runBatch(client: PostkasseClient, input: string, opts: BatchOptio
     failures.append(JSON.stringify({ ...(fields ?? {}), row, id, ...error }));
   };
 
+  // The same id is safe to send again; a server that hangs costs one attempt, not the run.
   const sendWithRetry = (letter: LetterJson, files: LetterFile[]) =>
-    sendLetterWithRetry(client, letter, files, { retries, stopped: () => Boolean(stopSignal) });
+    sendLetter(client, {
+      letter,
+      files,
+      retry: { retries, attemptTimeoutMs: 120_000, shouldRetry: () => !stopSignal },
+    });
 
   async function processRow({ row, fields, parseError }: InputRow): Promise<void> {
     const given = fields ? text(fields.id) : undefined;

@@ -10,12 +10,12 @@ import {
   mediaTypes,
   recipientFromId,
   type SendResult,
+  sendLetter,
   sendMemo,
 } from '@postkasse/sdk';
 import type { Command } from 'commander';
 import { print } from '../output.js';
 import { apiClient, CliError, failWith, UUID } from '../sdk-client.js';
-import { sendLetterWithRetry } from '../send-retry.js';
 
 /** Retries of a temporary failure (network, 5xx, 429) before `send` gives up. */
 const SEND_RETRIES = 3;
@@ -141,7 +141,12 @@ export function sendCommand(program: Command): void {
           ...(opts.openingReceipt ? { openingReceipt: true } : {}),
         };
         letterId = letter.id;
-        const result = await sendLetterWithRetry(client, letter, docs, { retries: SEND_RETRIES });
+        // A temporary failure is sent again with the same id: the letter is never stored twice.
+        const result = await sendLetter(client, {
+          letter,
+          files: docs,
+          retry: { retries: SEND_RETRIES, attemptTimeoutMs: 120_000 },
+        });
         print(json, { ...result.message, replayed: result.replayed }, () => summary(result));
       } catch (error) {
         // After a temporary failure the letter may have arrived: sent again with its id it is
