@@ -139,52 +139,83 @@ export type RetryOptions = {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * Runs one attempt of sending, and with `retry` runs it again after a temporary failure: safe,
+ * since the letter's id is its idempotency key (a letter the server stored before its answer was
+ * lost is answered again, never stored twice). Waits the server's Retry-After when it gives one,
+ * else a growing pause with jitter.
+ */
+async function withRetry<T>(
+  attempt: (signal: AbortSignal | undefined) => Promise<T>,
+  signal: AbortSignal | undefined,
+  retry: RetryOptions | undefined,
+): Promise<T> {
+  const retries = Math.max(0, Math.min(10, Math.floor(retry?.retries ?? 0)));
+  for (let n = 0; ; n++) {
+    const timeout = retry?.attemptTimeoutMs ? AbortSignal.timeout(retry.attemptTimeoutMs) : undefined;
+    try {
+      return await attempt(signal && timeout ? AbortSignal.any([signal, timeout]) : (signal ?? timeout));
+    } catch (error) {
+      const again =
+        isPostkasseError(error) &&
+        error.retryable &&
+        n < retries &&
+        !signal?.aborted &&
+        (retry?.shouldRetry?.() ?? true);
+      if (!again) throw error;
+      const backoff = Math.min(8000, 250 * 2 ** n) * (0.5 + Math.random());
+      await pause(error.retryAfterSeconds !== undefined ? Math.min(60_000, error.retryAfterSeconds * 1000) : backoff);
+      if (signal?.aborted || retry?.shouldRetry?.() === false) throw error;
+    }
+  }
+}
+
+const sendResult = (res: { data?: SentMessage; error?: unknown; response: Response }): SendResult => ({
+  message: ok(res),
+  replayed: res.response.headers.get('idempotent-replayed') === 'true',
+});
+
+/**
  * Sends one letter (multipart). The same id with the same content answers the same: `replayed`.
- * With `retry`, a temporary failure is sent again with the same id, which is safe: a letter the
- * server stored before its answer was lost is answered again, never stored twice. Waits the
- * server's Retry-After when it gives one, else a growing pause with jitter.
+ * With `retry`, a temporary failure (network, timeout, 5xx, 429) is sent again with the same id.
  */
 export async function sendLetter(
   client: PostkasseClient,
   input: { letter: LetterJson; files: LetterFile[]; signal?: AbortSignal; retry?: RetryOptions },
 ): Promise<SendResult> {
   const form = letterFormData(input.letter, input.files);
-  const retries = Math.max(0, Math.min(10, Math.floor(input.retry?.retries ?? 0)));
-  const timeout = input.retry?.attemptTimeoutMs;
-  for (let attempt = 0; ; attempt++) {
-    const signals = [input.signal, timeout ? AbortSignal.timeout(timeout) : undefined].filter(
-      (x): x is AbortSignal => x !== undefined,
-    );
-    try {
-      const res = await client.POST('/api/v1/messages', {
-        body: {} as never,
-        bodySerializer: () => form,
-        ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
-      });
-      return { message: ok(res), replayed: res.response.headers.get('idempotent-replayed') === 'true' };
-    } catch (error) {
-      const again =
-        isPostkasseError(error) &&
-        error.retryable &&
-        attempt < retries &&
-        !input.signal?.aborted &&
-        (input.retry?.shouldRetry?.() ?? true);
-      if (!again) throw error;
-      const backoff = Math.min(8000, 250 * 2 ** attempt) * (0.5 + Math.random());
-      await pause(error.retryAfterSeconds !== undefined ? Math.min(60_000, error.retryAfterSeconds * 1000) : backoff);
-      if (input.signal?.aborted || input.retry?.shouldRetry?.() === false) throw error;
-    }
-  }
+  return withRetry(
+    async (signal) =>
+      sendResult(
+        await client.POST('/api/v1/messages', {
+          body: {} as never,
+          bodySerializer: () => form,
+          ...(signal ? { signal } : {}),
+        }),
+      ),
+    input.signal,
+    input.retry,
+  );
 }
 
-/** Sends a MeMo message (MeMo 1.1/1.2 XML) as it is. */
-export async function sendMemo(client: PostkasseClient, xml: Uint8Array | string): Promise<SendResult> {
-  const res = await client.POST('/api/v1/messages', {
-    body: {} as never,
-    bodySerializer: () => xml,
-    headers: { 'content-type': 'application/vnd.memo+xml' },
-  });
-  return { message: ok(res), replayed: res.response.headers.get('idempotent-replayed') === 'true' };
+/** Sends a MeMo message (MeMo 1.1/1.2 XML) as it is; its MessageUUID is its id, so `retry` is as safe. */
+export async function sendMemo(
+  client: PostkasseClient,
+  xml: Uint8Array | string,
+  options: { signal?: AbortSignal; retry?: RetryOptions } = {},
+): Promise<SendResult> {
+  return withRetry(
+    async (signal) =>
+      sendResult(
+        await client.POST('/api/v1/messages', {
+          body: {} as never,
+          bodySerializer: () => xml,
+          headers: { 'content-type': 'application/vnd.memo+xml' },
+          ...(signal ? { signal } : {}),
+        }),
+      ),
+    options.signal,
+    options.retry,
+  );
 }
 
 /** One page of the sender's event feed after `after` (a cursor; from the start when left out). */

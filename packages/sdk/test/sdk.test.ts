@@ -111,6 +111,18 @@ describe('the SDK against a real server', () => {
     const { message } = await sendMemo(danish, Buffer.from(xml));
     expect(message).toMatchObject({ id: '8c2ea15d-61fb-4ba9-9366-42f8b194c114', status: 'DELIVERED' });
     expect((await sendMemo(danish, Buffer.from(xml))).replayed).toBe(true);
+    // Sent again after a network failure, with `retry`: its MessageUUID is its id.
+    let calls = 0;
+    const flaky = createPostkasseClient({
+      baseUrl: server.url,
+      token: apiKey,
+      fetch: (request) => (++calls === 1 ? Promise.reject(new TypeError('fetch failed')) : fetch(request)),
+    });
+    expect(await sendMemo(flaky, Buffer.from(xml), { retry: { retries: 1 } })).toMatchObject({
+      replayed: true,
+      message: { id: '8c2ea15d-61fb-4ba9-9366-42f8b194c114' },
+    });
+    expect(calls).toBe(2);
     // The sample as published names another sender: refused with the reason.
     const asPublished = await sendMemo(client, Buffer.from(xml)).catch((e: unknown) => e);
     expect(asPublished).toMatchObject({ code: 'invalid_letter', status: 422 });

@@ -107,7 +107,8 @@ export function sendCommand(program: Command): void {
           const xml = await readFile(opts.memo).catch((error: NodeJS.ErrnoException) => {
             throw new CliError('document_not_found', `${opts.memo}: ${error.code ?? error.message}`);
           });
-          const result = await sendMemo(client, xml);
+          // Its MessageUUID is its id: sent again after a temporary failure, it is stored once.
+          const result = await sendMemo(client, xml, { retry: { retries: SEND_RETRIES, attemptTimeoutMs: 120_000 } });
           print(json, { ...result.message, replayed: result.replayed }, () => summary(result));
           return;
         }
