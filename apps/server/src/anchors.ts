@@ -63,23 +63,23 @@ function claimed(anchor: string): Pick<AnchorCheck, 'position' | 'hash' | 'at'> 
  */
 export async function checkAnchor(ctx: Pick<AppContext, 'deps' | 'platformKey'>, anchor: string): Promise<AnchorCheck> {
   const keys = createLocalJWKSet({ keys: [ctx.platformKey.publicJwk, ...ctx.platformKey.retiredJwks] });
+  const said = claimed(anchor);
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(anchor, keys, { typ: ANCHOR_TYPE, algorithms: ['EdDSA'] }));
   } catch (error) {
-    return { ...claimed(anchor), status: 'invalid', error: (error as Error).message };
+    return { ...said, status: 'invalid', error: (error as Error).message };
   }
-  const { position, hash } = payload;
+  const { position, hash } = said;
   if (
     payload.chain !== 'events' ||
-    typeof position !== 'number' ||
+    position === null ||
     !Number.isSafeInteger(position) ||
     position < 0 ||
-    typeof hash !== 'string' ||
+    !hash ||
     !HASH.test(hash)
   ) {
-    return { ...claimed(anchor), status: 'invalid', error: 'the anchor names no link of the events chain' };
+    return { ...said, status: 'invalid', error: 'the anchor names no link of the events chain' };
   }
-  const status = await checkChainAnchor(ctx.deps, { position, hash });
-  return { position, hash, at: claimed(anchor).at, status };
+  return { ...said, status: await checkChainAnchor(ctx.deps, { position, hash }) };
 }

@@ -57,13 +57,24 @@ export async function sealLetterMeta(vault: Vault, keyholder: Keyholder, letter:
 }
 
 /**
- * A row's actions and extras as an older version kept them: sealed by the platform key in columns
- * of their own (not shredded with the mailbox's key), opened here; nothing to do for newer rows.
+ * A letter row opened with its keyholder's key: its sealed fields, or, for a row an older version
+ * wrote, its plain fields and its actions and extras sealed by the platform key in columns of
+ * their own (opened here; newer rows keep those inside their seal).
  */
-async function openLegacySecrets(vault: Vault, l: Letter): Promise<Pick<Letter, 'actions' | 'extras'>> {
-  return {
+async function openLetter(vault: Vault, keyholder: () => Promise<Keyholder>, l: Letter): Promise<Letter> {
+  const legacy = {
     actions: l.actions ? await vault.openSecret(`letter-actions:${l.id}`, l.actions) : null,
     extras: l.extras ? await vault.openSecret(`letter-extras:${l.id}`, l.extras) : null,
+  };
+  if (!l.sealedMeta) return { ...l, ...legacy };
+  const meta = fromJson<LetterMeta>(await vault.openMeta(await keyholder(), letterPurpose(l.id), l.sealedMeta));
+  return {
+    ...l,
+    subject: meta.subject,
+    senderReference: meta.senderReference,
+    printDetails: meta.printDetails,
+    actions: meta.actions === undefined ? legacy.actions : bytesOf(meta.actions),
+    extras: meta.extras === undefined ? legacy.extras : bytesOf(meta.extras),
   };
 }
 
@@ -105,20 +116,7 @@ function opener(vault: Vault, keyholders: Map<string, Keyholder>) {
       }
       return keyholder;
     }
-    async function letter(l: Letter): Promise<Letter> {
-      const legacy = l.actions || l.extras ? await openLegacySecrets(vault, l) : { actions: null, extras: null };
-      if (!l.sealedMeta) return { ...l, ...legacy };
-      const keyholder = await keyholderOf(l.mailboxId);
-      const meta = fromJson<LetterMeta>(await vault.openMeta(keyholder, letterPurpose(l.id), l.sealedMeta));
-      return {
-        ...l,
-        subject: meta.subject,
-        senderReference: meta.senderReference,
-        printDetails: meta.printDetails,
-        actions: meta.actions === undefined ? legacy.actions : bytesOf(meta.actions),
-        extras: meta.extras === undefined ? legacy.extras : bytesOf(meta.extras),
-      };
-    }
+    const letter = (l: Letter) => openLetter(vault, () => keyholderOf(l.mailboxId), l);
     async function documents(docs: StoredDocument[]): Promise<StoredDocument[]> {
       const sealed = docs.filter((d) => d.sealedMeta);
       if (sealed.length === 0) return docs;
@@ -227,10 +225,12 @@ export async function sealPlainMetadata(
       if (rows.length < pageSize || count === before || options.signal?.aborted) return count;
     }
   }
+  /** A letter row opened and sealed again for its keyholder, its actions and extras inside. */
+  const resealed = async (l: Letter, keyholder: Keyholder) =>
+    (await sealLetterMeta(deps.vault, keyholder, await openLetter(deps.vault, async () => keyholder, l))).sealedMeta;
   const letters = await sealAll(
     () => deps.store.read.letters.listUnsealed(pageSize),
-    async (l, keyholder) =>
-      (await sealLetterMeta(deps.vault, keyholder, { ...l, ...(await openLegacySecrets(deps.vault, l)) })).sealedMeta,
+    resealed,
     (repos, l, meta) => repos.letters.setSealedMeta(l.id, l.mailboxId, meta),
   );
   if (options.signal?.aborted) return { letters, documents: 0, secrets: 0 };
@@ -243,19 +243,7 @@ export async function sealPlainMetadata(
   // Sealed letters whose actions or extras are still under the platform key: into their seal.
   const secrets = await sealAll(
     () => deps.store.read.letters.listPlatformSealedSecrets(pageSize),
-    async (raw, keyholder) => {
-      const l = { ...raw, ...(await openLegacySecrets(deps.vault, raw)) };
-      const meta = fromJson<LetterMeta>(
-        await deps.vault.openMeta(keyholder, letterPurpose(l.id), l.sealedMeta as Uint8Array),
-      );
-      const opened = {
-        ...l,
-        subject: meta.subject,
-        senderReference: meta.senderReference,
-        printDetails: meta.printDetails,
-      };
-      return (await sealLetterMeta(deps.vault, keyholder, opened)).sealedMeta;
-    },
+    resealed,
     (repos, l, meta) => repos.letters.setSealedSecrets(l.id, l.mailboxId, meta),
   );
   return { letters, documents, secrets };

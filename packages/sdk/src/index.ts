@@ -136,8 +136,6 @@ export type RetryOptions = {
   shouldRetry?: () => boolean;
 };
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Runs one attempt of sending, and with `retry` runs it again after a temporary failure: safe,
  * since the letter's id is its idempotency key (a letter the server stored before its answer was
@@ -163,7 +161,11 @@ async function withRetry<T>(
         (retry?.shouldRetry?.() ?? true);
       if (!again) throw error;
       const backoff = Math.min(8000, 250 * 2 ** n) * (0.5 + Math.random());
-      await pause(error.retryAfterSeconds !== undefined ? Math.min(60_000, error.retryAfterSeconds * 1000) : backoff);
+      // (An abort during the pause ends it: the check below then gives up.)
+      await sleep(
+        error.retryAfterSeconds !== undefined ? Math.min(60_000, error.retryAfterSeconds * 1000) : backoff,
+        signal,
+      );
       if (signal?.aborted || retry?.shouldRetry?.() === false) throw error;
     }
   }

@@ -17,6 +17,7 @@ import { storedReceipts } from './014-stored-receipts.js';
 import { sealedMetadata } from './015-sealed-metadata.js';
 import { installation } from './016-installation.js';
 import { eventChain } from './017-event-chain.js';
+import { unsealedIndexes } from './018-unsealed-indexes.js';
 
 /** Numbered migrations, one list for both dialects; a step differs by dialect only where it must. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -38,6 +39,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '015-sealed-metadata': sealedMetadata(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '016-installation': installation(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '017-event-chain': eventChain(dialect) as { up(db: Kysely<unknown>): Promise<void> },
+    '018-unsealed-indexes': unsealedIndexes(dialect) as { up(db: Kysely<unknown>): Promise<void> },
   };
   return { getMigrations: async () => steps };
 }
