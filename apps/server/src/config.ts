@@ -3,6 +3,10 @@ import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { checkQuietHours, letterLimits } from '@postkasse/core';
 
+export type BlobStoreConfig =
+  | { kind: 'files' }
+  | { kind: 's3'; bucket: string; prefix: string; endpoint?: string; region?: string; forcePathStyle: boolean };
+
 /** Everything the server reads from its environment, in one place (documented in the README). */
 export type Config = {
   host: string;
@@ -19,6 +23,11 @@ export type Config = {
   /** The platform's Ed25519 signing key (receipts, sender access tokens); retired keys beside it. */
   platformKeyFile: string;
   blobDir: string;
+  /**
+   * Where sealed documents live outside the database: files under blobDir (the default), or the
+   * objects of an S3 bucket, which every process of an installation on any machine can share.
+   */
+  blobStore: BlobStoreConfig;
   /**
    * Blobs up to this size are kept in the database, larger ones as files under blobDir; 0: all
    * files. On by default with SQLite (a document's row shares the group commit and its one log
@@ -177,6 +186,55 @@ function parseTrustProxy(value: string | undefined): false | number | string[] {
   return entries;
 }
 
+/** S3's rules for a bucket's name: 3-63 lower-case letters, digits, dots and hyphens. */
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const S3_PREFIX = /^([A-Za-z0-9._-]+\/)*$/;
+
+/**
+ * POSTKASSE_BLOB_STORE: `files` (the default: blobDir), or `s3://bucket/prefix` with
+ * POSTKASSE_S3_ENDPOINT (an S3-compatible service; AWS when unset), POSTKASSE_S3_REGION and
+ * POSTKASSE_S3_PATH_STYLE (on by default with an endpoint). Credentials come from where the AWS
+ * SDK looks for them (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, the machine's role).
+ */
+function parseBlobStore(env: NodeJS.ProcessEnv): BlobStoreConfig {
+  const name = 'POSTKASSE_BLOB_STORE';
+  const value = env[name]?.trim() ?? '';
+  const s3Settings = ['POSTKASSE_S3_ENDPOINT', 'POSTKASSE_S3_REGION', 'POSTKASSE_S3_PATH_STYLE'].filter(
+    (n) => (env[n] ?? '') !== '',
+  );
+  if (value === '' || value === 'files') {
+    if (s3Settings.length > 0) {
+      throw new Error(`${s3Settings.join(', ')} apply to an S3 blob store: set ${name}=s3://bucket/prefix too`);
+    }
+    return { kind: 'files' };
+  }
+  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(value);
+  const bucket = match?.[1] ?? '';
+  let prefix = match?.[2] ?? '';
+  if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
+  if (
+    !match ||
+    !BUCKET.test(bucket) ||
+    bucket.includes('..') ||
+    !S3_PREFIX.test(prefix) ||
+    prefix.split('/').some((part) => part === '.' || part === '..')
+  ) {
+    throw new Error(
+      `${name} must be files or s3://bucket/prefix (a bucket name of 3-63 lower-case letters, digits, dots and ` +
+        `hyphens; a prefix of letters, digits, . _ - and /), got ${JSON.stringify(value)}`,
+    );
+  }
+  const endpoint = env.POSTKASSE_S3_ENDPOINT
+    ? parseHttpUrl('POSTKASSE_S3_ENDPOINT', env.POSTKASSE_S3_ENDPOINT)
+    : undefined;
+  const region = env.POSTKASSE_S3_REGION || undefined;
+  if (region !== undefined && !/^[a-z0-9-]{2,40}$/.test(region)) {
+    throw new Error(`POSTKASSE_S3_REGION must be a region name such as eu-north-1, got ${JSON.stringify(region)}`);
+  }
+  const pathStyle = parseFlag('POSTKASSE_S3_PATH_STYLE', env.POSTKASSE_S3_PATH_STYLE) ?? endpoint !== undefined;
+  return { kind: 's3', bucket, prefix, endpoint, region, forcePathStyle: pathStyle };
+}
+
 const RATE_LIMIT_DEFAULTS = { sender: 120_000, person: 1_200, anonymous: 600 };
 
 /**
@@ -240,6 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     masterKeyFile: resolve(dataDir, 'keys', 'master.key'),
     platformKeyFile: resolve(dataDir, 'keys', 'platform-signing.jwk'),
     blobDir: resolve(dataDir, 'blobs'),
+    blobStore: parseBlobStore(env),
     blobInlineMaxBytes: parseInteger(
       'POSTKASSE_BLOB_INLINE_MAX_BYTES',
       env.POSTKASSE_BLOB_INLINE_MAX_BYTES,

@@ -16,7 +16,14 @@ import {
   secureRandomBytes,
   type TestIssuer,
 } from '@postkasse/crypto';
-import { databaseBlobStore, openFsBlobStore, openPostgresStore, openSqliteStore } from '@postkasse/storage';
+import {
+  type BlobBackend,
+  databaseBlobStore,
+  openFsBlobStore,
+  openPostgresStore,
+  openS3BlobStore,
+  openSqliteStore,
+} from '@postkasse/storage';
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from './config.js';
 import { bindInstallation, bindSigningKey } from './installation.js';
@@ -44,6 +51,8 @@ export type AppContext = {
   oidc: OidcClient;
   /** Signs what the platform issues (sender access tokens); published at /.well-known/jwks.json. */
   platformKey: PlatformKey;
+  /** Where sealed documents live outside the database (files or S3); /readyz probes it. */
+  blobBackend: BlobBackend;
   /** Key for signing cookies, derived from the master key. */
   cookieSecret: string;
   /** Due jobs and webhook deliveries in the background. */
@@ -117,109 +126,129 @@ export async function createContext(config: Config, overrides: ContextOverrides 
         receipts,
         onWarning: (message) => storeWarning(message),
       });
-  const files = await openFsBlobStore(config.blobDir);
-  const blobs =
-    config.blobInlineMaxBytes > 0
-      ? databaseBlobStore(store, files, { inlineMaxBytes: config.blobInlineMaxBytes })
-      : files;
-  const keys = config.masterKey ? envKeyProvider(config.masterKey) : fileKeyProvider(config.masterKeyFile);
-  await checkMasterKey(config, store, keys);
-  const masterKey = await keys.masterKey();
-  const installation = await bindInstallation(store, {
-    masterKey,
-    keySource: keys.describe(),
-    files,
-    blobDir: config.blobDir,
-    now: new Date().toISOString(),
-  });
-  const cookieSecret = Buffer.from(hkdfSync('sha256', masterKey, '', 'postkasse:cookie-signing', 32)).toString(
-    'base64url',
-  );
-  const testIssuer = config.testIssuer.enabled
-    ? await loadTestIssuer({
-        keyFile: config.testIssuer.keyFile,
-        issuer: `${config.publicUrl}/test-idp`,
-        audience: config.tokens.audience,
-      })
-    : null;
-  const tokens = createTokenVerifier(config.tokens, testIssuer);
-  // The embedded provider's one client is this server's web login; its secret lives only here.
-  const clientSecret = config.oidc.clientSecret ?? randomBytes(32).toString('base64url');
-  const testIdpClient = testIssuer
-    ? { clientId: config.oidc.clientId, clientSecret, redirectUris: [`${config.publicUrl}/auth/callback`] }
-    : null;
-  const clock = overrides.clock ?? { now: () => new Date() };
-  // Time-ordered ids (UUIDv7, RFC 9562) with 74 random bits: rows written together sit together
-  // in every index keyed by id, so a commit dirties a few pages instead of one per row and index.
-  const ids = { uuid: () => uuidv7({ random: secureRandomBytes(16) }) };
-  const notifier = createNotifier(config, store, ids, clock);
-  const vault = createVault(keys);
-  const deps: AppContext['deps'] = {
-    receipts,
-    // Letters and documents come opened: their descriptive fields are sealed (letter-meta.ts).
-    store: sealingStore(store, vault),
-    blobs,
-    vault,
-    clock,
-    ids,
-    hasher: nodeHasher,
-    random: nodeRandom,
-    print: overrides.print ?? spoolPrintProvider(config.delivery.printSpoolDir),
-    notifier: overrides.notifier ?? notifier,
-    policy: {
-      defaultHoldDays: config.delivery.defaultHoldDays,
-      contactFreshMonths: 18,
-      providerName: config.delivery.providerName,
-      notifications: {
-        coalesceMs: config.notifications.coalesceMs,
-        minIntervalMs: config.notifications.minIntervalMs,
-        smsQuietHours: config.notifications.smsQuietHours,
-        timeZone: config.notifications.timeZone,
-        publicUrl: config.publicUrl,
+  const files = await openBlobBackend(config);
+  try {
+    const blobs =
+      config.blobInlineMaxBytes > 0
+        ? databaseBlobStore(store, files, { inlineMaxBytes: config.blobInlineMaxBytes })
+        : files;
+    const keys = config.masterKey ? envKeyProvider(config.masterKey) : fileKeyProvider(config.masterKeyFile);
+    await checkMasterKey(config, store, keys);
+    const masterKey = await keys.masterKey();
+    const installation = await bindInstallation(store, {
+      masterKey,
+      keySource: keys.describe(),
+      files,
+      now: new Date().toISOString(),
+    });
+    const cookieSecret = Buffer.from(hkdfSync('sha256', masterKey, '', 'postkasse:cookie-signing', 32)).toString(
+      'base64url',
+    );
+    const testIssuer = config.testIssuer.enabled
+      ? await loadTestIssuer({
+          keyFile: config.testIssuer.keyFile,
+          issuer: `${config.publicUrl}/test-idp`,
+          audience: config.tokens.audience,
+        })
+      : null;
+    const tokens = createTokenVerifier(config.tokens, testIssuer);
+    // The embedded provider's one client is this server's web login; its secret lives only here.
+    const clientSecret = config.oidc.clientSecret ?? randomBytes(32).toString('base64url');
+    const testIdpClient = testIssuer
+      ? { clientId: config.oidc.clientId, clientSecret, redirectUris: [`${config.publicUrl}/auth/callback`] }
+      : null;
+    const clock = overrides.clock ?? { now: () => new Date() };
+    // Time-ordered ids (UUIDv7, RFC 9562) with 74 random bits: rows written together sit together
+    // in every index keyed by id, so a commit dirties a few pages instead of one per row and index.
+    const ids = { uuid: () => uuidv7({ random: secureRandomBytes(16) }) };
+    const notifier = createNotifier(config, store, ids, clock);
+    const vault = createVault(keys);
+    const deps: AppContext['deps'] = {
+      receipts,
+      // Letters and documents come opened: their descriptive fields are sealed (letter-meta.ts).
+      store: sealingStore(store, vault),
+      blobs,
+      vault,
+      clock,
+      ids,
+      hasher: nodeHasher,
+      random: nodeRandom,
+      print: overrides.print ?? spoolPrintProvider(config.delivery.printSpoolDir),
+      notifier: overrides.notifier ?? notifier,
+      policy: {
+        defaultHoldDays: config.delivery.defaultHoldDays,
+        contactFreshMonths: 18,
+        providerName: config.delivery.providerName,
+        notifications: {
+          coalesceMs: config.notifications.coalesceMs,
+          minIntervalMs: config.notifications.minIntervalMs,
+          smsQuietHours: config.notifications.smsQuietHours,
+          timeZone: config.notifications.timeZone,
+          publicUrl: config.publicUrl,
+        },
       },
-    },
-  };
-  const platformKeyFile = config.platformKeyFile;
-  // A new signing key beside events signed with a lost one would leave every receipt senders
-  // hold unverifiable, and hand out receipts for the same events signed by another key.
-  if (!(await exists(platformKeyFile)) && (await store.read.events.latestGlobalCursor())) {
-    await store.close();
-    throw new Error(
-      `No platform signing key at ${platformKeyFile}, but the database holds events whose receipts it signed: ` +
-        'restore the keys directory from the backup. Nothing was changed.',
-    );
-  }
-  if (!(await exists(platformKeyFile)) && installation.signingKid) {
-    await store.close();
-    throw new Error(
-      `No platform signing key at ${platformKeyFile}, but this installation signs with ${installation.signingKid}: ` +
-        'every process of an installation needs the same keys directory. Nothing was changed.',
-    );
-  }
-  const loadedKey = await loadPlatformKey(platformKeyFile);
-  await bindSigningKey(store, installation, loadedKey, platformKeyFile);
-  platformKey = loadedKey;
-  const worker = createWorker({ deps, platformKey: loadedKey, config });
-  const live = createLiveHub(deps, config.livePollMs);
-  return {
-    config,
-    deps,
-    tokens,
-    testIssuer,
-    testIdpClient,
-    oidc: createOidcClient(config, clientSecret),
-    platformKey: loadedKey,
-    cookieSecret,
-    worker,
-    live,
-    onStoreWarning(sink) {
-      storeWarning = sink;
-    },
-    close: async () => {
-      live.stop();
-      await worker.stop();
-      notifier.close();
+    };
+    const platformKeyFile = config.platformKeyFile;
+    // A new signing key beside events signed with a lost one would leave every receipt senders
+    // hold unverifiable, and hand out receipts for the same events signed by another key.
+    if (!(await exists(platformKeyFile)) && (await store.read.events.latestGlobalCursor())) {
       await store.close();
-    },
-  };
+      throw new Error(
+        `No platform signing key at ${platformKeyFile}, but the database holds events whose receipts it signed: ` +
+          'restore the keys directory from the backup. Nothing was changed.',
+      );
+    }
+    if (!(await exists(platformKeyFile)) && installation.signingKid) {
+      await store.close();
+      throw new Error(
+        `No platform signing key at ${platformKeyFile}, but this installation signs with ${installation.signingKid}: ` +
+          'every process of an installation needs the same keys directory. Nothing was changed.',
+      );
+    }
+    const loadedKey = await loadPlatformKey(platformKeyFile);
+    await bindSigningKey(store, installation, loadedKey, platformKeyFile);
+    platformKey = loadedKey;
+    const worker = createWorker({ deps, platformKey: loadedKey, config });
+    const live = createLiveHub(deps, config.livePollMs);
+    return {
+      config,
+      deps,
+      tokens,
+      testIssuer,
+      testIdpClient,
+      oidc: createOidcClient(config, clientSecret),
+      platformKey: loadedKey,
+      blobBackend: files,
+      cookieSecret,
+      worker,
+      live,
+      onStoreWarning(sink) {
+        storeWarning = sink;
+      },
+      close: async () => {
+        live.stop();
+        await worker.stop();
+        notifier.close();
+        await store.close();
+        await files.close();
+      },
+    };
+  } catch (error) {
+    // A refusal at start (another installation's blobs, a wrong key) leaves nothing open.
+    await files.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The blob store the configuration names: files under the data dir, or an S3 bucket. */
+async function openBlobBackend(config: Config): Promise<BlobBackend> {
+  const where = config.blobStore;
+  if (where.kind === 'files') return openFsBlobStore(config.blobDir);
+  return openS3BlobStore({
+    bucket: where.bucket,
+    prefix: where.prefix,
+    endpoint: where.endpoint,
+    region: where.region,
+    forcePathStyle: where.forcePathStyle,
+  });
 }

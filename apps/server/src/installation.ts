@@ -7,18 +7,15 @@
  *
  * - The database keeps an HMAC of a fixed text under the master key (the first process to start
  *   writes it): a process with another master key is refused, even before any mailbox exists.
- * - The blob store keeps the installation's id in `.installation`: a blob store of another
+ * - The blob store keeps the installation's id in `.installation` (a file, or an S3 object): a blob store of another
  *   installation is refused, and so is one holding documents of which this database knows none.
  * - The database keeps the signing key's id it last used: a key file that is neither it nor its
  *   successor (`admin signing-key rotate` records the new one) is refused.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { BlobStore, Installation, Store } from '@postkasse/core';
 import type { PlatformKey } from '@postkasse/crypto';
-
-const MARKER = '.installation';
+import type { BlobBackend } from '@postkasse/storage';
 
 export const masterKeyCheck = (masterKey: Uint8Array) =>
   createHmac('sha256', masterKey).update('postkasse:installation-check').digest('hex');
@@ -26,15 +23,6 @@ export const masterKeyCheck = (masterKey: Uint8Array) =>
 async function refuse(store: Store, why: string): Promise<never> {
   await store.close();
   throw new Error(`${why}. Nothing was changed.`);
-}
-
-async function readMarker(blobDir: string): Promise<string | null> {
-  try {
-    return (await readFile(join(blobDir, MARKER), 'utf8')).trim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
 }
 
 /** A few blob keys of the store, if it holds any. */
@@ -53,7 +41,7 @@ async function someBlobKeys(files: BlobStore, count: number): Promise<string[]> 
  */
 export async function bindInstallation(
   store: Store,
-  parts: { masterKey: Uint8Array; keySource: string; files: BlobStore; blobDir: string; now: string },
+  parts: { masterKey: Uint8Array; keySource: string; files: BlobBackend; now: string },
 ): Promise<Installation> {
   const check = masterKeyCheck(parts.masterKey);
   await store.write((repos) =>
@@ -74,11 +62,11 @@ export async function bindInstallation(
         'POSTKASSE_MASTER_KEY)',
     );
   }
-  const marker = await readMarker(parts.blobDir);
+  const marker = await parts.files.readMarker();
   if (marker !== null && marker !== installation.id) {
     await refuse(
       store,
-      `The blob store at ${parts.blobDir} belongs to installation ${marker}, but this database is installation ` +
+      `The blob store at ${parts.files.location} belongs to installation ${marker}, but this database is installation ` +
         `${installation.id}: is DATABASE_URL (or POSTKASSE_DATA_DIR) the right one?`,
     );
   }
@@ -90,11 +78,11 @@ export async function bindInstallation(
     if (sample.length > 0 && (await store.read.documents.referencedBlobKeys(sample)).size === 0) {
       await refuse(
         store,
-        `The blob store at ${parts.blobDir} holds documents of which this database knows none: is DATABASE_URL ` +
+        `The blob store at ${parts.files.location} holds documents of which this database knows none: is DATABASE_URL ` +
           '(or POSTKASSE_DATA_DIR) the right one?',
       );
     }
-    await writeFile(join(parts.blobDir, MARKER), `${installation.id}\n`, { mode: 0o600 });
+    await parts.files.writeMarker(installation.id);
   }
   return installation;
 }

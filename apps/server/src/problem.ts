@@ -81,7 +81,7 @@ function fieldError(prefix: string, v: SchemaError): FieldError {
   return { path, code: v.keyword, message };
 }
 
-/** System errors of a resource the server needs (the disk, the database's connection), not of the request. */
+/** System errors of a resource the server needs (the disk, the database's connection, the object store), not of the request. */
 const UNAVAILABLE_SYSTEM_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -97,6 +97,8 @@ const UNAVAILABLE_SYSTEM_CODES = new Set([
   'SQLITE_FULL',
   'SQLITE_IOERR',
   'SQLITE_CANTOPEN',
+  // The object store (S3) does not answer, throttles or refuses the platform's credentials.
+  'BLOB_STORE_UNAVAILABLE',
 ]);
 
 /**

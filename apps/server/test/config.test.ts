@@ -146,3 +146,70 @@ describe('configuration: rate limits', () => {
     },
   );
 });
+
+describe('POSTKASSE_BLOB_STORE', () => {
+  const base = { POSTKASSE_DATA_DIR: '/tmp/x' };
+
+  it('keeps files under the data dir by default', () => {
+    expect(loadConfig(base).blobStore).toEqual({ kind: 'files' });
+    expect(loadConfig({ ...base, POSTKASSE_BLOB_STORE: 'files' }).blobStore).toEqual({ kind: 'files' });
+  });
+
+  it('takes an S3 bucket with a prefix, an endpoint, a region and the path style', () => {
+    expect(loadConfig({ ...base, POSTKASSE_BLOB_STORE: 's3://post-docs' }).blobStore).toEqual({
+      kind: 's3',
+      bucket: 'post-docs',
+      prefix: '',
+      endpoint: undefined,
+      region: undefined,
+      forcePathStyle: false,
+    });
+    expect(
+      loadConfig({
+        ...base,
+        POSTKASSE_BLOB_STORE: 's3://post-docs/no/prod',
+        POSTKASSE_S3_ENDPOINT: 'https://objects.example.no/',
+        POSTKASSE_S3_REGION: 'eu-north-1',
+      }).blobStore,
+    ).toEqual({
+      kind: 's3',
+      bucket: 'post-docs',
+      prefix: 'no/prod/',
+      endpoint: 'https://objects.example.no',
+      region: 'eu-north-1',
+      forcePathStyle: true,
+    });
+    expect(
+      loadConfig({
+        ...base,
+        POSTKASSE_BLOB_STORE: 's3://post-docs/',
+        POSTKASSE_S3_ENDPOINT: 'https://objects.example.no',
+        POSTKASSE_S3_PATH_STYLE: 'off',
+      }).blobStore,
+    ).toMatchObject({ prefix: '', forcePathStyle: false });
+  });
+
+  it.each([
+    's3://',
+    's3://Upper-Case',
+    's3://ab',
+    's3://a..b/x',
+    's3://bucket/../up',
+    's3://bucket/a//b',
+    's3://bucket/sp ace',
+    'minio://bucket',
+    '/var/lib/blobs',
+  ])('refuses %s with the variable named', (value) => {
+    expect(() => loadConfig({ ...base, POSTKASSE_BLOB_STORE: value })).toThrow(/POSTKASSE_BLOB_STORE must be/);
+  });
+
+  it('refuses S3 settings without an S3 store, and a bad endpoint or region', () => {
+    expect(() => loadConfig({ ...base, POSTKASSE_S3_ENDPOINT: 'https://objects.example.no' })).toThrow(
+      /POSTKASSE_S3_ENDPOINT apply to an S3 blob store/,
+    );
+    const s3 = { ...base, POSTKASSE_BLOB_STORE: 's3://post-docs' };
+    expect(() => loadConfig({ ...s3, POSTKASSE_S3_ENDPOINT: 'ftp://objects' })).toThrow(/POSTKASSE_S3_ENDPOINT/);
+    expect(() => loadConfig({ ...s3, POSTKASSE_S3_REGION: 'EU North' })).toThrow(/POSTKASSE_S3_REGION/);
+    expect(() => loadConfig({ ...s3, POSTKASSE_S3_PATH_STYLE: 'maybe' })).toThrow(/POSTKASSE_S3_PATH_STYLE/);
+  });
+});

@@ -867,8 +867,11 @@ export type BlobStore = {
    * of the rows that point at them (NewLetterUnit.blobs) instead of being put first. Absent: none.
    */
   readonly rowMaxBytes?: number;
+  /** Resolves once the bytes are durable; a key is never put twice. */
   put(key: string, data: Uint8Array): Promise<void>;
+  /** Rejects with an error whose `code` is `ENOENT` when there is no such blob. */
   get(key: string): Promise<Uint8Array>;
+  /** Removes the blob; a key that is not there is no error. */
   delete(key: string): Promise<void>;
   /** Keys whose blobs were written before `olderThan`; for the orphan sweep. */
   listOlderThan(olderThan: Date): AsyncIterable<string>;

@@ -1,10 +1,10 @@
 import { close, constants, fdatasync, open as openFd, write } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { BlobStore } from '@postkasse/core';
+import { BLOB_KEY, type BlobBackend, checkBlobKey, shardOf } from './blob-backend.js';
 
-const KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MARKER = '.installation';
 
 /**
  * fsync of a directory, shared: a call made while one runs waits for the next, which covers every
@@ -41,7 +41,12 @@ function directorySyncer() {
     }
     return next;
   }
-  return { sync };
+  async function closeAll(): Promise<void> {
+    const open = [...handles.values()];
+    handles.clear();
+    await Promise.all(open.map(async (h) => (await h.catch(() => null))?.close()));
+  }
+  return { sync, closeAll };
 }
 
 const openFile = promisify(openFd);
@@ -70,48 +75,73 @@ async function writeNewFile(file: string, data: Uint8Array): Promise<void> {
 }
 
 /**
- * Blobs as files under `root/<first two hex digits>/<key>`. Keys are UUIDs chosen by the
+ * Blobs as files under `root/<last two hex digits>/<key>`. Keys are UUIDs chosen by the
  * platform, never by a client; anything else is refused, so no path can escape the root. A put
- * returns only after the file and its directory entry are on disk.
+ * returns only after the file and its directory entry are on disk. Blobs written by versions that
+ * sharded by the first two digits (`root/<first two>/<key>`) are read and deleted where they are.
  */
-export async function openFsBlobStore(root: string): Promise<BlobStore> {
+export async function openFsBlobStore(root: string): Promise<BlobBackend> {
   await mkdir(root, { recursive: true, mode: 0o700 });
   const shardsReady = new Set<string>();
   const dirs = directorySyncer();
 
-  function pathOf(key: string): { dir: string; file: string } {
-    if (!KEY.test(key)) throw new Error('invalid blob key');
-    const dir = join(root, key.slice(0, 2));
-    return { dir, file: join(dir, key) };
-  }
+  const fileOf = (key: string, shard: string) => join(root, shard, key);
+  const legacyShard = (key: string) => key.slice(0, 2);
 
   return {
+    location: root,
     async put(key, data) {
-      const { dir, file } = pathOf(key);
+      const dir = join(root, shardOf(checkBlobKey(key)));
       if (!shardsReady.has(dir)) {
         await mkdir(dir, { recursive: true, mode: 0o700 });
         await dirs.sync(root);
         shardsReady.add(dir);
       }
       // O_EXCL: a key is never reused; the bytes are on disk before the promise resolves.
-      await writeNewFile(file, data);
+      await writeNewFile(fileOf(key, shardOf(key)), data);
       await dirs.sync(dir);
     },
     async get(key) {
-      return readFile(pathOf(key).file);
+      try {
+        return await readFile(fileOf(checkBlobKey(key), shardOf(key)));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || legacyShard(key) === shardOf(key)) throw error;
+        return readFile(fileOf(key, legacyShard(key)));
+      }
     },
     async delete(key) {
-      await rm(pathOf(key).file, { force: true });
+      await rm(fileOf(checkBlobKey(key), shardOf(key)), { force: true });
+      await rm(fileOf(key, legacyShard(key)), { force: true });
     },
     async *listOlderThan(olderThan) {
       for (const shard of await readdir(root)) {
         if (!/^[0-9a-f]{2}$/.test(shard)) continue;
         for (const name of await readdir(join(root, shard))) {
-          if (!KEY.test(name)) continue;
+          if (!BLOB_KEY.test(name)) continue;
           const info = await stat(join(root, shard, name)).catch(() => null);
           if (info && info.mtime < olderThan) yield name;
         }
       }
+    },
+    async readMarker() {
+      try {
+        return (await readFile(join(root, MARKER), 'utf8')).trim();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw error;
+      }
+    },
+    async writeMarker(installationId) {
+      await writeFile(join(root, MARKER), `${installationId}\n`, { mode: 0o600 });
+    },
+    async probe() {
+      // A full disk, a read-only or missing mount refuses every letter.
+      const probe = join(root, `.ready-${process.pid}`);
+      await writeFile(probe, 'ok', { mode: 0o600 });
+      await unlink(probe);
+    },
+    async close() {
+      await dirs.closeAll();
     },
   };
 }

@@ -21,6 +21,9 @@ function startupProblem(error: unknown, config: Config | null): string {
   ) {
     return `${message} (DATABASE_URL: is PostgreSQL running there, and may this user connect?)`;
   }
+  if (config?.blobStore.kind === 's3' && /BLOB_STORE_UNAVAILABLE|blob store at s3:/.test(`${e?.code} ${message}`)) {
+    return `${message} (POSTKASSE_BLOB_STORE, POSTKASSE_S3_ENDPOINT and the AWS credentials: does the bucket exist, and may they use it?)`;
+  }
   return message;
 }
 
@@ -39,7 +42,11 @@ export function serveCommand(program: Command): void {
         const server = await startServer(config);
         if (opts.demo) await seedDemo(server.ctx, config.publicUrl, server.app.log);
         server.app.log.info(
-          { url: server.url, storage: config.databaseUrl ? 'postgres' : 'sqlite' },
+          {
+            url: server.url,
+            storage: config.databaseUrl ? 'postgres' : 'sqlite',
+            blobs: server.ctx.blobBackend.location,
+          },
           'postkasse is ready',
         );
       } catch (error) {

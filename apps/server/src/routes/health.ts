@@ -1,5 +1,3 @@
-import { unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '@postkasse/core';
 import { Type } from '@sinclair/typebox';
@@ -37,11 +35,10 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         } catch (error) {
           throw new AppError('service_unavailable', 'The database does not answer', { cause: error });
         }
-        // A full disk, a read-only or missing mount refuses every letter: the process is not ready.
-        const probe = join(ctx.config.blobDir, `.ready-${process.pid}`);
+        // A full disk, a read-only or missing mount, an object store that does not answer or
+        // refuses our credentials: every letter would be refused, so the process is not ready.
         try {
-          await writeFile(probe, 'ok', { mode: 0o600 });
-          await unlink(probe);
+          await ctx.blobBackend.probe();
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code ?? 'an error';
           throw new AppError('service_unavailable', `The blob store cannot be written (${code})`, { cause: error });

@@ -1,0 +1,192 @@
+/**
+ * An installation whose documents live in an S3 bucket (POSTKASSE_BLOB_STORE=s3://…), as its
+ * processes on several machines share them: letters travel end to end with only sealed bytes in
+ * the bucket, the bucket is marked with its installation, the orphan sweep works on it, and an
+ * object store that does not answer makes the server unready and its answers 503, with nothing
+ * half-stored.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sweepOrphanBlobs } from '@postkasse/core';
+import { createContext, loadConfig } from '@postkasse/server';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  api,
+  letterJson,
+  people,
+  sendLetterHttp,
+  startTestServer,
+  storedBlobs,
+  type TestServer,
+} from '../../../test/harness.js';
+import { testDialects } from '../../../test/postgres.js';
+import { startTestS3, type TestS3 } from '../../../test/s3.js';
+import { freePort, runCliProcess } from '../../../test/spawn-server.js';
+
+describe.each(await testDialects())('documents in an S3 bucket (%s)', (dialect) => {
+  let s3: TestS3;
+  let server: TestServer;
+  let apiKey: string;
+  let mailboxId: string;
+  const prefix = `${dialect}/`;
+  const inBucket = async () => (await s3.objects()).filter((o) => o.name.startsWith(prefix));
+
+  beforeAll(async () => {
+    s3 = await startTestS3();
+    const env = s3.env(prefix);
+    // The AWS SDK takes its credentials from the process's environment, as an operator gives them.
+    vi.stubEnv('AWS_ACCESS_KEY_ID', env.AWS_ACCESS_KEY_ID);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', env.AWS_SECRET_ACCESS_KEY);
+    // Every document an object, also on SQLite (which keeps small ones in the database by default).
+    server = await startTestServer(dialect, { ...env, POSTKASSE_BLOB_INLINE_MAX_BYTES: '0' });
+    apiKey = (await server.sender('public')).apiKey;
+    mailboxId = (await server.person(people.kari)).mailboxId;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await s3?.close();
+    vi.unstubAllEnvs();
+  });
+
+  const pdfWith = (marker: string) =>
+    Buffer.from(`%PDF-1.4\n% ${marker}\n${'personopplysninger '.repeat(500)}\n%%EOF\n`);
+
+  /** The main document of a letter in Kari's mailbox: the newest unless one is named. */
+  async function readMain(letterId?: string) {
+    const token = await server.token(people.kari);
+    const newest = async () =>
+      (await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages`)).body.items[0].id as string;
+    letterId ??= await newest();
+    const detail = await api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${letterId}`);
+    expect(detail.status).toBe(200);
+    const doc = detail.body.documents[0];
+    return api(server, token, 'GET', `/api/v1/mailboxes/${mailboxId}/messages/${letterId}/documents/${doc.id}/content`);
+  }
+
+  it('keeps sealed objects only, under the prefix, and the owner reads the PDF back byte-identical', async () => {
+    const marker = `KONFIDENSIELT-${randomUUID()}`;
+    const pdf = pdfWith(marker);
+    const sent = await sendLetterHttp(server, apiKey, letterJson(), [
+      { name: 'main', content: pdf, type: 'application/pdf' },
+    ]);
+    expect(sent.status).toBe(201);
+    const objects = await inBucket();
+    const documents = objects.filter((o) => !o.name.endsWith('.installation'));
+    expect(documents).toHaveLength(1);
+    expect(documents[0]?.name).toMatch(new RegExp(`^${prefix}[0-9a-f]{2}/[0-9a-f-]{36}$`));
+    for (const o of objects) {
+      expect(o.bytes.includes(Buffer.from(marker)), o.name).toBe(false);
+      expect(o.bytes.includes(Buffer.from('personopplysninger personopplysninger')), o.name).toBe(false);
+    }
+    // The bucket, not the data dir, holds the documents.
+    expect(await readdir(server.dataDir)).not.toContain('blobs');
+    const installation = await server.ctx.deps.store.read.installation.get();
+    expect(
+      objects
+        .find((o) => o.name === `${prefix}.installation`)
+        ?.bytes.toString()
+        .trim(),
+    ).toBe(installation?.id);
+
+    const content = await readMain();
+    expect(content.status).toBe(200);
+    expect(Buffer.from(content.body).equals(pdf)).toBe(true);
+  });
+
+  it('sweeps objects no document points at, and keeps those that one does', async () => {
+    const orphan = randomUUID();
+    await server.ctx.blobBackend.put(orphan, Buffer.from('left by a crash before the commit'));
+    const before = await storedBlobs(server);
+    expect(before).toContain(orphan);
+    const later = { now: () => new Date(Date.now() + 2 * 3600_000) };
+    const swept = await sweepOrphanBlobs({ ...server.ctx.deps, clock: later });
+    expect(swept).toEqual({ examined: before.length, deleted: 1 });
+    expect(await storedBlobs(server)).toEqual(before.filter((k) => k !== orphan));
+  });
+
+  it('is not ready and answers 503 while the object store is down, storing nothing; then goes on', async () => {
+    const first = (await api(server, await server.token(people.kari), 'GET', `/api/v1/mailboxes/${mailboxId}/messages`))
+      .body.items[0].id as string;
+    const letter = letterJson();
+    const pdf = pdfWith('while down');
+    await s3.stop();
+    try {
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ code: 'service_unavailable', retryable: true });
+      const refused = await sendLetterHttp(server, apiKey, letter, [
+        { name: 'main', content: pdf, type: 'application/pdf' },
+      ]);
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ code: 'service_unavailable', retryable: true });
+      const status = await fetch(`${server.url}/api/v1/messages/${letter.id}`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      expect(status.status).toBe(404);
+      // A stored document cannot be read just now: retryable, not "missing".
+      const reading = await readMain(first);
+      expect(reading.status).toBe(503);
+      expect(reading.body).toMatchObject({ code: 'service_unavailable', retryable: true });
+    } finally {
+      await s3.start();
+    }
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    const again = await sendLetterHttp(server, apiKey, letter, [
+      { name: 'main', content: pdf, type: 'application/pdf' },
+    ]);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(Buffer.from((await readMain()).body).equals(pdf)).toBe(true);
+  });
+
+  it("refuses to start a new installation on another installation's prefix", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'postkasse-s3-other-'));
+    try {
+      await expect(
+        createContext(loadConfig({ LOG_LEVEL: 'silent', POSTKASSE_DATA_DIR: dataDir, ...s3.env(prefix) })),
+      ).rejects.toThrow(
+        new RegExp(`blob store at s3://${s3.bucket}/${prefix} belongs to installation .* but this database is`),
+      );
+      // Its own prefix is its own.
+      const other = await createContext(
+        loadConfig({ LOG_LEVEL: 'silent', POSTKASSE_DATA_DIR: dataDir, ...s3.env('another/') }),
+      );
+      await other.close();
+      expect((await s3.objects()).map((o) => o.name)).toContain('another/.installation');
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('postkasse serve with an S3 bucket it cannot use', () => {
+  it('stops at start with one line naming the store and what to check', async () => {
+    const s3 = await startTestS3();
+    const dataDir = await mkdtemp(join(tmpdir(), 'postkasse-s3-serve-'));
+    try {
+      const env = { POSTKASSE_DATA_DIR: dataDir, PORT: String(await freePort()), LOG_LEVEL: 'warn' };
+      const missing = await runCliProcess(['serve'], {
+        ...env,
+        ...s3.env('x/'),
+        POSTKASSE_BLOB_STORE: 's3://no-such-bucket/x',
+      });
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(
+        /^error: The blob store at s3:\/\/no-such-bucket\/x\/ could not read x\/\.installation: NoSuchBucket \(HTTP 404\) \(POSTKASSE_BLOB_STORE, .*\)$/m,
+      );
+      await s3.stop();
+      const down = await runCliProcess(['serve'], { ...env, ...s3.env('x/') });
+      expect(down.code).toBe(1);
+      expect(down.stderr).toMatch(
+        /^error: The blob store at s3:\/\/postkasse-test\/x\/ could not read .*ECONNREFUSED/m,
+      );
+      // Nothing was written into the data dir's place for blobs.
+      expect(await readdir(dataDir)).not.toContain('blobs');
+    } finally {
+      await s3.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
