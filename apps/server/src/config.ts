@@ -44,6 +44,8 @@ export type Config = {
   trustProxy: false | number | string[];
   /** Requests a minute each sender, person and (on credential endpoints) client address may make; null: off. */
   rateLimits: { sender: number; person: number; anonymous: number } | null;
+  /** A Redis the installation's processes share their rate-limit counts in (redis:// or rediss://); null: each its own. */
+  rateLimitRedisUrl: string | null;
   maxLetterBytes: number;
   /** The OpenID Connect provider people log in with (ID-porten, MitID broker, or the embedded one). */
   oidc: {
@@ -258,6 +260,29 @@ function parseRateLimits(value: string | undefined): Config['rateLimits'] {
   return limits;
 }
 
+/**
+ * POSTKASSE_RATE_LIMIT_REDIS_URL: `redis://[user:password@]host[:port][/db]` or `rediss://…` (TLS).
+ * The value may hold a password, so a refusal never repeats it.
+ */
+function parseRedisUrl(value: string | undefined, limits: Config['rateLimits']): string | null {
+  const name = 'POSTKASSE_RATE_LIMIT_REDIS_URL';
+  if (value === undefined || value.trim() === '') return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    // named below
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
+    throw new Error(`${name} must be a redis:// or rediss:// URL such as redis://redis.internal:6379/0`);
+  }
+  if (!/^\/?\d{0,2}$/.test(url.pathname)) {
+    throw new Error(`${name}: the path is the database's number (redis://host:6379/0)`);
+  }
+  if (!limits) throw new Error(`${name} is set, but POSTKASSE_RATE_LIMITS is off: there is nothing to count`);
+  return value.trim();
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const port = overrides.port ?? parsePort(env.PORT, 8080);
   const host = env.HOST ?? '127.0.0.1';
@@ -309,6 +334,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel,
     trustProxy: parseTrustProxy(env.POSTKASSE_TRUST_PROXY),
     rateLimits: parseRateLimits(env.POSTKASSE_RATE_LIMITS),
+    rateLimitRedisUrl: parseRedisUrl(env.POSTKASSE_RATE_LIMIT_REDIS_URL, parseRateLimits(env.POSTKASSE_RATE_LIMITS)),
     maxLetterBytes: letterLimits.maxLetterBytes,
     oidc: {
       issuer,

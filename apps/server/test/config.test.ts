@@ -139,6 +139,27 @@ describe('configuration: rate limits', () => {
     expect(loadConfig({ ...base, POSTKASSE_RATE_LIMITS: 'off' }).rateLimits).toBeNull();
   });
 
+  it('takes a Redis to share the counts in, and never repeats a refused URL (it may hold a password)', () => {
+    expect(loadConfig(base).rateLimitRedisUrl).toBeNull();
+    expect(
+      loadConfig({ ...base, POSTKASSE_RATE_LIMIT_REDIS_URL: 'rediss://:s3cret@redis.internal:6380/2' })
+        .rateLimitRedisUrl,
+    ).toBe('rediss://:s3cret@redis.internal:6380/2');
+    for (const bad of ['http://:s3cret@redis.internal', 'redis://:s3cret@redis.internal/db', 'not a url s3cret']) {
+      let message = '';
+      try {
+        loadConfig({ ...base, POSTKASSE_RATE_LIMIT_REDIS_URL: bad });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message, bad).toMatch(/^POSTKASSE_RATE_LIMIT_REDIS_URL/);
+      expect(message, bad).not.toContain('s3cret');
+    }
+    expect(() =>
+      loadConfig({ ...base, POSTKASSE_RATE_LIMITS: 'off', POSTKASSE_RATE_LIMIT_REDIS_URL: 'redis://localhost' }),
+    ).toThrow(/POSTKASSE_RATE_LIMITS is off/);
+  });
+
   it.each(['sender=0', 'sender', 'robot=5', 'person=-1', 'person=1e3'])(
     'refuses %s with the variable named',
     (value) => {
