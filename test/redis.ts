@@ -14,6 +14,7 @@ export async function redisAvailable(): Promise<boolean> {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
+  redis.on('error', () => undefined); // the connect below reports it
   try {
     await redis.connect();
     return (await redis.ping()) === 'PONG';
