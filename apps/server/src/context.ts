@@ -116,16 +116,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     },
   };
   let storeWarning = (message: string) => process.emitWarning(message);
-  const store = config.databaseUrl
-    ? await openPostgresStore(config.databaseUrl, {
-        onConnectionError: (error) => storeWarning(`PostgreSQL connection lost: ${error.message}`),
-        preparedStatements: config.pgPreparedStatements,
-        receipts,
-      })
-    : await openSqliteStore(join(config.dataDir, 'postkasse.sqlite'), {
-        receipts,
-        onWarning: (message) => storeWarning(message),
-      });
+  const store = await openConfiguredStore(config, { receipts, onWarning: (message) => storeWarning(message) });
   const files = await openBlobBackend(config);
   try {
     const blobs =
@@ -240,8 +231,23 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   }
 }
 
+/** The database the configuration names: PostgreSQL (DATABASE_URL), or SQLite in the data dir. */
+export async function openConfiguredStore(
+  config: Config,
+  options: { receipts?: ReceiptSigner; onWarning?: (message: string) => void } = {},
+): Promise<Store> {
+  const warn = options.onWarning ?? ((message: string) => process.emitWarning(message));
+  return config.databaseUrl
+    ? openPostgresStore(config.databaseUrl, {
+        onConnectionError: (error) => warn(`PostgreSQL connection lost: ${error.message}`),
+        preparedStatements: config.pgPreparedStatements,
+        receipts: options.receipts,
+      })
+    : openSqliteStore(join(config.dataDir, 'postkasse.sqlite'), { receipts: options.receipts, onWarning: warn });
+}
+
 /** The blob store the configuration names: files under the data dir, or an S3 bucket. */
-async function openBlobBackend(config: Config): Promise<BlobBackend> {
+export async function openBlobBackend(config: Config): Promise<BlobBackend> {
   const where = config.blobStore;
   if (where.kind === 'files') return openFsBlobStore(config.blobDir);
   return openS3BlobStore({

@@ -35,6 +35,19 @@ async function someBlobKeys(files: BlobStore, count: number): Promise<string[]> 
   return keys;
 }
 
+/** Whether the store holds at least one of these blobs. */
+async function holdsAny(files: BlobStore, keys: string[]): Promise<boolean> {
+  for (const key of keys) {
+    try {
+      await files.get(key);
+      return true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+    }
+  }
+  return false;
+}
+
 /**
  * The installation this database is, made on its first start; refused when the master key or the
  * blob store belong to another one.
@@ -80,6 +93,18 @@ export async function bindInstallation(
         store,
         `The blob store at ${parts.files.location} holds documents of which this database knows none: is DATABASE_URL ` +
           '(or POSTKASSE_DATA_DIR) the right one?',
+      );
+    }
+    // The other way round: a database whose documents are not in the store (a blob store just
+    // configured, with the documents still in the old one) would start and show every letter as
+    // unavailable, and a store that is not the installation's must not be marked as its own.
+    const expected = await store.read.documents.someOutsideBlobKeys(5);
+    if (expected.length > 0 && !(await holdsAny(parts.files, expected))) {
+      await refuse(
+        store,
+        `The blob store at ${parts.files.location} holds none of this database's documents (${expected.length} ` +
+          'looked for): copy them there first (postkasse admin blobs copy --from <the blob directory used so far>), ' +
+          'or point POSTKASSE_BLOB_STORE (or POSTKASSE_DATA_DIR) back at them',
       );
     }
     await parts.files.writeMarker(installation.id);

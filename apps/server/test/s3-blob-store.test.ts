@@ -6,10 +6,10 @@
  * half-stored.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sweepOrphanBlobs } from '@postkasse/core';
+import { listLetters, openDocument, sweepOrphanBlobs } from '@postkasse/core';
 import { createContext, loadConfig } from '@postkasse/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -187,6 +187,113 @@ describe('postkasse serve with an S3 bucket it cannot use', () => {
     } finally {
       await s3.close();
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(await testDialects())('moving an installation from its blob directory to S3 (%s)', (dialect) => {
+  let s3: TestS3;
+  let server: TestServer;
+  const pdfs: Buffer[] = [];
+
+  beforeAll(async () => {
+    s3 = await startTestS3();
+    vi.stubEnv('AWS_ACCESS_KEY_ID', s3.env('').AWS_ACCESS_KEY_ID);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', s3.env('').AWS_SECRET_ACCESS_KEY);
+    // Every document a file in the data dir's blobs/, as on PostgreSQL by default.
+    server = await startTestServer(dialect, { POSTKASSE_BLOB_INLINE_MAX_BYTES: '0' });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await s3?.close();
+    vi.unstubAllEnvs();
+  });
+
+  const movedEnv = () => ({
+    LOG_LEVEL: 'silent',
+    POSTKASSE_DATA_DIR: server.dataDir,
+    POSTKASSE_BLOB_INLINE_MAX_BYTES: '0',
+    ...(server.ctx.config.databaseUrl ? { DATABASE_URL: server.ctx.config.databaseUrl } : {}),
+    ...s3.env('moved/'),
+  });
+  const copy = async (from: string) => {
+    const res = await runCliProcess(['admin', 'blobs', 'copy', '--from', from, '--json'], movedEnv(), 60_000);
+    return { ...res, result: res.code === 0 ? JSON.parse(res.stdout) : null };
+  };
+
+  it('copies the documents while the old store serves, then again what came since; the moved installation reads them all', async () => {
+    const { apiKey } = await server.sender('public');
+    const { mailboxId } = await server.person(people.kari);
+    const send = async (i: number) => {
+      const pdf = Buffer.from(`%PDF-1.4\n% letter ${i} ${randomUUID()}\n%%EOF\n`);
+      pdfs.push(pdf);
+      const sent = await sendLetterHttp(server, apiKey, letterJson(), [
+        { name: 'main', content: pdf, type: 'application/pdf' },
+      ]);
+      expect(sent.status).toBe(201);
+    };
+    for (let i = 0; i < 3; i++) await send(i);
+
+    // Pointed at the bucket before the documents are there, a process refuses to start.
+    await expect(createContext(loadConfig(movedEnv()))).rejects.toThrow(
+      /blob store at s3:\/\/postkasse-test\/moved\/ holds none of this database's documents .*admin blobs copy/,
+    );
+    const blobDir = join(server.dataDir, 'blobs');
+    const first = await copy(blobDir);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.result).toMatchObject({
+      from: blobDir,
+      to: 's3://postkasse-test/moved/',
+      found: 3,
+      copied: 3,
+      present: 0,
+    });
+    await send(3);
+    const second = await copy(blobDir);
+    expect(second.result).toMatchObject({ found: 4, copied: 1, present: 3 });
+    const installation = await server.ctx.deps.store.read.installation.get();
+    const objects = (await s3.objects()).filter((o) => o.name.startsWith('moved/'));
+    expect(
+      objects
+        .find((o) => o.name === 'moved/.installation')
+        ?.bytes.toString()
+        .trim(),
+    ).toBe(installation?.id);
+    expect(objects.filter((o) => !o.name.endsWith('.installation'))).toHaveLength(4);
+
+    // The old servers stop; the installation starts on the bucket and every letter reads back.
+    await server.app.close();
+    const moved = await createContext(loadConfig(movedEnv()));
+    try {
+      const owner = { kind: 'person' as const, nationalId: people.kari, authLevel: 'high' as const };
+      const letters = await listLetters(moved.deps, owner, mailboxId, { folder: null, after: null, limit: 10 });
+      expect(letters.items).toHaveLength(4);
+      const read: Buffer[] = [];
+      for (const letter of letters.items) {
+        const main = (await moved.deps.store.read.documents.listByLetter(letter.letter.id)).find(
+          (d) => d.role === 'main',
+        );
+        const doc = await openDocument(moved.deps, owner, mailboxId, letter.letter.id, main?.id ?? '');
+        read.push(Buffer.from(doc.content));
+      }
+      expect(read.map((b) => b.toString()).sort()).toEqual(pdfs.map((b) => b.toString()).sort());
+    } finally {
+      await moved.close();
+    }
+  });
+
+  it('refuses what is not a blob directory, or one of another installation', async () => {
+    const missing = await copy(join(server.dataDir, 'no-such-dir'));
+    expect(missing.code).toBe(1);
+    expect(missing.stdout + missing.stderr).toMatch(/no-such-dir is not a directory of blobs/);
+    const other = await mkdtemp(join(tmpdir(), 'postkasse-other-blobs-'));
+    try {
+      await writeFile(join(other, '.installation'), `${randomUUID()}\n`);
+      const refused = await copy(other);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout + refused.stderr).toMatch(/belong to installation .*, not to this database's/);
+    } finally {
+      await rm(other, { recursive: true, force: true });
     }
   });
 });

@@ -805,6 +805,8 @@ export type Repositories = {
     setSealedMeta(id: string, mailboxId: string | null, sealedMeta: Uint8Array): Promise<boolean>;
     /** Which of these blob keys some document points at. */
     referencedBlobKeys(keys: string[]): Promise<Set<string>>;
+    /** Up to `limit` blob keys of documents whose blobs are not rows of the database (start-up's check of the blob store). */
+    someOutsideBlobKeys(limit: number): Promise<string[]>;
   };
   events: {
     append(events: NewEvent[]): Promise<void>;

@@ -15,7 +15,15 @@ import {
   senderScopes,
   sweepOrphanBlobs,
 } from '@postkasse/core';
-import { type AppContext, checkPublicJwk, createContext, loadConfig, rotatePlatformKey } from '@postkasse/server';
+import {
+  type AppContext,
+  checkPublicJwk,
+  copyBlobs,
+  createContext,
+  loadConfig,
+  rotatePlatformKey,
+} from '@postkasse/server';
+import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { fail, print } from '../output.js';
 import { auditCommands } from './audit.js';
@@ -290,6 +298,43 @@ export function adminCommands(program: Command): void {
           () => `examined ${result.examined} blobs older than an hour, deleted ${result.deleted} orphans`,
         );
       });
+    });
+
+  admin
+    .command('blobs')
+    .description('the blob store where the encrypted documents are kept outside the database')
+    .command('copy')
+    .description(
+      'copy the encrypted documents of a blob directory into the blob store configured now (POSTKASSE_BLOB_STORE), ' +
+        "then mark it as this installation's; copies only what it does not hold yet, so it can run again after the " +
+        'servers are stopped',
+    )
+    .requiredOption('--from <directory>', 'the blob directory used so far, e.g. ./data/blobs')
+    .option('--json', 'print JSON')
+    .action(async (opts: { from: string; json?: boolean }) => {
+      const json = Boolean(opts.json);
+      const bar =
+        !json && process.stderr.isTTY
+          ? new SingleBar({ stream: process.stderr, format: 'copy |{bar}| {value}/{total} blobs', fps: 5 })
+          : null;
+      try {
+        const result = await copyBlobs(loadConfig(), opts.from, (done, total) => {
+          if (done === 0) bar?.start(total, 0);
+          else bar?.update(done);
+        });
+        bar?.stop();
+        print(
+          json,
+          result,
+          () =>
+            `copied ${result.copied} of ${result.found} blobs (${(result.bytes / 1048576).toFixed(1)} MiB) from ` +
+            `${result.from} to ${result.to}; ${result.present} were there already. The store is marked as this ` +
+            "installation's: start the servers with it.",
+        );
+      } catch (error) {
+        bar?.stop();
+        fail(error, json);
+      }
     });
 
   admin

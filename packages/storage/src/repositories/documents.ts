@@ -124,5 +124,18 @@ export function documentsRepository(ctx: RepoContext): Repositories['documents']
         .execute();
       return new Set(rows.map((r) => r.blob_key));
     },
+    async someOutsideBlobKeys(limit) {
+      const rows = await db
+        .selectFrom('documents')
+        .select('blob_key')
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(selectFrom('blob_contents').select('key').whereRef('blob_contents.key', '=', 'documents.blob_key')),
+          ),
+        )
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.blob_key);
+    },
   };
 }

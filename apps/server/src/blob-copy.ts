@@ -1,0 +1,106 @@
+/**
+ * Moving an installation's documents to another blob store: `postkasse admin blobs copy --from
+ * <directory>`, run with the configuration the installation moves to (POSTKASSE_BLOB_STORE and
+ * its S3 settings), copies every blob of the old directory that the new store does not hold yet,
+ * then marks the new store as the installation's. Blobs are sealed bytes copied as they are: no key
+ * is needed and nothing is decrypted. Run again, it copies only what is new since, so it can run
+ * once while the servers still serve and once more after they are stopped.
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { AppError, type Store } from '@postkasse/core';
+import { type BlobBackend, openFsBlobStore } from '@postkasse/storage';
+import type { Config } from './config.js';
+import { openBlobBackend, openConfiguredStore } from './context.js';
+
+export type BlobCopyResult = {
+  from: string;
+  to: string;
+  /** Blobs in the old directory. */
+  found: number;
+  copied: number;
+  /** Already in the new store (an earlier run). */
+  present: number;
+  bytes: number;
+};
+
+const FAR_FUTURE = new Date(Date.now() + 100 * 365 * 86_400_000);
+
+async function keysOf(store: BlobBackend): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of store.listOlderThan(FAR_FUTURE)) keys.push(key);
+  return keys;
+}
+
+/** Runs `work` over `items`, `width` at a time. */
+async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
+export async function copyBlobs(
+  config: Config,
+  fromDir: string,
+  onProgress: (done: number, total: number) => void = () => undefined,
+): Promise<BlobCopyResult> {
+  const from = resolve(fromDir);
+  const info = await stat(from).catch(() => null);
+  if (!info?.isDirectory()) throw new AppError('invalid_operation', `${from} is not a directory of blobs`);
+  let store: Store | null = null;
+  let source: BlobBackend | null = null;
+  let target: BlobBackend | null = null;
+  try {
+    store = await openConfiguredStore(config);
+    const installation = await store.read.installation.get();
+    if (!installation)
+      throw new AppError('invalid_operation', 'This database is not set up yet: there is nothing to copy for it');
+    source = await openFsBlobStore(from);
+    target = await openBlobBackend(config);
+    if (config.blobStore.kind === 'files' && resolve(config.blobDir) === from) {
+      throw new AppError(
+        'invalid_operation',
+        `${from} is the blob store configured now: set POSTKASSE_BLOB_STORE to the one to copy to`,
+      );
+    }
+    const sourceMark = await source.readMarker();
+    if (sourceMark !== null && sourceMark !== installation.id) {
+      throw new AppError(
+        'invalid_operation',
+        `The blobs at ${from} belong to installation ${sourceMark}, not to this database's ${installation.id}`,
+      );
+    }
+    const targetMark = await target.readMarker();
+    if (targetMark !== null && targetMark !== installation.id) {
+      throw new AppError(
+        'invalid_operation',
+        `The blob store at ${target.location} belongs to installation ${targetMark}, not to this database's ${installation.id}`,
+      );
+    }
+    const present = new Set(await keysOf(target));
+    const found = await keysOf(source);
+    const missing = found.filter((key) => !present.has(key));
+    let copied = 0;
+    let bytes = 0;
+    onProgress(0, missing.length);
+    const into = target;
+    const out = source;
+    await inParallel(missing, 8, async (key) => {
+      const data = await out.get(key);
+      await into.put(key, data);
+      copied++;
+      bytes += data.byteLength;
+      onProgress(copied, missing.length);
+    });
+    // Marked only once everything is there: start-up checks an unmarked store for the documents.
+    await target.writeMarker(installation.id);
+    return { from, to: target.location, found: found.length, copied, present: found.length - missing.length, bytes };
+  } finally {
+    await source?.close();
+    await target?.close();
+    await store?.close();
+  }
+}
