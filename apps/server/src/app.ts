@@ -133,7 +133,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
 
   await app.register(fastifyCookie, { secret: ctx.cookieSecret });
-  registerMetrics(app, ctx.deps);
+  const metrics = registerMetrics(app, ctx.deps);
   if (ctx.testIdpClient && ctx.testIssuer) {
     // Loaded only here: oidc-provider is large, and the admin commands, which open a context but
     // build no app, have no use for it.
@@ -142,7 +142,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     await idp.mountTestProvider(app, provider, ctx.testIssuer.issuer);
   }
   // Before the routes: the limits attach to each route as it is added.
-  await registerRateLimits(app, ctx);
+  await registerRateLimits(app, ctx, metrics);
   await app.register(authRoutes(ctx));
   await app.register(oauthRoutes(ctx));
   await app.register(healthRoutes(ctx));

@@ -38,7 +38,7 @@ function registerJobMetrics(registry: Registry, deps: Pick<Deps, 'store' | 'cloc
 }
 
 /** Prometheus metrics at /metrics: process figures, one histogram over every route, the job queue. */
-export function registerMetrics(app: FastifyInstance, deps: Pick<Deps, 'store' | 'clock'>): void {
+export function registerMetrics(app: FastifyInstance, deps: Pick<Deps, 'store' | 'clock'>): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   registerJobMetrics(registry, deps);
@@ -64,4 +64,5 @@ export function registerMetrics(app: FastifyInstance, deps: Pick<Deps, 'store' |
     reply.type(registry.contentType);
     return registry.metrics();
   });
+  return registry;
 }

@@ -19,6 +19,7 @@ import { createHmac } from 'node:crypto';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { AppError } from '@postkasse/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Gauge, type Registry } from 'prom-client';
 import type { AppContext } from './context.js';
 
 /** Paths where an anonymous request checks credentials (counted by client address). */
@@ -44,6 +45,7 @@ async function sharedCounter(
   app: FastifyInstance,
   ctx: Pick<AppContext, 'deps'>,
   url: string,
+  metrics: Registry | undefined,
 ): Promise<{ redis: import('ioredis').Redis; nameSpace: string }> {
   // Loaded only by installations that share their counts.
   const { Redis } = await import('ioredis');
@@ -67,6 +69,16 @@ async function sharedCounter(
     );
   };
   redis.on('error', warn);
+  if (metrics) {
+    new Gauge({
+      name: 'postkasse_rate_limits_shared_up',
+      help: 'Whether the Redis the rate limits are counted in answers (1), or requests pass uncounted (0)',
+      registers: [metrics],
+      collect() {
+        this.set(redis.status === 'ready' ? 1 : 0);
+      },
+    });
+  }
   try {
     await redis.connect();
   } catch (error) {
@@ -82,11 +94,13 @@ async function sharedCounter(
 export async function registerRateLimits(
   app: FastifyInstance,
   ctx: Pick<AppContext, 'config' | 'cookieSecret' | 'deps'>,
+  /** Where a shared store's state is reported (/metrics). */
+  metrics?: Registry,
 ): Promise<void> {
   const limits = ctx.config.rateLimits;
   if (!limits) return;
   const redisUrl = ctx.config.rateLimitRedisUrl;
-  const shared = redisUrl ? await sharedCounter(app, ctx, redisUrl) : null;
+  const shared = redisUrl ? await sharedCounter(app, ctx, redisUrl, metrics) : null;
   await app.register(fastifyRateLimit, {
     global: true,
     hook: 'preHandler',

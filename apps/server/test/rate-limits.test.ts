@@ -164,6 +164,7 @@ describe.each([
     expect(keys.filter((k) => k.startsWith(`${nameSpace}person:`))).toHaveLength(1);
     expect(keys.filter((k) => k.startsWith(`${nameSpace}sender:`))).toHaveLength(1);
     for (const key of keys) expect(key).not.toContain(people.ola);
+    expect(await (await fetch(`${second.url}/metrics`)).text()).toMatch(/^postkasse_rate_limits_shared_up 1$/m);
     // The counts expire with their minute.
     const ttl = await redis?.pttl(keys[0] ?? '');
     expect(ttl).toBeGreaterThan(0);
@@ -206,5 +207,7 @@ describe('rate limits shared through a Redis that cannot be reached', () => {
     const warning = logLines.map((l) => JSON.parse(l)).find((l) => /Redis cannot be reached/.test(l.msg));
     expect(warning).toMatchObject({ level: 40 });
     expect(JSON.stringify(logLines)).not.toContain('redis://');
+    // Monitoring sees it too.
+    expect(await (await fetch(`${second.url}/metrics`)).text()).toMatch(/^postkasse_rate_limits_shared_up 0$/m);
   });
 });
