@@ -2,9 +2,11 @@
  * Moving an installation's documents to another blob store: `postkasse admin blobs copy --from
  * <directory>`, run with the configuration the installation moves to (POSTKASSE_BLOB_STORE and
  * its S3 settings), copies every blob of the old directory that the new store does not hold yet,
- * then marks the new store as the installation's. Blobs are sealed bytes copied as they are: no key
- * is needed and nothing is decrypted. Run again, it copies only what is new since, so it can run
- * once while the servers still serve and once more after they are stopped.
+ * then marks the new store as the installation's. The old directory is listed as a stream and
+ * each blob looked for in the new store (a stat, an S3 HEAD), so memory stays bounded whatever
+ * the number of documents. Blobs are sealed bytes copied as they are: no key is needed and
+ * nothing is decrypted. Run again, it copies only what is new since, so it can run once while the
+ * servers still serve and once more after they are stopped.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -25,12 +27,9 @@ export type BlobCopyResult = {
 };
 
 const FAR_FUTURE = new Date(Date.now() + 100 * 365 * 86_400_000);
-
-async function keysOf(store: BlobBackend): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const key of store.listOlderThan(FAR_FUTURE)) keys.push(key);
-  return keys;
-}
+/** Keys held in memory at once: the listing is streamed, so a store of any size copies in bounded memory. */
+const CHUNK = 1_000;
+const WIDTH = 8;
 
 /** Runs `work` over `items`, `width` at a time. */
 async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -80,24 +79,37 @@ export async function copyBlobs(
         `The blob store at ${target.location} belongs to installation ${targetMark}, not to this database's ${installation.id}`,
       );
     }
-    const present = new Set(await keysOf(target));
-    const found = await keysOf(source);
-    const missing = found.filter((key) => !present.has(key));
+    // Counted first, for the progress; then copied chunk by chunk, each blob only when missing.
+    let total = 0;
+    for await (const _ of source.listOlderThan(FAR_FUTURE)) total++;
+    let found = 0;
     let copied = 0;
     let bytes = 0;
-    onProgress(0, missing.length);
+    onProgress(0, total);
     const into = target;
     const out = source;
-    await inParallel(missing, 8, async (key) => {
-      const data = await out.get(key);
-      await into.put(key, data);
-      copied++;
-      bytes += data.byteLength;
-      onProgress(copied, missing.length);
-    });
+    const copyChunk = (keys: string[]) =>
+      inParallel(keys, WIDTH, async (key) => {
+        if (!(await into.has(key))) {
+          const data = await out.get(key);
+          await into.put(key, data);
+          copied++;
+          bytes += data.byteLength;
+        }
+        onProgress(++found, Math.max(total, found));
+      });
+    let chunk: string[] = [];
+    for await (const key of source.listOlderThan(FAR_FUTURE)) {
+      chunk.push(key);
+      if (chunk.length === CHUNK) {
+        await copyChunk(chunk);
+        chunk = [];
+      }
+    }
+    await copyChunk(chunk);
     // Marked only once everything is there: start-up checks an unmarked store for the documents.
     await target.writeMarker(installation.id);
-    return { from, to: target.location, found: found.length, copied, present: found.length - missing.length, bytes };
+    return { from, to: target.location, found, copied, present: found - copied, bytes };
   } finally {
     await source?.close();
     await target?.close();

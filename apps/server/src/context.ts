@@ -117,7 +117,10 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   };
   let storeWarning = (message: string) => process.emitWarning(message);
   const store = await openConfiguredStore(config, { receipts, onWarning: (message) => storeWarning(message) });
-  const files = await openBlobBackend(config);
+  const files = await openBlobBackend(config).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   try {
     const blobs =
       config.blobInlineMaxBytes > 0

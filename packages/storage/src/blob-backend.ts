@@ -9,6 +9,8 @@ import type { BlobStore } from '@postkasse/core';
 export type BlobBackend = BlobStore & {
   /** Where the blobs are, for the operator's messages: a directory, or `s3://bucket/prefix`. */
   readonly location: string;
+  /** Whether the blob is there, without reading it. */
+  has(key: string): Promise<boolean>;
   /** The installation id kept beside the blobs, or null when none is kept yet. */
   readMarker(): Promise<string | null>;
   writeMarker(installationId: string): Promise<void>;

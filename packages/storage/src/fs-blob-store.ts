@@ -1,5 +1,5 @@
 import { close, constants, fdatasync, open as openFd, write } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, opendir, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BLOB_KEY, type BlobBackend, checkBlobKey, shardOf } from './blob-backend.js';
@@ -113,10 +113,23 @@ export async function openFsBlobStore(root: string): Promise<BlobBackend> {
       await rm(fileOf(checkBlobKey(key), shardOf(key)), { force: true });
       await rm(fileOf(key, legacyShard(key)), { force: true });
     },
+    async has(key) {
+      const present = (shard: string) =>
+        stat(fileOf(key, shard)).then(
+          () => true,
+          (error: NodeJS.ErrnoException) => {
+            if (error.code === 'ENOENT') return false;
+            throw error;
+          },
+        );
+      return (await present(shardOf(checkBlobKey(key)))) || (await present(legacyShard(key)));
+    },
     async *listOlderThan(olderThan) {
       for (const shard of await readdir(root)) {
         if (!/^[0-9a-f]{2}$/.test(shard)) continue;
-        for (const name of await readdir(join(root, shard))) {
+        // Streamed: a shard of an earlier version's layout may hold every blob of years.
+        for await (const entry of await opendir(join(root, shard))) {
+          const name = entry.name;
           if (!BLOB_KEY.test(name)) continue;
           const info = await stat(join(root, shard, name)).catch(() => null);
           if (info && info.mtime < olderThan) yield name;

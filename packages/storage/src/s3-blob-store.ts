@@ -50,9 +50,8 @@ export async function openS3BlobStore(options: S3BlobStoreOptions): Promise<Blob
     throw new Error(`The S3 prefix ${JSON.stringify(prefix)} must be empty or end with "/", of letters, digits, . _ -`);
   }
   // Loaded only by installations that use it: the SDK costs ~0.2 s and ~20 MB to load.
-  const { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } = await import(
-    '@aws-sdk/client-s3'
-  );
+  const { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } =
+    await import('@aws-sdk/client-s3');
   const bucket = options.bucket;
   const location = `s3://${bucket}/${prefix}`;
   const client = new S3Client({
@@ -131,6 +130,17 @@ export async function openS3BlobStore(options: S3BlobStoreOptions): Promise<Blob
     },
     async delete(key) {
       await deleteObject(objectOf(key));
+    },
+    async has(key) {
+      const name = objectOf(key);
+      try {
+        await client.send(new HeadObjectCommand({ Bucket: bucket, Key: name }));
+        return true;
+      } catch (error) {
+        const e = failure(error, `look for ${name}`, key);
+        if ((e as { code?: string }).code === 'ENOENT') return false;
+        throw e;
+      }
     },
     async *listOlderThan(olderThan) {
       const name = /^([0-9a-f]{2})\/(.+)$/;

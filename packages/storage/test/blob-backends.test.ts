@@ -64,9 +64,12 @@ describe.each(backends)('blob store: $name', (backend) => {
     const store = await backend.open();
     const key = randomUUID();
     const bytes = randomBytes(70_000);
+    expect(await store.has(key)).toBe(false);
     await store.put(key, bytes);
+    expect(await store.has(key)).toBe(true);
     expect(Buffer.from(await store.get(key)).equals(bytes)).toBe(true);
     await store.delete(key);
+    expect(await store.has(key)).toBe(false);
     await expect(store.get(key)).rejects.toMatchObject({ code: 'ENOENT' });
     await store.delete(key);
     await expect(store.get(randomUUID())).rejects.toMatchObject({ code: 'ENOENT' });
@@ -86,6 +89,7 @@ describe.each(backends)('blob store: $name', (backend) => {
       await expect(store.put(bad, Buffer.from('x')), bad).rejects.toThrow(/invalid blob key/);
       await expect(store.get(bad), bad).rejects.toThrow(/invalid blob key/);
       await expect(store.delete(bad), bad).rejects.toThrow(/invalid blob key/);
+      await expect(store.has(bad), bad).rejects.toThrow(/invalid blob key/);
     }
     await store.close();
   });

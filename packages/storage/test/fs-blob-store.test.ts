@@ -52,6 +52,7 @@ describe('filesystem blob store', () => {
     await mkdir(join(root, key.slice(0, 2)), { recursive: true });
     await writeFile(join(root, key.slice(0, 2), key), 'written by an earlier version', { mode: 0o600 });
     expect(Buffer.from(await blobs.get(key)).toString()).toBe('written by an earlier version');
+    expect(await blobs.has(key)).toBe(true);
     const listed: string[] = [];
     for await (const k of blobs.listOlderThan(new Date(Date.now() + 60_000))) listed.push(k);
     expect(listed).toEqual([key]);
