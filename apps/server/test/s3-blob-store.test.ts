@@ -16,6 +16,7 @@ import {
   api,
   letterJson,
   people,
+  rawStatement,
   sendLetterHttp,
   startTestServer,
   storedBlobs,
@@ -158,6 +159,37 @@ describe.each(await testDialects())('documents in an S3 bucket (%s)', (dialect) 
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it("verifies that every document's blob is there, and names the letter whose blob went missing", async () => {
+    const env = {
+      LOG_LEVEL: 'silent',
+      POSTKASSE_DATA_DIR: server.dataDir,
+      POSTKASSE_BLOB_INLINE_MAX_BYTES: '0',
+      ...(server.ctx.config.databaseUrl ? { DATABASE_URL: server.ctx.config.databaseUrl } : {}),
+      ...s3.env(prefix),
+    };
+    const verify = async () => {
+      const res = await runCliProcess(['admin', 'blobs', 'verify', '--json'], env, 60_000);
+      return { code: res.code, result: JSON.parse(res.stdout), stderr: res.stderr };
+    };
+    const good = await verify();
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.result).toMatchObject({ ok: true, store: `s3://${s3.bucket}/${prefix}`, missingCount: 0, missing: [] });
+    expect(good.result.blobs).toBeGreaterThanOrEqual(2);
+    const [row] = await rawStatement<{ blob_key: string; letter_id: string; id: string }>(
+      server,
+      'select blob_key, letter_id, id from documents order by blob_key limit 1',
+    );
+    await server.ctx.blobBackend.delete(row?.blob_key ?? '');
+    const bad = await verify();
+    expect(bad.code).toBe(1);
+    expect(bad.result).toMatchObject({
+      ok: false,
+      blobs: good.result.blobs,
+      missingCount: 1,
+      missing: [{ blobKey: row?.blob_key, documents: [{ documentId: row?.id, letterId: row?.letter_id }] }],
+    });
   });
 });
 

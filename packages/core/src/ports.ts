@@ -791,6 +791,8 @@ export type Repositories = {
     delete(key: string): Promise<void>;
     /** Keys of blobs written before `olderThan`, in key order after `afterKey`, at most `limit`. */
     listOlderThan(olderThan: string, afterKey: string | null, limit: number): Promise<string[]>;
+    /** Which of these keys are rows. */
+    existing(keys: string[]): Promise<Set<string>>;
   };
   documents: {
     insertMany(documents: StoredDocument[]): Promise<void>;
@@ -807,6 +809,14 @@ export type Repositories = {
     referencedBlobKeys(keys: string[]): Promise<Set<string>>;
     /** Up to `limit` blob keys of documents whose blobs are not rows of the database (start-up's check of the blob store). */
     someOutsideBlobKeys(limit: number): Promise<string[]>;
+    /**
+     * The blob keys documents point at (letters' and batches' shared documents), in key order
+     * after `afterKey`, with the documents of each: the listing `admin blobs verify` checks.
+     */
+    blobKeyPage(
+      afterKey: string | null,
+      limit: number,
+    ): Promise<Array<{ blobKey: string; documentId: string; letterId: string | null }>>;
   };
   events: {
     append(events: NewEvent[]): Promise<void>;
@@ -875,6 +885,8 @@ export type BlobStore = {
   get(key: string): Promise<Uint8Array>;
   /** Removes the blob; a key that is not there is no error. */
   delete(key: string): Promise<void>;
+  /** Whether the blob is there, without reading it. */
+  has(key: string): Promise<boolean>;
   /** Keys whose blobs were written before `olderThan`; for the orphan sweep. */
   listOlderThan(olderThan: Date): AsyncIterable<string>;
 };

@@ -15,6 +15,7 @@ describe('orphan blob sweep', () => {
     const store: BlobStore = {
       put: async () => undefined,
       get: async () => new Uint8Array(),
+      has: async (key) => blobs.has(key),
       delete: async (key) => {
         blobs.delete(key);
       },

@@ -25,6 +25,9 @@ export function databaseBlobStore(store: Store, files: BlobStore, options: Datab
     async get(key) {
       return (await store.read.blobContents.get(key)) ?? files.get(key);
     },
+    async has(key) {
+      return (await store.read.blobContents.existing([key])).has(key) || files.has(key);
+    },
     async delete(key) {
       await store.write((repos) => repos.blobContents.delete(key));
       await files.delete(key);

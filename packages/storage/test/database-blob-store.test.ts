@@ -50,6 +50,13 @@ describe.each(dialects)('the database blob store (%s)', (dialect) => {
     expect(await filesIn(join(dir, 'blobs'))).toEqual([largeKey]);
     expect(Buffer.compare(Buffer.from(await blobs.get(smallKey)), small)).toBe(0);
     expect(Buffer.compare(Buffer.from(await blobs.get(largeKey)), large)).toBe(0);
+    // Found where each is, without reading it; a key of neither is not.
+    expect([await blobs.has(smallKey), await blobs.has(largeKey), await blobs.has(randomUUID())]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    expect(await store.read.blobContents.existing([smallKey, largeKey])).toEqual(new Set([smallKey]));
   });
 
   it('refuses a key that is taken and keeps the first bytes', async () => {

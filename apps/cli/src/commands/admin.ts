@@ -14,6 +14,7 @@ import {
   type SenderKind,
   senderScopes,
   sweepOrphanBlobs,
+  verifyDocumentBlobs,
 } from '@postkasse/core';
 import {
   type AppContext,
@@ -300,9 +301,37 @@ export function adminCommands(program: Command): void {
       });
     });
 
-  admin
+  const blobs = admin
     .command('blobs')
-    .description('the blob store where the encrypted documents are kept outside the database')
+    .description('the blob store where the encrypted documents are kept outside the database');
+  blobs
+    .command('verify')
+    .description(
+      "look for every document's encrypted blob in the blob store (without reading it); exit 1 when any is missing",
+    )
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const json = Boolean(opts.json);
+      await withContext(json, async (ctx) => {
+        const result = await verifyDocumentBlobs(ctx.deps);
+        print(json, { ok: result.missingCount === 0, store: ctx.blobBackend.location, ...result }, () =>
+          [
+            `${result.blobs} blobs of ${result.documents} documents looked for in ${ctx.blobBackend.location}` +
+              ` (and the database): ${result.missingCount === 0 ? 'all there' : `${result.missingCount} MISSING`}`,
+            ...result.missing.map(
+              (m) =>
+                `  missing ${m.blobKey}: ${m.documents
+                  .map((d) =>
+                    d.letterId ? `document ${d.documentId} of letter ${d.letterId}` : `batch document ${d.documentId}`,
+                  )
+                  .join(', ')}`,
+            ),
+          ].join('\n'),
+        );
+        if (result.missingCount > 0) process.exitCode = 1;
+      });
+    });
+  blobs
     .command('copy')
     .description(
       'copy the encrypted documents of a blob directory into the blob store configured now (POSTKASSE_BLOB_STORE), ' +

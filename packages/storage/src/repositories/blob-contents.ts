@@ -38,6 +38,11 @@ export function blobContentsRepository(ctx: RepoContext): Repositories['blobCont
     async delete(key) {
       await db.deleteFrom('blob_contents').where('key', '=', key).execute();
     },
+    async existing(keys) {
+      if (keys.length === 0) return new Set();
+      const rows = await db.selectFrom('blob_contents').select('key').where('key', 'in', keys).execute();
+      return new Set(rows.map((r) => r.key));
+    },
     async listOlderThan(olderThan, afterKey, limit) {
       let query = db
         .selectFrom('blob_contents')

@@ -124,6 +124,35 @@ export function documentsRepository(ctx: RepoContext): Repositories['documents']
         .execute();
       return new Set(rows.map((r) => r.blob_key));
     },
+    async blobKeyPage(afterKey, limit) {
+      // The next `limit` keys first, then every document of them (a key may be shared).
+      const after = afterKey ?? '';
+      const keys = (
+        await db
+          .selectFrom('documents')
+          .select('blob_key')
+          .where('blob_key', '>', after)
+          .union(db.selectFrom('batch_documents').select('blob_key').where('blob_key', '>', after))
+          .orderBy('blob_key')
+          .limit(limit)
+          .execute()
+      ).map((r) => r.blob_key);
+      if (keys.length === 0) return [];
+      const letters = await db
+        .selectFrom('documents')
+        .select(['blob_key', 'id', 'letter_id'])
+        .where('blob_key', 'in', keys)
+        .execute();
+      const batches = await db
+        .selectFrom('batch_documents')
+        .select(['blob_key', 'id'])
+        .where('blob_key', 'in', keys)
+        .execute();
+      return [
+        ...letters.map((r) => ({ blobKey: r.blob_key, documentId: r.id, letterId: r.letter_id })),
+        ...batches.map((r) => ({ blobKey: r.blob_key, documentId: r.id, letterId: null })),
+      ].sort((a, b) => (a.blobKey < b.blobKey ? -1 : a.blobKey > b.blobKey ? 1 : 0));
+    },
     async someOutsideBlobKeys(limit) {
       const rows = await db
         .selectFrom('documents')
