@@ -90,7 +90,13 @@ async function checkMasterKey(config: Config, store: Store, keys: KeyProvider): 
     );
   }
   if (!(await masterKeyOpens(keys, sample))) {
-    await refuse(`The master key (${keys.describe()}) does not open this database's mailbox keys: it is another key`);
+    const next = `${config.masterKeyFile}.next`;
+    await refuse(
+      (await exists(next))
+        ? `The master key (${keys.describe()}) does not open this database's mailbox keys: a rotation of the master ` +
+            `key (to ${next}) was cut short; run postkasse admin master-key rotate --all-processes-stopped again to finish it`
+        : `The master key (${keys.describe()}) does not open this database's mailbox keys: it is another key`,
+    );
   }
 }
 
@@ -156,7 +162,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     // in every index keyed by id, so a commit dirties a few pages instead of one per row and index.
     const ids = { uuid: () => uuidv7({ random: secureRandomBytes(16) }) };
     const notifier = createNotifier(config, store, ids, clock);
-    const vault = createVault(keys);
+    const vault = createVault(keys, {
+      sealedPlatformKey: installation.platformKey ? Buffer.from(installation.platformKey, 'base64') : null,
+    });
     const deps: AppContext['deps'] = {
       receipts,
       // Letters and documents come opened: their descriptive fields are sealed (letter-meta.ts).

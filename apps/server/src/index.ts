@@ -5,6 +5,7 @@ export { buildApp } from './app.js';
 export { type BlobCopyResult, copyBlobs } from './blob-copy.js';
 export { type Config, loadConfig } from './config.js';
 export { type AppContext, type ContextOverrides, createContext } from './context.js';
+export { type MasterKeyRotation, rotateMasterKey } from './master-key-rotation.js';
 export { spoolPrintProvider } from './print-spool.js';
 export { signReceipt } from './receipts.js';
 export { checkPublicJwk } from './routes/access.js';

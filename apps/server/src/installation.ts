@@ -63,6 +63,7 @@ export async function bindInstallation(
       masterKeyCheck: check,
       signingKid: null,
       createdAt: parts.now,
+      platformKey: null,
     }),
   );
   const installation = await store.read.installation.get();

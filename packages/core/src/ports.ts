@@ -481,6 +481,8 @@ export type Installation = {
   masterKeyCheck: string;
   signingKid: string | null;
   createdAt: string;
+  /** The platform keyholder's key sealed under the master key (base64), once it was rotated; null: derived from it. */
+  platformKey: string | null;
 };
 
 /** Links made ahead of their unit of work (`eventChain.link`); what is inside is the store's. */
@@ -511,6 +513,8 @@ export type Repositories = {
     /** True when this call made the row; false when it was there (another process made it). */
     createIfAbsent(installation: Installation): Promise<boolean>;
     setSigningKid(kid: string): Promise<void>;
+    /** The last step of a master key's rotation: its check value and the platform key sealed under it. */
+    setMasterKey(masterKeyCheck: string, platformKey: string): Promise<void>;
   };
   sessions: {
     insert(session: Session): Promise<void>;
@@ -686,6 +690,9 @@ export type Repositories = {
     findManyByOwner(ownerType: MailboxOwnerType, ownerIds: string[]): Promise<Mailbox[]>;
     /** The first mailbox ever opened, if any: what the master key is checked against at start. */
     first(): Promise<Mailbox | null>;
+    /** Mailboxes' ids and wrapped keys in id order after `afterId` (a master key's rotation). */
+    keyPage(afterId: string | null, limit: number): Promise<Array<Pick<Mailbox, 'id' | 'wrappedKey'>>>;
+    setWrappedKey(id: string, wrappedKey: Uint8Array): Promise<void>;
     /**
      * Inside a unit of work: serializes changes to this mailbox's access (grants, members) with
      * other units doing the same. PostgreSQL locks the row; SQLite writes one unit at a time anyway.

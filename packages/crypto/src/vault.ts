@@ -9,6 +9,50 @@ const contentKeyAad = (documentId: string) => `postkasse:content-key:${documentI
 const documentAad = (documentId: string) => `postkasse:document:${documentId}`;
 const secretAad = (purpose: string) => `postkasse:secret:${purpose}`;
 const metaAad = (purpose: string) => `postkasse:meta:${purpose}`;
+const PLATFORM_KEY_AAD = 'postkasse:platform-keyholder-key';
+
+/**
+ * The platform keyholder's key: derived from the master key until the master key is first
+ * rotated, then kept sealed under the current master key (the installation's `platformKey`), so
+ * that it stays the same key across rotations.
+ */
+export function platformKeyholderKey(masterKey: Uint8Array, sealed: Uint8Array | null): Buffer {
+  return sealed
+    ? open(masterKey, sealed, PLATFORM_KEY_AAD)
+    : Buffer.from(hkdfSync('sha256', masterKey, '', 'postkasse:platform-keyholder', 32));
+}
+
+/**
+ * A master key's rotation, key by key: each mailbox key unwrapped with the old master key and
+ * wrapped with the new one, and the platform keyholder's key sealed under the new one. A mailbox
+ * key the new master key opens already (a rotation that was cut short and is run again) is left.
+ */
+export function masterKeyRotation(oldKey: Uint8Array, newKey: Uint8Array, sealedPlatformKey: Uint8Array | null) {
+  return {
+    rewrapMailboxKey(mailboxId: string, wrappedKey: Uint8Array): Uint8Array | null {
+      try {
+        open(newKey, wrappedKey, mailboxAad(mailboxId)).fill(0);
+        return null;
+      } catch {
+        // Not yet: under the old key.
+      }
+      const key = open(oldKey, wrappedKey, mailboxAad(mailboxId));
+      try {
+        return seal(newKey, key, mailboxAad(mailboxId));
+      } finally {
+        key.fill(0);
+      }
+    },
+    sealedPlatformKey(): Uint8Array {
+      const key = platformKeyholderKey(oldKey, sealedPlatformKey);
+      try {
+        return seal(newKey, key, PLATFORM_KEY_AAD);
+      } finally {
+        key.fill(0);
+      }
+    },
+  };
+}
 /** Documents up to this size are encrypted on the calling thread (AES-GCM runs at GB/s). */
 const ON_THREAD_MAX_BYTES = 256 * 1024;
 
@@ -31,13 +75,20 @@ export async function masterKeyOpens(keys: KeyProvider, mailbox: { id: string; w
   }
 }
 
-export function createVault(keys: KeyProvider, options: { cacheSize?: number } = {}): Vault {
+export function createVault(
+  keys: KeyProvider,
+  options: {
+    cacheSize?: number;
+    /** The installation's sealed platform key, after a rotation of the master key (platformKeyholderKey). */
+    sealedPlatformKey?: Uint8Array | null;
+  } = {},
+): Vault {
   const cacheSize = options.cacheSize ?? 10_000;
   const cache = new Map<string, Buffer>();
 
   let platformKey: Buffer | null = null;
   async function derivedPlatformKey(): Promise<Buffer> {
-    platformKey ??= Buffer.from(hkdfSync('sha256', await keys.masterKey(), '', 'postkasse:platform-keyholder', 32));
+    platformKey ??= platformKeyholderKey(await keys.masterKey(), options.sealedPlatformKey ?? null);
     return platformKey;
   }
 

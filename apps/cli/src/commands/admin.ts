@@ -22,6 +22,7 @@ import {
   copyBlobs,
   createContext,
   loadConfig,
+  rotateMasterKey,
   rotatePlatformKey,
 } from '@postkasse/server';
 import { SingleBar } from 'cli-progress';
@@ -299,6 +300,46 @@ export function adminCommands(program: Command): void {
           () => `examined ${result.examined} blobs older than an hour, deleted ${result.deleted} orphans`,
         );
       });
+    });
+
+  admin
+    .command('master-key')
+    .description('the master key that wraps every mailbox key')
+    .command('rotate')
+    .description(
+      'wrap every mailbox key (and the platform key) under a new master key, with EVERY process of the ' +
+        'installation stopped; the old key file is kept for older backups; web sessions end. Cut short, run it again',
+    )
+    .option('--all-processes-stopped', 'confirm that no server or worker of this installation is running')
+    .option(
+      '--new-key-file <file>',
+      'the new key (32 random bytes, base64; mode 0600); needed with POSTKASSE_MASTER_KEY',
+    )
+    .option('--json', 'print JSON')
+    .action(async (opts: { allProcessesStopped?: boolean; newKeyFile?: string; json?: boolean }) => {
+      const json = Boolean(opts.json);
+      try {
+        if (!opts.allProcessesStopped) {
+          throw new AppError(
+            'invalid_operation',
+            'Stop every process of the installation first (a running one keeps wrapping new mailbox keys under the ' +
+              'old key), then run this with --all-processes-stopped',
+          );
+        }
+        const config = loadConfig();
+        const result = await rotateMasterKey(config, { newKeyFile: opts.newKeyFile });
+        print(json, result, () =>
+          [
+            `${result.rewrapped} of ${result.mailboxes} mailbox keys wrapped under the new master key (${result.keyFile}).`,
+            result.retiredKeyFile
+              ? `The old key is kept at ${result.retiredKeyFile}: keep it with the backups made before now, then remove it from this machine.`
+              : 'Set POSTKASSE_MASTER_KEY to the new key for every process, and keep the old one with the backups made before now.',
+            'Start the processes; everyone logs in to the web inbox again.',
+          ].join('\n'),
+        );
+      } catch (error) {
+        fail(error, json);
+      }
     });
 
   const blobs = admin

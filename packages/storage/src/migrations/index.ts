@@ -18,6 +18,7 @@ import { sealedMetadata } from './015-sealed-metadata.js';
 import { installation } from './016-installation.js';
 import { eventChain } from './017-event-chain.js';
 import { unsealedIndexes } from './018-unsealed-indexes.js';
+import { platformKey } from './019-platform-key.js';
 
 /** Numbered migrations, one list for both dialects; a step differs by dialect only where it must. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -40,6 +41,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '016-installation': installation(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '017-event-chain': eventChain(dialect) as { up(db: Kysely<unknown>): Promise<void> },
     '018-unsealed-indexes': unsealedIndexes(dialect) as { up(db: Kysely<unknown>): Promise<void> },
+    '019-platform-key': platformKey(dialect) as { up(db: Kysely<unknown>): Promise<void> },
   };
   return { getMigrations: async () => steps };
 }

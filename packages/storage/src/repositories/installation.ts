@@ -7,6 +7,7 @@ const toInstallation = (r: InstallationRow): Installation => ({
   masterKeyCheck: r.master_key_check,
   signingKid: r.signing_kid,
   createdAt: r.created_at,
+  platformKey: r.platform_key,
 });
 
 export function installationRepository(ctx: RepoContext): Repositories['installation'] {
@@ -33,6 +34,13 @@ export function installationRepository(ctx: RepoContext): Repositories['installa
     },
     async setSigningKid(kid) {
       await db.updateTable('installation').set({ signing_kid: kid }).where('slot', '=', 1).execute();
+    },
+    async setMasterKey(masterKeyCheck, platformKey) {
+      await db
+        .updateTable('installation')
+        .set({ master_key_check: masterKeyCheck, platform_key: platformKey })
+        .where('slot', '=', 1)
+        .execute();
     },
   };
 }

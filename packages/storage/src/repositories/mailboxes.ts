@@ -65,6 +65,18 @@ export function mailboxesRepository(ctx: RepoContext): Repositories['mailboxes']
       const row = await db.selectFrom('mailboxes').selectAll().orderBy('id').limit(1).executeTakeFirst();
       return row ? toMailbox(row) : null;
     },
+    async keyPage(afterId, limit) {
+      let query = db.selectFrom('mailboxes').select(['id', 'wrapped_key']).orderBy('id').limit(limit);
+      if (afterId !== null) query = query.where('id', '>', afterId);
+      return (await query.execute()).map((r) => ({ id: r.id, wrappedKey: r.wrapped_key }));
+    },
+    async setWrappedKey(id, wrappedKey) {
+      await db
+        .updateTable('mailboxes')
+        .set({ wrapped_key: toBytes(wrappedKey) })
+        .where('id', '=', id)
+        .execute();
+    },
     async getMany(ids) {
       if (ids.length === 0) return [];
       const rows = await db.selectFrom('mailboxes').selectAll().where('id', 'in', ids).execute();

@@ -7,4 +7,6 @@ export type InstallationRow = {
   /** The platform signing key's id last used here. */
   signing_kid: string | null;
   created_at: string;
+  /** The platform keyholder's key sealed under the master key (base64), after a rotation; else null (derived). */
+  platform_key: string | null;
 };

@@ -1,0 +1,144 @@
+/**
+ * `postkasse admin master-key rotate`: a new master key for the installation, with every process
+ * stopped. Each mailbox key is wrapped again under the new key (in units of 500, in id order), the
+ * platform keyholder's key is sealed under it, and the installation's check value is switched last,
+ * in the same unit as the platform key. Letters, documents and their content keys are not touched:
+ * they are sealed under mailbox keys and the platform key, which stay the same.
+ *
+ * Cut short, nothing starts: the first mailbox (the one start-up tries) is wrapped under the new key
+ * first while the check value still names the old one, so neither key passes start-up until the
+ * command, run again, finishes what is left (it skips what the new key opens already).
+ *
+ * With a key file the new key is written beside it first (`master.key.next`, durably) and takes
+ * its place at the end; the old one is kept as `master.key.retired-<time>` for the backups made
+ * under it. With POSTKASSE_MASTER_KEY the new key comes from `--new-key-file` and the operator
+ * sets the variable to it afterwards. Web sessions end (their cookies are signed with a key derived
+ * from the master key): everyone logs in again.
+ */
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, rename, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { AppError, type Store } from '@postkasse/core';
+import { envKeyProvider, fileKeyProvider, type KeyProvider, masterKeyRotation, writeKeyFile } from '@postkasse/crypto';
+import type { Config } from './config.js';
+import { openConfiguredStore } from './context.js';
+import { masterKeyCheck } from './installation.js';
+
+export type MasterKeyRotation = {
+  mailboxes: number;
+  /** Wrapped again now; the others the new key opened already (a rotation run again). */
+  rewrapped: number;
+  /** Where the new key is: the key file, or the file given for POSTKASSE_MASTER_KEY. */
+  keyFile: string;
+  /** The old key file, kept for the backups made under it (null with POSTKASSE_MASTER_KEY). */
+  retiredKeyFile: string | null;
+};
+
+const PAGE = 500;
+
+async function readKey(path: string): Promise<Uint8Array> {
+  const info = await stat(path).catch(() => null);
+  if (!info?.isFile()) throw new AppError('invalid_operation', `${path} is not a key file`);
+  if ((info.mode & 0o077) !== 0) {
+    throw new AppError(
+      'invalid_operation',
+      `${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}); chmod 600 it`,
+    );
+  }
+  // The same forms the key file and POSTKASSE_MASTER_KEY take (base64 or hex, 32 bytes).
+  return envKeyProvider((await readFile(path, 'utf8')).trim()).masterKey();
+}
+
+async function syncDirectoryOf(path: string): Promise<void> {
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+export async function rotateMasterKey(
+  config: Config,
+  options: { newKeyFile?: string; now?: Date; onProgress?: (mailboxes: number) => void } = {},
+): Promise<MasterKeyRotation> {
+  const fromEnv = config.masterKey !== null;
+  if (fromEnv && !options.newKeyFile) {
+    throw new AppError(
+      'invalid_operation',
+      'The master key comes from POSTKASSE_MASTER_KEY: give the new one with --new-key-file <file> (32 random bytes, base64)',
+    );
+  }
+  const oldKeys: KeyProvider = config.masterKey
+    ? envKeyProvider(config.masterKey)
+    : fileKeyProvider(config.masterKeyFile);
+  const nextFile = fromEnv ? (options.newKeyFile as string) : `${config.masterKeyFile}.next`;
+  let store: Store | null = null;
+  try {
+    store = await openConfiguredStore(config);
+    const installation = await store.read.installation.get();
+    if (!installation)
+      throw new AppError('invalid_operation', 'This database is not set up yet: start the server once');
+    const oldKey = await oldKeys.masterKey();
+    // The new key: the one a rotation cut short made, the operator's, or a new one, durably first.
+    let newKey: Uint8Array;
+    if (await stat(nextFile).catch(() => null)) newKey = await readKey(nextFile);
+    else if (options.newKeyFile) {
+      newKey = await readKey(options.newKeyFile);
+      await writeKeyFile(nextFile, `${Buffer.from(newKey).toString('base64')}\n`, { exclusive: true });
+    } else {
+      newKey = randomBytes(32);
+      await writeKeyFile(nextFile, `${Buffer.from(newKey).toString('base64')}\n`, { exclusive: true });
+    }
+    if (Buffer.from(newKey).equals(Buffer.from(oldKey))) {
+      throw new AppError('invalid_operation', 'The new master key is the one in use');
+    }
+    const finished = installation.masterKeyCheck === masterKeyCheck(newKey);
+    if (!finished && installation.masterKeyCheck !== masterKeyCheck(oldKey)) {
+      throw new AppError(
+        'invalid_operation',
+        `The master key (${oldKeys.describe()}) is not this installation's: rotate with the key it runs on`,
+      );
+    }
+    let mailboxes = 0;
+    let rewrapped = 0;
+    if (!finished) {
+      const rotation = masterKeyRotation(
+        oldKey,
+        newKey,
+        installation.platformKey ? Buffer.from(installation.platformKey, 'base64') : null,
+      );
+      const db = store;
+      let after: string | null = null;
+      for (;;) {
+        const page = await db.read.mailboxes.keyPage(after, PAGE);
+        if (page.length === 0) break;
+        const changes = page.flatMap((m) => {
+          const wrapped = rotation.rewrapMailboxKey(m.id, m.wrappedKey);
+          return wrapped ? [{ id: m.id, wrapped }] : [];
+        });
+        await db.write(async (repos) => {
+          for (const c of changes) await repos.mailboxes.setWrappedKey(c.id, c.wrapped);
+        });
+        mailboxes += page.length;
+        rewrapped += changes.length;
+        options.onProgress?.(mailboxes);
+        after = page[page.length - 1]?.id ?? null;
+      }
+      const sealed = Buffer.from(rotation.sealedPlatformKey()).toString('base64');
+      await db.write((repos) => repos.installation.setMasterKey(masterKeyCheck(newKey), sealed));
+    }
+    if (fromEnv) return { mailboxes, rewrapped, keyFile: nextFile, retiredKeyFile: null };
+    // The key file last: the old one kept beside it, the new one in its place.
+    const stamp = (options.now ?? new Date()).toISOString().replace(/[:.]/g, '-');
+    const retired = `${config.masterKeyFile}.retired-${stamp}`;
+    // A second name for the old file, then the new one renamed over it: there is no moment
+    // without a key file (a process would otherwise make a new key there).
+    await link(config.masterKeyFile, retired);
+    await rename(nextFile, config.masterKeyFile);
+    await syncDirectoryOf(config.masterKeyFile);
+    return { mailboxes, rewrapped, keyFile: config.masterKeyFile, retiredKeyFile: retired };
+  } finally {
+    await store?.close();
+  }
+}

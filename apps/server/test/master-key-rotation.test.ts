@@ -1,0 +1,164 @@
+/**
+ * `postkasse admin master-key rotate` (apps/server/src/master-key-rotation.ts): every mailbox key
+ * wrapped under a new master key, the platform key sealed under it, the old key file kept; letters
+ * delivered to a mailbox and letters held for the platform read back after one rotation and after
+ * a second; the old key no longer starts the installation.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { openDocument, platformKeyholder } from '@postkasse/core';
+import { masterKeyRotation } from '@postkasse/crypto';
+import { type AppContext, createContext, loadConfig } from '@postkasse/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  letterJson,
+  people,
+  rawStatement,
+  sendLetterHttp,
+  startTestServer,
+  type TestServer,
+} from '../../../test/harness.js';
+import { testDialects } from '../../../test/postgres.js';
+import { runCliProcess } from '../../../test/spawn-server.js';
+
+describe.each(await testDialects())('rotating the master key (%s)', (dialect) => {
+  let server: TestServer;
+  let env: Record<string, string>;
+  let mailboxId: string;
+  const delivered = Buffer.from('%PDF-1.4\n% delivered to a mailbox\n%%EOF\n');
+  const held = Buffer.from('%PDF-1.4\n% held for the platform until a mailbox opens\n%%EOF\n');
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect, { POSTKASSE_WORKER_INTERVAL_MS: '0' });
+    mailboxId = (await server.person(people.kari)).mailboxId;
+    const publicSender = await server.sender('public');
+    const privateSender = await server.sender('private');
+    await server.unregisteredPerson(people.ola);
+    const a = await sendLetterHttp(server, publicSender.apiKey, letterJson(), [
+      { name: 'main', content: delivered, type: 'application/pdf' },
+    ]);
+    expect(a.body.status).toBe('DELIVERED');
+    const b = await sendLetterHttp(
+      server,
+      privateSender.apiKey,
+      letterJson({ recipient: { nationalId: people.ola } }),
+      [{ name: 'main', content: held, type: 'application/pdf' }],
+    );
+    expect(b.body.status).toBe('HELD');
+    // Every process stopped: this one's HTTP side closes; its database handle stays idle.
+    await server.app.close();
+    env = {
+      LOG_LEVEL: 'silent',
+      POSTKASSE_DATA_DIR: server.dataDir,
+      ...(server.ctx.config.databaseUrl ? { DATABASE_URL: server.ctx.config.databaseUrl } : {}),
+    };
+  });
+  afterAll(() => server?.close());
+
+  const rotate = async (extra: string[] = ['--all-processes-stopped'], more: Record<string, string> = {}) => {
+    const res = await runCliProcess(['admin', 'master-key', 'rotate', ...extra, '--json'], { ...env, ...more }, 60_000);
+    return { code: res.code, body: JSON.parse(res.stdout), stderr: res.stderr };
+  };
+
+  /** Both letters' documents, read through a new process's context. */
+  async function readBoth(ctx: AppContext): Promise<[string, string]> {
+    const owner = { kind: 'person' as const, nationalId: people.kari, authLevel: 'high' as const };
+    const [mine] = await rawStatement<{ id: string; letter_id: string }>(
+      server,
+      `select d.id, d.letter_id from documents d join letters l on l.id = d.letter_id where l.mailbox_id = '${mailboxId}'`,
+    );
+    const opened = await openDocument(ctx.deps, owner, mailboxId, mine?.letter_id ?? '', mine?.id ?? '');
+    const [heldRow] = await rawStatement<{ id: string; letter_id: string }>(
+      server,
+      "select d.id, d.letter_id from documents d join letters l on l.id = d.letter_id where l.status = 'HELD'",
+    );
+    const heldDoc = (await ctx.deps.store.read.documents.listByLetter(heldRow?.letter_id ?? ''))[0];
+    if (!heldDoc) throw new Error('the held letter has no document');
+    const heldContent = await ctx.deps.vault.open(
+      platformKeyholder,
+      heldDoc.contentId,
+      heldDoc.wrappedKey,
+      await ctx.deps.blobs.get(heldDoc.blobKey),
+    );
+    return [Buffer.from(opened.content).toString(), Buffer.from(heldContent).toString()];
+  }
+
+  it('is refused unless every process is said to be stopped, or without the new key for POSTKASSE_MASTER_KEY', async () => {
+    const unconfirmed = await rotate([]);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.body.error).toMatchObject({ code: 'invalid_operation' });
+    expect(unconfirmed.body.error.detail).toMatch(/Stop every process/);
+    const current = (await readFile(server.ctx.config.masterKeyFile, 'utf8')).trim();
+    const fromEnv = await rotate(['--all-processes-stopped'], { POSTKASSE_MASTER_KEY: current });
+    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.body.error.detail).toMatch(/--new-key-file/);
+  });
+
+  it('wraps every mailbox key under a new key, keeps the old file, and every letter still reads; twice', async () => {
+    const keyFile = server.ctx.config.masterKeyFile;
+    const oldKey = await readFile(keyFile, 'utf8');
+    const mailboxes = await rawStatement<{ n: number }>(server, 'select count(*) as n from mailboxes');
+
+    const first = await rotate();
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.body).toMatchObject({ mailboxes: Number(mailboxes[0]?.n), keyFile });
+    expect(first.body.rewrapped).toBe(first.body.mailboxes);
+    expect(first.body.retiredKeyFile).toMatch(/master\.key\.retired-/);
+    expect(await readFile(first.body.retiredKeyFile, 'utf8')).toBe(oldKey);
+    const newKey = await readFile(keyFile, 'utf8');
+    expect(newKey).not.toBe(oldKey);
+    for (const f of [keyFile, first.body.retiredKeyFile]) expect((await stat(f)).mode & 0o077).toBe(0);
+
+    const after = await createContext(loadConfig(env));
+    try {
+      expect(await readBoth(after)).toEqual([delivered.toString(), held.toString()]);
+      expect((await after.deps.store.read.installation.get())?.platformKey).toMatch(/^[A-Za-z0-9+/=]+$/);
+    } finally {
+      await after.close();
+    }
+    // The old key no longer starts the installation.
+    await expect(createContext(loadConfig({ ...env, POSTKASSE_MASTER_KEY: oldKey.trim() }))).rejects.toThrow(
+      /master key|does not open/i,
+    );
+
+    // A second rotation starts from the sealed platform key, not the derived one.
+    const second = await rotate();
+    expect(second.code, second.stderr).toBe(0);
+    const again = await createContext(loadConfig(env));
+    try {
+      expect(await readBoth(again)).toEqual([delivered.toString(), held.toString()]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('cut short, starts with neither key and says how to finish; run again, it finishes', async () => {
+    const keyFile = server.ctx.config.masterKeyFile;
+    const current = Buffer.from((await readFile(keyFile, 'utf8')).trim(), 'base64');
+    const next = randomBytes(32);
+    await writeFile(`${keyFile}.next`, `${next.toString('base64')}\n`, { mode: 0o600 });
+    const installation = await server.ctx.deps.store.read.installation.get();
+    const rotation = masterKeyRotation(
+      current,
+      next,
+      installation?.platformKey ? Buffer.from(installation.platformKey, 'base64') : null,
+    );
+    // What a rotation stopped after its first unit leaves: the first mailbox under the new key.
+    const [first] = await server.ctx.deps.store.read.mailboxes.keyPage(null, 1);
+    const wrapped = rotation.rewrapMailboxKey(first?.id ?? '', first?.wrappedKey ?? new Uint8Array());
+    expect(wrapped).not.toBeNull();
+    await server.ctx.deps.store.write((repos) => repos.mailboxes.setWrappedKey(first?.id ?? '', wrapped as Uint8Array));
+    await expect(createContext(loadConfig(env))).rejects.toThrow(/rotation of the master key .* was cut short/);
+
+    const finished = await rotate();
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(finished.body.rewrapped).toBe(finished.body.mailboxes - 1);
+    expect((await readFile(keyFile, 'utf8')).trim()).toBe(next.toString('base64'));
+    const ctx = await createContext(loadConfig(env));
+    try {
+      expect(await readBoth(ctx)).toEqual([delivered.toString(), held.toString()]);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
