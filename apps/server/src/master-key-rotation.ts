@@ -16,10 +16,16 @@
  * from the master key): everyone logs in again.
  */
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { link, readFile, rename, stat } from 'node:fs/promises';
 import { AppError, type Store } from '@postkasse/core';
-import { envKeyProvider, fileKeyProvider, type KeyProvider, masterKeyRotation, writeKeyFile } from '@postkasse/crypto';
+import {
+  envKeyProvider,
+  fileKeyProvider,
+  type KeyProvider,
+  masterKeyRotation,
+  syncDirectory,
+  writeKeyFile,
+} from '@postkasse/crypto';
 import type { Config } from './config.js';
 import { openConfiguredStore } from './context.js';
 import { masterKeyCheck } from './installation.js';
@@ -47,15 +53,6 @@ async function readKey(path: string): Promise<Uint8Array> {
   }
   // The same forms the key file and POSTKASSE_MASTER_KEY take (base64 or hex, 32 bytes).
   return envKeyProvider((await readFile(path, 'utf8')).trim()).masterKey();
-}
-
-async function syncDirectoryOf(path: string): Promise<void> {
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
 }
 
 export async function rotateMasterKey(
@@ -136,7 +133,7 @@ export async function rotateMasterKey(
     // without a key file (a process would otherwise make a new key there).
     await link(config.masterKeyFile, retired);
     await rename(nextFile, config.masterKeyFile);
-    await syncDirectoryOf(config.masterKeyFile);
+    await syncDirectory(config.masterKeyFile);
     return { mailboxes, rewrapped, keyFile: config.masterKeyFile, retiredKeyFile: retired };
   } finally {
     await store?.close();

@@ -1,5 +1,5 @@
 export * from './envelope.js';
-export { replaceKeyFile, writeKeyFile } from './key-file.js';
+export { replaceKeyFile, syncDirectory, writeKeyFile } from './key-file.js';
 export * from './master-key.js';
 export * from './platform-key.js';
 export { secureRandomBytes } from './random-pool.js';

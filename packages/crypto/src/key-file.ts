@@ -6,7 +6,8 @@
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-async function syncDirectory(path: string): Promise<void> {
+/** Syncs the directory that holds `path`, so a file created or renamed there survives a power cut. */
+export async function syncDirectory(path: string): Promise<void> {
   const dir = await open(dirname(path), 'r');
   try {
     await dir.sync();
