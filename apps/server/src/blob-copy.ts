@@ -6,7 +6,8 @@
  * each blob looked for in the new store (a stat, an S3 HEAD), so memory stays bounded whatever
  * the number of documents. Blobs are sealed bytes copied as they are: no key is needed and
  * nothing is decrypted. Run again, it copies only what is new since, so it can run once while the
- * servers still serve and once more after they are stopped.
+ * servers still serve and once more, with `--all-processes-stopped`, after they are stopped: only
+ * that run marks the new store as the installation's.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -23,7 +24,13 @@ export type BlobCopyResult = {
   copied: number;
   /** Already in the new store (an earlier run). */
   present: number;
+  /** Copied again: the new store held other bytes (copied while the file was being written). */
+  replaced: number;
+  /** Gone from the old directory since it was listed (swept, purged). */
+  vanished: number;
   bytes: number;
+  /** Whether the new store is now marked as this installation's (the final run). */
+  marked: boolean;
 };
 
 const FAR_FUTURE = new Date(Date.now() + 100 * 365 * 86_400_000);
@@ -44,6 +51,10 @@ async function inParallel<T>(items: T[], width: number, work: (item: T) => Promi
 export async function copyBlobs(
   config: Config,
   fromDir: string,
+  options: {
+    /** Every process is stopped: this run finishes the copy and marks the store as the installation's. */
+    final?: boolean;
+  } = {},
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<BlobCopyResult> {
   const from = resolve(fromDir);
@@ -79,24 +90,41 @@ export async function copyBlobs(
         `The blob store at ${target.location} belongs to installation ${targetMark}, not to this database's ${installation.id}`,
       );
     }
-    // Counted first, for the progress; then copied chunk by chunk, each blob only when missing.
+    // Counted first, for the progress; then copied chunk by chunk, each blob when the target lacks
+    // it or holds other bytes (a copy taken while the file was still being written).
     let total = 0;
     for await (const _ of source.listOlderThan(FAR_FUTURE)) total++;
-    let found = 0;
-    let copied = 0;
-    let bytes = 0;
+    const tally = { found: 0, copied: 0, replaced: 0, vanished: 0, bytes: 0 };
     onProgress(0, total);
     const into = target;
     const out = source;
+    const copyOne = async (key: string) => {
+      const [there, here] = await Promise.all([into.size(key), out.size(key)]);
+      if (here === null) {
+        tally.vanished++; // swept, purged or dropped since it was listed
+        return;
+      }
+      if (there === here) return;
+      let data: Uint8Array;
+      try {
+        data = await out.get(key);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+        tally.vanished++;
+        return;
+      }
+      if (there !== null) {
+        await into.delete(key);
+        tally.replaced++;
+      }
+      await into.put(key, data);
+      tally.copied++;
+      tally.bytes += data.byteLength;
+    };
     const copyChunk = (keys: string[]) =>
       inParallel(keys, WIDTH, async (key) => {
-        if (!(await into.has(key))) {
-          const data = await out.get(key);
-          await into.put(key, data);
-          copied++;
-          bytes += data.byteLength;
-        }
-        onProgress(++found, Math.max(total, found));
+        await copyOne(key);
+        onProgress(++tally.found, Math.max(total, tally.found));
       });
     let chunk: string[] = [];
     for await (const key of source.listOlderThan(FAR_FUTURE)) {
@@ -107,9 +135,20 @@ export async function copyBlobs(
       }
     }
     await copyChunk(chunk);
-    // Marked only once everything is there: start-up checks an unmarked store for the documents.
-    await target.writeMarker(installation.id);
-    return { from, to: target.location, found, copied, present: found - copied, bytes };
+    // Marked only by the run made with every process stopped: start-up checks an unmarked store
+    // for the newest documents, so a store copied while letters still came is not taken as done.
+    if (options.final) await target.writeMarker(installation.id);
+    return {
+      from,
+      to: target.location,
+      found: tally.found,
+      copied: tally.copied,
+      replaced: tally.replaced,
+      vanished: tally.vanished,
+      present: tally.found - tally.copied - tally.vanished,
+      bytes: tally.bytes,
+      marked: Boolean(options.final),
+    };
   } finally {
     await source?.close();
     await target?.close();

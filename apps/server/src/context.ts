@@ -80,7 +80,6 @@ async function checkMasterKey(config: Config, store: Store, keys: KeyProvider): 
   const sample = await store.read.mailboxes.first();
   if (!sample) return;
   const refuse = async (why: string) => {
-    await store.close();
     throw new Error(`${why}. Nothing was changed; start with the key the data was written with.`);
   };
   if (!config.masterKey && !(await exists(config.masterKeyFile))) {
@@ -194,14 +193,12 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     // A new signing key beside events signed with a lost one would leave every receipt senders
     // hold unverifiable, and hand out receipts for the same events signed by another key.
     if (!(await exists(platformKeyFile)) && (await store.read.events.latestGlobalCursor())) {
-      await store.close();
       throw new Error(
         `No platform signing key at ${platformKeyFile}, but the database holds events whose receipts it signed: ` +
           'restore the keys directory from the backup. Nothing was changed.',
       );
     }
     if (!(await exists(platformKeyFile)) && installation.signingKid) {
-      await store.close();
       throw new Error(
         `No platform signing key at ${platformKeyFile}, but this installation signs with ${installation.signingKid}: ` +
           'every process of an installation needs the same keys directory. Nothing was changed.',
@@ -236,8 +233,10 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       },
     };
   } catch (error) {
-    // A refusal at start (another installation's blobs, a wrong key) leaves nothing open.
+    // A refusal or failure at start (another installation's blobs, a wrong key, a store that
+    // does not answer) leaves nothing open.
     await files.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
     throw error;
   }
 }

@@ -20,8 +20,8 @@ import type { BlobBackend } from '@postkasse/storage';
 export const masterKeyCheck = (masterKey: Uint8Array) =>
   createHmac('sha256', masterKey).update('postkasse:installation-check').digest('hex');
 
-async function refuse(store: Store, why: string): Promise<never> {
-  await store.close();
+/** Refuses the start; the caller closes what it opened. */
+async function refuse(_store: Store, why: string): Promise<never> {
   throw new Error(`${why}. Nothing was changed.`);
 }
 
@@ -35,17 +35,10 @@ async function someBlobKeys(files: BlobStore, count: number): Promise<string[]> 
   return keys;
 }
 
-/** Whether the store holds at least one of these blobs. */
-async function holdsAny(files: BlobStore, keys: string[]): Promise<boolean> {
-  for (const key of keys) {
-    try {
-      await files.get(key);
-      return true;
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
-    }
-  }
-  return false;
+/** How many of these blobs the store holds. */
+async function countHeld(files: BlobStore, keys: string[]): Promise<number> {
+  const held = await Promise.all(keys.map((key) => files.has(key)));
+  return held.filter(Boolean).length;
 }
 
 /**
@@ -97,15 +90,19 @@ export async function bindInstallation(
       );
     }
     // The other way round: a database whose documents are not in the store (a blob store just
-    // configured, with the documents still in the old one) would start and show every letter as
-    // unavailable, and a store that is not the installation's must not be marked as its own.
-    const expected = await store.read.documents.someOutsideBlobKeys(5);
-    if (expected.length > 0 && !(await holdsAny(parts.files, expected))) {
+    // configured, with the documents still in the old one, or copied while letters still came)
+    // would start and show those letters as unavailable, and a store that is not the
+    // installation's must not be marked as its own. The newest documents are the ones a copy
+    // made while serving would lack.
+    const expected = await store.read.documents.newestOutsideBlobKeys(5);
+    const held = await countHeld(parts.files, expected);
+    if (held < expected.length) {
       await refuse(
         store,
-        `The blob store at ${parts.files.location} holds none of this database's documents (${expected.length} ` +
-          'looked for): copy them there first (postkasse admin blobs copy --from <the blob directory used so far>), ' +
-          'or point POSTKASSE_BLOB_STORE (or POSTKASSE_DATA_DIR) back at them',
+        `The blob store at ${parts.files.location} holds ${held === 0 ? 'none' : `only ${held}`} of the newest ` +
+          `${expected.length} of this database's documents: copy them there first (postkasse admin blobs copy ` +
+          '--from <the blob directory used so far> --all-processes-stopped), or point POSTKASSE_BLOB_STORE (or ' +
+          'POSTKASSE_DATA_DIR) back at them',
       );
     }
     await parts.files.writeMarker(installation.id);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listLetters, openDocument, sweepOrphanBlobs } from '@postkasse/core';
 import { createContext, loadConfig } from '@postkasse/server';
+import { openS3BlobStore } from '@postkasse/storage';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   api,
@@ -23,7 +24,7 @@ import {
   type TestServer,
 } from '../../../test/harness.js';
 import { testDialects } from '../../../test/postgres.js';
-import { startTestS3, type TestS3 } from '../../../test/s3.js';
+import { s3Credentials, startTestS3, type TestS3 } from '../../../test/s3.js';
 import { freePort, runCliProcess } from '../../../test/spawn-server.js';
 
 describe.each(await testDialects())('documents in an S3 bucket (%s)', (dialect) => {
@@ -248,8 +249,9 @@ describe.each(await testDialects())('moving an installation from its blob direct
     ...(server.ctx.config.databaseUrl ? { DATABASE_URL: server.ctx.config.databaseUrl } : {}),
     ...s3.env('moved/'),
   });
-  const copy = async (from: string) => {
-    const res = await runCliProcess(['admin', 'blobs', 'copy', '--from', from, '--json'], movedEnv(), 60_000);
+  const copy = async (from: string, final = false) => {
+    const args = ['admin', 'blobs', 'copy', '--from', from, ...(final ? ['--all-processes-stopped'] : []), '--json'];
+    const res = await runCliProcess(args, movedEnv(), 60_000);
     return { ...res, result: res.code === 0 ? JSON.parse(res.stdout) : null };
   };
 
@@ -268,7 +270,7 @@ describe.each(await testDialects())('moving an installation from its blob direct
 
     // Pointed at the bucket before the documents are there, a process refuses to start.
     await expect(createContext(loadConfig(movedEnv()))).rejects.toThrow(
-      /blob store at s3:\/\/postkasse-test\/moved\/ holds none of this database's documents .*admin blobs copy/,
+      /blob store at s3:\/\/postkasse-test\/moved\/ holds none of the newest 3 of this database's documents: .*admin blobs copy/,
     );
     const blobDir = join(server.dataDir, 'blobs');
     const first = await copy(blobDir);
@@ -279,10 +281,26 @@ describe.each(await testDialects())('moving an installation from its blob direct
       found: 3,
       copied: 3,
       present: 0,
+      marked: false,
     });
     await send(3);
-    const second = await copy(blobDir);
-    expect(second.result).toMatchObject({ found: 4, copied: 1, present: 3 });
+    // A copy made while letters still came is not taken as done: the newest letter is not there.
+    await expect(createContext(loadConfig(movedEnv()))).rejects.toThrow(/holds only 3 of the newest 4/);
+    // One object as a copy of a file still being written would have left it: cut short.
+    const bucketStore = await openS3BlobStore({
+      bucket: s3.bucket,
+      prefix: 'moved/',
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: s3Credentials,
+    });
+    const [someKey] = await storedBlobs(server);
+    const whole = Buffer.from(await bucketStore.get(someKey ?? ''));
+    await bucketStore.put(someKey ?? '', whole.subarray(0, 10));
+    await bucketStore.close();
+
+    const last = await copy(blobDir, true);
+    expect(last.result).toMatchObject({ found: 4, copied: 2, replaced: 1, present: 2, vanished: 0, marked: true });
     const installation = await server.ctx.deps.store.read.installation.get();
     const objects = (await s3.objects()).filter((o) => o.name.startsWith('moved/'));
     expect(

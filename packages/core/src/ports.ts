@@ -814,8 +814,11 @@ export type Repositories = {
     setSealedMeta(id: string, mailboxId: string | null, sealedMeta: Uint8Array): Promise<boolean>;
     /** Which of these blob keys some document points at. */
     referencedBlobKeys(keys: string[]): Promise<Set<string>>;
-    /** Up to `limit` blob keys of documents whose blobs are not rows of the database (start-up's check of the blob store). */
-    someOutsideBlobKeys(limit: number): Promise<string[]>;
+    /**
+     * The newest `limit` blob keys (time-ordered UUIDs) of documents whose blobs are not rows of
+     * the database: start-up's check of an unmarked blob store.
+     */
+    newestOutsideBlobKeys(limit: number): Promise<string[]>;
     /**
      * The blob keys documents point at (letters' and batches' shared documents), in key order
      * after `afterKey`, with the documents of each: the listing `admin blobs verify` checks.

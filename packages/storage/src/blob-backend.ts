@@ -11,6 +11,8 @@ export type BlobBackend = BlobStore & {
   readonly location: string;
   /** Whether the blob is there, without reading it. */
   has(key: string): Promise<boolean>;
+  /** The blob's size in bytes, or null when it is not there. */
+  size(key: string): Promise<number | null>;
   /** The installation id kept beside the blobs, or null when none is kept yet. */
   readMarker(): Promise<string | null>;
   writeMarker(installationId: string): Promise<void>;

@@ -88,6 +88,18 @@ export async function openFsBlobStore(root: string): Promise<BlobBackend> {
   const fileOf = (key: string, shard: string) => join(root, shard, key);
   const legacyShard = (key: string) => key.slice(0, 2);
 
+  async function sizeOf(key: string): Promise<number | null> {
+    const sizeIn = (shard: string) =>
+      stat(fileOf(key, shard)).then(
+        (info) => info.size,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return null;
+          throw error;
+        },
+      );
+    return (await sizeIn(shardOf(checkBlobKey(key)))) ?? (await sizeIn(legacyShard(key)));
+  }
+
   return {
     location: root,
     async put(key, data) {
@@ -114,16 +126,9 @@ export async function openFsBlobStore(root: string): Promise<BlobBackend> {
       await rm(fileOf(key, legacyShard(key)), { force: true });
     },
     async has(key) {
-      const present = (shard: string) =>
-        stat(fileOf(key, shard)).then(
-          () => true,
-          (error: NodeJS.ErrnoException) => {
-            if (error.code === 'ENOENT') return false;
-            throw error;
-          },
-        );
-      return (await present(shardOf(checkBlobKey(key)))) || (await present(legacyShard(key)));
+      return (await sizeOf(key)) !== null;
     },
+    size: sizeOf,
     async *listOlderThan(olderThan) {
       for (const shard of await readdir(root)) {
         if (!/^[0-9a-f]{2}$/.test(shard)) continue;

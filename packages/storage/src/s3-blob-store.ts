@@ -50,8 +50,15 @@ export async function openS3BlobStore(options: S3BlobStoreOptions): Promise<Blob
     throw new Error(`The S3 prefix ${JSON.stringify(prefix)} must be empty or end with "/", of letters, digits, . _ -`);
   }
   // Loaded only by installations that use it: the SDK costs ~0.2 s and ~20 MB to load.
-  const { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } =
-    await import('@aws-sdk/client-s3');
+  const {
+    DeleteObjectCommand,
+    GetObjectCommand,
+    HeadBucketCommand,
+    HeadObjectCommand,
+    ListObjectsV2Command,
+    PutObjectCommand,
+    S3Client,
+  } = await import('@aws-sdk/client-s3');
   const bucket = options.bucket;
   const location = `s3://${bucket}/${prefix}`;
   const client = new S3Client({
@@ -118,6 +125,30 @@ export async function openS3BlobStore(options: S3BlobStoreOptions): Promise<Blob
     }
   }
   const markerName = `${prefix}.installation`;
+  let bucketSeen = false;
+  async function bucketExists(): Promise<void> {
+    if (bucketSeen) return;
+    try {
+      await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      bucketSeen = true;
+    } catch (error) {
+      throw failure(error, 'find its bucket');
+    }
+  }
+
+  async function sizeOf(key: string): Promise<number | null> {
+    const name = objectOf(key);
+    try {
+      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: name }));
+      return head.ContentLength ?? 0;
+    } catch (error) {
+      const e = failure(error, `look for ${name}`, key);
+      if ((e as { code?: string }).code !== 'ENOENT') throw e;
+      // A HEAD's 404 has no body to tell a missing object from a missing bucket: ask once.
+      await bucketExists();
+      return null;
+    }
+  }
 
   return {
     location,
@@ -132,16 +163,9 @@ export async function openS3BlobStore(options: S3BlobStoreOptions): Promise<Blob
       await deleteObject(objectOf(key));
     },
     async has(key) {
-      const name = objectOf(key);
-      try {
-        await client.send(new HeadObjectCommand({ Bucket: bucket, Key: name }));
-        return true;
-      } catch (error) {
-        const e = failure(error, `look for ${name}`, key);
-        if ((e as { code?: string }).code === 'ENOENT') return false;
-        throw e;
-      }
+      return (await sizeOf(key)) !== null;
     },
+    size: sizeOf,
     async *listOlderThan(olderThan) {
       const name = /^([0-9a-f]{2})\/(.+)$/;
       let token: string | undefined;

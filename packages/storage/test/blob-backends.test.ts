@@ -67,6 +67,7 @@ describe.each(backends)('blob store: $name', (backend) => {
     expect(await store.has(key)).toBe(false);
     await store.put(key, bytes);
     expect(await store.has(key)).toBe(true);
+    expect(await store.size(key)).toBe(bytes.byteLength);
     expect(Buffer.from(await store.get(key)).equals(bytes)).toBe(true);
     await store.delete(key);
     expect(await store.has(key)).toBe(false);
@@ -177,6 +178,8 @@ describe('blob store: s3, its own failures', () => {
       code: 'BLOB_STORE_UNAVAILABLE',
       message: expect.stringContaining('NoSuchBucket'),
     });
+    // A HEAD's 404 has no body: the bucket is asked for, so this is not "missing" either.
+    await expect(gone.has(key)).rejects.toMatchObject({ code: 'BLOB_STORE_UNAVAILABLE' });
     await Promise.all([store.close(), gone.close()]);
   });
 

@@ -375,20 +375,24 @@ export function adminCommands(program: Command): void {
   blobs
     .command('copy')
     .description(
-      'copy the encrypted documents of a blob directory into the blob store configured now (POSTKASSE_BLOB_STORE), ' +
-        "then mark it as this installation's; copies only what it does not hold yet, so it can run again after the " +
-        'servers are stopped',
+      'copy the encrypted documents of a blob directory into the blob store configured now (POSTKASSE_BLOB_STORE); ' +
+        'it copies only what the store lacks, so run it while serving, then with --all-processes-stopped after ' +
+        "stopping, which finishes and marks the store as this installation's",
     )
     .requiredOption('--from <directory>', 'the blob directory used so far, e.g. ./data/blobs')
+    .option(
+      '--all-processes-stopped',
+      "the final run, with every process stopped: it marks the store as the installation's",
+    )
     .option('--json', 'print JSON')
-    .action(async (opts: { from: string; json?: boolean }) => {
+    .action(async (opts: { from: string; allProcessesStopped?: boolean; json?: boolean }) => {
       const json = Boolean(opts.json);
       const bar =
         !json && process.stderr.isTTY
           ? new SingleBar({ stream: process.stderr, format: 'copy |{bar}| {value}/{total} blobs', fps: 5 })
           : null;
       try {
-        const result = await copyBlobs(loadConfig(), opts.from, (done, total) => {
+        const result = await copyBlobs(loadConfig(), opts.from, { final: opts.allProcessesStopped }, (done, total) => {
           if (done === 0) bar?.start(total, 0);
           else bar?.update(done);
         });
@@ -398,8 +402,12 @@ export function adminCommands(program: Command): void {
           result,
           () =>
             `copied ${result.copied} of ${result.found} blobs (${(result.bytes / 1048576).toFixed(1)} MiB) from ` +
-            `${result.from} to ${result.to}; ${result.present} were there already. The store is marked as this ` +
-            "installation's: start the servers with it.",
+            `${result.from} to ${result.to}; ${result.present} were there already` +
+            (result.replaced ? `, ${result.replaced} copied again (they had changed)` : '') +
+            (result.vanished ? `, ${result.vanished} gone meanwhile` : '') +
+            (result.marked
+              ? ". The store is marked as this installation's: start the processes with it."
+              : '. Stop every process, then run this again with --all-processes-stopped to finish.'),
         );
       } catch (error) {
         bar?.stop();

@@ -153,7 +153,7 @@ export function documentsRepository(ctx: RepoContext): Repositories['documents']
         ...batches.map((r) => ({ blobKey: r.blob_key, documentId: r.id, letterId: null })),
       ].sort((a, b) => (a.blobKey < b.blobKey ? -1 : a.blobKey > b.blobKey ? 1 : 0));
     },
-    async someOutsideBlobKeys(limit) {
+    async newestOutsideBlobKeys(limit) {
       const rows = await db
         .selectFrom('documents')
         .select('blob_key')
@@ -162,6 +162,7 @@ export function documentsRepository(ctx: RepoContext): Repositories['documents']
             exists(selectFrom('blob_contents').select('key').whereRef('blob_contents.key', '=', 'documents.blob_key')),
           ),
         )
+        .orderBy('blob_key', 'desc')
         .limit(limit)
         .execute();
       return rows.map((r) => r.blob_key);
