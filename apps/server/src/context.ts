@@ -94,7 +94,11 @@ async function checkMasterKey(config: Config, store: Store, keys: KeyProvider): 
       (await exists(next))
         ? `The master key (${keys.describe()}) does not open this database's mailbox keys: a rotation of the master ` +
             `key (to ${next}) was cut short; run postkasse admin master-key rotate --all-processes-stopped again to finish it`
-        : `The master key (${keys.describe()}) does not open this database's mailbox keys: it is another key`,
+        : `The master key (${keys.describe()}) does not open this database's mailbox keys: it is another key` +
+            (config.masterKey
+              ? ' (if a rotation of the master key was cut short, run postkasse admin master-key rotate ' +
+                '--all-processes-stopped again with the same --new-key-file)'
+              : ''),
     );
   }
 }

@@ -66,6 +66,13 @@ export async function rotateMasterKey(
       'The master key comes from POSTKASSE_MASTER_KEY: give the new one with --new-key-file <file> (32 random bytes, base64)',
     );
   }
+  // Never made here: a key file missing (a keys mount not mounted) is refused, not replaced.
+  if (!fromEnv && !(await stat(config.masterKeyFile).catch(() => null))) {
+    throw new AppError(
+      'invalid_operation',
+      `No master key at ${config.masterKeyFile}: rotate with the key the data runs on`,
+    );
+  }
   const oldKeys: KeyProvider = config.masterKey
     ? envKeyProvider(config.masterKey)
     : fileKeyProvider(config.masterKeyFile);
@@ -77,16 +84,17 @@ export async function rotateMasterKey(
     if (!installation)
       throw new AppError('invalid_operation', 'This database is not set up yet: start the server once');
     const oldKey = await oldKeys.masterKey();
-    // The new key: the one a rotation cut short made, the operator's, or a new one, durably first.
-    let newKey: Uint8Array;
-    if (await stat(nextFile).catch(() => null)) newKey = await readKey(nextFile);
-    else if (options.newKeyFile) {
-      newKey = await readKey(options.newKeyFile);
-      await writeKeyFile(nextFile, `${Buffer.from(newKey).toString('base64')}\n`, { exclusive: true });
-    } else {
-      newKey = randomBytes(32);
-      await writeKeyFile(nextFile, `${Buffer.from(newKey).toString('base64')}\n`, { exclusive: true });
+    // The new key: the one a rotation cut short left (the operator's must be the same), the
+    // operator's, or a new one. Everything is checked before anything is written.
+    const pending = (await stat(nextFile).catch(() => null)) ? await readKey(nextFile) : null;
+    const given = options.newKeyFile ? await readKey(options.newKeyFile) : null;
+    if (pending && given && !Buffer.from(pending).equals(Buffer.from(given))) {
+      throw new AppError(
+        'invalid_operation',
+        `A rotation to the key in ${nextFile} was begun: finish it with that key, not the one in ${options.newKeyFile}`,
+      );
     }
+    const newKey = pending ?? given ?? randomBytes(32);
     if (Buffer.from(newKey).equals(Buffer.from(oldKey))) {
       throw new AppError('invalid_operation', 'The new master key is the one in use');
     }
@@ -106,14 +114,33 @@ export async function rotateMasterKey(
         installation.platformKey ? Buffer.from(installation.platformKey, 'base64') : null,
       );
       const db = store;
-      let after: string | null = null;
-      for (;;) {
-        const page = await db.read.mailboxes.keyPage(after, PAGE);
-        if (page.length === 0) break;
-        const changes = page.flatMap((m) => {
-          const wrapped = rotation.rewrapMailboxKey(m.id, m.wrappedKey);
+      /** Each mailbox of a page with its key wrapped anew (none when the new key opens it already). */
+      const rewrapPage = (page: Array<{ id: string; wrappedKey: Uint8Array }>) =>
+        page.flatMap((m) => {
+          let wrapped: Uint8Array | null;
+          try {
+            wrapped = rotation.rewrapMailboxKey(m.id, m.wrappedKey);
+          } catch {
+            throw new AppError(
+              'invalid_operation',
+              `The key of mailbox ${m.id} opens with neither the old nor the new master key: nothing more was changed`,
+            );
+          }
           return wrapped ? [{ id: m.id, wrapped }] : [];
         });
+      // A read-only pass first: every mailbox key and the platform key open, or nothing is written.
+      rotation.sealedPlatformKey();
+      for (let after: string | null = null; ; ) {
+        const page = await db.read.mailboxes.keyPage(after, PAGE);
+        if (page.length === 0) break;
+        rewrapPage(page);
+        after = page[page.length - 1]?.id ?? null;
+      }
+      if (!pending) await writeKeyFile(nextFile, `${Buffer.from(newKey).toString('base64')}\n`, { exclusive: true });
+      for (let after: string | null = null; ; ) {
+        const page = await db.read.mailboxes.keyPage(after, PAGE);
+        if (page.length === 0) break;
+        const changes = rewrapPage(page);
         await db.write(async (repos) => {
           for (const c of changes) await repos.mailboxes.setWrappedKey(c.id, c.wrapped);
         });

@@ -5,7 +5,8 @@
  * a second; the old key no longer starts the installation.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { openDocument, platformKeyholder } from '@postkasse/core';
 import { masterKeyRotation } from '@postkasse/crypto';
 import { type AppContext, createContext, loadConfig } from '@postkasse/server';
@@ -94,6 +95,36 @@ describe.each(await testDialects())('rotating the master key (%s)', (dialect) =>
     expect(fromEnv.body.error.detail).toMatch(/--new-key-file/);
   });
 
+  it('refuses before writing anything: a missing key file, or a new key other than the one a rotation began with', async () => {
+    const keyFile = server.ctx.config.masterKeyFile;
+    const before = (await readdir(dirname(keyFile))).sort();
+    await rename(keyFile, `${keyFile}.away`);
+    try {
+      const missing = await rotate();
+      expect(missing.code).toBe(1);
+      expect(missing.body.error.detail).toMatch(/No master key at .*master\.key/);
+      expect((await readdir(dirname(keyFile))).sort()).toEqual(
+        before.map((f) => (f === 'master.key' ? 'master.key.away' : f)).sort(),
+      );
+    } finally {
+      await rename(`${keyFile}.away`, keyFile);
+    }
+    await writeFile(`${keyFile}.next`, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    const other = join(dirname(keyFile), 'operator.key');
+    await writeFile(other, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    try {
+      const mismatch = await rotate(['--all-processes-stopped', '--new-key-file', other]);
+      expect(mismatch.code).toBe(1);
+      expect(mismatch.body.error.detail).toMatch(/A rotation to the key in .*master\.key\.next was begun/);
+    } finally {
+      await rm(`${keyFile}.next`);
+      await rm(other);
+    }
+    // Nothing changed: the installation still starts with its key.
+    const still = await createContext(loadConfig(env));
+    await still.close();
+  });
+
   it('wraps every mailbox key under a new key, keeps the old file, and every letter still reads; twice', async () => {
     const keyFile = server.ctx.config.masterKeyFile;
     const oldKey = await readFile(keyFile, 'utf8');
@@ -118,7 +149,7 @@ describe.each(await testDialects())('rotating the master key (%s)', (dialect) =>
     }
     // The old key no longer starts the installation.
     await expect(createContext(loadConfig({ ...env, POSTKASSE_MASTER_KEY: oldKey.trim() }))).rejects.toThrow(
-      /master key|does not open/i,
+      /does not open this database's mailbox keys: it is another key/,
     );
 
     // A second rotation starts from the sealed platform key, not the derived one.

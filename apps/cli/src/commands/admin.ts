@@ -334,6 +334,7 @@ export function adminCommands(program: Command): void {
             result.retiredKeyFile
               ? `The old key is kept at ${result.retiredKeyFile}: keep it with the backups made before now, then remove it from this machine.`
               : 'Set POSTKASSE_MASTER_KEY to the new key for every process, and keep the old one with the backups made before now.',
+            'Back up the new key now (apart from the data): backups made from now on need it.',
             'Start the processes; everyone logs in to the web inbox again.',
           ].join('\n'),
         );
