@@ -223,7 +223,9 @@ function parseBlobStore(env: NodeJS.ProcessEnv): BlobStoreConfig {
   ) {
     throw new Error(
       `${name} must be files or s3://bucket/prefix (a bucket name of 3-63 lower-case letters, digits, dots and ` +
-        `hyphens; a prefix of letters, digits, . _ - and /), got ${JSON.stringify(value)}`,
+        'hyphens; a prefix of letters, digits, . _ - and /)' +
+        // Never repeated when it might hold credentials (s3://key:secret@bucket).
+        (value.includes('@') ? '' : `, got ${JSON.stringify(value)}`),
     );
   }
   const endpoint = env.POSTKASSE_S3_ENDPOINT

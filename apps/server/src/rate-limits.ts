@@ -46,7 +46,7 @@ async function sharedCounter(
   ctx: Pick<AppContext, 'deps'>,
   url: string,
   metrics: Registry | undefined,
-): Promise<{ redis: import('ioredis').Redis; nameSpace: string }> {
+): Promise<{ redis: import('ioredis').Redis; nameSpace: string; watch(): void }> {
   // Loaded only by installations that share their counts.
   const { Redis } = await import('ioredis');
   const installation = await ctx.deps.store.read.installation.get();
@@ -60,12 +60,14 @@ async function sharedCounter(
     retryStrategy: (attempt) => Math.min(attempt * 250, 5_000),
   });
   let warnedAt = 0;
+  let failedAt = 0;
   const warn = (error: unknown) => {
+    failedAt = Date.now();
     if (Date.now() - warnedAt < 60_000) return;
     warnedAt = Date.now();
     app.log.warn(
       { reason: error instanceof Error ? error.message : String(error) },
-      'rate limits: Redis cannot be reached; requests are let through uncounted until it can',
+      'rate limits: Redis cannot be reached or does not answer; requests are let through uncounted until it does',
     );
   };
   redis.on('error', warn);
@@ -75,7 +77,8 @@ async function sharedCounter(
       help: 'Whether the Redis the rate limits are counted in answers (1), or requests pass uncounted (0)',
       registers: [metrics],
       collect() {
-        this.set(redis.status === 'ready' ? 1 : 0);
+        // 0 while not connected, and for a minute after a count failed (a Redis that does not answer).
+        this.set(redis.status === 'ready' && Date.now() - failedAt > 60_000 ? 1 : 0);
       },
     });
   }
@@ -88,7 +91,24 @@ async function sharedCounter(
   app.addHook('onClose', async () => {
     redis.disconnect();
   });
-  return { redis, nameSpace: `postkasse:${installation?.id ?? 'installation'}:rate:` };
+  /**
+   * Counts that fail while connected (a Redis too slow to answer within the timeout) pass
+   * uncounted too (skipOnError); this makes them warn and show in the metric. It wraps the
+   * counting command @fastify/rate-limit defines on the client (`rateLimit`, callback last).
+   */
+  const watch = () => {
+    const client = redis as unknown as Record<string, unknown>;
+    const count = client.rateLimit;
+    if (typeof count !== 'function') return;
+    client.rateLimit = (...args: unknown[]) => {
+      const done = args.pop() as (error: unknown, result: unknown) => void;
+      return count.call(redis, ...args, (error: unknown, result: unknown) => {
+        if (error) warn(error);
+        done(error, result);
+      });
+    };
+  };
+  return { redis, nameSpace: `postkasse:${installation?.id ?? 'installation'}:rate:`, watch };
 }
 
 export async function registerRateLimits(
@@ -113,4 +133,5 @@ export async function registerRateLimits(
       new AppError('rate_limited', `Too many requests: at most ${context.max} a minute; try again in ${context.after}`),
     ...(shared ? { redis: shared.redis, nameSpace: shared.nameSpace, skipOnError: true } : {}),
   });
+  shared?.watch();
 }

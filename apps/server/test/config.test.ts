@@ -224,6 +224,12 @@ describe('POSTKASSE_BLOB_STORE', () => {
     expect(() => loadConfig({ ...base, POSTKASSE_BLOB_STORE: value })).toThrow(/POSTKASSE_BLOB_STORE must be/);
   });
 
+  it('does not repeat a refused value that may hold credentials', () => {
+    expect(() => loadConfig({ ...base, POSTKASSE_BLOB_STORE: 's3://AKIA:s3cret@bucket/x' })).toThrow(
+      /^POSTKASSE_BLOB_STORE must be files or s3:\/\/bucket\/prefix \([^)]*\)$/,
+    );
+  });
+
   it('refuses S3 settings without an S3 store, and a bad endpoint or region', () => {
     expect(() => loadConfig({ ...base, POSTKASSE_S3_ENDPOINT: 'https://objects.example.no' })).toThrow(
       /POSTKASSE_S3_ENDPOINT apply to an S3 blob store/,

@@ -170,6 +170,19 @@ describe.each([
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
+
+  // Only where the counts are shared: a Redis that holds its answers back.
+  if (!shared) return;
+  it('lets requests through uncounted while Redis does not answer, and shows it', async () => {
+    const { apiKey } = await server.sender('public');
+    // Redis holds every write for 1.5 s: a count waits its 1 s and fails.
+    await redis?.call('CLIENT', 'PAUSE', '1500', 'WRITE');
+    const started = Date.now();
+    expect((await events(second.url, apiKey)).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(1_450);
+    expect(await (await fetch(`${second.url}/metrics`)).text()).toMatch(/^postkasse_rate_limits_shared_up 0$/m);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+  });
 });
 
 describe('rate limits shared through a Redis that cannot be reached', () => {
@@ -180,7 +193,8 @@ describe('rate limits shared through a Redis that cannot be reached', () => {
     // Nothing listens there: the process starts, serves, and says that nothing is counted.
     server = await startTestServer('sqlite', {
       POSTKASSE_RATE_LIMITS: 'sender=2',
-      POSTKASSE_RATE_LIMIT_REDIS_URL: `redis://127.0.0.1:${await freePort()}/0`,
+      // With a password, which must reach no log line.
+      POSTKASSE_RATE_LIMIT_REDIS_URL: `redis://:s3cret-pw@127.0.0.1:${await freePort()}/0`,
       POSTKASSE_WORKER_INTERVAL_MS: '0',
     });
     second = await secondProcess(server, logLines);
@@ -207,6 +221,7 @@ describe('rate limits shared through a Redis that cannot be reached', () => {
     const warning = logLines.map((l) => JSON.parse(l)).find((l) => /Redis cannot be reached/.test(l.msg));
     expect(warning).toMatchObject({ level: 40 });
     expect(JSON.stringify(logLines)).not.toContain('redis://');
+    expect(JSON.stringify(logLines)).not.toContain('s3cret-pw');
     // Monitoring sees it too.
     expect(await (await fetch(`${second.url}/metrics`)).text()).toMatch(/^postkasse_rate_limits_shared_up 0$/m);
   });

@@ -30,6 +30,9 @@ export type S3BlobStoreOptions = {
   requestTimeoutMs?: number;
 };
 
+/** How long /readyz waits for the store's write and delete. */
+const PROBE_TIMEOUT_MS = 5_000;
+
 const PREFIX = /^([A-Za-z0-9._-]+\/)*$/;
 
 type S3Failure = { name?: string; $metadata?: { httpStatusCode?: number }; message?: string };
@@ -91,7 +94,7 @@ export async function openS3BlobStore(options: S3BlobStoreOptions): Promise<Blob
   };
   const objectOf = (key: string) => `${prefix}${shardOf(checkBlobKey(key))}/${key}`;
 
-  async function putObject(name: string, data: Uint8Array, action: string): Promise<void> {
+  async function putObject(name: string, data: Uint8Array, action: string, signal?: AbortSignal): Promise<void> {
     try {
       await client.send(
         new PutObjectCommand({
@@ -102,6 +105,7 @@ export async function openS3BlobStore(options: S3BlobStoreOptions): Promise<Blob
           ContentMD5: createHash('md5').update(data).digest('base64'),
           ContentType: 'application/octet-stream',
         }),
+        { abortSignal: signal },
       );
     } catch (error) {
       throw failure(error, action);
@@ -117,9 +121,9 @@ export async function openS3BlobStore(options: S3BlobStoreOptions): Promise<Blob
       throw failure(error, `read ${name}`, key);
     }
   }
-  async function deleteObject(name: string): Promise<void> {
+  async function deleteObject(name: string, signal?: AbortSignal): Promise<void> {
     try {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: name }));
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: name }), { abortSignal: signal });
     } catch (error) {
       throw failure(error, `delete ${name}`);
     }
@@ -199,9 +203,11 @@ export async function openS3BlobStore(options: S3BlobStoreOptions): Promise<Blob
     },
     writeMarker: (installationId) => putObject(markerName, Buffer.from(`${installationId}\n`), `store ${markerName}`),
     async probe() {
+      // A readiness check answers within seconds: no retries of 30 s requests behind it.
+      const signal = AbortSignal.timeout(PROBE_TIMEOUT_MS);
       const name = `${prefix}.ready-${hostname()}-${process.pid}`;
-      await putObject(name, Buffer.from('ok'), 'take a write');
-      await deleteObject(name);
+      await putObject(name, Buffer.from('ok'), 'take a write', signal);
+      await deleteObject(name, signal);
     },
     async close() {
       client.destroy();

@@ -125,18 +125,20 @@ export function documentsRepository(ctx: RepoContext): Repositories['documents']
       return new Set(rows.map((r) => r.blob_key));
     },
     async blobKeyPage(afterKey, limit) {
-      // The next `limit` keys first, then every document of them (a key may be shared).
+      // The next `limit` keys of each table (each its own index range scan: a union sorted as a
+      // whole would read every remaining key on each page), merged; then their documents.
       const after = afterKey ?? '';
-      const keys = (
-        await db
-          .selectFrom('documents')
+      const next = (table: 'documents' | 'batch_documents') =>
+        db
+          .selectFrom(table)
           .select('blob_key')
+          .distinct()
           .where('blob_key', '>', after)
-          .union(db.selectFrom('batch_documents').select('blob_key').where('blob_key', '>', after))
           .orderBy('blob_key')
           .limit(limit)
-          .execute()
-      ).map((r) => r.blob_key);
+          .execute();
+      const [fromLetters, fromBatches] = await Promise.all([next('documents'), next('batch_documents')]);
+      const keys = [...new Set([...fromLetters, ...fromBatches].map((r) => r.blob_key))].sort().slice(0, limit);
       if (keys.length === 0) return [];
       const letters = await db
         .selectFrom('documents')
