@@ -193,3 +193,53 @@ describe.each(await testDialects())('rotating the master key (%s)', (dialect) =>
     }
   });
 });
+
+describe('rotating a master key given as POSTKASSE_MASTER_KEY', () => {
+  let server: TestServer;
+  const oldKey = randomBytes(32).toString('base64');
+  const newKey = randomBytes(32).toString('base64');
+  let newKeyFile: string;
+  const pdf = Buffer.from('%PDF-1.4\n% under an environment key\n%%EOF\n');
+
+  beforeAll(async () => {
+    server = await startTestServer('sqlite', { POSTKASSE_MASTER_KEY: oldKey, POSTKASSE_WORKER_INTERVAL_MS: '0' });
+    await server.person(people.kari);
+    const { apiKey } = await server.sender('public');
+    expect((await sendLetterHttp(server, apiKey, letterJson(), [{ name: 'main', content: pdf }])).status).toBe(201);
+    await server.app.close();
+    newKeyFile = join(server.dataDir, 'new-master.key');
+    await writeFile(newKeyFile, `${newKey}\n`, { mode: 0o600 });
+  });
+  afterAll(() => server?.close());
+
+  it('takes the new key from --new-key-file; the installation then starts with it and not the old one', async () => {
+    const env = { LOG_LEVEL: 'silent', POSTKASSE_DATA_DIR: server.dataDir, POSTKASSE_MASTER_KEY: oldKey };
+    const res = await runCliProcess(
+      ['admin', 'master-key', 'rotate', '--all-processes-stopped', '--new-key-file', newKeyFile, '--json'],
+      env,
+      60_000,
+    );
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({
+      mailboxes: 1,
+      rewrapped: 1,
+      keyFile: newKeyFile,
+      retiredKeyFile: null,
+    });
+    // No key file was made in the data dir: the key lives where the operator keeps it.
+    expect(await readdir(join(server.dataDir, 'keys'))).not.toContain('master.key');
+    await expect(createContext(loadConfig(env))).rejects.toThrow(/does not open this database's mailbox keys/);
+    const ctx = await createContext(loadConfig({ ...env, POSTKASSE_MASTER_KEY: newKey }));
+    try {
+      const owner = { kind: 'person' as const, nationalId: people.kari, authLevel: 'high' as const };
+      const [row] = await rawStatement<{ id: string; letter_id: string; mailbox_id: string }>(
+        server,
+        'select d.id, d.letter_id, l.mailbox_id from documents d join letters l on l.id = d.letter_id',
+      );
+      const opened = await openDocument(ctx.deps, owner, row?.mailbox_id ?? '', row?.letter_id ?? '', row?.id ?? '');
+      expect(Buffer.from(opened.content).equals(pdf)).toBe(true);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
