@@ -21,7 +21,7 @@ export const masterKeyCheck = (masterKey: Uint8Array) =>
   createHmac('sha256', masterKey).update('postkasse:installation-check').digest('hex');
 
 /** Refuses the start; the caller closes what it opened. */
-async function refuse(_store: Store, why: string): Promise<never> {
+function refuse(why: string): never {
   throw new Error(`${why}. Nothing was changed.`);
 }
 
@@ -60,10 +60,9 @@ export async function bindInstallation(
     }),
   );
   const installation = await store.read.installation.get();
-  if (!installation) return refuse(store, 'The installation record could not be read back');
+  if (!installation) return refuse('The installation record could not be read back');
   if (installation.masterKeyCheck !== check) {
-    await refuse(
-      store,
+    refuse(
       `The master key (${parts.keySource}) is not the one this database (installation ${installation.id}) was set ` +
         'up with: every process of an installation needs the same master key (the same keys directory or ' +
         'POSTKASSE_MASTER_KEY)',
@@ -71,8 +70,7 @@ export async function bindInstallation(
   }
   const marker = await parts.files.readMarker();
   if (marker !== null && marker !== installation.id) {
-    await refuse(
-      store,
+    refuse(
       `The blob store at ${parts.files.location} belongs to installation ${marker}, but this database is installation ` +
         `${installation.id}: is DATABASE_URL (or POSTKASSE_DATA_DIR) the right one?`,
     );
@@ -83,8 +81,7 @@ export async function bindInstallation(
     // know at all belongs elsewhere, and its blobs must not be swept as orphans here.
     const sample = await someBlobKeys(parts.files, 50);
     if (sample.length > 0 && (await store.read.documents.referencedBlobKeys(sample)).size === 0) {
-      await refuse(
-        store,
+      refuse(
         `The blob store at ${parts.files.location} holds documents of which this database knows none: is DATABASE_URL ` +
           '(or POSTKASSE_DATA_DIR) the right one?',
       );
@@ -97,8 +94,7 @@ export async function bindInstallation(
     const expected = await store.read.documents.newestOutsideBlobKeys(5);
     const held = await countHeld(parts.files, expected);
     if (held < expected.length) {
-      await refuse(
-        store,
+      refuse(
         `The blob store at ${parts.files.location} holds ${held === 0 ? 'none' : `only ${held}`} of the newest ` +
           `${expected.length} of this database's documents: copy them there first (postkasse admin blobs copy ` +
           '--from <the blob directory used so far> --all-processes-stopped), or point POSTKASSE_BLOB_STORE (or ' +
@@ -120,8 +116,7 @@ export async function bindSigningKey(store: Store, installation: Installation, k
   if (known === key.kid) return;
   const successor = known !== null && key.retiredJwks.some((k) => k.kid === known);
   if (known !== null && !successor) {
-    await refuse(
-      store,
+    refuse(
       `The signing key at ${keyFile} (${key.kid}) is not the one this installation last signed with (${known}) ` +
         'nor a later one: restore the keys directory that goes with this database',
     );

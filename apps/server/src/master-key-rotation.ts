@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { link, readFile, rename, stat } from 'node:fs/promises';
 import { AppError, type Store } from '@postkasse/core';
 import {
+  decodeKey,
   envKeyProvider,
   fileKeyProvider,
   type KeyProvider,
@@ -51,8 +52,12 @@ async function readKey(path: string): Promise<Uint8Array> {
       `${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}); chmod 600 it`,
     );
   }
-  // The same forms the key file and POSTKASSE_MASTER_KEY take (base64 or hex, 32 bytes).
-  return envKeyProvider((await readFile(path, 'utf8')).trim()).masterKey();
+  try {
+    // The same forms the key file and POSTKASSE_MASTER_KEY take (base64 or hex, 32 bytes).
+    return decodeKey(await readFile(path, 'utf8'), path);
+  } catch (error) {
+    throw new AppError('invalid_operation', (error as Error).message);
+  }
 }
 
 export async function rotateMasterKey(

@@ -212,6 +212,33 @@ describe('rotating a master key given as POSTKASSE_MASTER_KEY', () => {
   });
   afterAll(() => server?.close());
 
+  it('refuses a --new-key-file that others may read, or that holds no 32-byte key', async () => {
+    const env = { LOG_LEVEL: 'silent', POSTKASSE_DATA_DIR: server.dataDir, POSTKASSE_MASTER_KEY: oldKey };
+    const open = join(server.dataDir, 'open.key');
+    await writeFile(open, `${randomBytes(32).toString('base64')}\n`, { mode: 0o644 });
+    const short = join(server.dataDir, 'short.key');
+    await writeFile(short, `${randomBytes(16).toString('base64')}\n`, { mode: 0o600 });
+    for (const [file, why] of [
+      [open, /open\.key is readable by others \(mode 644\)/],
+      [short, /short\.key must hold a 32-byte key/],
+      [join(server.dataDir, 'none.key'), /none\.key is not a key file/],
+    ] as const) {
+      const res = await runCliProcess(
+        ['admin', 'master-key', 'rotate', '--all-processes-stopped', '--new-key-file', file, '--json'],
+        env,
+        60_000,
+      );
+      expect(res.code, file).toBe(1);
+      expect(JSON.parse(res.stdout).error).toMatchObject({
+        code: 'invalid_operation',
+        detail: expect.stringMatching(why),
+      });
+    }
+    // Nothing was changed: the old key still starts it.
+    const ctx = await createContext(loadConfig(env));
+    await ctx.close();
+  });
+
   it('takes the new key from --new-key-file; the installation then starts with it and not the old one', async () => {
     const env = { LOG_LEVEL: 'silent', POSTKASSE_DATA_DIR: server.dataDir, POSTKASSE_MASTER_KEY: oldKey };
     const res = await runCliProcess(

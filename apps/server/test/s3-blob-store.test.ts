@@ -27,6 +27,17 @@ import { testDialects } from '../../../test/postgres.js';
 import { s3Credentials, startTestS3, type TestS3 } from '../../../test/s3.js';
 import { freePort, runCliProcess } from '../../../test/spawn-server.js';
 
+/** What an operator's command beside `server` needs to use the bucket under `prefix`. */
+function commandEnv(server: TestServer, s3: TestS3, prefix: string): Record<string, string> {
+  return {
+    LOG_LEVEL: 'silent',
+    POSTKASSE_DATA_DIR: server.dataDir,
+    POSTKASSE_BLOB_INLINE_MAX_BYTES: '0',
+    ...(server.ctx.config.databaseUrl ? { DATABASE_URL: server.ctx.config.databaseUrl } : {}),
+    ...s3.env(prefix),
+  };
+}
+
 describe.each(await testDialects())('documents in an S3 bucket (%s)', (dialect) => {
   let s3: TestS3;
   let server: TestServer;
@@ -163,13 +174,7 @@ describe.each(await testDialects())('documents in an S3 bucket (%s)', (dialect) 
   });
 
   it("verifies that every document's blob is there, and names the letter whose blob went missing", async () => {
-    const env = {
-      LOG_LEVEL: 'silent',
-      POSTKASSE_DATA_DIR: server.dataDir,
-      POSTKASSE_BLOB_INLINE_MAX_BYTES: '0',
-      ...(server.ctx.config.databaseUrl ? { DATABASE_URL: server.ctx.config.databaseUrl } : {}),
-      ...s3.env(prefix),
-    };
+    const env = commandEnv(server, s3, prefix);
     const verify = async () => {
       const res = await runCliProcess(['admin', 'blobs', 'verify', '--json'], env, 60_000);
       return { code: res.code, result: JSON.parse(res.stdout), stderr: res.stderr };
@@ -242,13 +247,7 @@ describe.each(await testDialects())('moving an installation from its blob direct
     vi.unstubAllEnvs();
   });
 
-  const movedEnv = () => ({
-    LOG_LEVEL: 'silent',
-    POSTKASSE_DATA_DIR: server.dataDir,
-    POSTKASSE_BLOB_INLINE_MAX_BYTES: '0',
-    ...(server.ctx.config.databaseUrl ? { DATABASE_URL: server.ctx.config.databaseUrl } : {}),
-    ...s3.env('moved/'),
-  });
+  const movedEnv = () => commandEnv(server, s3, 'moved/');
   const copy = async (from: string, final = false) => {
     const args = ['admin', 'blobs', 'copy', '--from', from, ...(final ? ['--all-processes-stopped'] : []), '--json'];
     const res = await runCliProcess(args, movedEnv(), 60_000);

@@ -7,7 +7,8 @@ import { writeKeyFile } from './key-file.js';
 /** Where the master key comes from: a key file, an environment variable, later a KMS. */
 export type KeyProvider = { masterKey(): Promise<Uint8Array>; describe(): string };
 
-function decodeKey(text: string, origin: string): Uint8Array {
+/** A 32-byte key written as base64 or hex (a key file, POSTKASSE_MASTER_KEY); `origin` names it in the refusal. */
+export function decodeKey(text: string, origin: string): Uint8Array {
   const trimmed = text.trim();
   const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
   if (key.byteLength !== KEY_BYTES) {

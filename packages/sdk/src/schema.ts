@@ -119,7 +119,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The database answers and the blob store takes a write */
+    /**
+     * The database answers and the blob store takes a write
+     * @description 503 `service_unavailable` while either cannot be used: take the process out of the load balancer.
+     */
     get: operations['getReadiness'];
     put?: never;
     post?: never;
@@ -1401,6 +1404,15 @@ export interface operations {
           'application/json': {
             status: string;
           };
+        };
+      };
+      /** @description application/problem+json */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '@postkasse/core';
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
+import { problems } from './common.schemas.js';
 
 const Status = Type.Object({ status: Type.String() });
 
@@ -26,7 +27,9 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['operations'],
           operationId: 'getReadiness',
           summary: 'The database answers and the blob store takes a write',
-          response: { 200: Status },
+          description:
+            '503 `service_unavailable` while either cannot be used: take the process out of the load balancer.',
+          response: { 200: Status, ...problems(503) },
         },
       },
       async () => {
