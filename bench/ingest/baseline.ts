@@ -14,16 +14,24 @@ import { createVault, envKeyProvider } from '@postkasse/crypto';
 import { openFsBlobStore } from '@postkasse/storage';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { childConfig, type Dialect, latencyStats, measure, pool, readDocuments, runAsChild, tell } from './shared.js';
+import {
+  childConfig,
+  type Dialect,
+  latencyStats,
+  measure,
+  readDocuments,
+  runAsChild,
+  tell,
+  type WarmupConfig,
+  warmUp,
+} from './shared.js';
 
-export type BaselineConfig = {
+export type BaselineConfig = WarmupConfig & {
   dialect: Dialect;
   dir: string;
   databaseUrl: string | null;
   mailboxes: number;
   letters: number;
-  warmup: number;
-  concurrency: number;
   /** Sealed documents up to this size go into the database (the server's default for the dialect). */
   inlineMaxBytes: number;
   /** Connections to PostgreSQL; the server's pool has 10. */
@@ -123,19 +131,16 @@ async function main(): Promise<void> {
     return performance.now() - started;
   }
 
-  await pool(config.warmup, config.concurrency, async (i) => {
-    await store(i);
-  });
-  await tell({ type: 'warm' });
-
-  const { latencies, wallMs, cpuMs } = await measure(config, store);
+  const warmed = await warmUp(config, store);
+  const { latencies, wallMs, cpuMs } = await measure(config, warmed, store);
   const rows = await db.count();
   await db.close();
-  const expected = config.warmup + config.letters;
+  const expected = warmed + config.letters;
   await tell({
     type: 'result',
     result: {
       letters: config.letters,
+      warmupLetters: warmed,
       errors: rows === expected ? 0 : Math.abs(expected - rows),
       firstError: rows === expected ? null : `expected ${expected} rows, found ${rows}`,
       wallMs,

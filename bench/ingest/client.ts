@@ -9,15 +9,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
-import { childConfig, latencyStats, measure, pool, readDocuments, runAsChild, tell } from './shared.js';
+import {
+  childConfig,
+  latencyStats,
+  measure,
+  readDocuments,
+  runAsChild,
+  tell,
+  type WarmupConfig,
+  warmUp,
+} from './shared.js';
 
-export type ClientConfig = {
+export type ClientConfig = WarmupConfig & {
   url: string;
   apiKey: string;
   recipients: string[];
   letters: number;
-  warmup: number;
-  concurrency: number;
   pdfDir: string;
   requestTimeoutMs: number;
 };
@@ -91,18 +98,16 @@ async function main(): Promise<void> {
     }
   }
 
-  await pool(config.warmup, config.concurrency, async (i) => {
-    await send(i);
-  });
-  if (errors > 0) throw new Error(`${errors} of ${config.warmup} warm-up letters failed; first: ${firstError}`);
-  await tell({ type: 'warm' });
+  const warmed = await warmUp(config, send);
+  if (errors > 0) throw new Error(`${errors} of ${warmed} warm-up letters failed; first: ${firstError}`);
 
-  const { latencies, wallMs, cpuMs } = await measure(config, send);
+  const { latencies, wallMs, cpuMs } = await measure(config, warmed, send);
   await http.close();
   await tell({
     type: 'result',
     result: {
       letters: config.letters,
+      warmupLetters: warmed,
       errors,
       firstError,
       wallMs,

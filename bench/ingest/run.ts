@@ -16,7 +16,8 @@
  *   --letters, -n     BENCH_LETTERS      measured letters in all, server and baseline each (default 10000)
  *   --rounds, -r      BENCH_ROUNDS       rounds the letters are split over, server and baseline taking
  *                                        turns (A B, B A, A B, ...), so both see the machine alike (default 3)
- *   --warmup          BENCH_WARMUP       warm-up letters of every round, not measured (default 10% of N, 200..1000)
+ *   --warmup          BENCH_WARMUP       warm-up letters of every phase, not measured (default 4000: a freshly
+ *                                        started server takes about 2,000 letters to reach its steady rate)
  *   --concurrency, -c BENCH_CONCURRENCY  requests in flight (default 32)
  *   --dialect         BENCH_DIALECT      sqlite, postgres or both (default both)
  *   --recipients      BENCH_RECIPIENTS   persons the letters are spread over (default 50)
@@ -42,7 +43,14 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import type { BaselineConfig } from './baseline.js';
 import type { ClientConfig } from './client.js';
-import { type ChildMessage, type Dialect, latencyStats, type PhaseResult, syntheticNationalIds } from './shared.js';
+import {
+  type ChildMessage,
+  type Dialect,
+  latencyStats,
+  type PhaseResult,
+  syntheticNationalIds,
+  type WarmMessage,
+} from './shared.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cliBin = join(repoRoot, 'apps', 'cli', 'bin', 'postkasse.js');
@@ -126,7 +134,9 @@ function readOptions(): Options {
     warmup: int(
       '--warmup',
       values.warmup ?? env.BENCH_WARMUP,
-      Math.min(1000, Math.max(200, Math.round(letters / 10))),
+      // A freshly started server takes about 2,000 letters to reach its steady rate (V8 compiling
+      // its hot paths; measured with the rate of each half second after a warm-up of 200).
+      4000,
       0,
     ),
     concurrency: int('--concurrency', values.concurrency ?? env.BENCH_CONCURRENCY, 32, 1),
@@ -253,7 +263,12 @@ function freePort(): Promise<number> {
  * Starts a bench child (client.ts or baseline.ts) under tsx with an IPC channel; resolves with
  * its result. `onWarm` runs when it says the warm-up is over.
  */
-function runChild(script: string, config: object, timeoutMs: number, onWarm: () => void): Promise<PhaseResult> {
+function runChild(
+  script: string,
+  config: object,
+  timeoutMs: number,
+  onWarm: (warm: WarmMessage) => void,
+): Promise<PhaseResult> {
   const child = track(
     spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'ingest', script)], {
       cwd: repoRoot,
@@ -274,7 +289,7 @@ function runChild(script: string, config: object, timeoutMs: number, onWarm: () 
     };
     const timer = setTimeout(() => settle(new Error(`${script} did not finish in ${timeoutMs / 1000} s`)), timeoutMs);
     child.on('message', (message: ChildMessage) => {
-      if (message.type === 'warm') onWarm();
+      if (message.type === 'warm') onWarm(message);
       else if (message.type === 'result') settle(null, message.result);
       else if (message.type === 'error') settle(new Error(`${script} failed: ${message.error}`));
     });
@@ -374,6 +389,7 @@ function mergePhases(phases: PhaseResult[]): PhaseResult {
   const latenciesMs = phases.flatMap((p) => p.latenciesMs);
   return {
     letters,
+    warmupLetters: phases.reduce((n, p) => n + p.warmupLetters, 0),
     errors: phases.reduce((n, p) => n + p.errors, 0),
     firstError: phases.find((p) => p.firstError)?.firstError ?? null,
     wallMs,
@@ -421,6 +437,14 @@ async function createDatabase(tag: string): Promise<string> {
 async function settleDisk(): Promise<void> {
   spawnSync('sync', { stdio: 'ignore', timeout: 60_000 });
   await new Promise((r) => setTimeout(r, 2000));
+}
+
+function warmupText(options: Options): string {
+  return `${options.warmup} letters`;
+}
+
+function warmedText(dialect: Dialect, warm: WarmMessage): string {
+  return `${dialect}: warmed up with ${warm.letters} letters in ${warm.seconds.toFixed(1)} s`;
 }
 
 function phaseTimeout(options: Options): number {
@@ -523,7 +547,7 @@ async function runServerPhase(
   await settleDisk();
   const { server, url, output } = await startServer(options, env);
   const pid = server.pid!;
-  log(`${dialect}: server pid ${pid} healthy at ${url}; warming up with ${options.warmup} letters`);
+  log(`${dialect}: server pid ${pid} healthy at ${url}; warming up (${warmupText(options)})`);
   let unexpectedExit: string | null = null;
   const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
     unexpectedExit = `the server exited during the run (${signal ?? code}):\n${output()}`;
@@ -555,9 +579,9 @@ async function runServerPhase(
       pdfDir,
       requestTimeoutMs: 60_000,
     };
-    result = await runChild('client.ts', config, phaseTimeout(options), () => {
+    result = await runChild('client.ts', config, phaseTimeout(options), (warm) => {
       measuring = true;
-      log(`${dialect}: warm; sending ${options.letters} letters with concurrency ${options.concurrency}`);
+      log(`${warmedText(dialect, warm)}; sending ${options.letters} letters with concurrency ${options.concurrency}`);
       void procCpuMs(pid).then((ms) => {
         cpuAtStart = ms;
       });
@@ -582,7 +606,7 @@ async function runServerPhase(
   }
   if (unexpectedExit) throw new Error(unexpectedExit);
 
-  const expected = options.warmup + options.letters - result.errors;
+  const expected = result.warmupLetters + options.letters - result.errors;
   const rows = await countLetters(dialect, dataDir, databaseUrl);
   // Each round starts on an empty data dir; the last one's letters need not fill the disk.
   await rm(dataDir, { recursive: true, force: true });
@@ -620,8 +644,10 @@ async function runBaselinePhase(
     pdfDir,
   };
   await settleDisk();
-  log(`${dialect}: baseline, ${options.warmup} + ${options.letters} letters with concurrency ${options.concurrency}`);
-  const result = await runChild('baseline.ts', config, phaseTimeout(options), () => undefined);
+  log(
+    `${dialect}: baseline, warm-up (${warmupText(options)}) + ${options.letters} letters, concurrency ${options.concurrency}`,
+  );
+  const result = await runChild('baseline.ts', config, phaseTimeout(options), (warm) => log(warmedText(dialect, warm)));
   await rm(dir, { recursive: true, force: true });
   return result;
 }
@@ -676,7 +702,7 @@ function printReport(options: Options, reports: DialectReport[], pdfBytes: numbe
   console.log('');
   console.log(
     `Postkasse ingest benchmark: ${options.letters} letters in ${options.rounds} round(s) ` +
-      `(+${options.warmup} warm-up each), concurrency ` +
+      `(each after a warm-up of ${warmupText(options)}), concurrency ` +
       `${options.concurrency}, ${options.recipients} recipients, PDF ${(pdfBytes / 1024).toFixed(1)} KB`,
   );
   console.log(`${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), node ${process.version}`);

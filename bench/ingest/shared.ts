@@ -8,11 +8,13 @@ import { join } from 'node:path';
 export type Dialect = 'sqlite' | 'postgres';
 
 /** Sent by a child over IPC once its warm-up is done and the measured phase starts. */
-export type WarmMessage = { type: 'warm' };
+export type WarmMessage = { type: 'warm'; letters: number; seconds: number };
 
 export type PhaseResult = {
   /** Letters in the measured phase (warm-up excluded). */
   letters: number;
+  /** Letters of the warm-up before it. */
+  warmupLetters: number;
   /** Letters that failed (non-201, wrong status, transport error); 0 in a good run. */
   errors: number;
   firstError: string | null;
@@ -131,16 +133,32 @@ export function runAsChild(main: () => Promise<void>): void {
   );
 }
 
-/** The measured phase: `letters` calls of `one` (numbered after the warm-up), timed for wall clock and CPU. */
+export type WarmupConfig = { warmup: number; concurrency: number };
+
+/**
+ * The warm-up: `warmup` calls of `one`, `concurrency` in flight, so that the measured phase finds
+ * the process in its steady state; tells the parent how many and how long they took.
+ */
+export async function warmUp(config: WarmupConfig, one: (n: number) => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await pool(config.warmup, config.concurrency, async (i) => {
+    await one(i);
+  });
+  await tell({ type: 'warm', letters: config.warmup, seconds: (performance.now() - started) / 1000 });
+  return config.warmup;
+}
+
+/** The measured phase: `letters` calls of `one` (numbered after the warm-up's), timed for wall clock and CPU. */
 export async function measure(
-  config: { letters: number; warmup: number; concurrency: number },
+  config: { letters: number; concurrency: number },
+  warmed: number,
   one: (n: number) => Promise<number>,
 ): Promise<{ latencies: number[]; wallMs: number; cpuMs: number }> {
   const latencies = new Array<number>(config.letters);
   const cpu = process.cpuUsage();
   const started = performance.now();
   await pool(config.letters, config.concurrency, async (i) => {
-    latencies[i] = await one(config.warmup + i);
+    latencies[i] = await one(warmed + i);
   });
   return { latencies, wallMs: performance.now() - started, cpuMs: cpuMsSince(cpu) };
 }
