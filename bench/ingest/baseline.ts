@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   }
 
   const warmed = await warmUp(config, store);
-  const { latencies, wallMs, cpuMs } = await measure(config, warmed, store);
+  const { latencies, wallMs, cpuMs, rates } = await measure(config, warmed, store);
   const rows = await db.count();
   await db.close();
   const expected = warmed + config.letters;
@@ -146,6 +146,7 @@ async function main(): Promise<void> {
       wallMs,
       lettersPerSecond: (config.letters / wallMs) * 1000,
       latency: latencyStats(latencies),
+      rates,
       latenciesMs: latencies,
       cpuMs,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,

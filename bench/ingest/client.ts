@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   const warmed = await warmUp(config, send);
   if (errors > 0) throw new Error(`${errors} of ${warmed} warm-up letters failed; first: ${firstError}`);
 
-  const { latencies, wallMs, cpuMs } = await measure(config, warmed, send);
+  const { latencies, wallMs, cpuMs, rates } = await measure(config, warmed, send);
   await http.close();
   await tell({
     type: 'result',
@@ -113,6 +113,7 @@ async function main(): Promise<void> {
       wallMs,
       lettersPerSecond: (config.letters / wallMs) * 1000,
       latency: latencyStats(latencies),
+      rates,
       latenciesMs: latencies,
       cpuMs,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,

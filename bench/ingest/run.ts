@@ -46,6 +46,7 @@ import type { ClientConfig } from './client.js';
 import {
   type ChildMessage,
   type Dialect,
+  type EdgeRates,
   latencyStats,
   type PhaseResult,
   syntheticNationalIds,
@@ -396,6 +397,10 @@ function mergePhases(phases: PhaseResult[]): PhaseResult {
     lettersPerSecond: (letters / wallMs) * 1000,
     latency: latencyStats(latenciesMs),
     latenciesMs,
+    rates: {
+      first: phases.reduce((n, p) => n + p.rates.first, 0) / phases.length,
+      last: phases.reduce((n, p) => n + p.rates.last, 0) / phases.length,
+    },
     cpuMs: phases.reduce((n, p) => n + p.cpuMs, 0),
     peakRssBytes: Math.max(...phases.map((p) => p.peakRssBytes)),
   };
@@ -444,7 +449,14 @@ function warmupText(options: Options): string {
 }
 
 function warmedText(dialect: Dialect, warm: WarmMessage): string {
-  return `${dialect}: warmed up with ${warm.letters} letters in ${warm.seconds.toFixed(1)} s`;
+  return (
+    `${dialect}: warmed up with ${warm.letters} letters in ${warm.seconds.toFixed(1)} s ` + `(${ratesText(warm.rates)})`
+  );
+}
+
+/** A phase's rate at its start and end: a server still warming up shows a low first figure. */
+function ratesText(rates: EdgeRates): string {
+  return `${rates.first.toFixed(0)} letters/s in its first second, ${rates.last.toFixed(0)} in its last`;
 }
 
 function phaseTimeout(options: Options): number {
@@ -666,6 +678,7 @@ function printReport(options: Options, reports: DialectReport[], pdfBytes: numbe
     r.baseline ? r.server.lettersPerSecond / r.baseline.lettersPerSecond : Number.NaN;
 
   add('server letters/s', (r) => f0(r.server.lettersPerSecond));
+  add('  in the first / last second', (r) => `${f0(r.server.rates.first)} / ${f0(r.server.rates.last)}`);
   add('server latency p50 / p99 ms', (r) => `${f1(r.server.latency.p50)} / ${f1(r.server.latency.p99)}`);
   add('server latency p90 / max ms', (r) => `${f1(r.server.latency.p90)} / ${f1(r.server.latency.max)}`);
   add('server peak RSS (VmHWM)', (r) => mb(r.server.hwmBytes));
@@ -772,13 +785,17 @@ async function main(): Promise<number> {
         if (options.skipBaseline) return;
         const b = await runBaselinePhase(phase, dialect, pdfDir, round);
         log(
-          `${dialect}: baseline ${b.lettersPerSecond.toFixed(0)} letters/s, p99 ${b.latency.p99.toFixed(1)} ms${tag}`,
+          `${dialect}: baseline ${b.lettersPerSecond.toFixed(0)} letters/s (${ratesText(b.rates)}), ` +
+            `p99 ${b.latency.p99.toFixed(1)} ms${tag}`,
         );
         baselines.push(b);
       };
       const server = async () => {
         const f = await runServerPhase(phase, dialect, pdfDir, round);
-        log(`${dialect}: server ${f.lettersPerSecond.toFixed(0)} letters/s, p99 ${f.latency.p99.toFixed(1)} ms${tag}`);
+        log(
+          `${dialect}: server ${f.lettersPerSecond.toFixed(0)} letters/s (${ratesText(f.rates)}), ` +
+            `p99 ${f.latency.p99.toFixed(1)} ms${tag}`,
+        );
         servers.push(f);
       };
       // Taking turns (baseline first, then server first, ...) so that a machine getting faster or

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 export type Dialect = 'sqlite' | 'postgres';
 
 /** Sent by a child over IPC once its warm-up is done and the measured phase starts. */
-export type WarmMessage = { type: 'warm'; letters: number; seconds: number };
+export type WarmMessage = { type: 'warm'; letters: number; seconds: number; rates: EdgeRates };
+
+/** Letters/s in the first and in the last second of a phase (its halves when it is shorter than 2 s). */
+export type EdgeRates = { first: number; last: number };
 
 export type PhaseResult = {
   /** Letters in the measured phase (warm-up excluded). */
@@ -21,6 +24,8 @@ export type PhaseResult = {
   wallMs: number;
   lettersPerSecond: number;
   latency: LatencyStats;
+  /** The measured phase's rate at its start and at its end: a ramp shows as a low first. */
+  rates: EdgeRates;
   /** Every measured letter's latency in ms, so that rounds can be summed up exactly. */
   latenciesMs: number[];
   /** CPU the child itself used in the measured phase, in ms (user + system). */
@@ -110,13 +115,41 @@ export function cpuMsSince(start: NodeJS.CpuUsage): number {
   return (u.user + u.system) / 1000;
 }
 
-/** Runs `work(i)` for i in [0, count) with at most `concurrency` in flight. */
-export async function pool(count: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
+/**
+ * Runs `work(i)` for i in [0, count) with at most `concurrency` in flight; answers the times
+ * (ms since it began) at which they finished, in order.
+ */
+export async function pool(
+  count: number,
+  concurrency: number,
+  work: (i: number) => Promise<void>,
+): Promise<Float64Array> {
+  const started = performance.now();
+  const finished = new Float64Array(count);
   let next = 0;
+  let done = 0;
   const worker = async () => {
-    while (next < count) await work(next++);
+    while (next < count) {
+      await work(next++);
+      finished[done++] = performance.now() - started;
+    }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return finished;
+}
+
+/** Letters/s in the first and last second of a phase, from the times its letters finished. */
+export function edgeRates(finished: Float64Array): EdgeRates {
+  const end = finished.length > 0 ? finished[finished.length - 1]! : 0;
+  const window = Math.min(1000, end / 2);
+  if (window <= 0) return { first: Number.NaN, last: Number.NaN };
+  let first = 0;
+  let last = 0;
+  for (const t of finished) {
+    if (t <= window) first++;
+    if (t > end - window) last++;
+  }
+  return { first: (first / window) * 1000, last: (last / window) * 1000 };
 }
 
 /** Runs a bench child's main: exit 0 when done, or tell the parent what failed and exit 1. */
@@ -141,10 +174,11 @@ export type WarmupConfig = { warmup: number; concurrency: number };
  */
 export async function warmUp(config: WarmupConfig, one: (n: number) => Promise<unknown>): Promise<number> {
   const started = performance.now();
-  await pool(config.warmup, config.concurrency, async (i) => {
+  const finished = await pool(config.warmup, config.concurrency, async (i) => {
     await one(i);
   });
-  await tell({ type: 'warm', letters: config.warmup, seconds: (performance.now() - started) / 1000 });
+  const seconds = (performance.now() - started) / 1000;
+  await tell({ type: 'warm', letters: config.warmup, seconds, rates: edgeRates(finished) });
   return config.warmup;
 }
 
@@ -153,12 +187,12 @@ export async function measure(
   config: { letters: number; concurrency: number },
   warmed: number,
   one: (n: number) => Promise<number>,
-): Promise<{ latencies: number[]; wallMs: number; cpuMs: number }> {
+): Promise<{ latencies: number[]; wallMs: number; cpuMs: number; rates: EdgeRates }> {
   const latencies = new Array<number>(config.letters);
   const cpu = process.cpuUsage();
   const started = performance.now();
-  await pool(config.letters, config.concurrency, async (i) => {
+  const finished = await pool(config.letters, config.concurrency, async (i) => {
     latencies[i] = await one(warmed + i);
   });
-  return { latencies, wallMs: performance.now() - started, cpuMs: cpuMsSince(cpu) };
+  return { latencies, wallMs: performance.now() - started, cpuMs: cpuMsSince(cpu), rates: edgeRates(finished) };
 }
