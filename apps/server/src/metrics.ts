@@ -1,6 +1,7 @@
 import type { Deps } from '@postkasse/core';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { measureClockOffset } from './clock-check.js';
 
 /**
  * The background queue, read at each scrape: how many jobs of each kind wait, are due now (and
@@ -42,6 +43,20 @@ export function registerMetrics(app: FastifyInstance, deps: Pick<Deps, 'store' |
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   registerJobMetrics(registry, deps);
+  // Only where the database has a clock of its own (SQLite reads this machine's).
+  if (deps.store.dialect === 'postgres') {
+    new Gauge({
+      name: 'postkasse_clock_offset_seconds',
+      help:
+        "The database's clock minus this process's, measured at the scrape; the worker warns from 2 s " +
+        'and takes no job or lease from 30 s',
+      registers: [registry],
+      async collect() {
+        const offset = await measureClockOffset(deps);
+        if (offset) this.set(offset.seconds);
+      },
+    });
+  }
   const duration = new Histogram({
     name: 'postkasse_http_request_duration_seconds',
     help: 'HTTP request duration by route and status',

@@ -1,7 +1,8 @@
 /**
  * The background worker of a server process: runs due jobs (deliveries that fall due, held
  * letters, print) and delivers webhooks. Several processes may run it against PostgreSQL: jobs
- * are claimed with SKIP LOCKED and webhooks are leased, so each runs once at a time.
+ * are claimed with SKIP LOCKED and webhooks are leased, so each runs once at a time; a process
+ * whose clock is far off from the database's takes no lease meanwhile (clock-check.ts).
  */
 import {
   type Deps,
@@ -18,6 +19,7 @@ import {
   type WebhookTransport,
 } from '@postkasse/core';
 import type { FastifyBaseLogger } from 'fastify';
+import { createClockWatch } from './clock-check.js';
 import type { AppContext } from './context.js';
 import { presentFeedEvent } from './receipts.js';
 import { assertPublicDestination } from './webhook-guard.js';
@@ -102,6 +104,8 @@ export function createWorker(
     return { jobs, webhookEvents, planned };
   }
 
+  // Timed rounds only: a test's runOnce moves its clock by hand, days at a time.
+  const clockWatch = createClockWatch(ctx.deps);
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
   let stopped = false;
@@ -111,7 +115,9 @@ export function createWorker(
   let loggedAt = 0;
   const tick = () => {
     if (stopped) return;
-    running = runOnce({ chainEveryMs: 5000, backlogOnly: true })
+    running = clockWatch
+      .allows(log)
+      .then((allowed) => (allowed ? runOnce({ chainEveryMs: 5000, backlogOnly: true }) : undefined))
       .then(() => {
         if (failures > 0) log?.info({ failedRounds: failures }, 'worker rounds succeed again');
         failures = 0;

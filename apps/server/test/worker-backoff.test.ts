@@ -16,6 +16,7 @@ describe('the worker while its database is away', () => {
       return [];
     };
     const store = {
+      serverTime: async () => null,
       read: {
         cursors: { get: async () => null },
         events: { deliveredForNotice: refuse, since: async () => [] },

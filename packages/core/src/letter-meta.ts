@@ -182,6 +182,7 @@ export function sealingStore(store: Store, vault: Vault): Store {
     write: (work) => store.write((repos) => work(open(repos))),
     insert: store.insert,
     ping: () => store.ping(),
+    serverTime: () => store.serverTime(),
     close: () => store.close(),
   };
 }

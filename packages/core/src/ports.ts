@@ -880,6 +880,11 @@ export type Store = {
     blob(key: string, data: Uint8Array, createdAt: string): Promise<boolean>;
   };
   ping(): Promise<void>;
+  /**
+   * The database server's clock, where it has one of its own (PostgreSQL, whose processes may run
+   * on other machines than this one); null where the database reads this machine's (SQLite).
+   */
+  serverTime(): Promise<Date | null>;
   close(): Promise<void>;
 };
 

@@ -81,6 +81,13 @@ export async function openPostgresStore(
     async ping() {
       await sql`select 1`.execute(db);
     },
+    async serverTime() {
+      // clock_timestamp(), not now(): the time of this call, not of a transaction's start.
+      const { rows } = await sql<{
+        ms: string;
+      }>`select (extract(epoch from clock_timestamp()) * 1000)::text as ms`.execute(db);
+      return new Date(Number(rows[0]?.ms));
+    },
     async close() {
       await db.destroy();
     },

@@ -257,6 +257,8 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
     async ping() {
       await sql`select 1`.execute(reader);
     },
+    // SQLite reads this machine's clock: nothing to compare.
+    serverTime: async () => null,
     async close() {
       closed = true;
       while (running || queue.length > 0) await new Promise((r) => setTimeout(r, 5));
