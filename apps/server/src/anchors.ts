@@ -9,14 +9,25 @@
  */
 import { type ChainAnchor, checkChainAnchor, eventChainHead } from '@postkasse/core';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { CLOCK_WARN_SECONDS, clockState, measureClockOffset } from './clock-check.js';
 import type { AppContext } from './context.js';
 
 export const ANCHOR_TYPE = 'postkasse-anchor+jwt';
 
 export type SignedAnchor = ChainAnchor & { chain: 'events'; at: string; anchor: string };
 
-/** Links what is waiting, then signs where the chain ends now. */
+/**
+ * Links what is waiting, then signs where the chain ends now. Refused on a machine whose clock is
+ * off from the database's: the anchor states its time, and takes the chain's lease.
+ */
 export async function makeAnchor(ctx: Pick<AppContext, 'deps' | 'platformKey' | 'config'>): Promise<SignedAnchor> {
+  const offset = await measureClockOffset(ctx.deps);
+  if (offset && clockState(offset) !== 'ok') {
+    throw new Error(
+      `This machine's clock is ${Math.abs(offset.seconds).toFixed(1)} s off from the database's ` +
+        `(more than ${CLOCK_WARN_SECONDS} s), and an anchor states its time: set the clock right (NTP) and run it again.`,
+    );
+  }
   const head = await eventChainHead(ctx.deps);
   const now = ctx.deps.clock.now();
   const anchor = await ctx.platformKey.signCompact(

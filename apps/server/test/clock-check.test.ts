@@ -8,6 +8,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { letterJson, people, sendLetterHttp, startTestServer, type TestServer } from '../../../test/harness.js';
 import { postgresAvailable } from '../../../test/postgres.js';
+import { makeAnchor } from '../src/anchors.js';
 import { createClockWatch, measureClockOffset } from '../src/clock-check.js';
 
 const pgAvailable = await postgresAvailable();
@@ -101,6 +102,17 @@ describe.skipIf(!pgAvailable)('a clock off from the database (PostgreSQL)', () =
       ['info', 'off'],
     ]);
     expect(logged[1]?.obj.offsetSeconds).toBeCloseTo(-5, 0);
+  });
+
+  it('an anchor, which states its time, is refused 5 s off and made with the clock right', async () => {
+    const clock = offClock(5_000);
+    server = await startTestServer('postgres', {}, { clock });
+    await sendOne(server);
+    await expect(makeAnchor(server.ctx)).rejects.toThrow(/clock is 5\.\d s off from the database's/);
+    expect((await server.ctx.deps.store.read.eventChain.head()).position).toBe(0);
+    clock.offsetMs = 0;
+    const anchor = await makeAnchor(server.ctx);
+    expect(anchor.position).toBeGreaterThanOrEqual(2);
   });
 });
 
