@@ -48,6 +48,63 @@ async function inParallel<T>(items: T[], width: number, work: (item: T) => Promi
   );
 }
 
+export type CopyTally = { found: number; copied: number; replaced: number; vanished: number; bytes: number };
+
+/**
+ * Copies every blob of `source` that `target` lacks or holds with another size (a copy taken
+ * while the file was still being written), streaming the listing in chunks, so memory stays
+ * bounded; blobs gone from the source since it was listed (swept, purged) are counted, not fatal.
+ */
+export async function copyEveryBlob(
+  source: BlobBackend,
+  target: BlobBackend,
+  onProgress: (done: number, total: number) => void = () => undefined,
+): Promise<CopyTally> {
+  // Counted first, for the progress; then copied chunk by chunk.
+  let total = 0;
+  for await (const _ of source.listOlderThan(FAR_FUTURE)) total++;
+  const tally: CopyTally = { found: 0, copied: 0, replaced: 0, vanished: 0, bytes: 0 };
+  onProgress(0, total);
+  const copyOne = async (key: string) => {
+    const [there, here] = await Promise.all([target.size(key), source.size(key)]);
+    if (here === null) {
+      tally.vanished++; // swept, purged or dropped since it was listed
+      return;
+    }
+    if (there === here) return;
+    let data: Uint8Array;
+    try {
+      data = await source.get(key);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+      tally.vanished++;
+      return;
+    }
+    if (there !== null) {
+      await target.delete(key);
+      tally.replaced++;
+    }
+    await target.put(key, data);
+    tally.copied++;
+    tally.bytes += data.byteLength;
+  };
+  const copyChunk = (keys: string[]) =>
+    inParallel(keys, WIDTH, async (key) => {
+      await copyOne(key);
+      onProgress(++tally.found, Math.max(total, tally.found));
+    });
+  let chunk: string[] = [];
+  for await (const key of source.listOlderThan(FAR_FUTURE)) {
+    chunk.push(key);
+    if (chunk.length === CHUNK) {
+      await copyChunk(chunk);
+      chunk = [];
+    }
+  }
+  await copyChunk(chunk);
+  return tally;
+}
+
 export async function copyBlobs(
   config: Config,
   fromDir: string,
@@ -90,51 +147,7 @@ export async function copyBlobs(
         `The blob store at ${target.location} belongs to installation ${targetMark}, not to this database's ${installation.id}`,
       );
     }
-    // Counted first, for the progress; then copied chunk by chunk, each blob when the target lacks
-    // it or holds other bytes (a copy taken while the file was still being written).
-    let total = 0;
-    for await (const _ of source.listOlderThan(FAR_FUTURE)) total++;
-    const tally = { found: 0, copied: 0, replaced: 0, vanished: 0, bytes: 0 };
-    onProgress(0, total);
-    const into = target;
-    const out = source;
-    const copyOne = async (key: string) => {
-      const [there, here] = await Promise.all([into.size(key), out.size(key)]);
-      if (here === null) {
-        tally.vanished++; // swept, purged or dropped since it was listed
-        return;
-      }
-      if (there === here) return;
-      let data: Uint8Array;
-      try {
-        data = await out.get(key);
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
-        tally.vanished++;
-        return;
-      }
-      if (there !== null) {
-        await into.delete(key);
-        tally.replaced++;
-      }
-      await into.put(key, data);
-      tally.copied++;
-      tally.bytes += data.byteLength;
-    };
-    const copyChunk = (keys: string[]) =>
-      inParallel(keys, WIDTH, async (key) => {
-        await copyOne(key);
-        onProgress(++tally.found, Math.max(total, tally.found));
-      });
-    let chunk: string[] = [];
-    for await (const key of source.listOlderThan(FAR_FUTURE)) {
-      chunk.push(key);
-      if (chunk.length === CHUNK) {
-        await copyChunk(chunk);
-        chunk = [];
-      }
-    }
-    await copyChunk(chunk);
+    const tally = await copyEveryBlob(source, target, onProgress);
     // Marked only by the run made with every process stopped: start-up checks an unmarked store
     // for the newest documents, so a store copied while letters still came is not taken as done.
     if (options.final) await target.writeMarker(installation.id);

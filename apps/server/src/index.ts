@@ -2,6 +2,7 @@
 export { rotatePlatformKey } from '@postkasse/crypto';
 export { type AnchorCheck, checkAnchor, makeAnchor, type SignedAnchor } from './anchors.js';
 export { buildApp } from './app.js';
+export { type BackupResult, backupInstallation } from './backup.js';
 export { type BlobCopyResult, copyBlobs } from './blob-copy.js';
 export { type Config, loadConfig } from './config.js';
 export { type AppContext, type ContextOverrides, createContext } from './context.js';

@@ -29,6 +29,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { fail, print } from '../output.js';
 import { auditCommands } from './audit.js';
+import { backupCommand } from './backup.js';
 import { jobsCommands } from './jobs.js';
 import { personImportCommand } from './person-import.js';
 import { registerCommands } from './register.js';
@@ -51,6 +52,7 @@ export function adminCommands(program: Command): void {
 
   registerCommands(admin);
   auditCommands(admin);
+  backupCommand(admin);
   jobsCommands(admin);
   const sender = admin.command('sender').description('senders: authorities and companies that send letters');
   sender
