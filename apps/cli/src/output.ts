@@ -1,4 +1,20 @@
 import { isAppError } from '@postkasse/core';
+import { SingleBar } from 'cli-progress';
+
+/**
+ * Progress on stderr for someone at a terminal (nothing with --json or when stderr is not one):
+ * `report(0, total)` starts it, `report(done, total)` moves it.
+ */
+export function progressBar(json: boolean, format: string) {
+  const bar = !json && process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format, fps: 5 }) : null;
+  return {
+    report(done: number, total: number) {
+      if (done === 0) bar?.start(total, 0);
+      else bar?.update(done);
+    },
+    stop: () => bar?.stop(),
+  };
+}
 
 /** Prints a result for people, or as one JSON document with --json. */
 export function print(json: boolean, value: unknown, human: () => string): void {

@@ -44,6 +44,18 @@ async function offsetMetric(server: TestServer): Promise<number | null> {
   return line ? Number(line.split(' ')[1]) : null;
 }
 
+/** Sends a letter, starts the timed worker and waits for it to chain the letter's events, saying nothing amiss. */
+async function expectWorkerChains(server: TestServer): Promise<void> {
+  await sendOne(server);
+  const logged: Logged[] = [];
+  server.ctx.worker.start(capturingLogger(logged));
+  const store = server.ctx.deps.store;
+  await vi.waitFor(async () => expect((await store.read.eventChain.head()).position).toBeGreaterThanOrEqual(2), {
+    timeout: 5000,
+  });
+  expect(logged.filter((l) => l.level !== 'info')).toEqual([]);
+}
+
 let server: TestServer | null = null;
 afterEach(async () => {
   await server?.close();
@@ -69,14 +81,7 @@ describe.skipIf(!pgAvailable)('a clock off from the database (PostgreSQL)', () =
 
   it('with the right clock the same worker chains the events and the metric is near 0', async () => {
     server = await startTestServer('postgres', { POSTKASSE_WORKER_INTERVAL_MS: '20' }, { clock: offClock(0) });
-    await sendOne(server);
-    const logged: Logged[] = [];
-    server.ctx.worker.start(capturingLogger(logged));
-    const store = server.ctx.deps.store;
-    await vi.waitFor(async () => expect((await store.read.eventChain.head()).position).toBeGreaterThanOrEqual(2), {
-      timeout: 5000,
-    });
-    expect(logged.filter((l) => l.level !== 'info')).toEqual([]);
+    await expectWorkerChains(server);
     expect(Math.abs((await offsetMetric(server)) ?? Number.NaN)).toBeLessThan(1);
   });
 
@@ -120,14 +125,7 @@ describe('SQLite reads this machine clock', () => {
   it('compares nothing: no metric, and a worker with a clock 45 s ahead runs', async () => {
     server = await startTestServer('sqlite', { POSTKASSE_WORKER_INTERVAL_MS: '20' }, { clock: offClock(45_000) });
     expect(await measureClockOffset(server.ctx.deps)).toBeNull();
-    await sendOne(server);
-    const logged: Logged[] = [];
-    server.ctx.worker.start(capturingLogger(logged));
-    const store = server.ctx.deps.store;
-    await vi.waitFor(async () => expect((await store.read.eventChain.head()).position).toBeGreaterThanOrEqual(2), {
-      timeout: 5000,
-    });
-    expect(logged.filter((l) => l.level !== 'info')).toEqual([]);
+    await expectWorkerChains(server);
     expect(await offsetMetric(server)).toBeNull();
   });
 });

@@ -25,9 +25,8 @@ import {
   rotateMasterKey,
   rotatePlatformKey,
 } from '@postkasse/server';
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { fail, print } from '../output.js';
+import { fail, print, progressBar } from '../output.js';
 import { auditCommands } from './audit.js';
 import { backupCommand } from './backup.js';
 import { jobsCommands } from './jobs.js';
@@ -390,16 +389,10 @@ export function adminCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { from: string; allProcessesStopped?: boolean; json?: boolean }) => {
       const json = Boolean(opts.json);
-      const bar =
-        !json && process.stderr.isTTY
-          ? new SingleBar({ stream: process.stderr, format: 'copy |{bar}| {value}/{total} blobs', fps: 5 })
-          : null;
+      const bar = progressBar(json, 'copy |{bar}| {value}/{total} blobs');
       try {
-        const result = await copyBlobs(loadConfig(), opts.from, { final: opts.allProcessesStopped }, (done, total) => {
-          if (done === 0) bar?.start(total, 0);
-          else bar?.update(done);
-        });
-        bar?.stop();
+        const result = await copyBlobs(loadConfig(), opts.from, { final: opts.allProcessesStopped }, bar.report);
+        bar.stop();
         print(
           json,
           result,
@@ -413,7 +406,7 @@ export function adminCommands(program: Command): void {
               : '. Stop every process, then run this again with --all-processes-stopped to finish.'),
         );
       } catch (error) {
-        bar?.stop();
+        bar.stop();
         fail(error, json);
       }
     });

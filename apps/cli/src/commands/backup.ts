@@ -1,7 +1,6 @@
 import { backupInstallation, loadConfig } from '@postkasse/server';
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { fail, print } from '../output.js';
+import { fail, print, progressBar } from '../output.js';
 
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 
@@ -17,16 +16,10 @@ export function backupCommand(admin: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { to: string; json?: boolean }) => {
       const json = Boolean(opts.json);
-      const bar =
-        !json && process.stderr.isTTY
-          ? new SingleBar({ stream: process.stderr, format: 'blobs |{bar}| {value}/{total}', fps: 5 })
-          : null;
+      const bar = progressBar(json, 'blobs |{bar}| {value}/{total}');
       try {
-        const result = await backupInstallation(loadConfig(), opts.to, (done, total) => {
-          if (done === 0) bar?.start(total, 0);
-          else bar?.update(done);
-        });
-        bar?.stop();
+        const result = await backupInstallation(loadConfig(), opts.to, bar.report);
+        bar.stop();
         print(json, result, () =>
           [
             `backup of installation ${result.installation} as of ${result.at} in ${result.to} (${result.seconds.toFixed(1)} s)`,
@@ -40,7 +33,7 @@ export function backupCommand(admin: Command): void {
         );
         if (result.missing.count > 0) process.exitCode = 1;
       } catch (error) {
-        bar?.stop();
+        bar.stop();
         fail(error, json);
       }
     });
