@@ -43,19 +43,28 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
     async drop() {
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
-      // A pool's end() resolves once its clients have said goodbye, which their backends may not
-      // have read yet: forcing the drop then terminates them, and the client, already ending,
-      // has nobody to hand the FATAL error to (an uncaught exception in the test run). So give
-      // the suite's own connections a moment to go first.
-      for (let i = 0; i < 40; i++) {
-        const { rows } = await c.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
-        if (rows[0].n === 0) break;
-        await new Promise((r) => setTimeout(r, 50));
+      try {
+        await dropWhenAlone(c, name);
+      } finally {
+        await c.end();
       }
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
     },
   };
+}
+
+/**
+ * A pool's end() resolves once its clients have said goodbye, which their backends may not have
+ * read yet: forcing the drop then terminates them, and the client, already ending, has nobody to
+ * hand the FATAL error to (an uncaught exception in the test run). So the suite's own connections
+ * get up to 2 s to go first.
+ */
+async function dropWhenAlone(c: pg.Client, name: string): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    const { rows } = await c.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+    if (rows[0].n === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await c.query(`drop database if exists ${name} with (force)`);
 }
 
 /** The dialects a repository or API suite runs on: SQLite always, PostgreSQL where it answers. */

@@ -400,6 +400,7 @@ function mergePhases(phases: PhaseResult[]): PhaseResult {
     rates: {
       first: phases.reduce((n, p) => n + p.rates.first, 0) / phases.length,
       last: phases.reduce((n, p) => n + p.rates.last, 0) / phases.length,
+      windowSeconds: Math.min(...phases.map((p) => p.rates.windowSeconds)),
     },
     cpuMs: phases.reduce((n, p) => n + p.cpuMs, 0),
     peakRssBytes: Math.max(...phases.map((p) => p.peakRssBytes)),
@@ -456,7 +457,8 @@ function warmedText(dialect: Dialect, warm: WarmMessage): string {
 
 /** A phase's rate at its start and end: a server still warming up shows a low first figure. */
 function ratesText(rates: EdgeRates): string {
-  return `${rates.first.toFixed(0)} letters/s in its first second, ${rates.last.toFixed(0)} in its last`;
+  const span = rates.windowSeconds >= 1 ? 'second' : `${rates.windowSeconds.toFixed(2)} s`;
+  return `${rates.first.toFixed(0)} letters/s in its first ${span}, ${rates.last.toFixed(0)} in its last`;
 }
 
 function phaseTimeout(options: Options): number {
@@ -678,7 +680,7 @@ function printReport(options: Options, reports: DialectReport[], pdfBytes: numbe
     r.baseline ? r.server.lettersPerSecond / r.baseline.lettersPerSecond : Number.NaN;
 
   add('server letters/s', (r) => f0(r.server.lettersPerSecond));
-  add('  in the first / last second', (r) => `${f0(r.server.rates.first)} / ${f0(r.server.rates.last)}`);
+  add('  at its start / end (mean)', (r) => `${f0(r.server.rates.first)} / ${f0(r.server.rates.last)}`);
   add('server latency p50 / p99 ms', (r) => `${f1(r.server.latency.p50)} / ${f1(r.server.latency.p99)}`);
   add('server latency p90 / max ms', (r) => `${f1(r.server.latency.p90)} / ${f1(r.server.latency.max)}`);
   add('server peak RSS (VmHWM)', (r) => mb(r.server.hwmBytes));

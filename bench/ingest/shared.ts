@@ -10,8 +10,11 @@ export type Dialect = 'sqlite' | 'postgres';
 /** Sent by a child over IPC once its warm-up is done and the measured phase starts. */
 export type WarmMessage = { type: 'warm'; letters: number; seconds: number; rates: EdgeRates };
 
-/** Letters/s in the first and in the last second of a phase (its halves when it is shorter than 2 s). */
-export type EdgeRates = { first: number; last: number };
+/**
+ * Letters/s at the start and at the end of a phase: over its first and last second, or its first
+ * and last quarter when it is shorter than 4 s.
+ */
+export type EdgeRates = { first: number; last: number; windowSeconds: number };
 
 export type PhaseResult = {
   /** Letters in the measured phase (warm-up excluded). */
@@ -138,18 +141,18 @@ export async function pool(
   return finished;
 }
 
-/** Letters/s in the first and last second of a phase, from the times its letters finished. */
+/** A phase's EdgeRates, from the times its letters finished. */
 export function edgeRates(finished: Float64Array): EdgeRates {
   const end = finished.length > 0 ? finished[finished.length - 1]! : 0;
-  const window = Math.min(1000, end / 2);
-  if (window <= 0) return { first: Number.NaN, last: Number.NaN };
+  const window = Math.min(1000, end / 4);
+  if (window <= 0) return { first: Number.NaN, last: Number.NaN, windowSeconds: 0 };
   let first = 0;
   let last = 0;
   for (const t of finished) {
     if (t <= window) first++;
     if (t > end - window) last++;
   }
-  return { first: (first / window) * 1000, last: (last / window) * 1000 };
+  return { first: (first / window) * 1000, last: (last / window) * 1000, windowSeconds: window / 1000 };
 }
 
 /** Runs a bench child's main: exit 0 when done, or tell the parent what failed and exit 1. */

@@ -25,7 +25,7 @@ export async function makeAnchor(ctx: Pick<AppContext, 'deps' | 'platformKey' | 
   if (offset && clockState(offset) !== 'ok') {
     throw new Error(
       `This machine's clock is ${Math.abs(offset.seconds).toFixed(1)} s off from the database's ` +
-        `(more than ${CLOCK_WARN_SECONDS} s), and an anchor states its time: set the clock right (NTP) and run it again.`,
+        `(${CLOCK_WARN_SECONDS} s or more), and an anchor states its time: set the clock right (NTP) and run it again.`,
     );
   }
   const head = await eventChainHead(ctx.deps);

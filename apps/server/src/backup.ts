@@ -9,17 +9,17 @@
  * a backup of its own, apart from the data it opens), with a `backup.json` manifest.
  * Everything copied is sealed bytes: nothing is decrypted and no key is read.
  */
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { chmod, mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { AppError, verifyDocumentBlobs } from '@postkasse/core';
 import {
-  databaseBlobStore,
+  type BlobBackend,
   describeSqliteSnapshot,
   openFsBlobStore,
-  openSqliteStore,
+  openSqliteSnapshot,
   snapshotSqliteDatabase,
+  sqliteInstallationId,
 } from '@postkasse/storage';
 import { copyEveryBlob } from './blob-copy.js';
 import type { Config } from './config.js';
@@ -40,10 +40,27 @@ export type BackupResult = {
   seconds: number;
 };
 
+/** Whether `child` is `parent` or lies below it (`..bak` below it is below it). */
 const isInside = (child: string, parent: string) => {
   const r = relative(parent, child);
-  return r === '' || (!r.startsWith('..') && !r.startsWith(sep) && r !== '..');
+  return !(r === '..' || r.startsWith(`..${sep}`) || isAbsolute(r));
 };
+
+/** A path with its links resolved as far as it exists (a new directory's parent may be a link). */
+async function realPathOf(path: string): Promise<string> {
+  const rest: string[] = [];
+  let at = resolve(path);
+  for (;;) {
+    try {
+      return join(await realpath(at), ...rest.reverse());
+    } catch {
+      const parent = dirname(at);
+      if (parent === at) return resolve(path);
+      rest.push(basename(at));
+      at = parent;
+    }
+  }
+}
 
 async function syncPath(path: string): Promise<void> {
   const handle = await open(path, constants.O_RDONLY);
@@ -54,11 +71,11 @@ async function syncPath(path: string): Promise<void> {
   }
 }
 
-/** The target: a new or empty directory outside the data dir (refused before anything is written). */
-async function prepareTarget(config: Config, toDir: string): Promise<string> {
+/** Checks the target: a new or empty directory outside the data dir. Writes nothing. */
+async function checkTarget(config: Config, toDir: string): Promise<{ to: string; exists: boolean }> {
   const to = resolve(toDir);
-  const data = resolve(config.dataDir);
-  if (isInside(to, data) || isInside(data, to)) {
+  const [real, data] = await Promise.all([realPathOf(to), realPathOf(config.dataDir)]);
+  if (isInside(real, data) || isInside(data, real)) {
     throw new AppError(
       'invalid_operation',
       `${to} is inside the data dir ${data} or holds it: back up to a place apart`,
@@ -69,9 +86,7 @@ async function prepareTarget(config: Config, toDir: string): Promise<string> {
   if (info && (await readdir(to)).length > 0) {
     throw new AppError('invalid_operation', `${to} is not empty: back up into a new directory, one for each backup`);
   }
-  await mkdir(to, { recursive: true, mode: 0o700 });
-  await chmod(to, 0o700);
-  return to;
+  return { to, exists: info !== null };
 }
 
 export async function backupInstallation(
@@ -91,94 +106,103 @@ export async function backupInstallation(
   if (!(await stat(source).catch(() => null))) {
     throw new AppError('invalid_operation', `No database at ${source}: nothing to back up`);
   }
-  const to = await prepareTarget(config, toDir);
-  const databaseFile = join(to, DATABASE_FILE);
-  const partial = join(to, `.${DATABASE_FILE}.${randomBytes(4).toString('hex')}.partial`);
+  const installation = sqliteInstallationId(source);
+  if (!installation)
+    throw new AppError('invalid_operation', 'This database is not set up yet: start the server once first');
+  const target = await checkTarget(config, toDir);
+  const to = target.to;
+
+  // Every refusal comes before anything is written: the blob store must be this installation's.
+  const from = await openBlobBackend(config);
+  let into: BlobBackend | null = null;
+  let snapshot: ReturnType<typeof openSqliteSnapshot> | null = null;
   try {
-    // 1. The database, as of one moment, written to a temporary name, synced, then renamed, so a
-    // run cut short leaves no database that looks whole. An empty file of this user's alone first: SQLite writes
-    // into it and keeps its mode (it names who got letters from whom).
-    await (await open(partial, 'wx', 0o600)).close();
-    const at = new Date();
-    snapshotSqliteDatabase(source, partial);
-    await syncPath(partial);
-    const described = describeSqliteSnapshot(partial);
-    if (!described.installation) {
-      throw new AppError('invalid_operation', 'This database is not set up yet: start the server once first');
+    const mark = await from.readMarker();
+    if (mark !== null && mark !== installation) {
+      throw new AppError(
+        'invalid_operation',
+        `The blob store at ${from.location} belongs to installation ${mark}, not to this database's ${installation}`,
+      );
     }
-    const installation = described.installation;
-    await rename(partial, databaseFile);
-    await syncPath(to);
-
-    // 2. The blobs, from the store configured now (a directory or a bucket) into <to>/blobs.
-    const from = await openBlobBackend(config);
-    const fromLocation = from.location;
-    const into = await openFsBlobStore(join(to, 'blobs'));
-    let tally: Awaited<ReturnType<typeof copyEveryBlob>>;
+    await mkdir(to, { recursive: true, mode: 0o700 });
+    await chmod(to, 0o700);
     try {
-      const mark = await from.readMarker();
-      if (mark !== null && mark !== installation) {
-        throw new AppError(
-          'invalid_operation',
-          `The blob store at ${from.location} belongs to installation ${mark}, not to this database's ${installation}`,
-        );
-      }
-      tally = await copyEveryBlob(from, into, onProgress);
-      await into.writeMarker(installation);
-    } finally {
-      await from.close();
-    }
+      // 1. The database, as of one moment, under a temporary name, synced, then renamed. An empty
+      // file of this user's alone first: SQLite writes into it and keeps its mode (it names who
+      // got letters from whom).
+      const databaseFile = join(to, DATABASE_FILE);
+      const partial = join(to, `.${DATABASE_FILE}.partial`);
+      await (await open(partial, 'wx', 0o600)).close();
+      const at = new Date();
+      snapshotSqliteDatabase(source, partial);
+      await syncPath(partial);
+      const described = describeSqliteSnapshot(partial);
+      await rename(partial, databaseFile);
+      await syncPath(to);
 
-    // 3. Is the backup whole: every document of the snapshot, its blob in the snapshot or the copy.
-    const snapshot = await openSqliteStore(databaseFile, { thread: false });
-    let missing: BackupResult['missing'];
-    try {
-      const blobs = databaseBlobStore(snapshot, into, { inlineMaxBytes: config.blobInlineMaxBytes });
-      const check = await verifyDocumentBlobs({ store: snapshot, blobs });
+      // 2. The blobs, from the store configured now (a directory or a bucket) into <to>/blobs.
+      const copy = await openFsBlobStore(join(to, 'blobs'));
+      into = copy;
+      const tally = await copyEveryBlob(from, copy, onProgress);
+      await copy.writeMarker(installation);
+
+      // 3. Is it whole: every document of the snapshot, its blob in the snapshot or in the copy.
+      // Read-only: the snapshot stays as it was made (no migration, its journal mode).
+      const opened = openSqliteSnapshot(databaseFile);
+      snapshot = opened;
+      const check = await verifyDocumentBlobs({
+        store: opened,
+        blobs: { has: async (key) => (await opened.read.blobContents.existing([key])).has(key) || copy.has(key) },
+      });
       const letters = new Set<string>();
       for (const m of check.missing) for (const d of m.documents) if (d.letterId) letters.add(d.letterId);
-      missing = { count: check.missingCount, letters: [...letters] };
-    } finally {
-      await snapshot.close();
-      await into.close();
-    }
-    // Opening the snapshot as a store left its log beside it for a moment; the file is whole again.
-    await rm(`${databaseFile}-wal`, { force: true });
-    await rm(`${databaseFile}-shm`, { force: true });
 
-    const result: BackupResult = {
-      to,
-      at: at.toISOString(),
-      installation,
-      database: {
-        bytes: (await stat(databaseFile)).size,
-        letters: described.letters,
-        documents: described.documents,
-        newestLetterAt: described.newestLetterAt,
-      },
-      blobs: {
-        from: fromLocation,
-        found: tally.found,
-        copied: tally.copied,
-        vanished: tally.vanished,
-        bytes: tally.bytes,
-      },
-      missing,
-      seconds: (performance.now() - started) / 1000,
-    };
-    // 4. The manifest last: a backup without one was cut short.
-    const manifest = join(to, MANIFEST_FILE);
-    const handle = await open(manifest, 'wx', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(result, null, 2)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const result: BackupResult = {
+        to,
+        at: at.toISOString(),
+        installation,
+        database: {
+          bytes: (await stat(databaseFile)).size,
+          letters: described.letters,
+          documents: described.documents,
+          newestLetterAt: described.newestLetterAt,
+        },
+        blobs: {
+          from: from.location,
+          found: tally.found,
+          copied: tally.copied,
+          vanished: tally.vanished,
+          bytes: tally.bytes,
+        },
+        missing: { count: check.missingCount, letters: [...letters] },
+        seconds: (performance.now() - started) / 1000,
+      };
+      // 4. The manifest last: a directory without one is not a backup.
+      const handle = await open(join(to, MANIFEST_FILE), 'wx', 0o600);
+      try {
+        await handle.writeFile(`${JSON.stringify(result, null, 2)}\n`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await syncPath(to);
+      return result;
+    } catch (error) {
+      // Nothing half-made stays behind: the directory was new or empty.
+      await snapshot?.close().catch(() => undefined);
+      snapshot = null;
+      await into?.close().catch(() => undefined);
+      into = null;
+      if (target.exists) {
+        for (const name of await readdir(to)) await rm(join(to, name), { recursive: true, force: true });
+      } else {
+        await rm(to, { recursive: true, force: true });
+      }
+      throw error;
     }
-    await syncPath(to);
-    return result;
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw error;
+  } finally {
+    await snapshot?.close();
+    await into?.close();
+    await from.close();
   }
 }

@@ -38,14 +38,25 @@ const FAR_FUTURE = new Date(Date.now() + 100 * 365 * 86_400_000);
 const CHUNK = 1_000;
 const WIDTH = 8;
 
-/** Runs `work` over `items`, `width` at a time. */
+/**
+ * Runs `work` over `items`, `width` at a time. After a failure no new item starts, and it throws
+ * only once every item started has ended, so nothing is still writing when the caller cleans up.
+ */
 async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(
+  let failed = false;
+  const outcomes = await Promise.allSettled(
     Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) await work(items[next++] as T);
+      try {
+        while (!failed && next < items.length) await work(items[next++] as T);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }),
   );
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failure) throw failure.reason;
 }
 
 export type CopyTally = { found: number; copied: number; replaced: number; vanished: number; bytes: number };

@@ -5,7 +5,7 @@
  * backup holds no plaintext and says it is whole. Refusals write nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,9 @@ describe('admin backup (sqlite)', () => {
     expect((await readdir(to)).sort()).toEqual(['backup.json', 'blobs', 'postkasse.sqlite']);
     expect((await stat(to)).mode & 0o777).toBe(0o700);
     expect((await stat(join(to, 'postkasse.sqlite'))).mode & 0o777).toBe(0o600);
+    // Checking it left the snapshot as VACUUM INTO made it: a rollback-journal file (header bytes
+    // 18-19 are 1, not WAL's 2), migrated by nobody.
+    expect([...(await readFile(join(to, 'postkasse.sqlite'))).subarray(18, 20)]).toEqual([1, 1]);
     // Sealed bytes only.
     for (const file of await filesUnder(to)) {
       const bytes = await readFile(file);
@@ -139,7 +142,25 @@ describe('admin backup (sqlite)', () => {
 
     const inside = join(server.dataDir, 'backups', 'today');
     await expect(backupInstallation(config, inside)).rejects.toThrow(/inside the data dir/);
-    expect(await readdir(server.dataDir)).not.toContain('backups');
+    // A name that starts with two dots is still inside; so is a way in through a link.
+    await expect(backupInstallation(config, join(server.dataDir, '..bak'))).rejects.toThrow(/inside the data dir/);
+    await symlink(server.dataDir, join(root, 'link'));
+    await expect(backupInstallation(config, join(root, 'link', 'today'))).rejects.toThrow(/inside the data dir/);
+    const before = (await readdir(server.dataDir)).sort();
+    expect(before).not.toContain('backups');
+    expect(before).not.toContain('..bak');
+    expect(before).not.toContain('today');
+
+    // A blob store marked by another installation: refused before anything is written.
+    const mark = join(server.dataDir, 'blobs', '.installation');
+    const ours = await readFile(mark);
+    await writeFile(mark, randomUUID());
+    try {
+      await expect(backupInstallation(config, join(root, 'foreign'))).rejects.toThrow(/belongs to installation/);
+      await expect(stat(join(root, 'foreign'))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await writeFile(mark, ours);
+    }
 
     const pg = loadConfig({ POSTKASSE_DATA_DIR: server.dataDir, DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x' });
     const elsewhere = join(root, 'pg');
@@ -150,6 +171,27 @@ describe('admin backup (sqlite)', () => {
     const res = await runCliProcess(['admin', 'backup', '--to', used], env());
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/is not empty/);
+  });
+
+  it('a backup that fails part way leaves nothing behind', async () => {
+    // A blob that cannot be read (here a directory where a blob's file would be) fails the copy
+    // after the database's snapshot was written.
+    const key = `${randomUUID().slice(0, -2)}ab`;
+    const broken = join(server.dataDir, 'blobs', 'ab', key);
+    await mkdir(broken, { recursive: true });
+    const cut = join(root, 'cut');
+    const empty = join(root, 'empty');
+    await mkdir(empty);
+    try {
+      const config = loadConfig({ POSTKASSE_DATA_DIR: server.dataDir });
+      await expect(backupInstallation(config, cut)).rejects.toMatchObject({ code: 'EISDIR' });
+      await expect(stat(cut)).rejects.toMatchObject({ code: 'ENOENT' });
+      // A directory given empty is left empty.
+      await expect(backupInstallation(config, empty)).rejects.toMatchObject({ code: 'EISDIR' });
+      expect(await readdir(empty)).toEqual([]);
+    } finally {
+      await rm(broken, { recursive: true, force: true });
+    }
   });
 
   it('a data dir with no database yet has nothing to back up', async () => {

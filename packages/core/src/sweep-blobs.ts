@@ -51,7 +51,7 @@ export type BlobCheck = {
  * memory stays bounded.
  */
 export async function verifyDocumentBlobs(
-  deps: Pick<Deps, 'store' | 'blobs'>,
+  deps: { store: Pick<Deps['store'], 'read'>; blobs: Pick<Deps['blobs'], 'has'> },
   options: { reportAtMost?: number; onProgress?: (blobs: number) => void } = {},
 ): Promise<BlobCheck> {
   const reportAtMost = options.reportAtMost ?? 100;

@@ -5,5 +5,11 @@ export { migrateToLatest } from './migrate.js';
 export { openPostgresStore } from './postgres-store.js';
 export { openS3BlobStore, type S3BlobStoreOptions } from './s3-blob-store.js';
 export type { Database, Dialect } from './schema/index.js';
-export { describeSqliteSnapshot, type SqliteSnapshotFacts, snapshotSqliteDatabase } from './sqlite-backup.js';
+export {
+  describeSqliteSnapshot,
+  openSqliteSnapshot,
+  type SqliteSnapshotFacts,
+  snapshotSqliteDatabase,
+  sqliteInstallationId,
+} from './sqlite-backup.js';
 export { openSqliteStore } from './sqlite-store.js';

@@ -2,7 +2,11 @@
  * What a backup of the embedded database needs of SQLite (used by `postkasse admin backup`,
  * apps/server/src/backup.ts): a consistent snapshot taken beside live writers, and a look at it.
  */
+import type { Repositories } from '@postkasse/core';
 import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { createRepositories } from './repositories/index.js';
+import type { Database } from './schema/index.js';
 
 /**
  * Writes the database at `source` as of one moment into `target` (which must be absent or an
@@ -45,4 +49,27 @@ export function describeSqliteSnapshot(file: string): SqliteSnapshotFacts {
   } finally {
     db.close();
   }
+}
+
+/** The installation a database belongs to (null before its first start), read without changing it. */
+export function sqliteInstallationId(file: string): string | null {
+  const db = new SQLite(file, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 10000');
+    const row = db.prepare('select id from installation where slot = 1').get() as { id: string } | undefined;
+    return row?.id ?? null;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A snapshot's repositories over a read-only connection: no migration runs and its journal mode
+ * stays as it is, so checking a backup leaves it byte for byte as it was made.
+ */
+export function openSqliteSnapshot(file: string): { read: Repositories; close(): Promise<void> } {
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: new SQLite(file, { readonly: true, fileMustExist: true }) }),
+  });
+  return { read: createRepositories({ db, dialect: 'sqlite' }), close: () => db.destroy() };
 }
