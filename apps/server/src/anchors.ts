@@ -7,7 +7,7 @@
  * anchored link changed or gone. Anyone can check an anchor's signature against the platform's
  * published keys (/.well-known/jwks.json), as they can a receipt's.
  */
-import { type ChainAnchor, checkChainAnchor, eventChainHead } from '@postkasse/core';
+import { AppError, type ChainAnchor, checkChainAnchor, eventChainHead } from '@postkasse/core';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { CLOCK_WARN_SECONDS, clockState, measureClockOffset } from './clock-check.js';
 import type { AppContext } from './context.js';
@@ -23,7 +23,8 @@ export type SignedAnchor = ChainAnchor & { chain: 'events'; at: string; anchor: 
 export async function makeAnchor(ctx: Pick<AppContext, 'deps' | 'platformKey' | 'config'>): Promise<SignedAnchor> {
   const offset = await measureClockOffset(ctx.deps);
   if (offset && clockState(offset) !== 'ok') {
-    throw new Error(
+    throw new AppError(
+      'invalid_operation',
       `This machine's clock is ${Math.abs(offset.seconds).toFixed(1)} s off from the database's ` +
         `(${CLOCK_WARN_SECONDS} s or more), and an anchor states its time: set the clock right (NTP) and run it again.`,
     );

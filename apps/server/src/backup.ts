@@ -9,10 +9,10 @@
  * a backup of its own, apart from the data it opens), with a `backup.json` manifest.
  * Everything copied is sealed bytes: nothing is decrypted and no key is read.
  */
-import { constants } from 'node:fs';
 import { chmod, mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { AppError, verifyDocumentBlobs } from '@postkasse/core';
+import { syncDirectory, writeKeyFile } from '@postkasse/crypto';
 import {
   type BlobBackend,
   describeSqliteSnapshot,
@@ -21,11 +21,10 @@ import {
   snapshotSqliteDatabase,
   sqliteInstallationId,
 } from '@postkasse/storage';
-import { copyEveryBlob } from './blob-copy.js';
+import { copyEveryBlob, refuseForeignBlobStore } from './blob-copy.js';
 import type { Config } from './config.js';
-import { openBlobBackend } from './context.js';
+import { openBlobBackend, SQLITE_FILE } from './context.js';
 
-export const DATABASE_FILE = 'postkasse.sqlite';
 export const MANIFEST_FILE = 'backup.json';
 
 export type BackupResult = {
@@ -62,15 +61,6 @@ async function realPathOf(path: string): Promise<string> {
   }
 }
 
-async function syncPath(path: string): Promise<void> {
-  const handle = await open(path, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Checks the target: a new or empty directory outside the data dir. Writes nothing. */
 async function checkTarget(config: Config, toDir: string): Promise<{ to: string; exists: boolean }> {
   const to = resolve(toDir);
@@ -102,7 +92,7 @@ export async function backupInstallation(
     );
   }
   const started = performance.now();
-  const source = join(config.dataDir, DATABASE_FILE);
+  const source = join(config.dataDir, SQLITE_FILE);
   if (!(await stat(source).catch(() => null))) {
     throw new AppError('invalid_operation', `No database at ${source}: nothing to back up`);
   }
@@ -112,94 +102,80 @@ export async function backupInstallation(
   const target = await checkTarget(config, toDir);
   const to = target.to;
 
-  // Every refusal comes before anything is written: the blob store must be this installation's.
   const from = await openBlobBackend(config);
   let into: BlobBackend | null = null;
   let snapshot: ReturnType<typeof openSqliteSnapshot> | null = null;
+  let made = false;
   try {
-    const mark = await from.readMarker();
-    if (mark !== null && mark !== installation) {
-      throw new AppError(
-        'invalid_operation',
-        `The blob store at ${from.location} belongs to installation ${mark}, not to this database's ${installation}`,
-      );
-    }
+    // Every refusal comes before anything is written: the blob store must be this installation's.
+    await refuseForeignBlobStore(from, installation);
     await mkdir(to, { recursive: true, mode: 0o700 });
     await chmod(to, 0o700);
+    made = true;
+
+    // 1. The database, as of one moment, under a temporary name, synced, then renamed. An empty
+    // file of this user's alone first: SQLite writes into it and keeps its mode (it names who got
+    // letters from whom).
+    const databaseFile = join(to, SQLITE_FILE);
+    const partial = join(to, `.${SQLITE_FILE}.partial`);
+    await (await open(partial, 'wx', 0o600)).close();
+    const at = new Date();
+    snapshotSqliteDatabase(source, partial);
+    const handle = await open(partial, 'r');
     try {
-      // 1. The database, as of one moment, under a temporary name, synced, then renamed. An empty
-      // file of this user's alone first: SQLite writes into it and keeps its mode (it names who
-      // got letters from whom).
-      const databaseFile = join(to, DATABASE_FILE);
-      const partial = join(to, `.${DATABASE_FILE}.partial`);
-      await (await open(partial, 'wx', 0o600)).close();
-      const at = new Date();
-      snapshotSqliteDatabase(source, partial);
-      await syncPath(partial);
-      const described = describeSqliteSnapshot(partial);
-      await rename(partial, databaseFile);
-      await syncPath(to);
-
-      // 2. The blobs, from the store configured now (a directory or a bucket) into <to>/blobs.
-      const copy = await openFsBlobStore(join(to, 'blobs'));
-      into = copy;
-      const tally = await copyEveryBlob(from, copy, onProgress);
-      await copy.writeMarker(installation);
-
-      // 3. Is it whole: every document of the snapshot, its blob in the snapshot or in the copy.
-      // Read-only: the snapshot stays as it was made (no migration, its journal mode).
-      const opened = openSqliteSnapshot(databaseFile);
-      snapshot = opened;
-      const check = await verifyDocumentBlobs({
-        store: opened,
-        blobs: { has: async (key) => (await opened.read.blobContents.existing([key])).has(key) || copy.has(key) },
-      });
-      const letters = new Set<string>();
-      for (const m of check.missing) for (const d of m.documents) if (d.letterId) letters.add(d.letterId);
-
-      const result: BackupResult = {
-        to,
-        at: at.toISOString(),
-        installation,
-        database: {
-          bytes: (await stat(databaseFile)).size,
-          letters: described.letters,
-          documents: described.documents,
-          newestLetterAt: described.newestLetterAt,
-        },
-        blobs: {
-          from: from.location,
-          found: tally.found,
-          copied: tally.copied,
-          vanished: tally.vanished,
-          bytes: tally.bytes,
-        },
-        missing: { count: check.missingCount, letters: [...letters] },
-        seconds: (performance.now() - started) / 1000,
-      };
-      // 4. The manifest last: a directory without one is not a backup.
-      const handle = await open(join(to, MANIFEST_FILE), 'wx', 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify(result, null, 2)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await syncPath(to);
-      return result;
-    } catch (error) {
-      // Nothing half-made stays behind: the directory was new or empty.
-      await snapshot?.close().catch(() => undefined);
-      snapshot = null;
-      await into?.close().catch(() => undefined);
-      into = null;
-      if (target.exists) {
-        for (const name of await readdir(to)) await rm(join(to, name), { recursive: true, force: true });
-      } else {
-        await rm(to, { recursive: true, force: true });
-      }
-      throw error;
+      await handle.sync();
+    } finally {
+      await handle.close();
     }
+    const described = describeSqliteSnapshot(partial);
+    await rename(partial, databaseFile);
+    await syncDirectory(databaseFile);
+
+    // 2. The blobs, from the store configured now (a directory or a bucket) into <to>/blobs.
+    const copy = await openFsBlobStore(join(to, 'blobs'));
+    into = copy;
+    const tally = await copyEveryBlob(from, copy, onProgress);
+    await copy.writeMarker(installation);
+
+    // 3. Is it whole: every document of the snapshot, its blob in the snapshot or in the copy.
+    // Read-only: the snapshot stays as it was made (no migration, its journal mode).
+    const opened = openSqliteSnapshot(databaseFile);
+    snapshot = opened;
+    const check = await verifyDocumentBlobs({
+      store: opened,
+      blobs: { has: async (key) => (await opened.read.blobContents.existing([key])).has(key) || copy.has(key) },
+    });
+    const letters = new Set<string>();
+    for (const m of check.missing) for (const d of m.documents) if (d.letterId) letters.add(d.letterId);
+
+    const result: BackupResult = {
+      to,
+      at: at.toISOString(),
+      installation,
+      database: { bytes: (await stat(databaseFile)).size, ...described },
+      blobs: {
+        from: from.location,
+        found: tally.found,
+        copied: tally.copied,
+        vanished: tally.vanished,
+        bytes: tally.bytes,
+      },
+      missing: { count: check.missingCount, letters: [...letters] },
+      seconds: (performance.now() - started) / 1000,
+    };
+    // 4. The manifest last (a directory without one is not a backup), written as durably as a key
+    // file: 0600, the file and then its directory synced.
+    await writeKeyFile(join(to, MANIFEST_FILE), `${JSON.stringify(result, null, 2)}\n`, { exclusive: true });
+    return result;
+  } catch (error) {
+    // Nothing half-made stays behind: the directory was new or empty. (The copy has ended: it
+    // waits for every blob it started before it throws.)
+    if (made && target.exists) {
+      for (const name of await readdir(to)) await rm(join(to, name), { recursive: true, force: true });
+    } else if (made) {
+      await rm(to, { recursive: true, force: true });
+    }
+    throw error;
   } finally {
     await snapshot?.close();
     await into?.close();

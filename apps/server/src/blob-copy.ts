@@ -59,6 +59,17 @@ async function inParallel<T>(items: T[], width: number, work: (item: T) => Promi
   if (failure) throw failure.reason;
 }
 
+/** Refuses (before anything is written) a blob store marked as another installation's. */
+export async function refuseForeignBlobStore(store: BlobBackend, installationId: string): Promise<void> {
+  const mark = await store.readMarker();
+  if (mark !== null && mark !== installationId) {
+    throw new AppError(
+      'invalid_operation',
+      `The blob store at ${store.location} belongs to installation ${mark}, not to this database's ${installationId}`,
+    );
+  }
+}
+
 export type CopyTally = { found: number; copied: number; replaced: number; vanished: number; bytes: number };
 
 /**
@@ -151,13 +162,7 @@ export async function copyBlobs(
         `The blobs at ${from} belong to installation ${sourceMark}, not to this database's ${installation.id}`,
       );
     }
-    const targetMark = await target.readMarker();
-    if (targetMark !== null && targetMark !== installation.id) {
-      throw new AppError(
-        'invalid_operation',
-        `The blob store at ${target.location} belongs to installation ${targetMark}, not to this database's ${installation.id}`,
-      );
-    }
+    await refuseForeignBlobStore(target, installation.id);
     const tally = await copyEveryBlob(source, target, onProgress);
     // Marked only by the run made with every process stopped: start-up checks an unmarked store
     // for the newest documents, so a store copied while letters still came is not taken as done.

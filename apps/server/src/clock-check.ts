@@ -53,7 +53,6 @@ type Log = {
 export function createClockWatch(deps: Pick<Deps, 'store' | 'clock'>, everyMs = 60_000) {
   let measuredAt = Number.NEGATIVE_INFINITY;
   let state: ClockState = 'ok';
-  let last: ClockOffset | null = null;
   let loggedAt = Number.NEGATIVE_INFINITY;
   return {
     /** Whether the worker may run a round now. Measuring failures pass to the caller. */
@@ -61,7 +60,7 @@ export function createClockWatch(deps: Pick<Deps, 'store' | 'clock'>, everyMs = 
       // Real time, not deps.clock: the watch's own schedule must not jump with the clock it checks.
       const now = performance.now();
       if (now - measuredAt >= everyMs) {
-        last = await measureClockOffset(deps);
+        const last = await measureClockOffset(deps);
         measuredAt = now;
         const next = clockState(last);
         const changed = next !== state;
@@ -93,7 +92,5 @@ export function createClockWatch(deps: Pick<Deps, 'store' | 'clock'>, everyMs = 
       }
       return state !== 'paused';
     },
-    /** The last measurement, for the metrics (null before the first or without a database clock). */
-    last: () => last,
   };
 }

@@ -245,6 +245,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   }
 }
 
+/** The embedded database's file in a data dir (also what a backup made of it is called). */
+export const SQLITE_FILE = 'postkasse.sqlite';
+
 /** The database the configuration names: PostgreSQL (DATABASE_URL), or SQLite in the data dir. */
 export async function openConfiguredStore(
   config: Config,
@@ -257,7 +260,7 @@ export async function openConfiguredStore(
         preparedStatements: config.pgPreparedStatements,
         receipts: options.receipts,
       })
-    : openSqliteStore(join(config.dataDir, 'postkasse.sqlite'), { receipts: options.receipts, onWarning: warn });
+    : openSqliteStore(join(config.dataDir, SQLITE_FILE), { receipts: options.receipts, onWarning: warn });
 }
 
 /** The blob store the configuration names: files under the data dir, or an S3 bucket. */

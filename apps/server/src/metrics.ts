@@ -1,7 +1,7 @@
 import type { Deps } from '@postkasse/core';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { measureClockOffset } from './clock-check.js';
+import { CLOCK_PAUSE_SECONDS, CLOCK_WARN_SECONDS, measureClockOffset } from './clock-check.js';
 
 /**
  * The background queue, read at each scrape: how many jobs of each kind wait, are due now (and
@@ -48,8 +48,8 @@ export function registerMetrics(app: FastifyInstance, deps: Pick<Deps, 'store' |
     new Gauge({
       name: 'postkasse_clock_offset_seconds',
       help:
-        "The database's clock minus this process's, measured at the scrape; the worker warns from 2 s " +
-        'and takes no job or lease from 30 s',
+        "The database's clock minus this process's, measured at the scrape; the worker warns from " +
+        `${CLOCK_WARN_SECONDS} s and takes no job or lease from ${CLOCK_PAUSE_SECONDS} s`,
       registers: [registry],
       async collect() {
         const offset = await measureClockOffset(deps);

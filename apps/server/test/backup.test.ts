@@ -139,6 +139,9 @@ describe('admin backup (sqlite)', () => {
       message: expect.stringMatching(/is not empty/),
     });
     expect(await readdir(used)).toEqual(['note.txt']);
+    // A file where the directory should be.
+    await expect(backupInstallation(config, join(used, 'note.txt'))).rejects.toThrow(/exists and is not a directory/);
+    expect(await readFile(join(used, 'note.txt'), 'utf8')).toBe('earlier backup');
 
     const inside = join(server.dataDir, 'backups', 'today');
     await expect(backupInstallation(config, inside)).rejects.toThrow(/inside the data dir/);

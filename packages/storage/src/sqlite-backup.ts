@@ -24,7 +24,6 @@ export function snapshotSqliteDatabase(source: string, target: string): void {
 }
 
 export type SqliteSnapshotFacts = {
-  installation: string | null;
   letters: number;
   documents: number;
   newestLetterAt: string | null;
@@ -39,9 +38,7 @@ export function describeSqliteSnapshot(file: string): SqliteSnapshotFacts {
       newest: string | null;
     };
     const documents = db.prepare('select count(*) as n from documents').get() as { n: number };
-    const installation = db.prepare('select id from installation where slot = 1').get() as { id: string } | undefined;
     return {
-      installation: installation?.id ?? null,
       letters: letters.n,
       documents: documents.n,
       newestLetterAt: letters.newest,
